@@ -1,0 +1,2 @@
+import XCTest
+final class ConfigSmokeTests: XCTestCase { func testNothingYet() {} }
