@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims over system libraries (Debian: liblmdb-dev, libopenblas-dev).
@@ -23,8 +24,8 @@ let package = Package(
         // onnx.proto compiled once with protoc + protoc-gen-swift; generated code is committed.
         .target(name: "ONNX", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "Store", dependencies: ["CLMDB"]),
-        .target(name: "Engine", dependencies: ["CBLAS", "ONNX"]),
+        .target(name: "Store", dependencies: ["CLMDB", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Engine", dependencies: ["CBLAS", "ONNX", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "Daemon",
             dependencies: [
