@@ -1,0 +1,30 @@
+import Foundation
+
+/// What a prediction predicts.
+public enum PredictionKind: String, Codable, Sendable, CaseIterable {
+    case latencyMs = "latency_ms"
+    case accuracy
+}
+
+/// One model output for one graph. The key is (graph hash, platform, batch size, model version,
+/// kind); putting a prediction with the same key replaces the earlier one.
+public struct Prediction: Codable, Sendable, Equatable {
+    public var graphHash: String
+    public var platform: String
+    public var batchSize: Int
+    public var modelVersion: Int
+    public var kind: PredictionKind
+    public var value: Double
+    public var predictedAt: Date
+
+    public init(graphHash: String, platform: String, batchSize: Int, modelVersion: Int,
+                kind: PredictionKind, value: Double, predictedAt: Date = Date()) {
+        self.graphHash = graphHash.lowercased()
+        self.platform = platform
+        self.batchSize = batchSize
+        self.modelVersion = modelVersion
+        self.kind = kind
+        self.value = value
+        self.predictedAt = StoreTime.normalized(predictedAt)
+    }
+}

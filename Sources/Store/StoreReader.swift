@@ -1,0 +1,189 @@
+import Foundation
+
+/// Typed queries inside one read snapshot (or inside a write, seeing its own changes).
+/// Valid only inside the `NarformerStore.read`/`write` closure that handed it out.
+public class StoreReader {
+    let txn: Transaction
+    let tables: Tables
+    let keys: StoreKeys
+    let codec: ValueCodec
+
+    init(txn: Transaction, tables: Tables) {
+        self.txn = txn
+        self.tables = tables
+        self.keys = StoreKeys(path: txn.path)
+        self.codec = ValueCodec(path: txn.path)
+    }
+
+    // MARK: graphs
+
+    /// The graph with this content hash, or nil.
+    public func graph(hash: String) throws -> GraphRecord? {
+        guard let bytes = try txn.get(tables.graphs, key: keys.graph(hash)) else { return nil }
+        return try GraphCodec(codec: codec).decode(bytes)
+    }
+
+    public func containsGraph(hash: String) throws -> Bool {
+        try txn.get(tables.graphs, key: keys.graph(hash)) != nil
+    }
+
+    // MARK: predictions
+
+    public func prediction(graphHash: String, platform: String, batchSize: Int, modelVersion: Int,
+                           kind: PredictionKind) throws -> Prediction? {
+        let key = try keys.prediction(graphHash: graphHash, platform: platform, batchSize: batchSize,
+                                      modelVersion: modelVersion, kind: kind)
+        guard let bytes = try txn.get(tables.predictions, key: key) else { return nil }
+        return try codec.decode(Prediction.self, from: bytes, table: Tables.predictions)
+    }
+
+    /// Every prediction of one graph, ordered by platform, batch size, model version, kind.
+    public func predictions(ofGraph hash: String) throws -> [Prediction] {
+        var found: [Prediction] = []
+        try txn.scan(tables.predictions, prefix: keys.graph(hash)) { _, value in
+            found.append(try codec.decode(Prediction.self, from: value, table: Tables.predictions))
+            return true
+        }
+        return found
+    }
+
+    /// Predictions made at or after `time` (millisecond resolution), oldest first; at most
+    /// `limit` of them when given.
+    public func predictions(since time: Date, limit: Int? = nil) throws -> [Prediction] {
+        var found: [Prediction] = []
+        let start = keys.predictionByTime(milliseconds: StoreTime.milliseconds(time), primaryKey: [])
+        try txn.scan(tables.predictionsByTime, from: start, before: nil) { key, _ in
+            if let limit, found.count >= limit { return false }
+            let primaryKey = Array(key.dropFirst(8))
+            guard let value = try txn.get(tables.predictions, key: primaryKey) else {
+                throw StoreError.corruptRecord(path: txn.path, table: Tables.predictionsByTime,
+                                               reason: "index entry points at a missing prediction")
+            }
+            found.append(try codec.decode(Prediction.self, from: value, table: Tables.predictions))
+            return true
+        }
+        return found
+    }
+
+    // MARK: measurements
+
+    public func measurement(id: String) throws -> Measurement? {
+        guard let bytes = try txn.get(tables.measurements, key: keys.measurement(id: id)) else { return nil }
+        return try codec.decode(Measurement.self, from: bytes, table: Tables.measurements)
+    }
+
+    /// Measurements of `platform` stored at or after `time` (millisecond resolution), in the
+    /// order they were stored; at most `limit` of them when given.
+    public func measurements(platform: String, since time: Date = .distantPast, limit: Int? = nil) throws -> [Measurement] {
+        var found: [Measurement] = []
+        try scanMeasurementIndex(platform: platform, since: time) { id in
+            if let limit, found.count >= limit { return false }
+            guard let value = try txn.get(tables.measurements, key: id) else {
+                throw StoreError.corruptRecord(path: txn.path, table: Tables.measurementsByPlatformTime,
+                                               reason: "index entry points at a missing measurement")
+            }
+            found.append(try codec.decode(Measurement.self, from: value, table: Tables.measurements))
+            return true
+        }
+        return found
+    }
+
+    /// How many measurements of `platform` were stored at or after `time`, without decoding them.
+    public func measurementCount(platform: String, since time: Date = .distantPast) throws -> Int {
+        var count = 0
+        try scanMeasurementIndex(platform: platform, since: time) { _ in
+            count += 1
+            return true
+        }
+        return count
+    }
+
+    private func scanMeasurementIndex(platform: String, since time: Date, _ visit: ([UInt8]) throws -> Bool) throws {
+        let prefix = try keys.platformPrefix(platform)
+        let start = try keys.measurementByPlatformTime(platform: platform, milliseconds: StoreTime.milliseconds(time), id: nil)
+        try txn.scan(tables.measurementsByPlatformTime, from: start, before: KeyBytes.successor(ofPrefix: prefix)) { key, _ in
+            try visit(Array(key.suffix(ContentHash.byteCount)))
+        }
+    }
+
+    // MARK: models
+
+    public func model(platform: String, version: Int) throws -> ModelRecord? {
+        guard let bytes = try txn.get(tables.models, key: keys.model(platform: platform, version: version)) else { return nil }
+        return try codec.decode(ModelRecord.self, from: bytes, table: Tables.models)
+    }
+
+    /// Every model version of `platform`, oldest version first.
+    public func models(platform: String) throws -> [ModelRecord] {
+        var found: [ModelRecord] = []
+        try txn.scan(tables.models, prefix: keys.platformPrefix(platform)) { _, value in
+            found.append(try codec.decode(ModelRecord.self, from: value, table: Tables.models))
+            return true
+        }
+        return found
+    }
+
+    /// The model version of `platform` in state `.active`, or nil when none is.
+    public func activeModel(platform: String) throws -> ModelRecord? {
+        try models(platform: platform).first { $0.state == .active }
+    }
+
+    /// One more than the highest version of `platform` (1 for a platform without models).
+    public func nextModelVersion(platform: String) throws -> Int {
+        let prefix = try keys.platformPrefix(platform)
+        var highest = 0
+        try txn.withCursor(tables.models) { cursor in
+            // The last key of this platform is just before the first key after its prefix.
+            let after = try KeyBytes.successor(ofPrefix: prefix).flatMap { try cursor.seek(atOrAfter: $0) }
+            let candidate = after == nil ? try cursor.last() : try cursor.previous()
+            if let (key, _) = candidate, key.starts(with: prefix) {
+                var reader = KeyReader(key, path: txn.path, table: Tables.models)
+                _ = try reader.string()
+                highest = Int(try reader.uint32())
+            }
+        }
+        return highest + 1
+    }
+
+    // MARK: meta
+
+    /// The schema version recorded in the store.
+    public func schemaVersion() throws -> UInt32 {
+        try SchemaCheck.version(in: txn, meta: tables.meta) ?? 0
+    }
+
+    /// A free meta value (e.g. "last_retrain.<platform>"), or nil.
+    public func meta(_ name: String) throws -> String? {
+        guard name != SchemaCheck.key, let bytes = try txn.get(tables.meta, key: keys.meta(name)) else { return nil }
+        let body = try codec.payload(of: bytes, table: Tables.meta)
+        guard let text = String(validating: body, as: UTF8.self) else {
+            throw StoreError.corruptRecord(path: txn.path, table: Tables.meta, reason: "value of '\(name)' is not UTF-8")
+        }
+        return text
+    }
+
+    /// Every free meta value by name (the schema version excluded).
+    public func allMeta() throws -> [String: String] {
+        var names: [String] = []
+        try txn.scan(tables.meta, from: [], before: nil) { key, _ in
+            names.append(String(decoding: key, as: UTF8.self))
+            return true
+        }
+        var values: [String: String] = [:]
+        for name in names where name != SchemaCheck.key {
+            values[name] = try meta(name)
+        }
+        return values
+    }
+
+    // MARK: statistics
+
+    /// Entries per table (mdb_stat; index tables not counted).
+    public func counts() throws -> StoreCounts {
+        StoreCounts(graphs: try txn.entryCount(tables.graphs),
+                    predictions: try txn.entryCount(tables.predictions),
+                    measurements: try txn.entryCount(tables.measurements),
+                    models: try txn.entryCount(tables.models),
+                    meta: try txn.entryCount(tables.meta))
+    }
+}

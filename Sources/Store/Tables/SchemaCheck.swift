@@ -1,0 +1,45 @@
+/// Reads, writes and judges the schema version kept in `meta` under "schema_version" as a raw
+/// big-endian UInt32 (no format byte: it is what tells a reader which formats to expect).
+enum SchemaCheck {
+    static let key = "schema_version"
+
+    static func version(in txn: Transaction, meta: Database) throws -> UInt32? {
+        guard let bytes = try txn.get(meta, key: Array(key.utf8)) else { return nil }
+        guard bytes.count == 4 else {
+            throw StoreError.notAStore(path: txn.path, reason: "meta.schema_version is \(bytes.count) bytes, not 4")
+        }
+        return bytes.reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    static func write(_ version: UInt32, in txn: Transaction, meta: Database) throws {
+        var key = KeyBytes(path: txn.path)
+        key.append(version)
+        try txn.put(meta, key: Array(Self.key.utf8), value: key.bytes)
+    }
+
+    /// Opens the tables of an existing store, or creates them when `txn` may write and the
+    /// environment is empty. Anything else (foreign data, no schema, a newer schema) is an error.
+    static func openTables(in txn: Transaction, supported: UInt32) throws -> Tables {
+        guard let meta = try txn.openDatabase(Tables.meta, create: false) else {
+            guard try txn.mainDatabaseEntryCount() == 0 else {
+                throw StoreError.notAStore(path: txn.path, reason: "an LMDB environment of something else (no 'meta' table)")
+            }
+            guard !txn.isReadOnly else {
+                throw StoreError.notAStore(path: txn.path, reason: "an empty LMDB environment (no narformer tables yet)")
+            }
+            let tables = try Tables(in: txn, create: true)
+            try write(supported, in: txn, meta: tables.meta)
+            return tables
+        }
+        guard let found = try version(in: txn, meta: meta) else {
+            throw StoreError.notAStore(path: txn.path, reason: "its 'meta' table has no schema_version")
+        }
+        guard found <= supported else {
+            throw StoreError.newerSchema(path: txn.path, found: found, supported: supported)
+        }
+        guard found >= 1 else {
+            throw StoreError.notAStore(path: txn.path, reason: "schema_version \(found) was never written by narformer")
+        }
+        return try Tables(in: txn, create: false)
+    }
+}
