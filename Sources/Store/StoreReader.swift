@@ -67,22 +67,22 @@ public class StoreReader {
 
     // MARK: measurements
 
-    public func measurement(id: String) throws -> Measurement? {
+    public func measurement(id: String) throws -> LatencyMeasurement? {
         guard let bytes = try txn.get(tables.measurements, key: keys.measurement(id: id)) else { return nil }
-        return try codec.decode(Measurement.self, from: bytes, table: Tables.measurements)
+        return try codec.decode(LatencyMeasurement.self, from: bytes, table: Tables.measurements)
     }
 
     /// Measurements of `platform` stored at or after `time` (millisecond resolution), in the
     /// order they were stored; at most `limit` of them when given.
-    public func measurements(platform: String, since time: Date = .distantPast, limit: Int? = nil) throws -> [Measurement] {
-        var found: [Measurement] = []
+    public func measurements(platform: String, since time: Date = .distantPast, limit: Int? = nil) throws -> [LatencyMeasurement] {
+        var found: [LatencyMeasurement] = []
         try scanMeasurementIndex(platform: platform, since: time) { id in
             if let limit, found.count >= limit { return false }
             guard let value = try txn.get(tables.measurements, key: id) else {
                 throw StoreError.corruptRecord(path: txn.path, table: Tables.measurementsByPlatformTime,
                                                reason: "index entry points at a missing measurement")
             }
-            found.append(try codec.decode(Measurement.self, from: value, table: Tables.measurements))
+            found.append(try codec.decode(LatencyMeasurement.self, from: value, table: Tables.measurements))
             return true
         }
         return found

@@ -32,7 +32,7 @@ public final class StoreWriter: StoreReader {
     /// Stores a measurement under its content id; storing the same measurement again changes
     /// nothing. Returns true when it was new.
     @discardableResult
-    public func putMeasurement(_ measurement: Measurement) throws -> Bool {
+    public func putMeasurement(_ measurement: LatencyMeasurement) throws -> Bool {
         let id = measurement.id
         guard try txn.put(tables.measurements, key: keys.measurement(id: id), value: codec.encode(measurement),
                           overwrite: false) else { return false }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A real latency measurement of a graph on a platform.
-public struct Measurement: Codable, Sendable, Equatable {
+public struct LatencyMeasurement: Codable, Sendable, Equatable {
     public var graphHash: String
     public var platform: String
     public var batchSize: Int
