@@ -117,6 +117,25 @@ final class RoundTripTests: XCTestCase {
         }
     }
 
+    func testNestedWriteIsAnErrorAndNestedReadSeesTheLastCommit() throws {
+        let dir = try TemporaryDirectory()
+        let store = try NarformerStore(path: dir.path)
+        try store.write { try $0.setMeta("k", "committed") }
+        try store.write { w in
+            try w.setMeta("k", "pending")
+            XCTAssertEqual(try store.read { try $0.meta("k") }, "committed")
+            XCTAssertThrowsError(try store.write { try $0.setMeta("k", "nested") }) {
+                XCTAssertEqual($0 as? StoreError, .nestedWrite(path: dir.path))
+            }
+        }
+        XCTAssertThrowsError(try store.read { _ in try store.write { try $0.setMeta("k", "inside read") } }) {
+            XCTAssertEqual($0 as? StoreError, .nestedWrite(path: dir.path))
+        }
+        XCTAssertEqual(try store.read { try $0.meta("k") }, "pending")
+        try store.write { try $0.setMeta("k", "after") }   // the markers were cleared
+        XCTAssertEqual(try store.read { try $0.meta("k") }, "after")
+    }
+
     func testWeightsChecksumIsVerified() throws {
         let dir = try TemporaryDirectory()
         let file = dir.child("weights.bin")

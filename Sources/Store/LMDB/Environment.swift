@@ -24,7 +24,8 @@ public struct EnvironmentOptions: Sendable {
 /// Transactions exist only inside `read` and `write` closures: a write commits when its closure
 /// returns and aborts when it throws; a read always ends with its closure. `Transaction` is not
 /// Sendable, so the compiler keeps each one on the thread that runs its closure.
-/// Do not call `write` from inside another `read` or `write` closure of the same environment.
+/// `write` inside another `read` or `write` closure of the same environment on the same thread
+/// throws `StoreError.nestedWrite`; reads may nest.
 public final class Environment: @unchecked Sendable {
     // @unchecked: an MDB_env handle may be shared by threads (LMDB documents it as thread-safe);
     // write transactions are serialised by LMDB's own writer lock, read transactions use
@@ -33,6 +34,8 @@ public final class Environment: @unchecked Sendable {
     public let path: String
     public let isReadOnly: Bool
     private let resizeLock = ResizeLock()
+    /// Marks, in the thread's dictionary, that this thread is inside a transaction of this environment.
+    private var transactionMarker: String { "narformer.lmdb.transaction.\(UInt(bitPattern: ObjectIdentifier(self)))" }
 
     public init(path: String, options: EnvironmentOptions = EnvironmentOptions()) throws {
         self.path = path
@@ -82,6 +85,10 @@ public final class Environment: @unchecked Sendable {
 
     /// Runs `body` in a read-only snapshot. The snapshot ends when `body` returns or throws.
     public func read<T>(_ body: (Transaction) throws -> T) throws -> T {
+        let threadState = Thread.current.threadDictionary
+        let outermost = threadState[transactionMarker] == nil
+        if outermost { threadState[transactionMarker] = true }
+        defer { if outermost { threadState.removeObject(forKey: transactionMarker) } }
         while true {
             let outcome: Result<T, Error>? = try resizeLock.shared {
                 let txn: OpaquePointer
@@ -108,6 +115,12 @@ public final class Environment: @unchecked Sendable {
     /// from the start, so `body` must only have effects inside the transaction.
     public func write<T>(_ body: (Transaction) throws -> T) throws -> T {
         guard !isReadOnly else { throw StoreError.readOnly(path: path) }
+        // A nested write would wait forever on LMDB's writer lock (or on the resize lock held
+        // by the enclosing transaction): refuse it with an error instead.
+        let threadState = Thread.current.threadDictionary
+        guard threadState[transactionMarker] == nil else { throw StoreError.nestedWrite(path: path) }
+        threadState[transactionMarker] = true
+        defer { threadState.removeObject(forKey: transactionMarker) }
         while true {
             let outcome: Result<T, Error>? = try resizeLock.shared {
                 let txn: OpaquePointer

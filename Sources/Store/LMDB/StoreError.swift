@@ -19,6 +19,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case modelNotFound(path: String, platform: String, version: Int)
     /// A write was attempted on a store opened read-only.
     case readOnly(path: String)
+    /// `write` was called inside another transaction of the same store on the same thread.
+    case nestedWrite(path: String)
     /// A transaction object was used after its `read`/`write` closure returned.
     case transactionFinished(path: String)
     /// A weights file does not match the checksum recorded for its model.
@@ -44,6 +46,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "store \(path): no model version \(version) for platform '\(platform)'"
         case let .readOnly(path):
             return "store \(path): opened read-only, cannot write"
+        case let .nestedWrite(path):
+            return "store \(path): a write was started inside another transaction of the same store on the same thread"
         case let .transactionFinished(path):
             return "store \(path): a transaction was used after its scope ended"
         case let .weightsChecksumMismatch(file, expected, actual):
