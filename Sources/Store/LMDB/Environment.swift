@@ -65,6 +65,9 @@ public final class Environment: @unchecked Sendable {
             default:
                 try StoreError.check(code, "mdb_env_open", path: path)
             }
+            // Reader slots left by killed processes would pin old pages and make the file grow.
+            var staleReaders: Int32 = 0
+            try StoreError.check(mdb_reader_check(env, &staleReaders), "mdb_reader_check", path: path)
         } catch {
             mdb_env_close(env)
             throw error
