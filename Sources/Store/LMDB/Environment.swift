@@ -93,22 +93,25 @@ public final class Environment: @unchecked Sendable {
         if outermost { threadState[transactionMarker] = true }
         defer { if outermost { threadState.removeObject(forKey: transactionMarker) } }
         while true {
-            let outcome: Result<T, Error>? = try resizeLock.shared {
+            let attempt: Attempt<T> = try resizeLock.shared {
                 let txn: OpaquePointer
                 switch begin(flags: UInt32(MDB_RDONLY)) {
                 case .success(let handle): txn = handle
                 case .failure(let error):
-                    if error.lmdbCode == MDB_MAP_RESIZED { return nil }
+                    if error.lmdbCode == MDB_MAP_RESIZED { return .mapResized }
                     throw error
                 }
                 let transaction = Transaction(handle: txn, environment: self, readOnly: true)
                 let outcome = Result { try body(transaction) }
                 // Ending a read by commit, not abort, keeps database handles opened in it.
                 if case .success = outcome { try transaction.commit() } else { transaction.abort() }
-                return outcome
+                return .finished(outcome)
             }
-            if let outcome { return try outcome.get() }
-            try adoptGrownMap()
+            switch attempt {
+            case .finished(let outcome): return try outcome.get()
+            case .mapResized: try adoptGrownMap()
+            case .mapFull: try growMap()
+            }
         }
     }
 
@@ -125,12 +128,12 @@ public final class Environment: @unchecked Sendable {
         threadState[transactionMarker] = true
         defer { threadState.removeObject(forKey: transactionMarker) }
         while true {
-            let outcome: Result<T, Error>? = try resizeLock.shared {
+            let attempt: Attempt<T> = try resizeLock.shared {
                 let txn: OpaquePointer
                 switch begin(flags: 0) {
                 case .success(let handle): txn = handle
                 case .failure(let error):
-                    if error.lmdbCode == MDB_MAP_RESIZED { return nil }
+                    if error.lmdbCode == MDB_MAP_RESIZED { return .mapResized }
                     throw error
                 }
                 let transaction = Transaction(handle: txn, environment: self, readOnly: false)
@@ -139,20 +142,30 @@ public final class Environment: @unchecked Sendable {
                     result = try body(transaction)
                 } catch {
                     transaction.abort()
-                    if transaction.sawMapFull || error.lmdbCode == MDB_MAP_FULL { return nil }
+                    if transaction.sawMapFull || error.lmdbCode == MDB_MAP_FULL { return .mapFull }
                     throw error
                 }
                 do {
                     try transaction.commit()
                 } catch {
-                    if error.lmdbCode == MDB_MAP_FULL { return nil }
+                    if error.lmdbCode == MDB_MAP_FULL { return .mapFull }
                     throw error
                 }
-                return .success(result)
+                return .finished(.success(result))
             }
-            if let outcome { return try outcome.get() }
-            try growMap()
+            switch attempt {
+            case .finished(let outcome): return try outcome.get()
+            case .mapResized: try adoptGrownMap()
+            case .mapFull: try growMap()
+            }
         }
+    }
+
+    /// How one try at a transaction ended; the map cases are retried after fixing the map.
+    private enum Attempt<T> {
+        case finished(Result<T, Error>)
+        case mapFull
+        case mapResized
     }
 
     private func begin(flags: UInt32) -> Result<OpaquePointer, Error> {
