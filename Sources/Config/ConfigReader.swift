@@ -29,7 +29,9 @@ final class ConfigReader {
         report(message, at: path, mark: node.mark)
     }
 
+    /// Records something worth knowing that is not a problem; the same message is kept once.
     func note(_ message: String, at path: ConfigKeyPath, mark: Mark?) {
+        guard !notes.contains(where: { $0.message == message }) else { return }
         notes.append(ConfigIssue(file: file, line: mark?.line, column: mark?.column, keyPath: path, message: message))
     }
 

@@ -20,6 +20,8 @@ public struct ModelsConfig: Sendable, Equatable, Encodable {
     }
 
     static func read(_ node: Node?, at path: ConfigKeyPath, parentMark: Mark?, reader: ConfigReader) -> ModelsConfig {
+        // A missing section is reported once, as missing, at the root.
+        guard node != nil else { return ModelsConfig(directory: "/") }
         let fields = reader.mapping(node, at: path, parentMark: parentMark,
                                     keys: CodingKeys.allCases.map(\.rawValue), required: ["directory"])
         guard let fields else { return ModelsConfig(directory: "/") }

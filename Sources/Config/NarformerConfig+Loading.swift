@@ -91,7 +91,10 @@ extension NarformerConfig {
         }
         let reader = ConfigReader(file: file, baseDirectory: baseDirectory, checkFileSystem: checkFileSystem)
         let config = NarformerConfig.read(root, reader: reader)
-        let issues = reader.issues.sorted { ($0.line ?? 0, $0.column ?? 0) < ($1.line ?? 0, $1.column ?? 0) }
+        // File order; issues at the same place keep the order they were found in.
+        let issues = reader.issues.enumerated().sorted {
+            ($0.element.line ?? 0, $0.element.column ?? 0, $0.offset) < ($1.element.line ?? 0, $1.element.column ?? 0, $1.offset)
+        }.map(\.element)
         return ConfigCheck(file: file, config: issues.isEmpty ? config : nil, issues: issues, notes: reader.notes)
     }
 

@@ -30,6 +30,8 @@ public struct StoreConfig: Sendable, Equatable, Encodable {
     }
 
     static func read(_ node: Node?, at path: ConfigKeyPath, parentMark: Mark?, reader: ConfigReader) -> StoreConfig {
+        // A missing section is reported once, as missing, at the root.
+        guard node != nil else { return StoreConfig(path: "/") }
         let fields = reader.mapping(node, at: path, parentMark: parentMark,
                                     keys: CodingKeys.allCases.map(\.rawValue), required: ["path"])
         guard let fields else { return StoreConfig(path: "/") }

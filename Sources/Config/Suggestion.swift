@@ -12,8 +12,12 @@ enum Suggestion {
         }
         // A third of the word's length allows `treads` -> `threads` and `platfrom` ->
         // `platform`, but not `path` -> `name`.
-        guard let best, best.distance <= max(1, word.count / 3) else { return nil }
-        return best.candidate
+        if let best, best.distance <= max(1, word.count / 3) {
+            return best.candidate
+        }
+        // A shortened word: `warn` -> `warning`, `measurement` -> `measurements`.
+        guard lowered.count >= 3 else { return nil }
+        return candidates.first { $0.lowercased().hasPrefix(lowered) }
     }
 
     /// Levenshtein distance with adjacent transpositions counted as one edit
