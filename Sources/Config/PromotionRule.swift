@@ -1,0 +1,54 @@
+import Yams
+
+/// The metric a retrained candidate model is judged by against the active model, on the
+/// same holdout measurements.
+public enum PromotionMetric: String, Sendable, Equatable, CaseIterable, Encodable {
+    /// Mean absolute percentage error, in percent; lower is better.
+    case mape
+    /// Share of predictions within 10% of the measurement, in percent; higher is better.
+    case acc10
+    /// Spearman's rank correlation, -1 to 1; higher is better.
+    case spearman
+
+    public var higherIsBetter: Bool {
+        self != .mape
+    }
+}
+
+/// `retraining.promotion:` when a candidate replaces the active model.
+public struct PromotionRule: Sendable, Equatable, Encodable {
+    public var metric: PromotionMetric
+    /// How much the candidate must beat the active model by, in the metric's own units
+    /// (percentage points for mape and acc10, rho for spearman). 0 means any strict
+    /// improvement.
+    public var minImprovement: Double
+
+    public static let defaultMetric = PromotionMetric.mape
+    public static let defaultMinImprovement = 0.0
+
+    public init(metric: PromotionMetric = defaultMetric, minImprovement: Double = defaultMinImprovement) {
+        self.metric = metric
+        self.minImprovement = minImprovement
+    }
+
+    /// Whether a candidate scoring `candidate` should replace an active model scoring `active`.
+    public func promotes(candidate: Double, over active: Double) -> Bool {
+        let gain = metric.higherIsBetter ? candidate - active : active - candidate
+        return gain > 0 && gain >= minImprovement
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case metric, minImprovement = "min_improvement"
+    }
+
+    static func read(_ node: Node?, at path: ConfigKeyPath, parentMark: Mark?, reader: ConfigReader) -> PromotionRule {
+        let fields = reader.mapping(node, at: path, parentMark: parentMark, keys: CodingKeys.allCases.map(\.rawValue))
+        guard let fields else { return PromotionRule() }
+        return PromotionRule(
+            metric: reader.read(fields, "metric", default: defaultMetric, reader.choice(PromotionMetric.self)),
+            minImprovement: reader.read(fields, "min_improvement", default: defaultMinImprovement, reader.number {
+                $0.isFinite && $0 >= 0 ? nil : "it must be 0 or more"
+            })
+        )
+    }
+}

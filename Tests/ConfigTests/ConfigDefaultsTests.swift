@@ -1,0 +1,158 @@
+import XCTest
+import Config
+
+final class ConfigDefaultsTests: ConfigTestCase {
+    func testMinimalConfigGetsEveryDefault() throws {
+        let result = check(Self.minimal)
+        let config = try XCTUnwrap(result.config, "\(result.issues)")
+        let base = directory.standardizedFileURL.path
+        XCTAssertEqual(config.store, StoreConfig(path: base + "/state/store", mapSize: .gibibytes(1), maxReaders: 126))
+        XCTAssertEqual(config.engine, EngineConfig(threads: 2, batchSize: 16))
+        XCTAssertEqual(config.models, ModelsConfig(directory: base + "/state/models", defaultLatency: nil, defaultAccuracy: nil))
+        XCTAssertEqual(config.platforms, [PlatformConfig(name: "cpu")])
+        XCTAssertEqual(config.inboxes, [])
+        XCTAssertEqual(config.retraining.enabled, true)
+        XCTAssertEqual(config.retraining.interval, .seconds(6 * 3600))
+        XCTAssertEqual(config.retraining.minNewMeasurements, 50)
+        XCTAssertEqual(config.retraining.epochs, 30)
+        XCTAssertEqual(config.retraining.batchSize, 16)
+        XCTAssertEqual(config.retraining.learningRate, 1e-3)
+        XCTAssertEqual(config.retraining.holdoutShare, 0.2)
+        XCTAssertEqual(config.retraining.initialWeights, .activeModel)
+        XCTAssertEqual(config.retraining.promotion, PromotionRule(metric: .mape, minImprovement: 0))
+        XCTAssertEqual(config.retraining.recomputePredictions, false)
+        XCTAssertEqual(config.retraining.nice, 10)
+        XCTAssertEqual(config.logging, LoggingConfig(level: .info, format: .text))
+        XCTAssertEqual(config.control.socket, base + "/state/store/control.sock")
+    }
+
+    func testInboxDefaultsAndExplicitValues() throws {
+        let yaml = Self.minimal + """
+
+            inboxes:
+              - name: plain
+                path: in/plain
+                platform: cpu
+              - name: tuned
+                path: in/tuned
+                platform: cpu
+                batch_sizes: [1, 8, 32]
+                accept: [measurements]
+                measurement_timeout: 1h30m
+                cell_accuracy: false
+            """
+        let config = try XCTUnwrap(check(yaml).config)
+        XCTAssertEqual(config.inboxes[0].batchSizes, [1])
+        XCTAssertEqual(config.inboxes[0].accept, [.onnx, .json, .measurements])
+        XCTAssertEqual(config.inboxes[0].measurementTimeout, .seconds(86_400))
+        XCTAssertEqual(config.inboxes[0].cellAccuracy, true)
+        XCTAssertEqual(config.inboxes[1].batchSizes, [1, 8, 32])
+        XCTAssertEqual(config.inboxes[1].accept, [.measurements])
+        XCTAssertFalse(config.inboxes[1].accepts(.onnx))
+        XCTAssertEqual(config.inboxes[1].measurementTimeout, .seconds(5_400))
+        XCTAssertEqual(config.inboxes[1].cellAccuracy, false)
+        XCTAssertEqual(config.inbox(named: "tuned")?.path, directory.standardizedFileURL.path + "/in/tuned")
+        XCTAssertEqual(config.platform(named: "cpu")?.name, "cpu")
+        XCTAssertNil(config.inbox(named: "nope"))
+    }
+
+    func testEmptyValuesMeanDefaults() throws {
+        let yaml = Self.minimal + """
+
+            engine:
+            platformz: ~
+            """
+        // `engine:` with nothing under it is fine; an unknown key is still an error.
+        let issue = onlyIssue(yaml)
+        assertIssue(issue, line: 8, column: 1, keyPath: "platformz", contains: "did you mean 'platforms'?")
+        let config = try XCTUnwrap(check(Self.minimal + "\nengine:\nretraining: ~\n").config)
+        XCTAssertEqual(config.engine, EngineConfig())
+        XCTAssertEqual(config.retraining, RetrainingConfig())
+    }
+
+    func testRelativePathsResolveAgainstTheConfigFilesDirectoryNotTheWorkingDirectory() throws {
+        let configDirectory = directory.appendingPathComponent("etc/narformer")
+        try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
+        let file = configDirectory.appendingPathComponent("demo.yaml")
+        try """
+            store:
+              path: ../../var/store
+            models:
+              directory: /opt/models
+            platforms:
+              - name: cpu
+            control:
+              socket: ./run/control.sock
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let previous = FileManager.default.currentDirectoryPath
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath("/"))
+        let config = try NarformerConfig.load(contentsOf: file.path)
+        let base = directory.standardizedFileURL.path
+        XCTAssertEqual(config.store.path, base + "/var/store")
+        XCTAssertEqual(config.models.directory, "/opt/models")
+        XCTAssertEqual(config.control.socket, base + "/etc/narformer/run/control.sock")
+    }
+
+    func testTheShippedDemoConfigValidatesOnAFreshClone() throws {
+        // The demo's paths lie under var/, which a fresh clone lacks: they are noted as
+        // "will be created", never refused.
+        let file = Self.repositoryRoot.appendingPathComponent("etc/narformer/demo.yaml").path
+        let result = NarformerConfig.check(contentsOf: file)
+        let config = try XCTUnwrap(result.config, "\(result.issues)")
+        let root = Self.repositoryRoot.standardizedFileURL.path
+        XCTAssertEqual(config.store.path, root + "/var/store")
+        XCTAssertEqual(config.inbox(named: "demo")?.path, root + "/var/inbox/demo")
+        XCTAssertEqual(config.inbox(named: "demo")?.platform, "cpu-ort-1t")
+        XCTAssertEqual(config.inbox(named: "demo")?.batchSizes, [1])
+    }
+
+    func testTheShippedProductionConfigValidatesAndSpellsOutEveryKey() throws {
+        let file = Self.repositoryRoot.appendingPathComponent("etc/narformer/narformer.yaml").path
+        let result = NarformerConfig.check(contentsOf: file, checkFileSystem: false)
+        let config = try XCTUnwrap(result.config, "\(result.issues)")
+        XCTAssertEqual(config.store.path, "/var/lib/narformer/store")
+        XCTAssertEqual(config.models.directory, "/var/lib/narformer/models")
+        XCTAssertTrue(config.inboxes.allSatisfy { $0.path.hasPrefix("/srv/narformer/inbox/") })
+        // Every key the reader knows appears in the production file.
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let keys = ["store", "path", "map_size", "max_readers", "engine", "threads", "batch_size", "models", "directory",
+                    "default_latency", "default_accuracy", "platforms", "name", "description", "inboxes", "platform",
+                    "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "retraining", "enabled",
+                    "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",
+                    "promotion", "metric", "min_improvement", "recompute_predictions", "nice", "logging", "level",
+                    "format", "control", "socket"]
+        for key in keys {
+            XCTAssertNotNil(text.range(of: "\n *(- )?\(key):", options: .regularExpression), "no '\(key):' line")
+        }
+    }
+
+    func testShownYAMLAndJSONLoadBackToTheSameConfig() throws {
+        let yaml = Self.minimal + """
+
+            inboxes:
+              - {name: a, path: in/a, platform: cpu, batch_sizes: [2, 4], measurement_timeout: 90m}
+            retraining: {interval: 1h30m, promotion: {metric: spearman, min_improvement: 0.01}, init: scratch}
+            """
+        let config = try XCTUnwrap(check(yaml).config)
+        let shown = try config.renderedYAML()
+        XCTAssertTrue(shown.contains("interval: 1h30m"), shown)
+        XCTAssertTrue(shown.contains("map_size: 1GiB"), shown)
+        XCTAssertEqual(try NarformerConfig.parse(yaml: shown, file: "shown.yaml", baseDirectory: "/nowhere",
+                                                 checkFileSystem: false), config)
+        let json = try config.renderedJSON()
+        // JSON is YAML too.
+        XCTAssertEqual(try NarformerConfig.parse(yaml: json, file: "shown.json", baseDirectory: "/nowhere",
+                                                 checkFileSystem: false), config)
+    }
+
+    func testPromotionRule() {
+        let mape = PromotionRule(metric: .mape, minImprovement: 0)
+        XCTAssertTrue(mape.promotes(candidate: 9.9, over: 10))
+        XCTAssertFalse(mape.promotes(candidate: 10, over: 10))
+        let spearman = PromotionRule(metric: .spearman, minImprovement: 0.01)
+        XCTAssertTrue(spearman.promotes(candidate: 0.95, over: 0.93))
+        XCTAssertFalse(spearman.promotes(candidate: 0.935, over: 0.93))
+        XCTAssertFalse(spearman.promotes(candidate: 0.90, over: 0.93))
+    }
+}
