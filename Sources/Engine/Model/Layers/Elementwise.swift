@@ -1,0 +1,52 @@
+import Foundation
+
+/// Pointwise layers: ReLU, sigmoid, dropout and the head's -logsigmoid, each with its
+/// backward. Backward passes read the forward output (for ReLU and sigmoid it decides
+/// the derivative), so no separate masks are stored for them.
+enum Elementwise {
+    static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where x[i] < 0 { x[i] = 0 }
+    }
+
+    /// dy *= (y > 0)
+    static func reluBackward(_ dy: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count where !(y[i] > 0) { dy[i] = 0 }
+    }
+
+    static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
+
+    static func sigmoid(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = 1 / (1 + exp(-x[i])) }
+    }
+
+    /// dy *= y (1 - y)
+    static func sigmoidBackward(_ dy: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { dy[i] *= y[i] * (1 - y[i]) }
+    }
+
+    /// Inverted dropout: draws a mask of 0 or 1/(1-p) into `mask` and applies it.
+    static func dropout(_ x: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<Float>, count: Int,
+                        rate: Float, rng: inout SplitMix64) {
+        let keep = 1 / (1 - rate)
+        for i in 0..<count {
+            let m: Float = rng.nextUnit() < rate ? 0 : keep
+            mask[i] = m
+            x[i] *= m
+        }
+    }
+
+    static func multiply(_ dy: UnsafeMutablePointer<Float>, by mask: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { dy[i] *= mask[i] }
+    }
+
+    /// y = -logsigmoid(z) = softplus(-z), stable for large |z|.
+    static func negativeLogSigmoid(_ z: Float) -> Float {
+        let t = -z
+        return max(t, 0) + log1p(exp(-abs(t)))
+    }
+
+    /// dy/dz of -logsigmoid(z) = -sigmoid(-z).
+    static func negativeLogSigmoidDerivative(_ z: Float) -> Float {
+        -sigmoid(-z)
+    }
+}

@@ -1,0 +1,69 @@
+/// Graph-aided linear attention, edge-wise: s_ij = q_i . q_j / sqrt(din) only on the
+/// (symmetric) edges of the packed batch, p_ij = s_ij / (sum_j s_ij + 1e-6), and
+/// m_i = sum_j p_ij x_j. Cost O(E x din); no N x N matrix is ever formed.
+enum GraphAttention {
+    static let eps: Float = 1e-6
+
+    /// Writes the raw scores per directed edge, 1 / (rowsum + eps) per node, and m.
+    static func forward(q: UnsafePointer<Float>, x: UnsafePointer<Float>, graph: PackedBatch.Adjacency,
+                        rows: Int, width: Int, score: UnsafeMutablePointer<Float>,
+                        rowScale: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>) {
+        let scale = 1 / Float(width).squareRoot()
+        for i in 0..<rows {
+            let qi = q + i * width, mi = m + i * width
+            var sum: Float = 0
+            for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
+                let qj = q + Int(graph.column[e]) * width
+                var dot: Float = 0
+                for c in 0..<width { dot += qi[c] * qj[c] }
+                let s = dot * scale
+                score[e] = s
+                sum += s
+            }
+            let inv = 1 / (sum + eps)
+            rowScale[i] = inv
+            mi.update(repeating: 0, count: width)
+            for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
+                let p = score[e] * inv
+                let xj = x + Int(graph.column[e]) * width
+                for c in 0..<width { mi[c] += p * xj[c] }
+            }
+        }
+    }
+
+    /// Adds to dx (through m = P x) and writes dq. `edgeScratch` holds one float per edge.
+    static func backward(dm: UnsafePointer<Float>, q: UnsafePointer<Float>, x: UnsafePointer<Float>,
+                         graph: PackedBatch.Adjacency, rows: Int, width: Int,
+                         score: UnsafePointer<Float>, rowScale: UnsafePointer<Float>,
+                         edgeScratch dp: UnsafeMutablePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>, dq: UnsafeMutablePointer<Float>) {
+        let scale = 1 / Float(width).squareRoot()
+        dq.update(repeating: 0, count: rows * width)
+        for i in 0..<rows {
+            let dmi = dm + i * width, qi = q + i * width, dqi = dq + i * width
+            let inv = rowScale[i]
+            var weighted: Float = 0
+            for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
+                let j = Int(graph.column[e])
+                let xj = x + j * width, dxj = dx + j * width
+                let p = score[e] * inv
+                var dot: Float = 0
+                for c in 0..<width {
+                    dot += dmi[c] * xj[c]
+                    dxj[c] += p * dmi[c]
+                }
+                dp[e] = dot
+                weighted += dot * p
+            }
+            for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
+                let j = Int(graph.column[e])
+                let ds = (dp[e] - weighted) * inv * scale
+                let qj = q + j * width, dqj = dq + j * width
+                for c in 0..<width {
+                    dqi[c] += ds * qj[c]
+                    dqj[c] += ds * qi[c]
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Row-wise L2 normalisation y = x / max(||x||, 1e-12), as torch's F.normalize.
+enum L2Normalize {
+    static let eps: Float = 1e-12
+
+    /// Writes y and the per-row 1 / max(||x||, eps).
+    static func forward(x: UnsafePointer<Float>, rows: Int, width: Int,
+                        inverseNorm: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        for r in 0..<rows {
+            let row = x + r * width, out = y + r * width
+            var ss: Float = 0
+            for j in 0..<width { ss += row[j] * row[j] }
+            let inv = 1 / max(ss.squareRoot(), eps)
+            inverseNorm[r] = inv
+            for j in 0..<width { out[j] = row[j] * inv }
+        }
+    }
+
+    /// dy -> dx in place. Where the norm was clamped the map is a plain scaling.
+    static func backward(dyToDx g: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>,
+                         inverseNorm: UnsafePointer<Float>, rows: Int, width: Int) {
+        for r in 0..<rows {
+            let gr = g + r * width, yr = y + r * width
+            let inv = inverseNorm[r]
+            if inv >= 1 / eps {
+                for j in 0..<width { gr[j] *= inv }
+                continue
+            }
+            var dot: Float = 0
+            for j in 0..<width { dot += gr[j] * yr[j] }
+            for j in 0..<width { gr[j] = (gr[j] - yr[j] * dot) * inv }
+        }
+    }
+}

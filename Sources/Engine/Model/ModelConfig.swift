@@ -1,0 +1,85 @@
+/// The shape of a NAR-Former V2 model: everything that decides the parameter layout
+/// plus the training-time dropout rate. Stored in every checkpoint's metadata.
+public struct ModelConfig: Codable, Sendable, Hashable {
+    /// Which head sits on the blocks: a whole-network latency model or a cell accuracy model.
+    public enum Kind: String, Codable, Sendable {
+        /// Sum readout of the last block, concatenated with the static branch.
+        case latency
+        /// Per-block mean readouts, fused by a learned weight per block.
+        case accuracy
+    }
+
+    /// How node states become one vector per graph (latency model only; the accuracy
+    /// model always takes per-block means).
+    public enum Readout: String, Codable, Sendable {
+        case sum
+        case mean
+    }
+
+    public var kind: Kind
+    /// Token width C.
+    public var inDim: Int
+    /// Block width d.
+    public var hidden: Int
+    public var layers: Int
+    /// Groups of the grouped linears in the feed-forward part.
+    public var groups: Int
+    /// Feed-forward expansion (4 in the paper).
+    public var ffnRatio: Int
+    /// Width of the head's hidden layers.
+    public var fcHidden: Int
+    /// Static vector width (latency model; ignored by the accuracy model).
+    public var staticDim: Int
+    /// Type-aware enhancement by node degree.
+    public var useDegree: Bool
+    public var readout: Readout
+    /// Dropout rate after the block ReLU and the head ReLUs when training.
+    public var dropout: Float
+
+    public init(kind: Kind, inDim: Int, hidden: Int, layers: Int, groups: Int, ffnRatio: Int,
+                fcHidden: Int, staticDim: Int, useDegree: Bool = true, readout: Readout = .sum,
+                dropout: Float = 0.05) {
+        self.kind = kind
+        self.inDim = inDim
+        self.hidden = hidden
+        self.layers = layers
+        self.groups = groups
+        self.ffnRatio = ffnRatio
+        self.fcHidden = fcHidden
+        self.staticDim = staticDim
+        self.useDegree = useDegree
+        self.readout = readout
+        self.dropout = dropout
+    }
+
+    /// The paper's latency model: 152-dim tokens, 2 blocks of 512, static branch of 40.
+    public static let paperLatency = ModelConfig(
+        kind: .latency, inDim: 152, hidden: 512, layers: 2, groups: 8, ffnRatio: 4,
+        fcHidden: 512, staticDim: 40)
+
+    /// The paper's accuracy model: 6 blocks of 512, fusion 3072 -> 768 -> 6.
+    public static func paperAccuracy(inDim: Int = 128) -> ModelConfig {
+        ModelConfig(kind: .accuracy, inDim: inDim, hidden: 512, layers: 6, groups: 8, ffnRatio: 4,
+                    fcHidden: 512, staticDim: 0, readout: .mean)
+    }
+
+    /// Width of the fusion MLP's hidden layer: a quarter of the concatenated means
+    /// (3072 -> 768 in the paper, 48 -> 12 in the reference fixture).
+    public var fusionHidden: Int { layers * hidden / 4 }
+
+    /// The reasons this configuration cannot be built, empty when it can.
+    public var problems: [String] {
+        var out: [String] = []
+        if inDim < 1 { out.append("inDim must be at least 1 (is \(inDim))") }
+        if hidden < 1 { out.append("hidden must be at least 1 (is \(hidden))") }
+        if layers < 1 { out.append("layers must be at least 1 (is \(layers))") }
+        if groups < 1 { out.append("groups must be at least 1 (is \(groups))") }
+        if ffnRatio < 1 { out.append("ffnRatio must be at least 1 (is \(ffnRatio))") }
+        if fcHidden < 1 { out.append("fcHidden must be at least 1 (is \(fcHidden))") }
+        if groups >= 1, hidden % groups != 0 { out.append("hidden (\(hidden)) is not divisible by groups (\(groups))") }
+        if kind == .latency, staticDim < 1 { out.append("a latency model needs staticDim >= 1 (is \(staticDim))") }
+        if kind == .accuracy, layers * hidden < 4 { out.append("layers x hidden is too small for the fusion MLP") }
+        if !(dropout >= 0 && dropout < 1) { out.append("dropout must be in [0, 1) (is \(dropout))") }
+        return out
+    }
+}

@@ -1,0 +1,114 @@
+extension NARFormerModel {
+    /// Packs the batch, runs every block and the head, and keeps the activations in the
+    /// arena for `backward`. Returns one prediction per graph.
+    func forward(_ graphs: [TokenGraph], training: Bool) throws -> [Float] {
+        try batch.pack(graphs, config: config)
+        let c = config, n = batch.nodeCount, b = batch.graphCount
+        let dropout = training && c.dropout > 0
+        let plan = ActivationPlan(config: c, nodes: n, directedEdges: batch.directedEdgeCount, graphs: b, dropout: dropout)
+        arena.reserve(plan.total)
+        self.plan = plan
+        lastForwardUsedDropout = dropout
+        let A = arena.pointer, P = parameters.pointer
+        batch.tokens.withUnsafeBufferPointer { (A + plan.input).update(from: $0.baseAddress!, count: $0.count) }
+        batch.degree.withUnsafeBufferPointer { (A + plan.degree).update(from: $0.baseAddress!, count: $0.count) }
+        if c.kind == .latency, !batch.statics.isEmpty {
+            batch.statics.withUnsafeBufferPointer { (A + plan.statics).update(from: $0.baseAddress!, count: $0.count) }
+        }
+
+        var x = UnsafeMutablePointer(A + plan.input)
+        for l in 0..<c.layers {
+            blockForward(l, input: x, plan: plan, dropout: dropout)
+            x = A + plan.blocks[l].output
+        }
+
+        let d = c.hidden, fc = c.fcHidden, h = layout.head, s = plan.head
+        switch c.kind {
+        case .latency:
+            SegmentReadout.forward(x: x, width: d, offsets: batch.offsets, mean: c.readout == .mean,
+                                   y: A + s.pooled, rowStride: d)
+            Linear.forward(x: A + plan.statics, rows: b, inDim: c.staticDim, weight: P + h.staticWeight,
+                           bias: P + h.staticBias, outDim: d, y: A + s.staticOut)
+            Elementwise.relu(A + s.staticOut, count: b * d)
+            for g in 0..<b {
+                (A + s.features + g * 2 * d).update(from: A + s.pooled + g * d, count: d)
+                (A + s.features + g * 2 * d + d).update(from: A + s.staticOut + g * d, count: d)
+            }
+        case .accuracy:
+            let L = c.layers, fh = c.fusionHidden
+            for l in 0..<L {
+                SegmentReadout.forward(x: A + plan.blocks[l].output, width: d, offsets: batch.offsets, mean: true,
+                                       y: A + s.means + l * d, rowStride: L * d)
+            }
+            Linear.forward(x: A + s.means, rows: b, inDim: L * d, weight: P + h.fusionHiddenWeight,
+                           bias: P + h.fusionHiddenBias, outDim: fh, y: A + s.fusionHidden)
+            Elementwise.relu(A + s.fusionHidden, count: b * fh)
+            Linear.forward(x: A + s.fusionHidden, rows: b, inDim: fh, weight: P + h.fusionOutWeight,
+                           bias: P + h.fusionOutBias, outDim: L, y: A + s.fusionWeights)
+            Elementwise.sigmoid(A + s.fusionWeights, count: b * L)
+            for g in 0..<b {
+                let f = A + s.features + g * d
+                f.update(repeating: 0, count: d)
+                for l in 0..<L {
+                    let w = A[s.fusionWeights + g * L + l], m = A + s.means + g * L * d + l * d
+                    for j in 0..<d { f[j] += w * m[j] }
+                }
+            }
+        }
+        Linear.forward(x: A + s.features, rows: b, inDim: h.featureDim, weight: P + h.fc1Weight,
+                       bias: P + h.fc1Bias, outDim: fc, y: A + s.fc1)
+        Elementwise.relu(A + s.fc1, count: b * fc)
+        if dropout { Elementwise.dropout(A + s.fc1, mask: A + s.fc1Mask, count: b * fc, rate: c.dropout, rng: &dropoutGenerator) }
+        Linear.forward(x: A + s.fc1, rows: b, inDim: fc, weight: P + h.fc2Weight,
+                       bias: P + h.fc2Bias, outDim: fc, y: A + s.fc2)
+        Elementwise.relu(A + s.fc2, count: b * fc)
+        if dropout { Elementwise.dropout(A + s.fc2, mask: A + s.fc2Mask, count: b * fc, rate: c.dropout, rng: &dropoutGenerator) }
+        Linear.forward(x: A + s.fc2, rows: b, inDim: fc, weight: P + h.outWeight,
+                       bias: P + h.outBias, outDim: 1, y: A + s.logits)
+        return (0..<b).map { Elementwise.negativeLogSigmoid(A[s.logits + $0]) }
+    }
+
+    private func blockForward(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan, dropout: Bool) {
+        let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
+        let bp = layout.blocks[l], s = plan.blocks[l], din = bp.inDim
+        let A = arena.pointer, P = parameters.pointer
+        var xe = x
+        if c.useDegree {
+            DegreeEnhancement.forward(x: x, degree: A + plan.degree, rows: n, width: din,
+                                      weight: P + bp.degreeWeight, bias: P + bp.degreeBias,
+                                      gate: A + s.gate, y: A + s.enhanced)
+            xe = A + s.enhanced
+        }
+        Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.qkWeight, bias: P + bp.qkBias, outDim: din, y: A + s.q)
+        Elementwise.sigmoid(A + s.q, count: n * din)
+        GraphAttention.forward(q: A + s.q, x: xe, graph: batch.adjacency, rows: n, width: din,
+                               score: A + s.score, rowScale: A + s.rowScale, m: A + s.message)
+        Linear.forward(x: A + s.message, rows: n, inDim: din, weight: P + bp.aggWeight, bias: P + bp.aggBias,
+                       outDim: d, y: A + s.preNorm)
+        Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.rootWeight, bias: nil, outDim: d,
+                       y: A + s.preNorm, accumulate: true)
+        L2Normalize.forward(x: A + s.preNorm, rows: n, width: d, inverseNorm: A + s.inverseNorm, y: A + s.normalised)
+        let hidden = A + s.hidden
+        hidden.update(from: A + s.normalised, count: n * d)
+        Elementwise.relu(hidden, count: n * d)
+        if dropout { Elementwise.dropout(hidden, mask: A + s.dropMask, count: n * d, rate: c.dropout, rng: &dropoutGenerator) }
+
+        (A + s.normHat).update(from: hidden, count: n * d)
+        LayerNorm.forward(xToNormalised: A + s.normHat, rows: n, width: d, weight: P + bp.normWeight,
+                          bias: P + bp.normBias, rstd: A + s.normRstd, y: A + s.normOut)
+        GroupedLinear.forward(x: A + s.normOut, rows: n, inDim: d, outDim: f, groups: g,
+                              weight: P + bp.upWeight, bias: P + bp.upBias, y: A + s.upHat)
+        LayerNorm.forward(xToNormalised: A + s.upHat, rows: n * g, width: f / g, weight: P + bp.upNormWeight,
+                          bias: P + bp.upNormBias, rstd: A + s.upRstd, y: A + s.upAct)
+        Elementwise.relu(A + s.upAct, count: n * f)
+        GroupedLinear.forward(x: A + s.upAct, rows: n, inDim: f, outDim: d, groups: g,
+                              weight: P + bp.downWeight, bias: P + bp.downBias, y: A + s.downHat)
+        LayerNorm.forward(xToNormalised: A + s.downHat, rows: n * g, width: d / g, weight: P + bp.downNormWeight,
+                          bias: P + bp.downNormBias, rstd: A + s.downRstd, y: A + s.downOut)
+        let out = A + s.output, v = A + s.downOut, scale = P + bp.scale
+        for r in 0..<n {
+            let o = r * d
+            for j in 0..<d { out[o + j] = hidden[o + j] + scale[j] * v[o + j] }
+        }
+    }
+}

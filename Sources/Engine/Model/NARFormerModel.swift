@@ -1,0 +1,65 @@
+/// NAR-Former V2 (SPEC section 2) on the CPU: all parameters in one contiguous buffer
+/// laid out by `ParameterTable` (names and shapes of the reference implementation),
+/// gradients in a parallel buffer, activations in one arena reused by every batch.
+///
+/// A batch of graphs is packed into one node matrix (`PackedBatch`), so each linear
+/// layer is one GEMM over all nodes; inference and training share that path.
+///
+/// Not thread-safe: one thread at a time uses an instance (the arena and gradients are
+/// per-instance state). Hold separate instances for concurrent inference and training.
+public final class NARFormerModel {
+    public let config: ModelConfig
+    let layout: ParameterLayout
+    let parameters: FloatBuffer
+    let gradients: FloatBuffer
+    let arena = FloatBuffer(count: 0)
+    var batch = PackedBatch()
+    /// The plan of the last forward pass; backward reads the same activations.
+    var plan: ActivationPlan?
+    var lastForwardUsedDropout = false
+    var dropoutGenerator: SplitMix64
+
+    /// A freshly initialised model (SPEC section 2 init) from `seed`.
+    public init(config: ModelConfig, seed: UInt64) throws {
+        if let problem = config.problems.first { throw EngineError.invalidConfig(problem) }
+        self.config = config
+        layout = ParameterLayout(config: config)
+        parameters = FloatBuffer(count: layout.table.totalCount)
+        gradients = FloatBuffer(count: layout.table.totalCount)
+        layout.initialise(parameters.pointer, seed: seed)
+        dropoutGenerator = SplitMix64(seed: seed ^ 0xD120_7007_5EED_0001)
+    }
+
+    /// The size table: every tensor's name, shape and offset.
+    public var parameterTable: ParameterTable { layout.table }
+    public var parameterCount: Int { layout.table.totalCount }
+
+    /// Predictions (always > 0) for a batch of graphs, in order. No dropout, no gradients.
+    public func predict(_ graphs: [TokenGraph]) throws -> [Float] {
+        try forward(graphs, training: false)
+    }
+
+    /// A copy of one named tensor's values, nil for an unknown name.
+    public func tensor(named name: String) -> [Float]? {
+        guard let e = layout.table.entry(named: name) else { return nil }
+        return Array(UnsafeBufferPointer(start: parameters.pointer + e.offset, count: e.count))
+    }
+
+    /// Overwrites one named tensor; the count must match its shape.
+    public func setTensor(named name: String, values: [Float]) throws {
+        guard let e = layout.table.entry(named: name) else {
+            throw EngineError.invalidConfig("the model has no tensor named \(name)")
+        }
+        guard values.count == e.count else {
+            throw EngineError.invalidConfig("tensor \(name) holds \(e.count) values, got \(values.count)")
+        }
+        let target = parameters.pointer + e.offset
+        for (i, v) in values.enumerated() { target[i] = v }
+    }
+
+    /// The gradient of one named tensor after the last backward pass.
+    func gradient(named name: String) -> [Float]? {
+        guard let e = layout.table.entry(named: name) else { return nil }
+        return Array(UnsafeBufferPointer(start: gradients.pointer + e.offset, count: e.count))
+    }
+}
