@@ -61,7 +61,8 @@ enum GraphBuilder {
             }
             for (k, name) in node.outputs.enumerated() where !name.isEmpty && k < outs.count {
                 let shape = outs[k].shape
-                guard shape.allSatisfy({ $0 >= 0 }), ShapeInference.elements(shape) <= ShapeInference.maxElements else {
+                guard shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 <= maxDimension }),
+                      ShapeInference.elements(shape) <= ShapeInference.maxElements else {
                     throw ImportError(.shape, file: file, node: node.name, op: node.op,
                                       "the output shape \(shape) is negative or impossibly large")
                 }

@@ -141,8 +141,8 @@ enum GraphJSONReader {
             throw fail(path, "must be an array of at most \(maxRank) dimensions")
         }
         return try arr.enumerated().map { i, d in
-            guard let n = d as? NSNumber, isInteger(n), n.doubleValue >= 0, n.doubleValue < Double(1 << 40) else {
-                throw fail("\(path)[\(i)]", "must be a non-negative integer below 2^40")
+            guard let n = d as? NSNumber, isInteger(n), n.doubleValue >= 0, n.doubleValue <= Double(maxDimension) else {
+                throw fail("\(path)[\(i)]", "must be a non-negative integer up to 2^31")
             }
             return n.intValue
         }
@@ -151,11 +151,11 @@ enum GraphJSONReader {
     private static func attribute(_ v: Any, _ path: String, _ fail: (String, String) -> ImportError) throws -> AttributeValue {
         if let s = v as? String { return .string(s) }
         if let n = v as? NSNumber {
-            return isInteger(n) ? .int(n.intValue) : .float(n.floatValue)
+            return isInteger(n) ? .int(boundedInt(n.int64Value)) : .float(n.floatValue)
         }
         if let arr = v as? [NSNumber] {
             guard arr.count <= 4096 else { throw fail(path, "has more than 4096 values") }
-            if arr.allSatisfy(isInteger) { return .ints(arr.map { $0.intValue }) }
+            if arr.allSatisfy(isInteger) { return .ints(arr.map { boundedInt($0.int64Value) }) }
             return .floats(arr.map { $0.floatValue })
         }
         throw fail(path, "must be a number, a string or an array of numbers")

@@ -72,7 +72,7 @@ enum ONNXReader {
                 let proto = try Onnx_ValueInfoProto(serializedBytes: Data(buffer[r]))
                 let dims: [Int?] = try proto.type.tensorType.shape.dim.map { d in
                     if case .dimValue(let v)? = d.value {
-                        guard v >= 0, v < 1 << 40 else {
+                        guard v >= 0, v <= maxDimension else {
                             throw ImportError(.shape, file: file, node: proto.name, "input dimension \(v) is out of range")
                         }
                         return Int(v)
@@ -96,8 +96,8 @@ enum ONNXReader {
         var attributes: [String: AttributeValue] = [:]
         for a in proto.attribute {
             switch a.type {
-            case .int: attributes[a.name] = .int(Int(clamping: a.i))
-            case .ints: attributes[a.name] = .ints(a.ints.map { Int(clamping: $0) })
+            case .int: attributes[a.name] = .int(boundedInt(a.i))
+            case .ints: attributes[a.name] = .ints(a.ints.map(boundedInt))
             case .float: attributes[a.name] = .float(a.f)
             case .floats: attributes[a.name] = .floats(a.floats)
             case .string: attributes[a.name] = .string(String(decoding: a.s, as: UTF8.self))
@@ -105,9 +105,9 @@ enum ONNXReader {
             default:
                 // Exporters that omit the type field: infer from what is set.
                 if a.hasT { attributes[a.name] = .tensor(tensorInfo(a.t)) }
-                else if !a.ints.isEmpty { attributes[a.name] = .ints(a.ints.map { Int(clamping: $0) }) }
+                else if !a.ints.isEmpty { attributes[a.name] = .ints(a.ints.map(boundedInt)) }
                 else if !a.floats.isEmpty { attributes[a.name] = .floats(a.floats) }
-                else if a.hasI { attributes[a.name] = .int(Int(clamping: a.i)) }
+                else if a.hasI { attributes[a.name] = .int(boundedInt(a.i)) }
                 else if a.hasF { attributes[a.name] = .float(a.f) }
                 else if a.hasS { attributes[a.name] = .string(String(decoding: a.s, as: UTF8.self)) }
                 else { attributes[a.name] = .other }
@@ -123,7 +123,7 @@ enum ONNXReader {
 
     /// A Constant's value (decoded by SwiftProtobuf: Constants are small in practice).
     static func tensorInfo(_ t: Onnx_TensorProto) -> TensorInfo {
-        let dims = t.dims.map { Int(clamping: $0) }
+        let dims = t.dims.map { Int(min(max($0, 0), Int64(maxDimension))) }
         let count = dims.reduce(1) { $0.multipliedReportingOverflow(by: max($1, 0)).overflow ? Int.max : $0 * max($1, 0) }
         var values: [Double]?
         if count <= smallTensorLimit {
@@ -160,7 +160,7 @@ enum ONNXReader {
             default: continue
             }
         }
-        guard dims.allSatisfy({ $0 >= 0 && $0 < 1 << 40 }) else {
+        guard dims.allSatisfy({ $0 >= 0 && $0 <= maxDimension }) else {
             throw ProtobufWireScanner.WireError(message: "initializer '\(name)' has a dimension out of range")
         }
         let intDims = dims.map { Int($0) }

@@ -14,6 +14,17 @@ public struct TensorInfo: Sendable, Hashable {
     }
 }
 
+/// Integer attributes and shape values are clamped to this magnitude when read: no real
+/// network needs more, and it keeps every product of two of them far from overflow
+/// (tensor dimensions are bounded by `maxDimension`).
+let maxAttributeMagnitude = 1 << 30
+/// The largest tensor dimension the importer accepts.
+let maxDimension = 1 << 31
+
+func boundedInt(_ v: Int64) -> Int {
+    Int(min(max(v, -Int64(maxAttributeMagnitude)), Int64(maxAttributeMagnitude)))
+}
+
 /// One attribute value of an operation.
 public enum AttributeValue: Sendable, Hashable {
     case int(Int)

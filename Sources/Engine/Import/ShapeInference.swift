@@ -229,7 +229,7 @@ struct ShapeInference {
             let n = max(node.outputs.count, 1)
             if sizes == nil {
                 let parts = attrs["num_outputs"]?.asInt ?? n
-                guard parts > 0 else { throw Failure(message: "split into \(parts) parts") }
+                guard parts == n else { throw Failure(message: "split into \(parts) parts") }
                 let chunk = (x.shape[ax] + parts - 1) / parts
                 sizes = (0..<parts).map { min(chunk, max(0, x.shape[ax] - chunk * $0)) }
             }
@@ -371,7 +371,7 @@ struct ShapeInference {
             return [Tensor(shape: zip(x.shape, reps).map { $0 * $1 })]
         case "DepthToSpace", "SpaceToDepth":
             let x = try input(0)
-            guard x.shape.count == 4, let b = attrs["blocksize"]?.asInt, b > 0 else { throw Failure(message: "needs a 4-D input and a blocksize") }
+            guard x.shape.count == 4, let b = attrs["blocksize"]?.asInt, b > 0, b <= 4096 else { throw Failure(message: "needs a 4-D input and a blocksize") }
             if op == "DepthToSpace" { return [Tensor(shape: [x.shape[0], x.shape[1] / (b * b), x.shape[2] * b, x.shape[3] * b])] }
             return [Tensor(shape: [x.shape[0], x.shape[1] * b * b, x.shape[2] / b, x.shape[3] / b])]
         default:
@@ -380,8 +380,8 @@ struct ShapeInference {
     }
 
     private func int(_ v: Double) throws -> Int {
-        guard v.isFinite, abs(v) < 9e15 else { throw Failure(message: "value \(v) is not a usable integer") }
-        return Int(v)
+        guard v.isFinite else { throw Failure(message: "value \(v) is not a usable integer") }
+        return Int(min(max(v, -Double(maxAttributeMagnitude)), Double(maxAttributeMagnitude)))
     }
 
     private func axis(_ a: Int, _ rank: Int) throws -> Int {
