@@ -47,14 +47,17 @@ enum GraphBuilder {
             let node = raw.nodes[i]
             let ins = node.inputs.map { $0.isEmpty ? nil : tensors[$0] }
             var outs: [ShapeInference.Tensor] = []
+            // A stated output shape is at the file's batch: its first dimension follows the batch.
+            var declared = node.declaredOutputShape
+            if let b = batchSize, var d = declared, !d.isEmpty { d[0] = b; declared = d }
             do {
                 outs = try inference.infer(node, ins)
-                if let declared = node.declaredOutputShape, let inferred = outs.first?.shape, declared != inferred {
+                if let declared, let inferred = outs.first?.shape, declared != inferred {
                     throw ImportError(.shape, file: file, node: node.name, op: node.op,
                                       "the stated output shape \(declared) differs from the inferred \(inferred)")
                 }
             } catch let f as ShapeInference.Failure {
-                guard let declared = node.declaredOutputShape, node.outputs.count == 1 else {
+                guard let declared, node.outputs.count == 1 else {
                     throw ImportError(.shape, file: file, node: node.name, op: node.op, f.message)
                 }
                 outs = [.init(shape: declared)]

@@ -12,7 +12,7 @@ struct ShapeInference {
 
     let opset: Int
     /// Bound on the element count of any tensor: beyond this a file is hostile or broken.
-    static let maxElements = 1 << 50
+    static let maxElements = 1 << 36
 
     static func elements(_ shape: [Int]) -> Int {
         var n = 1
