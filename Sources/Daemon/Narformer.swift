@@ -11,6 +11,8 @@ struct Narformer: AsyncParsableCommand {
         subcommands: [
             // Each subcommand lives in its own file under Sources/Daemon/Commands.
             ConfigCommand.self,
+            InspectCommand.self,
+            BenchCommand.self,
         ]
     )
 }

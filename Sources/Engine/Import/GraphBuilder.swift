@@ -1,0 +1,161 @@
+/// Builds the network IR from a file's raw graph: orders the nodes, infers shapes and
+/// adds `Input` nodes the way the authors' extraction does (see docs/import.md):
+/// - every graph input becomes an `Input` node;
+/// - an initializer read as an op's first (data) input becomes an `Input` node (PyTorch
+///   exports share weights through `Identity(initializer)`); weights read as later
+///   inputs (Conv W/B, Gemm B/C, BN statistics) are the op's parameters, not nodes;
+/// - a Constant becomes an `Input` node with its value's shape;
+/// - every other node is kept, named by its first output tensor.
+enum GraphBuilder {
+    static let maxNodes = 1_000_000
+    /// Ops whose inputs after the first are parameters (weights, bias, statistics): the
+    /// authors draw no edge from those inputs, even when a node (Identity) produces them.
+    static let weightedOps: Set<String> = ["Conv", "ConvTranspose", "Gemm", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "PRelu"]
+
+    static func build(_ raw: RawGraph, batchSize: Int?, file: String) throws -> NetworkGraph {
+        guard raw.nodes.count <= maxNodes else {
+            throw ImportError(.tooLarge, file: file, "the graph has \(raw.nodes.count) nodes, more than \(maxNodes)")
+        }
+        if let b = batchSize, b < 1 || b > 1 << 20 {
+            throw ImportError(.unsupported, file: file, "batch size \(b) is out of range")
+        }
+        var tensors: [String: ShapeInference.Tensor] = [:]
+        var inputNames = Set<String>()
+        for input in raw.inputs {
+            var dims: [Int] = []
+            for (i, d) in input.dims.enumerated() {
+                if i == 0 {
+                    dims.append(batchSize ?? d ?? 1)
+                } else if let d {
+                    dims.append(d)
+                } else {
+                    throw ImportError(.shape, file: file, node: input.name, op: "Input",
+                                      "dimension \(i) of the input has no fixed size")
+                }
+            }
+            tensors[input.name] = .init(shape: dims)
+            inputNames.insert(input.name)
+        }
+        for (name, t) in raw.initializers where tensors[name] == nil {
+            tensors[name] = .init(shape: t.dims, values: t.values)
+        }
+
+        let order = try topologicalOrder(raw, known: Set(tensors.keys), file: file)
+
+        let inference = ShapeInference(opset: raw.opset)
+        for i in order {
+            let node = raw.nodes[i]
+            let ins = node.inputs.map { $0.isEmpty ? nil : tensors[$0] }
+            var outs: [ShapeInference.Tensor] = []
+            // A stated output shape is at the file's batch: its first dimension follows the batch.
+            var declared = node.declaredOutputShape
+            if let b = batchSize, var d = declared, !d.isEmpty { d[0] = b; declared = d }
+            do {
+                outs = try inference.infer(node, ins)
+                if let declared, let inferred = outs.first?.shape, declared != inferred {
+                    throw ImportError(.shape, file: file, node: node.name, op: node.op,
+                                      "the stated output shape \(declared) differs from the inferred \(inferred)")
+                }
+            } catch let f as ShapeInference.Failure {
+                guard let declared, node.outputs.count == 1 else {
+                    throw ImportError(.shape, file: file, node: node.name, op: node.op, f.message)
+                }
+                outs = [.init(shape: declared)]
+            }
+            for (k, name) in node.outputs.enumerated() where !name.isEmpty && k < outs.count {
+                let shape = outs[k].shape
+                guard shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 <= maxDimension }),
+                      ShapeInference.elements(shape) <= ShapeInference.maxElements else {
+                    throw ImportError(.shape, file: file, node: node.name, op: node.op,
+                                      "the output shape \(shape) is negative or impossibly large")
+                }
+                tensors[name] = outs[k]
+            }
+        }
+
+        // Input nodes: graph inputs, then initializers read as a first input.
+        var nodes: [NetworkNode] = []
+        var producer: [String: Int] = [:]
+        for input in raw.inputs {
+            producer[input.name] = nodes.count
+            nodes.append(NetworkNode(name: input.name, op: "Input", attributes: [:], inputShapes: [],
+                                     outputShapes: [tensors[input.name]?.shape ?? []], predecessors: [], hasBias: false,
+                                     origin: .graphInput))
+        }
+        for i in order {
+            guard let first = raw.nodes[i].inputs.first, !first.isEmpty, producer[first] == nil,
+                  !inputNames.contains(first), let t = raw.initializers[first] else { continue }
+            producer[first] = nodes.count
+            nodes.append(NetworkNode(name: first, op: "Input", attributes: [:], inputShapes: [],
+                                     outputShapes: [t.dims], predecessors: [], hasBias: false, origin: .initializer))
+        }
+        for i in order {
+            let node = raw.nodes[i]
+            var preds: [Int] = []
+            var inputShapes: [[Int]] = []
+            let connected = weightedOps.contains(node.op) ? 1 : node.inputs.count
+            for (k, name) in node.inputs.enumerated() where !name.isEmpty {
+                if k < connected, let p = producer[name], !preds.contains(p) { preds.append(p) }
+                inputShapes.append(tensors[name]?.shape ?? [])
+            }
+            let outputShapes = node.outputs.filter { !$0.isEmpty }.map { tensors[$0]?.shape ?? [] }
+            let index = nodes.count
+            for name in node.outputs where !name.isEmpty { producer[name] = index }
+            let biasIndex: Int? = switch node.op {
+            case "Conv", "ConvTranspose", "Gemm": 2
+            default: nil
+            }
+            let hasBias = biasIndex.map { node.inputs.count > $0 && !node.inputs[$0].isEmpty } ?? false
+            nodes.append(NetworkNode(name: node.name, op: node.op == "Constant" ? "Input" : node.op,
+                                     attributes: node.attributes, inputShapes: inputShapes,
+                                     outputShapes: outputShapes, predecessors: preds, hasBias: hasBias,
+                                     origin: .operation))
+        }
+        return NetworkGraph(nodes: nodes)
+    }
+
+    /// Kahn's algorithm over tensor dependencies, keeping file order among ready nodes.
+    /// A read of a tensor nobody produces is a dangling input; leftovers form a cycle.
+    private static func topologicalOrder(_ raw: RawGraph, known: Set<String>, file: String) throws -> [Int] {
+        var producerOf: [String: Int] = [:]
+        for (i, n) in raw.nodes.enumerated() {
+            for o in n.outputs where !o.isEmpty {
+                guard producerOf[o] == nil, !known.contains(o) else {
+                    throw ImportError(.structure, file: file, node: n.name, op: n.op,
+                                      "tensor '\(o)' is produced more than once")
+                }
+                producerOf[o] = i
+            }
+        }
+        var pending = [Int](repeating: 0, count: raw.nodes.count)
+        var consumers = [[Int]](repeating: [], count: raw.nodes.count)
+        for (i, n) in raw.nodes.enumerated() {
+            for name in n.inputs where !name.isEmpty {
+                if let p = producerOf[name] {
+                    pending[i] += 1
+                    consumers[p].append(i)
+                } else if !known.contains(name) {
+                    throw ImportError(.structure, file: file, node: n.name, op: n.op,
+                                      "input '\(name)' is produced by no node, initializer or graph input")
+                }
+            }
+        }
+        // A min-heap would keep strict file order; a FIFO over file order is enough and O(n).
+        var queue = (0..<raw.nodes.count).filter { pending[$0] == 0 }
+        var head = 0
+        while head < queue.count {
+            let i = queue[head]
+            head += 1
+            for c in consumers[i] {
+                pending[c] -= 1
+                if pending[c] == 0 { queue.append(c) }
+            }
+        }
+        guard queue.count == raw.nodes.count else {
+            let stuck = (0..<raw.nodes.count).first { pending[$0] > 0 } ?? 0
+            throw ImportError(.structure, file: file, node: raw.nodes[stuck].name, op: raw.nodes[stuck].op,
+                              "the graph has a cycle through this node")
+        }
+        return queue
+    }
+}

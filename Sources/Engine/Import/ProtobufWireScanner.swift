@@ -1,0 +1,85 @@
+/// Walks the top-level fields of one protobuf message in place, without copying it.
+/// The ONNX reader uses it to skip weight bytes (TensorProto.raw_data and friends) that
+/// SwiftProtobuf would otherwise copy into memory. Every read is bounds-checked, so a
+/// truncated or hostile buffer ends in `WireError`, never a trap.
+struct ProtobufWireScanner {
+    struct WireError: Error { var message: String }
+
+    enum Value {
+        case varint(UInt64)
+        case fixed64
+        case fixed32
+        case bytes(Range<Int>)
+    }
+
+    let buffer: UnsafeRawBufferPointer
+    private(set) var position: Int
+    let end: Int
+
+    init(_ buffer: UnsafeRawBufferPointer, range: Range<Int>? = nil) {
+        self.buffer = buffer
+        self.position = range?.lowerBound ?? 0
+        self.end = range?.upperBound ?? buffer.count
+    }
+
+    mutating func readVarint() throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard position < end else { throw WireError(message: "the file ends inside a number") }
+            let byte = buffer[position]
+            position += 1
+            if shift == 63 && byte > 1 { throw WireError(message: "a number is longer than 64 bits") }
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+            if shift > 63 { throw WireError(message: "a number is longer than 64 bits") }
+        }
+    }
+
+    /// The next field, or `nil` at the end of the message.
+    mutating func next() throws -> (field: Int, value: Value)? {
+        guard position < end else { return nil }
+        let key = try readVarint()
+        let field = Int(truncatingIfNeeded: key >> 3)
+        guard field > 0 else { throw WireError(message: "a field number is zero") }
+        switch key & 7 {
+        case 0: return (field, .varint(try readVarint()))
+        case 1:
+            guard end - position >= 8 else { throw WireError(message: "the file ends inside a field") }
+            position += 8
+            return (field, .fixed64)
+        case 2:
+            let length = try readVarint()
+            guard length <= UInt64(end - position) else {
+                throw WireError(message: "a field claims \(length) bytes but only \(end - position) remain")
+            }
+            let start = position
+            position += Int(length)
+            return (field, .bytes(start..<position))
+        case 5:
+            guard end - position >= 4 else { throw WireError(message: "the file ends inside a field") }
+            position += 4
+            return (field, .fixed32)
+        default:
+            throw WireError(message: "unknown wire type \(key & 7)")
+        }
+    }
+
+    /// Decodes a packed or single varint field into `out`.
+    func appendVarints(_ value: Value, to out: inout [Int64], limit: Int) throws {
+        switch value {
+        case .varint(let v):
+            out.append(Int64(bitPattern: v))
+        case .bytes(let r):
+            var inner = ProtobufWireScanner(buffer, range: r)
+            while inner.position < inner.end {
+                guard out.count < limit else { throw WireError(message: "a tensor has more than \(limit) dimensions") }
+                out.append(Int64(bitPattern: try inner.readVarint()))
+            }
+        default:
+            throw WireError(message: "a number list has the wrong wire type")
+        }
+        guard out.count <= limit else { throw WireError(message: "a tensor has more than \(limit) dimensions") }
+    }
+}
