@@ -11,6 +11,9 @@ struct DropClaimer: Sendable {
     let inbox: InboxDescriptor
     let maxDropBytes: Int64
     let mover: FileMover
+    /// Runs between reading a drop and re-checking its identity; tests use it to play a
+    /// writer that changes the file at the worst moment.
+    var afterReading: (@Sendable (BytePath) -> Void)?
 
     /// A file name may be at most 255 bytes; keep room for `-NNNNN` and `.result.json`.
     static let maxStoredNameBytes = 255 - 6 - ".result.json".utf8.count
@@ -113,6 +116,7 @@ struct DropClaimer: Sendable {
         guard let contents = Self.readAll(fd, expected: Int(opened.st_size), limit: maxDropBytes) else {
             return .changing(reason: SystemError("cannot read", path: path.description).description)
         }
+        afterReading?(path)
         var after = stat()
         guard fstat(fd, &after) == 0, FileIdentity(after).sameContent(as: identity),
               Int64(contents.count) == identity.size

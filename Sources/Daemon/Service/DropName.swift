@@ -64,8 +64,8 @@ struct DropName: Hashable, Sendable, CustomStringConvertible {
         let ext = DropName(bytes: clean).fileExtension
         let tail = ext.isEmpty || ext.utf8.count > maxBytes / 2 ? [] : Array(("." + ext).utf8)
         var stem = Array(clean.prefix(maxBytes - tail.count))
-        // Never cut inside a multi-byte character.
-        while let last = stem.last, last & 0xC0 == 0x80 || last >= 0xC0 { stem.removeLast() }
+        // Never cut inside a multi-byte character (`clean` is valid UTF-8 up to the cut).
+        while !stem.isEmpty && String(validating: stem, as: UTF8.self) == nil { stem.removeLast() }
         return DropName(bytes: stem + tail)
     }
 

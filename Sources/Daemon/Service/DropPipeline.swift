@@ -33,9 +33,14 @@ final class DropPipeline: Sendable {
         (PipelineCounters(), nil))
 
     init(inboxes: [InboxDescriptor], processor: any DropProcessor, settings: Settings = Settings(),
-         mover: FileMover = .posix, logger: Logger) {
+         mover: FileMover = .posix, logger: Logger,
+         afterReading: (@Sendable (BytePath) -> Void)? = nil) {
         self.inboxes = inboxes
-        self.claimers = inboxes.map { DropClaimer(inbox: $0, maxDropBytes: settings.maxDropBytes, mover: mover) }
+        self.claimers = inboxes.map {
+            var claimer = DropClaimer(inbox: $0, maxDropBytes: settings.maxDropBytes, mover: mover)
+            claimer.afterReading = afterReading
+            return claimer
+        }
         self.processor = processor
         self.settings = settings
         self.logger = logger

@@ -42,7 +42,8 @@ actor DropQueue {
                 waiter = continuation
                 if let nextDue {
                     timer = Task { [weak self] in
-                        try? await Task.sleep(until: nextDue, clock: .continuous)
+                        // Cancelled: the wait ended early; must not wake the next one.
+                        guard (try? await Task.sleep(until: nextDue, clock: .continuous)) != nil else { return }
                         await self?.wake()
                     }
                 }

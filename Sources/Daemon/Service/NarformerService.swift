@@ -44,7 +44,7 @@ struct NarformerService: Service {
         let watcher = try InboxWatcher(folders: pipeline.inboxes.map(\.path))
         defer { watcher.stop() }
         try await pipeline.recover()
-        let hangups = HangupSignals.stream()
+        let hangups = await HangupSignals.stream()
         notifier.notify(.ready, .status(statusLine()))
         logger.notice("narformer is ready", metadata: [
             "inboxes": "\(pipeline.inboxes.map(\.name).joined(separator: ","))"])
