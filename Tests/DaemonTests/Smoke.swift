@@ -1,2 +1,0 @@
-import XCTest
-final class DaemonSmokeTests: XCTestCase { func testNothingYet() {} }
