@@ -16,10 +16,9 @@ enum DatasetText {
         return text
     }
 
-    /// Splits into lines, accepting both `\n` and `\r\n` endings; element i is line i+1.
+    /// Splits into lines at `\n`, `\r\n` or `\r`; element i is line i+1. (Swift reads
+    /// `\r\n` as one Character, so splitting on "\n" alone would miss CRLF files.)
     static func lines(_ text: String) -> [Substring] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     }
 }

@@ -18,9 +18,14 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
         self.perFamily = perFamily
     }
 
-    /// Scores predictions against measurements. With `families` (one per sample), the
-    /// report also breaks the metrics down by family.
-    public static func evaluate(predicted: [Double], measured: [Double], families: [String]? = nil) throws -> EvaluationReport {
+    /// Scores predictions (the model's `Float`s or a baseline's `Double`s) against
+    /// measurements. With `families` (one per sample), the report also breaks the
+    /// metrics down by family.
+    public static func evaluate<Prediction: BinaryFloatingPoint>(predicted predictions: [Prediction], measured: [Double],
+                                                               families: [String]? = nil) throws -> EvaluationReport {
+        var predicted: [Double] = []
+        predicted.reserveCapacity(predictions.count)
+        for value in predictions { predicted.append(Double(value)) }
         guard predicted.count == measured.count else {
             throw EvaluationError("\(predicted.count) predictions for \(measured.count) measurements")
         }
@@ -44,10 +49,6 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
             }
         }
         return report
-    }
-
-    public static func evaluate(predicted: [Float], measured: [Double], families: [String]? = nil) throws -> EvaluationReport {
-        try evaluate(predicted: predicted.map(Double.init), measured: measured, families: families)
     }
 
     enum CodingKeys: String, CodingKey { case perFamily = "per_family" }
