@@ -10,11 +10,14 @@ final class EvaluationNB201BaselineTests: XCTestCase {
         let latency = folder.appendingPathComponent("latency.csv")
         let devices = try NB201Table.load(from: latency, target: "pixel3").availableTargets
         XCTAssertEqual(devices.count, 21)
+        let trainIndices = try NB201Table.indices(in: folder.appendingPathComponent("train.csv"))
+        let valIndices = try NB201Table.indices(in: folder.appendingPathComponent("val.csv"))
         var rows: [(label: String, metrics: EvaluationMetrics)] = []
         for device in devices {
             let table = try NB201Table.load(from: latency, target: device)
-            let train = try table.rows(from: folder.appendingPathComponent("train.csv")).rows
-            let test = try table.rows(from: folder.appendingPathComponent("val.csv")).rows
+            let train = try table.rows(withIndexIn: trainIndices).rows
+            let test = try table.rows(withIndexIn: valIndices).rows
+            XCTAssertEqual(train.count, 1563)
             let baseline = try NB201OpCountBaseline(training: train.map { try NB201EdgeOps(arch: $0.arch) },
                                                     targets: train.map(\.target))
             let predicted = try baseline.predict(test.map { try NB201EdgeOps(arch: $0.arch) })

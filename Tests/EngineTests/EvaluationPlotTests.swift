@@ -71,7 +71,10 @@ final class EvaluationPlotTests: XCTestCase {
         XCTAssertEqual(wide.fraction(wide.low), 0, accuracy: 1e-12)
         XCTAssertEqual(wide.fraction(wide.high), 1, accuracy: 1e-12)
         XCTAssertEqual(LogAxis(values: [3, 80]).majorTicks, [5, 10, 20, 50], "under two decades: 2x and 5x labelled")
-        XCTAssertEqual(LogAxis(values: [85, 95]).majorTicks, [70, 80, 90, 100], "a narrow range still gets labels")
+        XCTAssertEqual(LogAxis(values: [85, 95]).majorTicks, [80, 90, 100], "a narrow range still gets labels")
+        XCTAssertEqual(LogAxis(values: [91, 92]).majorTicks, [85, 90, 95, 100], "very narrow: evenly spaced round numbers")
+        XCTAssertEqual(LogAxis.roundStep(3.1), 5)
+        XCTAssertEqual(LogAxis.roundStep(0.012), 0.02)
         XCTAssertEqual(LogAxis.label(0.01), "0.01")
         XCTAssertEqual(LogAxis.label(1000), "1000")
     }

@@ -98,6 +98,11 @@ public struct NB201Table: Sendable, Equatable {
         return try keeping(description: "whose index is not in \(other.path)") { !unwanted.contains($0.index) }
     }
 
+    /// Keeps the cells whose index is in `indices` (from `indices(in:)`, read once and reused).
+    public func rows(withIndexIn indices: Set<Int>) throws -> NB201Table {
+        try keeping(description: "with one of the \(indices.count) given indices") { indices.contains($0.index) }
+    }
+
     /// The first `count` rows in file order (the 5% split is the first 781 of train.csv).
     public func firstRows(_ count: Int) throws -> NB201Table {
         guard count > 0, count <= rows.count else {

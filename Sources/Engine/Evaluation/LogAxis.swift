@@ -14,7 +14,7 @@ struct LogAxis {
     init(values: [Double]) {
         let logs = values.filter { $0 > 0 && $0.isFinite }.map(log10)
         var lo = logs.min() ?? 0, hi = logs.max() ?? 1
-        if hi - lo < 0.2 { let mid = (lo + hi) / 2; lo = mid - 0.1; hi = mid + 0.1 }
+        if hi - lo < 0.1 { let mid = (lo + hi) / 2; lo = mid - 0.05; hi = mid + 0.05 }
         let pad = (hi - lo) * 0.05
         lo -= pad
         hi += pad
@@ -37,8 +37,20 @@ struct LogAxis {
                 }
             }
         }
+        if major.count < 3 {
+            // Too narrow for multiples of powers of ten: evenly spaced round numbers.
+            let step = Self.roundStep((high - low) / 5)
+            major = stride(from: (low / step).rounded(.up) * step, through: high, by: step).map { $0 }
+            minor = []
+        }
         majorTicks = major
         minorTicks = minor
+    }
+
+    /// The 1, 2 or 5 times a power of ten nearest above `rough`.
+    static func roundStep(_ rough: Double) -> Double {
+        let power = pow(10, floor(log10(rough)))
+        return [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= rough } ?? 10 * power
     }
 
     /// Where `value` falls, 0 at `low`, 1 at `high`.

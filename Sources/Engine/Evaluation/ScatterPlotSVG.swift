@@ -76,7 +76,7 @@ public struct ScatterPlotSVG: Sendable {
         // The +/-10% band and y = x, drawn past the corners and clipped to the plot.
         let lo = axis.low / 2, hi = axis.high * 2
         svg += "<g clip-path=\"url(#plot)\">\n"
-        svg += "<polygon points=\"\(f(x(lo))),\(f(y(lo * 1.1))) \(f(x(hi))),\(f(y(hi * 1.1))) \(f(x(hi))),\(f(y(hi * 0.9))) \(f(x(lo))),\(f(y(lo * 0.9)))\" fill=\"#7fa7d9\" fill-opacity=\"0.3\"/>\n"
+        svg += "<polygon points=\"\(f(x(lo))),\(f(y(lo * 1.1))) \(f(x(hi))),\(f(y(hi * 1.1))) \(f(x(hi))),\(f(y(hi * 0.9))) \(f(x(lo))),\(f(y(lo * 0.9)))\" fill=\"#7fa7d9\" fill-opacity=\"0.45\"/>\n"
         svg += "<line x1=\"\(f(x(lo)))\" y1=\"\(f(y(lo)))\" x2=\"\(f(x(hi)))\" y2=\"\(f(y(hi)))\" stroke=\"#555555\" stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/>\n"
         for point in shown {
             let colour = colours[point.family] ?? "#333333"
