@@ -70,6 +70,39 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining, RetrainingConfig())
     }
 
+    func testEveryRetrainingKeyIsRead() throws {
+        let yaml = Self.minimal + """
+
+            retraining:
+              enabled: no
+              interval: 2d
+              min_new_measurements: 10
+              epochs: 5
+              batch_size: 64
+              learning_rate: 1e-4
+              holdout_share: 0.25
+              init: default
+              promotion:
+                metric: acc10
+                min_improvement: 2
+              recompute_predictions: true
+              nice: 19
+            logging: {level: debug, format: json}
+            engine: {threads: 8, batch_size: 128}
+            store: {path: /var/s, map_size: 8GiB, max_readers: 500}
+            """
+        // `store` is given twice above (minimal has one): YAML itself refuses that.
+        XCTAssertTrue(check(yaml).issues.first?.message.contains("'store' appears more than once") ?? false)
+        let config = try XCTUnwrap(check(yaml.replacingOccurrences(of: "\nstore: {path: /var/s, map_size: 8GiB, max_readers: 500}",
+                                                                   with: "")).config)
+        XCTAssertEqual(config.retraining, RetrainingConfig(
+            enabled: false, interval: .seconds(172_800), minNewMeasurements: 10, epochs: 5, batchSize: 64,
+            learningRate: 1e-4, holdoutShare: 0.25, initialWeights: .defaultModel,
+            promotion: PromotionRule(metric: .acc10, minImprovement: 2), recomputePredictions: true, nice: 19))
+        XCTAssertEqual(config.logging, LoggingConfig(level: .debug, format: .json))
+        XCTAssertEqual(config.engine, EngineConfig(threads: 8, batchSize: 128))
+    }
+
     func testRelativePathsResolveAgainstTheConfigFilesDirectoryNotTheWorkingDirectory() throws {
         let configDirectory = directory.appendingPathComponent("etc/narformer")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
