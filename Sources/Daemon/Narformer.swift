@@ -10,6 +10,7 @@ struct Narformer: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Each subcommand lives in its own file under Sources/Daemon/Commands.
+            BenchCommand.self,
         ]
     )
 }
