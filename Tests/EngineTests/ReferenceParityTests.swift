@@ -38,13 +38,34 @@ final class ReferenceParityTests: XCTestCase {
             worst.compare(try XCTUnwrap(model.gradient(named: e.name)), try XCTUnwrap(fixture.grads[e.name]).data,
                           label: "grad \(e.name)", scale: gradientScale)
         }
+        // Adam alone: torch's update applied to the reference gradients.
+        let referenceModel = try fixture.model()
+        for e in table.entries {
+            let g = try XCTUnwrap(fixture.grads[e.name]).data
+            for i in 0..<e.count { referenceModel.gradients.pointer[e.offset + i] = Float(g[i]) }
+        }
         var adam = Adam(count: model.parameterCount)
-        adam.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer,
+        adam.update(parameters: referenceModel.parameters.pointer, gradients: referenceModel.gradients.pointer,
                     count: model.parameterCount, learningRate: 1e-3)
         let parameterScale = fixture.params_after_adam.values.flatMap(\.data).map(abs).max() ?? 0
         for e in table.entries {
-            worst.compare(try XCTUnwrap(model.tensor(named: e.name)), try XCTUnwrap(fixture.params_after_adam[e.name]).data,
-                          label: "adam \(e.name)", scale: parameterScale)
+            worst.compare(try XCTUnwrap(referenceModel.tensor(named: e.name)),
+                          try XCTUnwrap(fixture.params_after_adam[e.name]).data, label: "adam \(e.name)", scale: parameterScale)
+        }
+        // End to end, Adam on our gradients. Adam's first step is lr * g / (|g| + 1e-8), so
+        // a gradient error dg moves the result by up to lr * |dg| / (|g| + 1e-8): the bound
+        // adds that (twice) to the tolerance, which only matters for gradients near 1e-8.
+        var ownAdam = Adam(count: model.parameterCount)
+        ownAdam.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer,
+                       count: model.parameterCount, learningRate: 1e-3)
+        for e in table.entries {
+            let ref = try XCTUnwrap(fixture.params_after_adam[e.name]).data, refGrad = try XCTUnwrap(fixture.grads[e.name]).data
+            for (i, ours) in try XCTUnwrap(model.tensor(named: e.name)).enumerated() {
+                let g = Double(model.gradients.pointer[e.offset + i])
+                let sensitivity = 2e-3 * abs(g - refGrad[i]) / (abs(refGrad[i]) + 1e-8)
+                let bound = 1e-4 * abs(ref[i]) + 1e-6 * parameterScale + sensitivity
+                XCTAssertLessThanOrEqual(abs(Double(ours) - ref[i]), bound, "adam on our gradients, \(e.name)[\(i)]")
+            }
         }
         print("\(name): worst error \(worst.error) x tolerance at \(worst.label); largest plain relative error \(worst.relative)")
         XCTAssertLessThanOrEqual(worst.error, 1, "worst at \(worst.label)")

@@ -4,14 +4,6 @@ import Foundation
 
 /// `narformer bench import`: how fast import (parse + shapes + costs + tokens) runs over
 /// the latency data set, or (`--fuzz SECONDS`) a long run of the import fuzzer.
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmarks.",
-        subcommands: [BenchImportCommand.self]
-    )
-}
-
 struct BenchImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",

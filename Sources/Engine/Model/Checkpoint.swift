@@ -90,8 +90,12 @@ public enum Checkpoint {
             throw fail("metadata model_kind \(meta["model_kind"] ?? "missing") disagrees with its config (\(config.kind.rawValue))")
         }
         if let problem = config.problems.first { throw fail("config is invalid: \(problem)") }
-        if let expecting, expecting != config {
-            throw fail("holds a model of another configuration than expected (file: \(configText))")
+        // Dropout is a training setting, not part of the network: it may differ.
+        if var expecting {
+            expecting.dropout = config.dropout
+            guard expecting == config else {
+                throw fail("holds a model of another configuration than expected (file: \(configText))")
+            }
         }
         let model = try NARFormerModel(config: config, seed: 0)
         let dataCount = file.count - dataStart

@@ -4,13 +4,17 @@ enum DegreeEnhancement {
     static func forward(x: UnsafePointer<Float>, degree: UnsafePointer<Float>, rows: Int, width: Int,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                         gate: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        // The gate depends on the degree only: compute it once per distinct degree.
+        var firstRowOfDegree: [Float: Int] = [:]
         for r in 0..<rows {
             let d = degree[r], o = r * width
-            for c in 0..<width {
-                let s = Elementwise.sigmoid(weight[c] * d + bias[c])
-                gate[o + c] = s
-                y[o + c] = x[o + c] * s
+            if let first = firstRowOfDegree[d] {
+                (gate + o).update(from: gate + first * width, count: width)
+            } else {
+                firstRowOfDegree[d] = r
+                for c in 0..<width { gate[o + c] = Elementwise.sigmoid(weight[c] * d + bias[c]) }
             }
+            for c in 0..<width { y[o + c] = x[o + c] * gate[o + c] }
         }
     }
 

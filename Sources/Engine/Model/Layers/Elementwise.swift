@@ -5,12 +5,13 @@ import Foundation
 /// the derivative), so no separate masks are stored for them.
 enum Elementwise {
     static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count where x[i] < 0 { x[i] = 0 }
+        // Branch-free so it compiles to vector max instructions.
+        for i in 0..<count { x[i] = max(x[i], 0) }
     }
 
     /// dy *= (y > 0)
     static func reluBackward(_ dy: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count where !(y[i] > 0) { dy[i] = 0 }
+        for i in 0..<count { dy[i] = y[i] > 0 ? dy[i] : 0 }
     }
 
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }

@@ -14,9 +14,7 @@ enum GraphAttention {
             var sum: Float = 0
             for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
                 let qj = q + Int(graph.column[e]) * width
-                var dot: Float = 0
-                for c in 0..<width { dot += qi[c] * qj[c] }
-                let s = dot * scale
+                let s = VectorReductions.dot(qi, qj, width) * scale
                 score[e] = s
                 sum += s
             }
@@ -47,11 +45,8 @@ enum GraphAttention {
                 let j = Int(graph.column[e])
                 let xj = x + j * width, dxj = dx + j * width
                 let p = score[e] * inv
-                var dot: Float = 0
-                for c in 0..<width {
-                    dot += dmi[c] * xj[c]
-                    dxj[c] += p * dmi[c]
-                }
+                let dot = VectorReductions.dot(dmi, xj, width)
+                for c in 0..<width { dxj[c] += p * dmi[c] }
                 dp[e] = dot
                 weighted += dot * p
             }

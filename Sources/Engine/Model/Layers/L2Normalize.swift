@@ -7,8 +7,7 @@ enum L2Normalize {
                         inverseNorm: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             let row = x + r * width, out = y + r * width
-            var ss: Float = 0
-            for j in 0..<width { ss += row[j] * row[j] }
+            let ss = VectorReductions.dot(row, row, width)
             let inv = 1 / max(ss.squareRoot(), eps)
             inverseNorm[r] = inv
             for j in 0..<width { out[j] = row[j] * inv }
@@ -25,8 +24,7 @@ enum L2Normalize {
                 for j in 0..<width { gr[j] *= inv }
                 continue
             }
-            var dot: Float = 0
-            for j in 0..<width { dot += gr[j] * yr[j] }
+            let dot = VectorReductions.dot(gr, yr, width)
             for j in 0..<width { gr[j] = (gr[j] - yr[j] * dot) * inv }
         }
     }

@@ -10,11 +10,8 @@ enum LayerNorm {
         let inv = 1 / Float(width)
         for r in 0..<rows {
             let row = x + r * width, out = y + r * width
-            var mean: Float = 0
-            for j in 0..<width { mean += row[j] }
-            mean *= inv
-            var variance: Float = 0
-            for j in 0..<width { let c = row[j] - mean; variance += c * c }
+            let mean = VectorReductions.sum(row, width) * inv
+            let variance = VectorReductions.centredSquares(row, width, centre: mean)
             let s = 1 / (variance * inv + eps).squareRoot()
             rstd[r] = s
             for j in 0..<width {
@@ -31,18 +28,15 @@ enum LayerNorm {
         let inv = 1 / Float(width)
         for r in 0..<rows {
             let g = dy + r * width, h = normalised + r * width
-            var sumG: Float = 0, sumGH: Float = 0
             for j in 0..<width {
-                let gh = g[j] * weight[j]
                 dWeight[j] += g[j] * h[j]
                 dBias[j] += g[j]
-                sumG += gh
-                sumGH += gh * h[j]
+                g[j] *= weight[j]
             }
-            sumG *= inv
-            sumGH *= inv
+            let sumG = VectorReductions.sum(g, width) * inv
+            let sumGH = VectorReductions.dot(g, h, width) * inv
             let s = rstd[r]
-            for j in 0..<width { g[j] = s * (g[j] * weight[j] - sumG - h[j] * sumGH) }
+            for j in 0..<width { g[j] = s * (g[j] - sumG - h[j] * sumGH) }
         }
     }
 }

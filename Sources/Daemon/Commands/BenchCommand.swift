@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `narformer bench ...`: measurements of this machine; each benchmark is a subcommand
+/// in its own file.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks: the engine, import.",
+        subcommands: [BenchEngineCommand.self, BenchImportCommand.self]
+    )
+}
