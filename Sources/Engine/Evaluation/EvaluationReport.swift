@@ -1,11 +1,5 @@
 import Foundation
 
-public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-    public var errorDescription: String? { description }
-}
-
 /// What `narformer eval` reports: the overall metrics at the top level of the JSON
 /// object (`count`, `mape`, `acc1`, `acc5`, `acc10`, `kendall_tau`, `spearman`) and,
 /// when asked for, `per_family` mapping each family to the same fields; baselines
