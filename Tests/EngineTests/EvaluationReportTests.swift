@@ -35,6 +35,20 @@ final class EvaluationReportTests: XCTestCase {
         XCTAssertTrue(try XCTUnwrap(decoded.perFamily?["b"]).kendallTau.isNaN)
     }
 
+    func testBaselinesNestUnderTheirNameAndShowInTheTable() throws {
+        var report = try EvaluationReport.evaluate(predicted: predicted, measured: measured, families: families)
+        let baseline = try EvaluationReport.evaluate(predicted: measured.map { $0 * 1.5 }, measured: measured)
+        report.baselines = ["flops-mac": baseline]
+        let json = try report.jsonString()
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let nested = try XCTUnwrap((object["baselines"] as? [String: Any])?["flops-mac"] as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(nested["mape"] as? Double), 0.5, accuracy: 1e-12)
+        XCTAssertEqual(try JSONDecoder().decode(EvaluationReport.self, from: Data(json.utf8)), report)
+        let lastRow = try XCTUnwrap(MetricsTable.render(report).split(separator: "\n").last)
+        XCTAssertTrue(lastRow.hasPrefix("flops-mac"), String(lastRow))
+        XCTAssertTrue(lastRow.contains("50.00%"), String(lastRow))
+    }
+
     func testBadInputsAreClearErrors() {
         XCTAssertEqual(EvalTestData.error { _ = try EvaluationReport.evaluate(predicted: [1], measured: [1, 2]) }, "1 predictions for 2 measurements")
         XCTAssertEqual(EvalTestData.error { _ = try EvaluationReport.evaluate(predicted: [Double](), measured: []) }, "there is nothing to evaluate (no samples)")

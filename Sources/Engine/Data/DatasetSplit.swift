@@ -12,10 +12,6 @@ public struct DatasetSplit<Sample> {
 
 extension DatasetSplit: Sendable where Sample: Sendable {}
 
-public struct SplitError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var description: String
-}
-
 public enum DatasetSplitter {
     /// In-domain split: within each family, in list order, every `period`-th sample (the
     /// 5th, 10th, ... for the default 5) is held out for testing.

@@ -1,21 +1,20 @@
 import Foundation
 
-public struct EvaluationError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
-    public var description: String
-    public init(_ description: String) { self.description = description }
-    public var errorDescription: String? { description }
-}
-
 /// What `narformer eval` reports: the overall metrics at the top level of the JSON
 /// object (`count`, `mape`, `acc1`, `acc5`, `acc10`, `kendall_tau`, `spearman`) and,
-/// when asked for, `per_family` mapping each family to the same fields.
+/// when asked for, `per_family` mapping each family to the same fields; baselines
+/// scored on the same samples go under `baselines` (e.g. `"flops-mac"`), each a report
+/// of its own.
 public struct EvaluationReport: Sendable, Equatable, Codable {
     public var overall: EvaluationMetrics
     public var perFamily: [String: EvaluationMetrics]?
+    public var baselines: [String: EvaluationReport]?
 
-    public init(overall: EvaluationMetrics, perFamily: [String: EvaluationMetrics]? = nil) {
+    public init(overall: EvaluationMetrics, perFamily: [String: EvaluationMetrics]? = nil,
+                baselines: [String: EvaluationReport]? = nil) {
         self.overall = overall
         self.perFamily = perFamily
+        self.baselines = baselines
     }
 
     /// Scores predictions (the model's `Float`s or a baseline's `Double`s) against
@@ -51,18 +50,23 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
         return report
     }
 
-    enum CodingKeys: String, CodingKey { case perFamily = "per_family" }
+    enum CodingKeys: String, CodingKey {
+        case perFamily = "per_family"
+        case baselines
+    }
 
     public init(from decoder: any Decoder) throws {
         overall = try EvaluationMetrics(from: decoder)
-        perFamily = try decoder.container(keyedBy: CodingKeys.self)
-            .decodeIfPresent([String: EvaluationMetrics].self, forKey: .perFamily)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        perFamily = try c.decodeIfPresent([String: EvaluationMetrics].self, forKey: .perFamily)
+        baselines = try c.decodeIfPresent([String: EvaluationReport].self, forKey: .baselines)
     }
 
     public func encode(to encoder: any Encoder) throws {
         try overall.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(perFamily, forKey: .perFamily)
+        try c.encodeIfPresent(baselines, forKey: .baselines)
     }
 
     /// One JSON object, keys sorted so output is stable across runs.

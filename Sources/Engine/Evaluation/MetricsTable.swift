@@ -2,8 +2,8 @@ import Foundation
 
 /// Renders metrics as an aligned plain-text table for terminals and logs:
 ///
-///     group         count    MAPE   Acc1%   Acc5%  Acc10%     tau     rho
-///     all             144   9.87%    7.6%   36.1%   61.8%   0.912   0.981
+///     group      count   MAPE  Acc1%  Acc5%  Acc10%    tau    rho
+///     all          144  9.87%   7.6%  36.1%   61.8%  0.912  0.981
 public enum MetricsTable {
     /// One row per (label, metrics), in the given order.
     public static func render(_ rows: [(label: String, metrics: EvaluationMetrics)]) -> String {
@@ -23,11 +23,15 @@ public enum MetricsTable {
         }.joined(separator: "\n") + "\n"
     }
 
-    /// The overall row first, then the families alphabetically.
+    /// The overall row first, then the families alphabetically, then each baseline's
+    /// overall row (labelled by its name) for comparison on the same samples.
     public static func render(_ report: EvaluationReport, overallLabel: String = "all") -> String {
         var rows = [(label: overallLabel, metrics: report.overall)]
         for family in (report.perFamily ?? [:]).keys.sorted() {
             if let metrics = report.perFamily?[family] { rows.append((family, metrics)) }
+        }
+        for name in (report.baselines ?? [:]).keys.sorted() {
+            if let baseline = report.baselines?[name] { rows.append((name, baseline.overall)) }
         }
         return render(rows)
     }
