@@ -150,7 +150,7 @@ final class DropPipelineTests: XCTestCase {
 
     func testALongBatchMakesThePipelineUnresponsiveForTheWatchdog() async throws {
         let box = try TemporaryInbox()
-        let processor = FakeProcessor(delay: .milliseconds(400))
+        let processor = FakeProcessor(delay: .seconds(1))
         let pipeline = DropPipeline(inboxes: [box.inbox], processor: processor, settings: .fast, logger: LogCollector().logger())
         XCTAssertTrue(pipeline.isResponsive(within: .milliseconds(50)), "idle is responsive")
         try box.drop("slow.onnx")
