@@ -147,4 +147,62 @@ final class DropPipelineTests: XCTestCase {
         XCTAssertEqual(processor.batches, [])
         XCTAssertEqual(pipeline.counters.changing, DropPipeline.Settings.fast.maxChangingReads)
     }
+
+    func testALongBatchMakesThePipelineUnresponsiveForTheWatchdog() async throws {
+        let box = try TemporaryInbox()
+        let processor = FakeProcessor(delay: .seconds(1))
+        let pipeline = DropPipeline(inboxes: [box.inbox], processor: processor, settings: .fast, logger: LogCollector().logger())
+        XCTAssertTrue(pipeline.isResponsive(within: .milliseconds(50)), "idle is responsive")
+        try box.drop("slow.onnx")
+        let run = try await start(pipeline)
+        _ = await waitUntil { !processor.batches.isEmpty }
+        try await Task.sleep(for: .milliseconds(100))
+        XCTAssertFalse(pipeline.isResponsive(within: .milliseconds(50)))
+        XCTAssertTrue(pipeline.isResponsive(within: .seconds(30)))
+        await pipeline.stop()
+        await run.value
+        XCTAssertTrue(pipeline.isResponsive(within: .milliseconds(50)))
+        XCTAssertEqual(box.names(in: "done").count, 2, "stop waited for the batch")
+    }
+
+    func testFailedFolderReplacedByAFileIsReportedUntilRepaired() async throws {
+        let box = try TemporaryInbox()
+        let logs = LogCollector()
+        let processor = FakeProcessor { _, _ in .failed(reason: "not a network") }
+        let pipeline = DropPipeline(inboxes: [box.inbox], processor: processor, settings: .fast, logger: logs.logger())
+        let run = try await start(pipeline)
+        XCTAssertEqual(rmdir(box.path("failed")), 0)
+        try Data("in the way".utf8).write(to: URL(fileURLWithPath: box.path("failed")))
+        try box.drop("bad.onnx")
+        await pipeline.enqueue(inbox: 0, name: DropName("bad.onnx"))
+        let reported = await waitUntil { pipeline.counters.moveErrors >= 3 }
+        XCTAssertTrue(reported)
+        XCTAssertEqual(box.names(in: ".work"), ["bad.onnx"], "kept, not dropped")
+        XCTAssertTrue(logs.all.contains { $0.contains("outcome=retrying") && $0.contains("not a folder") })
+        XCTAssertEqual(unlink(box.path("failed")), 0)
+        let filed = await waitUntil { box.names(in: "failed") == ["bad.onnx", "bad.onnx.error.txt"] }
+        await pipeline.stop()
+        await run.value
+        XCTAssertTrue(filed)
+        XCTAssertEqual(processor.batches.count, 1)
+    }
+
+    func testSymlinkedDoneFolderIsNeverWrittenThrough() async throws {
+        let box = try TemporaryInbox()
+        let elsewhere = box.root + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        let pipeline = DropPipeline(inboxes: [box.inbox], processor: FakeProcessor(), settings: .fast,
+                                    logger: LogCollector().logger())
+        let run = try await start(pipeline)
+        XCTAssertEqual(rmdir(box.path("done")), 0)
+        XCTAssertEqual(symlink(elsewhere, box.path("done")), 0)
+        try box.drop("net.onnx")
+        await pipeline.enqueue(inbox: 0, name: DropName("net.onnx"))
+        let reported = await waitUntil { pipeline.counters.moveErrors >= 2 }
+        await pipeline.stop()
+        await run.value
+        XCTAssertTrue(reported)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere), [])
+        XCTAssertEqual(box.names(in: ".work"), ["net.onnx"])
+    }
 }

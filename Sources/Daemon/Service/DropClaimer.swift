@@ -31,11 +31,24 @@ struct DropClaimer: Sendable {
 
     /// Creates `.work/`, `done/` and `failed/` where missing.
     func prepareFolders() throws(SystemError) {
-        for folder in [work, done, failed] {
-            let result = folder.withCString { mkdir($0, 0o750) }
-            if result != 0 && errno != EEXIST {
-                throw SystemError("cannot create the folder", path: folder.description)
-            }
+        for folder in [work, done, failed] { try ensureFolder(folder) }
+    }
+
+    /// Makes sure `folder` is a real folder: created when missing, and refused when a
+    /// writer replaced it by a file or by a symbolic link (which could lead our writes out
+    /// of the inbox). A refusal is retried and reported like any other move failure.
+    private func ensureFolder(_ folder: BytePath) throws(SystemError) {
+        let created = folder.withCString { mkdir($0, 0o750) }
+        if created != 0 && errno != EEXIST {
+            throw SystemError("cannot create the folder", path: folder.description)
+        }
+        var status = stat()
+        guard folder.withCString({ lstat($0, &status) }) == 0 else {
+            throw SystemError("cannot look at the folder", path: folder.description)
+        }
+        guard status.st_mode & S_IFMT == S_IFDIR else {
+            throw SystemError("not a folder (a file or a link took its place; remove it):",
+                              path: folder.description, code: ENOTDIR)
         }
     }
 
@@ -65,6 +78,7 @@ struct DropClaimer: Sendable {
             if errno == ENOENT { return .gone }
             throw SystemError("cannot look at", path: root.appending(name).description)
         }
+        try ensureFolder(work)
         do {
             try mover.move(root.appending(name), work.appending(name))
             return .claimed
@@ -98,6 +112,10 @@ struct DropClaimer: Sendable {
         if fd < 0 {
             if errno == ELOOP { return .rejected(reason: Self.rejection(forType: S_IFLNK) ?? "") }
             if errno == ENOENT { return .gone }
+            if errno == EACCES || errno == EPERM {
+                return .rejected(reason: "narformer is not allowed to read this file. Make it readable for the narformer group (for example chmod g+r) and drop it again.")
+            }
+            // EMFILE, EIO...: a problem on our side, not the file's; try again later.
             return .changing(reason: SystemError("cannot open", path: path.description).description)
         }
         defer { close(fd) }
@@ -136,8 +154,8 @@ struct DropClaimer: Sendable {
     /// explanation. Returns the name it was stored under.
     @discardableResult
     func file(_ name: DropName, to destination: Destination, sidecar: Data) throws(SystemError) -> DropName {
-        try prepareFolders()
         let folder = destination == .done ? done : failed
+        try ensureFolder(folder)
         let sidecarSuffix = destination == .done ? ".result.json" : ".error.txt"
         let base = name.storedName(maxBytes: Self.maxStoredNameBytes)
         for attempt in 0..<100_000 {
@@ -190,16 +208,17 @@ struct DropClaimer: Sendable {
         return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
     }
 
-    /// Reads to the end (at most `limit + 1` bytes, so growth past the limit is noticed).
+    /// Reads to the end (at most `limit + 1` bytes, so growth past the limit is noticed),
+    /// straight into the Data handed to the processor.
     private static func readAll(_ fd: Int32, expected: Int, limit: Int64) -> Data? {
-        var buffer = [UInt8](repeating: 0, count: max(expected, 0) + 1)
+        var data = Data(count: max(expected, 0) + 1)
         var total = 0
         while true {
-            if total == buffer.count {
+            if total == data.count {
                 if Int64(total) > limit { break }
-                buffer.append(contentsOf: [UInt8](repeating: 0, count: max(4096, total)))
+                data.count += max(4096, total)
             }
-            let count = buffer.withUnsafeMutableBytes { raw in
+            let count = data.withUnsafeMutableBytes { raw in
                 Glibc.read(fd, raw.baseAddress! + total, raw.count - total)
             }
             if count < 0 {
@@ -209,7 +228,8 @@ struct DropClaimer: Sendable {
             if count == 0 { break }
             total += count
         }
-        return Data(buffer[0..<total])
+        data.count = total
+        return data
     }
 
     private static func writeAll(_ fd: Int32, _ data: Data) -> Bool {
