@@ -1,0 +1,57 @@
+import Engine
+import Foundation
+
+/// The models the daemon predicts with: one active latency model per platform and one
+/// accuracy model (NAS-Bench-201 cells).
+///
+/// An actor because two parties touch it: the drop pipeline predicts with it, and the
+/// retraining side hot-swaps a platform's model on promotion. A `NARFormerModel` is used
+/// by one thread at a time (it owns its activation arena); the actor serialises that.
+/// Models never leave the actor: callers hand in graphs and get numbers back.
+actor ModelRegistry {
+    /// Where a loaded model came from, for result files, logs and `narformer status`.
+    struct Entry: Sendable, Equatable {
+        /// The store's model version for the platform; 0 is the shipped default model.
+        var version: Int
+        var checkpoint: URL
+    }
+
+    private struct Loaded {
+        var entry: Entry
+        var model: NARFormerModel
+    }
+
+    private var latency: [String: Loaded] = [:]
+    private var accuracy: Loaded?
+
+    init() {}
+
+    /// Loads `checkpoint` and makes it the latency model of `platform` (a hot swap: the
+    /// next prediction uses it; a failed load leaves the old model in place).
+    func activateLatency(platform: String, version: Int, checkpoint: URL) throws {
+        let (model, _) = try Checkpoint.load(from: checkpoint)
+        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint), model: model)
+    }
+
+    /// Loads `checkpoint` as the accuracy model.
+    func activateAccuracy(version: Int, checkpoint: URL) throws {
+        let (model, _) = try Checkpoint.load(from: checkpoint)
+        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint), model: model)
+    }
+
+    func latencyEntry(platform: String) -> Entry? { latency[platform]?.entry }
+    var accuracyEntry: Entry? { accuracy?.entry }
+
+    /// Predicted latencies (ms) of `graphs` on `platform`, as one packed batch, with the
+    /// version of the model that made them; nil when the platform has no model.
+    func predictLatency(platform: String, graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
+        guard let loaded = latency[platform] else { return nil }
+        return (loaded.entry.version, try loaded.model.predict(graphs))
+    }
+
+    /// Predicted accuracies of cells, with the model version; nil without an accuracy model.
+    func predictAccuracy(graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
+        guard let loaded = accuracy else { return nil }
+        return (loaded.entry.version, try loaded.model.predict(graphs))
+    }
+}
