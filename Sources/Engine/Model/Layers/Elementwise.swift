@@ -15,6 +15,18 @@ enum Elementwise {
         while i < count { x[i] = max(x[i], 0); i += 1 }
     }
 
+    /// y = max(x, 0) into a separate buffer.
+    static func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let rawX = UnsafeRawPointer(x), rawY = UnsafeMutableRawPointer(y)
+        var i = 0
+        while i + 8 <= count {
+            let v = rawX.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            rawY.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { y[i] = max(x[i], 0); i += 1 }
+    }
+
     /// dy *= (y > 0)
     static func reluBackward(_ dy: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
         let rawG = UnsafeMutableRawPointer(dy), rawY = UnsafeRawPointer(y)
