@@ -96,9 +96,8 @@ extension NARFormerModel {
                           bias: P + bp.normBias, rstd: A + s.normRstd, y: A + s.normOut)
         GroupedLinear.forward(x: A + s.normOut, rows: n, inDim: d, outDim: f, groups: g,
                               weight: P + bp.upWeight, bias: P + bp.upBias, y: A + s.upHat)
-        LayerNorm.forward(xToNormalised: A + s.upHat, rows: n * g, width: f / g, weight: P + bp.upNormWeight,
-                          bias: P + bp.upNormBias, rstd: A + s.upRstd, y: A + s.upAct)
-        Elementwise.relu(A + s.upAct, count: n * f)
+        LayerNorm.forward(x: A + s.upHat, normalised: A + s.upHat, rows: n * g, width: f / g, weight: P + bp.upNormWeight,
+                          bias: P + bp.upNormBias, rstd: A + s.upRstd, y: A + s.upAct, relu: true)
         GroupedLinear.forward(x: A + s.upAct, rows: n, inDim: f, outDim: d, groups: g,
                               weight: P + bp.downWeight, bias: P + bp.downBias, y: A + s.downHat)
         LayerNorm.forward(xToNormalised: A + s.downHat, rows: n * g, width: d / g, weight: P + bp.downNormWeight,
