@@ -13,7 +13,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     @Option(help: "OpenBLAS threads (the engine's own loops are single-threaded).")
     var threads = 1
 
-    @Option(help: "Seconds spent on each of the four measurements.")
+    @Option(help: "Model seconds per measurement (the sgemm reference runs interleaved for as long).")
     var seconds = 3.0
 
     @Flag(help: "Print the report as JSON.")

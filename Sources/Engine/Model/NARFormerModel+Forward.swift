@@ -89,18 +89,15 @@ extension NARFormerModel {
                        y: A + s.preNorm, accumulate: true)
         L2Normalize.forward(x: A + s.preNorm, rows: n, width: d, inverseNorm: A + s.inverseNorm, y: A + s.normalised)
         let hidden = A + s.hidden
-        hidden.update(from: A + s.normalised, count: n * d)
-        Elementwise.relu(hidden, count: n * d)
+        Elementwise.relu(A + s.normalised, into: hidden, count: n * d)
         if dropout { Elementwise.dropout(hidden, mask: A + s.dropMask, count: n * d, rate: c.dropout, rng: &dropoutGenerator) }
 
-        (A + s.normHat).update(from: hidden, count: n * d)
-        LayerNorm.forward(xToNormalised: A + s.normHat, rows: n, width: d, weight: P + bp.normWeight,
+        LayerNorm.forward(x: hidden, normalised: A + s.normHat, rows: n, width: d, weight: P + bp.normWeight,
                           bias: P + bp.normBias, rstd: A + s.normRstd, y: A + s.normOut)
         GroupedLinear.forward(x: A + s.normOut, rows: n, inDim: d, outDim: f, groups: g,
                               weight: P + bp.upWeight, bias: P + bp.upBias, y: A + s.upHat)
-        LayerNorm.forward(xToNormalised: A + s.upHat, rows: n * g, width: f / g, weight: P + bp.upNormWeight,
-                          bias: P + bp.upNormBias, rstd: A + s.upRstd, y: A + s.upAct)
-        Elementwise.relu(A + s.upAct, count: n * f)
+        LayerNorm.forward(x: A + s.upHat, normalised: A + s.upHat, rows: n * g, width: f / g, weight: P + bp.upNormWeight,
+                          bias: P + bp.upNormBias, rstd: A + s.upRstd, y: A + s.upAct, relu: true)
         GroupedLinear.forward(x: A + s.upAct, rows: n, inDim: f, outDim: d, groups: g,
                               weight: P + bp.downWeight, bias: P + bp.downBias, y: A + s.downHat)
         LayerNorm.forward(xToNormalised: A + s.downHat, rows: n * g, width: d / g, weight: P + bp.downNormWeight,

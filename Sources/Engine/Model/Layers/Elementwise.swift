@@ -5,13 +5,39 @@ import Foundation
 /// the derivative), so no separate masks are stored for them.
 enum Elementwise {
     static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        // Branch-free so it compiles to vector max instructions.
-        for i in 0..<count { x[i] = max(x[i], 0) }
+        let raw = UnsafeMutableRawPointer(x)
+        var i = 0
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { x[i] = max(x[i], 0); i += 1 }
+    }
+
+    /// y = max(x, 0) into a separate buffer.
+    static func relu(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let rawX = UnsafeRawPointer(x), rawY = UnsafeMutableRawPointer(y)
+        var i = 0
+        while i + 8 <= count {
+            let v = rawX.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            rawY.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { y[i] = max(x[i], 0); i += 1 }
     }
 
     /// dy *= (y > 0)
     static func reluBackward(_ dy: UnsafeMutablePointer<Float>, output y: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { dy[i] = y[i] > 0 ? dy[i] : 0 }
+        let rawG = UnsafeMutableRawPointer(dy), rawY = UnsafeRawPointer(y)
+        var i = 0
+        while i + 8 <= count {
+            let g = rawG.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let v = rawY.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            rawG.storeBytes(of: g.replacing(with: 0, where: .!(v .> 0)), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { dy[i] = y[i] > 0 ? dy[i] : 0; i += 1 }
     }
 
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
