@@ -114,11 +114,21 @@ final class ImportShapeInferenceTests: XCTestCase {
         XCTAssertEqual(s["x"], [4, 3, 32, 32])
         XCTAssertEqual(s["c"], [4, 16, 16, 16])
         XCTAssertEqual(s["dwc"], [4, 16, 16, 16])
-        XCTAssertEqual(s["up"], [4, 16, 32, 32])
-        XCTAssertEqual(s["mp"], [4, 16, 16, 16])
-        XCTAssertEqual(s["ap"], [4, 16, 8, 8])
-        XCTAssertEqual(s["gap"], [4, 16, 1, 1])
-        XCTAssertThrowsError(try shapes(b)) // Gemm weight 10x8 does not fit 16 features
+        XCTAssertEqual(s["up"], [4, 8, 32, 32], "ConvTranspose: channels = W[1] x group")
+        XCTAssertEqual(s["mp"], [4, 8, 16, 16])
+        XCTAssertEqual(s["ap"], [4, 8, 8, 8])
+        XCTAssertEqual(s["gap"], [4, 8, 1, 1])
+        XCTAssertEqual(s["g"], [4, 10])
+        XCTAssertEqual(s["sm"], [4, 10])
+        var bad = b
+        bad.graph.initializer = bad.graph.initializer.map { t in
+            var t = t
+            if t.name == "fc" { t.dims = [10, 9] }
+            return t
+        }
+        XCTAssertThrowsError(try shapes(bad)) { e in
+            XCTAssertTrue("\(e)".contains("node 'g' (Gemm): inner dimensions 8 and 9 differ"), "\(e)")
+        }
     }
 
     func testShapeChainsReshapeSliceConcatResize() throws {
