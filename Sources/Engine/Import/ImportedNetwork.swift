@@ -68,36 +68,82 @@ public struct ImportedNetwork: Sendable {
     }
 }
 
-/// The byte form a network's hash covers.
+/// The byte form a network's hash covers. Written byte by byte (no string
+/// interpolation): it is built on every import.
 enum CanonicalForm {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func hash(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: data) {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func data(of graph: NetworkGraph) -> Data {
-        var s = "narformer-graph v1\n"
+        var w = Writer()
+        w.bytes.reserveCapacity(graph.nodes.count * 96)
+        w.text("narformer-graph v1\n")
         for node in graph.nodes {
-            s += node.op
-            s += "|" + node.predecessors.map(String.init).joined(separator: ",")
-            s += "|" + node.outputShapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ";")
-            s += "|" + node.inputShapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ";")
-            for key in node.attributes.keys.sorted() {
-                s += "|" + key + "=" + describe(node.attributes[key] ?? .other)
+            w.text(node.op)
+            w.byte(UInt8(ascii: "|"))
+            for (k, p) in node.predecessors.enumerated() {
+                if k > 0 { w.byte(UInt8(ascii: ",")) }
+                w.int(p)
             }
-            s += "\n"
+            w.byte(UInt8(ascii: "|"))
+            w.shapes(node.outputShapes)
+            w.byte(UInt8(ascii: "|"))
+            w.shapes(node.inputShapes)
+            if !node.attributes.isEmpty {
+                for key in node.attributes.keys.sorted() {
+                    w.byte(UInt8(ascii: "|"))
+                    w.text(key)
+                    w.byte(UInt8(ascii: "="))
+                    w.attribute(node.attributes[key] ?? .other)
+                }
+            }
+            w.byte(UInt8(ascii: "\n"))
         }
-        return Data(s.utf8)
+        return Data(w.bytes)
     }
 
-    private static func describe(_ v: AttributeValue) -> String {
-        switch v {
-        case .int(let i): return "i\(i)"
-        case .ints(let a): return "I" + a.map(String.init).joined(separator: ",")
-        case .float(let f): return "f\(f.bitPattern)"
-        case .floats(let a): return "F" + a.map { String($0.bitPattern) }.joined(separator: ",")
-        case .string(let t): return "s" + t.debugDescription
-        case .tensor(let t): return "t\(t.dataType):" + t.dims.map(String.init).joined(separator: "x")
-        case .other: return "?"
+    private struct Writer {
+        var bytes: [UInt8] = []
+
+        mutating func byte(_ b: UInt8) { bytes.append(b) }
+        mutating func text(_ s: String) { bytes.append(contentsOf: s.utf8) }
+
+        /// Decimal digits; `String(v)` of an Int is a small (inline) string, no allocation.
+        mutating func int(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
+
+        mutating func list(_ values: [Int], separator: UInt8) {
+            for (k, v) in values.enumerated() {
+                if k > 0 { byte(separator) }
+                int(v)
+            }
+        }
+
+        mutating func shapes(_ shapes: [[Int]]) {
+            for (k, s) in shapes.enumerated() {
+                if k > 0 { byte(UInt8(ascii: ";")) }
+                list(s, separator: UInt8(ascii: "x"))
+            }
+        }
+
+        mutating func attribute(_ v: AttributeValue) {
+            switch v {
+            case .int(let i): byte(UInt8(ascii: "i")); int(i)
+            case .ints(let a): byte(UInt8(ascii: "I")); list(a, separator: UInt8(ascii: ","))
+            case .float(let f): byte(UInt8(ascii: "f")); int(Int(f.bitPattern))
+            case .floats(let a): byte(UInt8(ascii: "F")); list(a.map { Int($0.bitPattern) }, separator: UInt8(ascii: ","))
+            case .string(let t): byte(UInt8(ascii: "s")); int(t.utf8.count); byte(UInt8(ascii: ":")); text(t)
+            case .tensor(let t): byte(UInt8(ascii: "t")); int(Int(t.dataType)); byte(UInt8(ascii: ":")); list(t.dims, separator: UInt8(ascii: "x"))
+            case .other: byte(UInt8(ascii: "?"))
+            }
         }
     }
 }
