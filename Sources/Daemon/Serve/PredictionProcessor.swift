@@ -127,12 +127,13 @@ final class PredictionProcessor: DropProcessor {
                     let graph = network.tokens()
                     if graph.tokenDim == entry.inputWidth {
                         requests.append((i, graph))
-                    } else if batchSize == batchSizes.first(where: { b in networks[i].imports.contains { $0.batchSize == b } }) {
-                        networks[i].notes.append(networks[i].isCell
-                            ? "no latency: the latency model of \(platform) reads whole networks, not NAS-Bench-201 cells"
-                            : "no latency: the latency model of \(platform) reads \(entry.inputWidth)-wide tokens, "
-                              + "this graph has \(graph.tokenDim)-wide ones")
+                        continue
                     }
+                    let note = networks[i].isCell
+                        ? "no latency: the latency model of \(platform) reads whole networks, not NAS-Bench-201 cells"
+                        : "no latency: the latency model of \(platform) reads \(entry.inputWidth)-wide tokens, "
+                          + "this graph has \(graph.tokenDim)-wide ones"
+                    if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
                 }
                 for start in stride(from: 0, to: requests.count, by: batch) {
                     let chunk = Array(requests[start..<min(start + batch, requests.count)])

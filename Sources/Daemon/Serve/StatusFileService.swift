@@ -15,15 +15,17 @@ struct StatusFileService: Service {
     let startedAt = Date()
 
     func run() async throws {
-        var reported = false
+        // A failing write (disk full) is logged once, not every second.
+        var failing = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            await write(running: true, reportErrors: !reported, reported: &reported)
+            failing = await write(running: true, failingBefore: failing)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
-        await write(running: false, reportErrors: true, reported: &reported)
+        _ = await write(running: false, failingBefore: false)
     }
 
-    private func write(running: Bool, reportErrors: Bool, reported: inout Bool) async {
+    /// Returns whether the write failed.
+    private func write(running: Bool, failingBefore: Bool) async -> Bool {
         let counters = pipeline.counters
         let models = await registry.latencyEntries
         let accuracy = await registry.accuracyEntry
@@ -38,9 +40,10 @@ struct StatusFileService: Service {
             accuracyModel: accuracy.map { .init(platform: "", version: $0.version, checkpoint: $0.checkpoint.path) })
         do {
             try status.write(storePath: storePath)
-        } catch where reportErrors {
-            logger.error("cannot write the status file", metadata: ["error": "\(error)"])
-            reported = true
-        } catch {}
+            return false
+        } catch {
+            if !failingBefore { logger.error("cannot write the status file", metadata: ["error": "\(error)"]) }
+            return true
+        }
     }
 }

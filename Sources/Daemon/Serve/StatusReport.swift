@@ -75,9 +75,9 @@ struct StatusReport: Encodable {
             storeProblem: problem,
             inboxes: config.inboxes.map { inbox in
                 Inbox(name: inbox.name, path: inbox.path, platform: inbox.platform,
-                      queueDepth: waiting(in: inbox.path) + entries(in: inbox.path + "/.work", sidecars: false),
-                      done: entries(in: inbox.path + "/done", sidecars: false),
-                      failed: entries(in: inbox.path + "/failed", sidecars: false))
+                      queueDepth: waiting(in: inbox.path) + entries(in: inbox.path + "/.work"),
+                      done: entries(in: inbox.path + "/done"),
+                      failed: entries(in: inbox.path + "/failed"))
             },
             platforms: platforms)
     }
@@ -91,9 +91,9 @@ struct StatusReport: Encodable {
     }
 
     /// Files in a protocol folder, without the `.result.json` / `.error.txt` notes.
-    private static func entries(in folder: String, sidecars: Bool) -> Int {
+    private static func entries(in folder: String) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { sidecars || !($0.hasSuffix(".result.json") || $0.hasSuffix(".error.txt")) }.count
+        return names.filter { !($0.hasSuffix(".result.json") || $0.hasSuffix(".error.txt")) }.count
     }
 
     func text() -> String {
