@@ -37,7 +37,7 @@ struct BenchDaemonCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let executable = Bundle.main.executablePath else { throw ValidationError("cannot find my own executable") }
+        guard let executable = Bundle.main.executablePath else { throw BenchDaemonError("cannot find my own executable") }
         let sources = try onnxFiles()
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
@@ -54,6 +54,7 @@ struct BenchDaemonCommand: AsyncParsableCommand {
             """.write(toFile: configFile, atomically: true, encoding: .utf8)
         let stage = scratch.path + "/stage"
         try FileManager.default.createDirectory(atPath: stage, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
 
         let daemon = try DaemonProcess(executable: executable, config: configFile, logFile: scratch.path + "/daemon.log")
         defer { daemon.kill() }
@@ -87,7 +88,7 @@ struct BenchDaemonCommand: AsyncParsableCommand {
             for name in names { try move(stage + "/" + name, inbox + "/" + name) }
             let deadline = ContinuousClock.now + .seconds(Double(memoryFiles) + 120)
             while filedCount(inbox: inbox) < already + memoryFiles {
-                guard ContinuousClock.now < deadline else { throw ValidationError("the memory burst did not finish in time") }
+                guard ContinuousClock.now < deadline else { throw BenchDaemonError("the memory burst did not finish in time") }
                 if let rss = daemon.residentBytes { samples.append(rss) }
                 try await Task.sleep(for: .milliseconds(100))
             }
@@ -121,10 +122,10 @@ struct BenchDaemonCommand: AsyncParsableCommand {
     private func onnxFiles() throws -> [String] {
         let folder = data ?? Self.repositoryData()
         guard let folder, let walker = FileManager.default.enumerator(atPath: folder) else {
-            throw ValidationError("no folder of ONNX files: pass --data DIR (data/latency/onnx of the repository)")
+            throw BenchDaemonError("no folder of ONNX files: pass --data DIR (data/latency/onnx of the repository)")
         }
         let files = walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".onnx") }.sorted().map { folder + "/" + $0 }
-        guard !files.isEmpty else { throw ValidationError("\(folder) holds no .onnx files") }
+        guard !files.isEmpty else { throw BenchDaemonError("\(folder) holds no .onnx files") }
         return files
     }
 
@@ -149,7 +150,7 @@ struct BenchDaemonCommand: AsyncParsableCommand {
 
     private func move(_ from: String, _ to: String) throws {
         guard rename(from, to) == 0 else {
-            throw ValidationError("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
+            throw BenchDaemonError("cannot rename \(from) to \(to): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -161,9 +162,9 @@ struct BenchDaemonCommand: AsyncParsableCommand {
         while access(done, F_OK) != 0 {
             if access(failed, F_OK) == 0 {
                 let reason = (try? String(contentsOfFile: failed, encoding: .utf8)) ?? ""
-                throw ValidationError("the daemon failed \(name):\n\(reason)")
+                throw BenchDaemonError("the daemon failed \(name):\n\(reason)")
             }
-            guard ContinuousClock.now < deadline else { throw ValidationError("no result for \(name) after \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw BenchDaemonError("no result for \(name) after \(timeout)") }
             usleep(500)
         }
     }
@@ -178,7 +179,7 @@ struct BenchDaemonCommand: AsyncParsableCommand {
     private func waitForFiled(inbox: String, count: Int, timeout: Duration) throws {
         let deadline = ContinuousClock.now + timeout
         while filedCount(inbox: inbox) < count {
-            guard ContinuousClock.now < deadline else { throw ValidationError("the burst did not finish within \(timeout)") }
+            guard ContinuousClock.now < deadline else { throw BenchDaemonError("the burst did not finish within \(timeout)") }
             usleep(10_000)
         }
     }

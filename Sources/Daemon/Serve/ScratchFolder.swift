@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Glibc
 
@@ -8,7 +7,7 @@ struct ScratchFolder {
 
     init() throws {
         var template = Array("/tmp/narformer-bench-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw ValidationError("cannot create a folder under /tmp") }
+        guard let made = mkdtemp(&template) else { throw BenchDaemonError("cannot create a folder under /tmp") }
         path = String(cString: made)
     }
 
