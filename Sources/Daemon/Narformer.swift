@@ -13,6 +13,10 @@ struct Narformer: AsyncParsableCommand {
             ConfigCommand.self,
             InspectCommand.self,
             BenchCommand.self,
+            ServeCommand.self,
+            QueryCommand.self,
+            ExportCommand.self,
+            StatusCommand.self,
         ]
     )
 }

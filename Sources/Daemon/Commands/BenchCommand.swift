@@ -5,7 +5,7 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: the engine, import.",
-        subcommands: [BenchEngineCommand.self, BenchImportCommand.self]
+        abstract: "Benchmarks: the engine, import, the daemon.",
+        subcommands: [BenchEngineCommand.self, BenchImportCommand.self, BenchDaemonCommand.self]
     )
 }

@@ -14,6 +14,8 @@ actor ModelRegistry {
         /// The store's model version for the platform; 0 is the shipped default model.
         var version: Int
         var checkpoint: URL
+        /// Token width the model reads (152 for whole networks, 128 for NAS-Bench-201 cells).
+        var inputWidth: Int = 0
     }
 
     private struct Loaded {
@@ -30,16 +32,20 @@ actor ModelRegistry {
     /// next prediction uses it; a failed load leaves the old model in place).
     func activateLatency(platform: String, version: Int, checkpoint: URL) throws {
         let (model, _) = try Checkpoint.load(from: checkpoint)
-        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint), model: model)
+        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.config.inDim),
+                                   model: model)
     }
 
     /// Loads `checkpoint` as the accuracy model.
     func activateAccuracy(version: Int, checkpoint: URL) throws {
         let (model, _) = try Checkpoint.load(from: checkpoint)
-        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint), model: model)
+        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.config.inDim),
+                          model: model)
     }
 
     func latencyEntry(platform: String) -> Entry? { latency[platform]?.entry }
+    /// Every platform's active latency model, for status output.
+    var latencyEntries: [String: Entry] { latency.mapValues(\.entry) }
     var accuracyEntry: Entry? { accuracy?.entry }
 
     /// Predicted latencies (ms) of `graphs` on `platform`, as one packed batch, with the

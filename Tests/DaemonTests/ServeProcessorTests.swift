@@ -1,0 +1,134 @@
+import Engine
+import Foundation
+import Glibc
+import Logging
+import Store
+import XCTest
+@testable import Daemon
+
+/// `PredictionProcessor` in process: packed predictions, idempotent storing, plain-words
+/// failures; and the reader helpers (`TimeArgument`, `PredictionPager`).
+final class ServeProcessorTests: XCTestCase {
+    private var root = ""
+
+    override func setUpWithError() throws {
+        var template = Array("/tmp/narformer-serve-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", path: "/tmp") }
+        root = String(cString: made)
+    }
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    private func makeProcessor(batchSizes: [Int] = [1, 2], withModel: Bool = true, engineBatchSize: Int = 2)
+        async throws -> (PredictionProcessor, NarformerStore) {
+        let store = try NarformerStore(path: root + "/store")
+        let registry = ModelRegistry()
+        if withModel {
+            let model = try NARFormerModel(config: ModelConfig(kind: .latency, inDim: 152, hidden: 8, layers: 1, groups: 2,
+                                                               ffnRatio: 2, fcHidden: 8, staticDim: 40), seed: 3)
+            let url = URL(fileURLWithPath: root + "/latency.safetensors")
+            try Checkpoint.save(model, to: url, metadata: CheckpointMetadata(tokenEncoding: "baseline-152", platform: "lab",
+                                                                              trainingDataDigest: "test"))
+            try await registry.activateLatency(platform: "lab", version: 0, checkpoint: url)
+        }
+        let settings = InboxSettingsTable(["lab": InboxSettings(platform: "lab", batchSizes: batchSizes, cellAccuracy: true)])
+        let processor = PredictionProcessor(store: store, registry: registry, intake: DisabledMeasurementIntake(),
+                                            inboxes: settings, engineBatchSize: engineBatchSize, logger: LogCollector().logger())
+        return (processor, store)
+    }
+
+    private func drop(_ url: URL, as name: String? = nil, claimedAt: Date = Date()) throws -> ClaimedDrop {
+        let inbox = InboxDescriptor(name: "lab", path: root + "/inbox", platform: "lab", batchSizes: [1, 2])
+        let dropName = name ?? url.lastPathComponent
+        let contents = try Data(contentsOf: url)
+        return ClaimedDrop(inbox: inbox, originalName: DropName(dropName), claimedPath: root + "/inbox/.work/" + dropName,
+                           kind: URL(fileURLWithPath: dropName).pathExtension.lowercased(), contents: contents,
+                           identity: FileIdentity(stat()),
+                           claimedAt: claimedAt, retries: 0)
+    }
+
+    func testABatchIsPredictedPackedAndStoredOnceEvenWhenProcessedAgain() async throws {
+        let (processor, store) = try await makeProcessor()
+        let files = try DaemonFixture.onnxFiles(5)
+        let firstSeen = Date(timeIntervalSince1970: 1_700_000_000)
+        let drops = try files.map { try drop($0, claimedAt: firstSeen) }
+        let outcomes = await processor.process(drops)
+        XCTAssertEqual(outcomes.count, 5)
+        var hashes: Set<String> = []
+        for (outcome, file) in zip(outcomes, files) {
+            guard case .done(let json, let hash) = outcome else { return XCTFail("\(file.lastPathComponent): \(outcome)") }
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+            XCTAssertEqual(object["hash"] as? String, hash)
+            XCTAssertEqual((object["predictions"] as? [Any])?.count, 2)
+            hashes.insert(try XCTUnwrap(hash))
+        }
+        // Packed prediction must equal one-at-a-time prediction (chunks of 2 over 5 graphs).
+        let model = try Checkpoint.load(from: URL(fileURLWithPath: root + "/latency.safetensors")).0
+        for file in files {
+            let alone = try model.predict([NetworkImporter.importFile(at: file, batchSize: 2).tokens()])[0]
+            let hash = try NetworkImporter.importFile(at: file).contentHash
+            let stored = try store.read { try $0.prediction(graphHash: hash, platform: "lab", batchSize: 2, modelVersion: 0,
+                                                            kind: .latencyMs) }
+            XCTAssertEqual(try XCTUnwrap(stored).value, Double(alone), accuracy: 1e-4 * Double(alone))
+        }
+        let before = try store.read { try $0.counts() }
+        XCTAssertEqual(before.graphs, hashes.count)
+        XCTAssertEqual(before.predictions, hashes.count * 2)
+
+        // Processed again after a "crash", later: nothing new, first-seen and prediction times kept.
+        let oldPrediction = try store.read { try $0.predictions(ofGraph: hashes.first!) }
+        let again = await processor.process(try files.map { try drop($0, as: "again-" + $0.lastPathComponent) })
+        XCTAssertTrue(again.allSatisfy { if case .done = $0 { true } else { false } })
+        XCTAssertEqual(try store.read { try $0.counts() }, before)
+        XCTAssertEqual(try store.read { try $0.predictions(ofGraph: hashes.first!) }, oldPrediction)
+        let record = try XCTUnwrap(try store.read { try $0.graph(hash: hashes.first!) })
+        XCTAssertEqual(record.firstSeen, firstSeen)
+        XCTAssertFalse(record.sourceFileName.hasPrefix("again-"))
+    }
+
+    func testWithoutAModelDropsFailWithTheReasonAndBadFilesFailAlone() async throws {
+        let (processor, _) = try await makeProcessor(withModel: false)
+        let garbage = URL(fileURLWithPath: root + "/garbage.onnx")
+        try Data([0xFF, 0x00, 0x13]).write(to: garbage)
+        let outcomes = await processor.process([try drop(DaemonFixture.onnxFiles(1)[0]), try drop(garbage)])
+        guard case .failed(let noModel) = outcomes[0], case .failed(let bad) = outcomes[1] else {
+            return XCTFail("\(outcomes)")
+        }
+        XCTAssertTrue(noModel.contains("no latency model for platform lab"), noModel)
+        XCTAssertTrue(bad.contains("garbage.onnx"), bad)
+    }
+
+    func testTimeArgumentsAreISO8601OrDurationsBack() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        XCTAssertEqual(TimeArgument.parse("24h", now: now), now.addingTimeInterval(-86_400))
+        XCTAssertEqual(TimeArgument.parse("1h30m", now: now), now.addingTimeInterval(-5_400))
+        XCTAssertEqual(TimeArgument.parse("2026-11-29T18:00:00Z")?.timeIntervalSince1970, 1_795_975_200)
+        XCTAssertEqual(TimeArgument.parse("2026-11-29")?.timeIntervalSince1970, 1_795_910_400)
+        XCTAssertNil(TimeArgument.parse("yesterday"))
+        XCTAssertNil(TimeArgument.parse("24"))
+    }
+
+    func testPagerVisitsEachPredictionOnceAcrossPagesSharingAMillisecond() throws {
+        let store = try NarformerStore(path: root + "/store")
+        let instant = Date(timeIntervalSince1970: 1_700_000_000)
+        let hashes = (0..<7).map { String(repeating: String($0), count: 64) }
+        try store.write { writer in
+            for (i, hash) in hashes.enumerated() {
+                // Five share one millisecond, two are later.
+                let time = i < 5 ? instant : instant.addingTimeInterval(Double(i))
+                try writer.putPrediction(Prediction(graphHash: hash, platform: "lab", batchSize: 1, modelVersion: 0,
+                                                    kind: .latencyMs, value: Double(i), predictedAt: time))
+            }
+        }
+        for pageSize in [1, 2, 3, 10] {
+            var seen: [Double] = []
+            try PredictionPager(store: store, since: .distantPast, pageSize: pageSize).forEach { seen.append($0.value) }
+            XCTAssertEqual(seen.sorted(), (0..<7).map(Double.init), "page size \(pageSize)")
+        }
+        var later: [Double] = []
+        try PredictionPager(store: store, since: instant.addingTimeInterval(1), pageSize: 2).forEach { later.append($0.value) }
+        XCTAssertEqual(later, [5, 6])
+    }
+}
