@@ -13,6 +13,9 @@ struct Narformer: AsyncParsableCommand {
             ConfigCommand.self,
             InspectCommand.self,
             BenchCommand.self,
+            ImportCommand.self,
+            RetrainCommand.self,
+            ModelsCommand.self,
         ]
     )
 }
