@@ -88,7 +88,7 @@ final class LearningMeasurementTests: XCTestCase {
             ("measurements:\n" + record + "    latency_ms: 1\n    measured_at: yesterday\n",
              ["bad.yaml:5", "measured_at", "ISO 8601"]),
             ("measurements:\n" + record + "    latency_ms: 1\n  - network: b.onnx\n    batch_size: x\n    latency_ms: 1\n",
-             ["bad.yaml:7", "measurements[1].batch_size"]),
+             ["bad.yaml:6", "measurements[1].batch_size"]),
             ("measurements: 3\n", ["bad.yaml:1", "measurements", "list"]),
             ("network: a.onnx\n", ["bad.yaml:1", "unknown key"]),
             ("measurements:\n  - network: [a\n", ["bad.yaml:", "YAML syntax"]),

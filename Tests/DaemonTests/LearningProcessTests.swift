@@ -91,7 +91,7 @@ final class LearningProcessTests: XCTestCase {
         let active = try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") })
         let weightsBefore = try Data(contentsOf: URL(fileURLWithPath: active.weightsPath))
 
-        let config = try writeConfig(space, epochs: 1_000_000)
+        let config = try writeConfig(space, epochs: 100_000)
         for signal in [SIGKILL, SIGTERM] {
             let process = Process()
             process.executableURL = try narformer()

@@ -21,8 +21,9 @@ final class LearningRetrainTests: XCTestCase {
     }
 
     private func feed(_ space: LearningWorkspace, _ cells: [(arch: String, latency: Double)]) async throws {
-        guard case .done = await space.processor().process([space.claimed("cells.yaml", SyntheticCells.yaml(cells))])[0] else {
-            throw XCTSkip("measurements not stored")
+        let outcome = await space.processor().process([space.claimed("cells.yaml", SyntheticCells.yaml(cells))])[0]
+        guard case .done = outcome else {
+            throw MeasurementFileError(file: "cells.yaml", line: nil, field: nil, problem: "not stored: \(outcome)")
         }
     }
 
@@ -115,7 +116,7 @@ final class LearningRetrainTests: XCTestCase {
 
     func testTooFewMeasurementsSkipAndSchedulerCountsNewOnes() async throws {
         let space = try LearningWorkspace()
-        try await feed(space, SyntheticCells.cells(2))
+        try await feed(space, SyntheticCells.cells(1))
         let report = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
         guard case .skipped = report.decision else { return XCTFail(report.summary) }
         XCTAssertTrue(try space.store.read { try $0.models(platform: "cpu") }.isEmpty)
@@ -123,7 +124,7 @@ final class LearningRetrainTests: XCTestCase {
         let scheduler = RetrainScheduler(retrainer: retrainer(space, settings(space, epochs: 1)), platforms: ["cpu", "gpu"],
                                          control: RetrainControl(storePath: space.storePath), sync: nil,
                                          logger: LogCollector().logger())
-        XCTAssertEqual(scheduler.dueByCount(), [], "2 new measurements, 10 needed")
+        XCTAssertEqual(scheduler.dueByCount(), [], "1 new measurement, 10 needed")
         try await feed(space, SyntheticCells.cells(10, offset: 5))
         XCTAssertEqual(scheduler.dueByCount(), ["cpu"])
     }

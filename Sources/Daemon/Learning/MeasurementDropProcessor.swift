@@ -141,7 +141,7 @@ struct MeasurementDropProcessor: MeasurementIntake {
         case .cell(let arch):
             let network: ImportedNetwork
             do {
-                let json = try JSONSerialization.data(withJSONObject: ["cell": arch])
+                let json = try JSONSerialization.data(withJSONObject: ["format": "narformer-graph", "version": 1, "cell": arch] as [String: Any])
                 network = try NetworkImporter.importData(json, format: .graphJSON, name: "cell")
             } catch {
                 throw fail("cell '\(arch)' is not a NAS-Bench-201 arch: \(error)")
