@@ -99,6 +99,29 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertThrowsError(try ModelVersions(store: space.store).promote(platform: "cpu", version: 9))
     }
 
+    func testPromotionRecomputesStoredPredictionsWhenConfigured() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(40))
+        let hash = try XCTUnwrap(try space.store.read { try $0.measurements(platform: "cpu") }.first?.graphHash)
+        try space.store.write { writer in
+            try writer.putPrediction(Prediction(graphHash: hash, platform: "cpu", batchSize: 1, modelVersion: 0,
+                                                kind: .latencyMs, value: 1))
+            try writer.putPrediction(Prediction(graphHash: String(repeating: "0", count: 64), platform: "cpu",
+                                                batchSize: 1, modelVersion: 0, kind: .latencyMs, value: 1))
+        }
+        var settings = settings(space, epochs: 1)
+        settings.retraining.recomputePredictions = true
+        let registry = ModelRegistry()
+        let report = try await retrainer(space, settings, registry: registry).retrain(platform: "cpu")
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        XCTAssertEqual(report.recomputedPredictions, 1, "the graph without tokens is left as it is")
+        let predictions = try space.store.read { try $0.predictions(ofGraph: hash) }
+        XCTAssertEqual(predictions.map(\.modelVersion).sorted(), [0, 1])
+        let fresh = try XCTUnwrap(predictions.first { $0.modelVersion == 1 })
+        let direct = try await registry.predictLatency(platform: "cpu", graphs: [XCTUnwrap(space.tokens.tokens(graphHash: hash, batchSize: 1))])
+        XCTAssertEqual(fresh.value, Double(try XCTUnwrap(direct?.values.first)), accuracy: 1e-6)
+    }
+
     func testStoppedRetrainLeavesNoTrace() async throws {
         let space = try LearningWorkspace()
         try await feed(space, SyntheticCells.cells(80))

@@ -23,6 +23,8 @@ struct RetrainReport: Sendable, Equatable {
     var holdoutSize = 0
     /// Measurements whose network tokens are unknown (see MeasuredTokenStore).
     var withoutTokens = 0
+    /// Stored predictions made again with the promoted model (`recompute_predictions`).
+    var recomputedPredictions: Int?
 
     /// One line, e.g. `promoted v3: mape 6.10% (active v2: 7.40%), 412 trained, 98 held out`.
     var summary: String {

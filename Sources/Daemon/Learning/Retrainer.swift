@@ -152,6 +152,10 @@ final class Retrainer: Sendable {
         }
         if promoted, let registry {
             try await registry.activateLatency(platform: platform, version: version, checkpoint: destination)
+            if settings.retraining.recomputePredictions {
+                let recompute = PredictionRecompute(store: store, registry: registry, tokens: tokens)
+                report.recomputedPredictions = try await recompute.run(platform: platform, now: now()).recomputed
+            }
         }
         return report
     }
