@@ -3,7 +3,7 @@ import Foundation
 
 /// `narformer bench fewshot`: the HELP few-shot setting on NAS-Bench-201 latencies
 /// (docs/continual-learning.md, "A new device from few samples").
-struct BenchFewShotCommand: ParsableCommand {
+struct BenchFewShotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fewshot",
         abstract: "Leave one device out, pretrain on the others, adapt from 10/20/50 cells; Spearman and MAPE per device."
@@ -30,7 +30,19 @@ struct BenchFewShotCommand: ParsableCommand {
     @Flag(help: "Print JSON lines.")
     var json = false
 
-    func run() throws {
+    @Option(help: "Instead: the learning curve of this device through measurement drops and retrains.")
+    var curveDevice: String?
+
+    @Option(help: "Where the learning curve's SVG goes.")
+    var curveSVG = "learning-curve.svg"
+
+    @Option(help: "Measurements per drop, and drops, of the learning curve.")
+    var dropSize = 50
+
+    @Option(help: "Drops of the learning curve.")
+    var drops = 8
+
+    func run() async throws {
         var settings = FewShotExperiment.Settings()
         settings.pretrainCells = pretrainCells
         settings.pretrainEpochs = pretrainEpochs
@@ -43,6 +55,20 @@ struct BenchFewShotCommand: ParsableCommand {
                                                trainCSV: folder.appendingPathComponent("train.csv"), settings: settings)
         } catch {
             throw ValidationError("\(error)")
+        }
+        if let curveDevice {
+            let curve = LearningCurveExperiment(fewShot: experiment, dropSize: dropSize, drops: drops,
+                                                epochs: fineTuneEpochs)
+            let points = try await curve.run(device: curveDevice, workDirectory: FileManager.default.temporaryDirectory)
+            print("measurements  decision   version  holdout  mape(active)  rho(active)")
+            for point in points {
+                print(String(format: "%12d  ", point.measurements) + point.decision.padding(toLength: 9, withPad: " ", startingAt: 0)
+                      + String(format: "  %7d  %7d  %11.2f%%  %11.3f", point.version ?? 0, point.holdout,
+                               point.activeMAPE, point.activeRho))
+            }
+            try LearningCurveExperiment.svg(points, device: curveDevice).write(toFile: curveSVG, atomically: true, encoding: .utf8)
+            print("figure: \(curveSVG)")
+            return
         }
         let chosen = devices.map { $0.split(separator: ",").map(String.init) } ?? experiment.devices.keys.sorted()
         if !json { print("device            shots  rho(scale)  mape(scale)  rho(tuned)  mape(tuned)  evaluated") }

@@ -61,11 +61,22 @@ struct FewShotExperiment {
         return device
     }
 
-    func run(device: String) throws -> [Result] {
+    /// Token graphs of every cell, by index.
+    func cellTokens() throws -> [Int: TokenGraph] {
+        try Dictionary(uniqueKeysWithValues: archs.map { ($0.key, try NB201Cell(arch: $0.value).tokenGraph()) })
+    }
+
+    /// The pretraining pool in this run's seeded order: the first `pretrainCells` pretrain,
+    /// the rest are where shots come from.
+    func shuffledPool() -> [Int] {
         var generator = SplitMix64(seed: settings.seed)
-        let tokens = try Dictionary(uniqueKeysWithValues: archs.map { ($0.key, try NB201Cell(arch: $0.value).tokenGraph()) })
-        let pool = pretrainPool.shuffled(using: &generator)
-        let pretrainIndices = Array(pool.prefix(settings.pretrainCells))
+        return pretrainPool.shuffled(using: &generator)
+    }
+
+    /// A model of relative cell cost, trained on every device but `device` (each device's
+    /// latencies divided by their mean over the pretraining cells).
+    func pretrain(excluding device: String, tokens: [Int: TokenGraph]) throws -> NARFormerModel {
+        let pretrainIndices = Array(shuffledPool().prefix(settings.pretrainCells))
         var pretrain: [TrainingSample] = []
         for (other, values) in devices where other != device {
             let mean = pretrainIndices.compactMap { values[$0] }.reduce(0, +) / Double(pretrainIndices.count)
@@ -80,6 +91,13 @@ struct FewShotExperiment {
         try CandidateTraining.train(base, on: pretrain, plan: .init(epochs: settings.pretrainEpochs, batchSize: 32,
                                                                      learningRate: 1e-3, seed: settings.seed),
                                     shouldStop: { false })
+        return base
+    }
+
+    func run(device: String) throws -> [Result] {
+        let tokens = try cellTokens()
+        let pool = shuffledPool()
+        let base = try pretrain(excluding: device, tokens: tokens)
         guard let target = devices[device] else { throw Retrainer.Failure(description: "no device \(device)") }
         var results: [Result] = []
         let shotPool = pool.dropFirst(settings.pretrainCells).filter { target[$0] != nil }
