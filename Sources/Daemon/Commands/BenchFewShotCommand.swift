@@ -19,10 +19,10 @@ struct BenchFewShotCommand: AsyncParsableCommand {
     var shots = "10,20,50"
 
     @Option(help: "Cells per device used for pretraining.")
-    var pretrainCells = 400
+    var pretrainCells = 1000
 
     @Option(help: "Pretraining epochs.")
-    var pretrainEpochs = 6
+    var pretrainEpochs = 15
 
     @Option(help: "Fine-tuning epochs on the shots.")
     var fineTuneEpochs = 30
@@ -71,11 +71,15 @@ struct BenchFewShotCommand: AsyncParsableCommand {
             return
         }
         let chosen = devices.map { $0.split(separator: ",").map(String.init) } ?? experiment.devices.keys.sorted()
-        if !json { print("device            shots  rho(scale)  mape(scale)  rho(tuned)  mape(tuned)  evaluated") }
+        let started = Date()
+        let tokens = try experiment.cellTokens()
+        let sources = try experiment.pretrainPerDevice(tokens: tokens)
+        if !json { print(String(format: "pretrained %d per-device models in %.0f s", sources.count, Date().timeIntervalSince(started))) }
+        if !json { print("device            shots  source          rho(scale)  mape(scale)  rho(tuned)  mape(tuned)  evaluated") }
         var totals: [Int: (rho: Double, mape: Double, count: Int)] = [:]
         for device in chosen {
             let started = Date()
-            for result in try experiment.run(device: device) {
+            for result in try experiment.run(device: device, sources: sources, tokens: tokens) {
                 let old = totals[result.shots] ?? (0, 0, 0)
                 totals[result.shots] = (old.rho + result.fineTunedRho, old.mape + result.fineTunedMAPE, old.count + 1)
                 if json {
@@ -83,7 +87,8 @@ struct BenchFewShotCommand: AsyncParsableCommand {
                     print(String(decoding: line, as: UTF8.self))
                 } else {
                     print(device.padding(toLength: 17, withPad: " ", startingAt: 0)
-                          + String(format: " %5d  %10.3f  %10.1f%%  %10.3f  %10.1f%%  %9d", result.shots,
+                          + String(format: " %5d  ", result.shots) + result.source.padding(toLength: 14, withPad: " ", startingAt: 0)
+                          + String(format: "  %10.3f  %10.1f%%  %10.3f  %10.1f%%  %9d",
                                  result.scaledRho, result.scaledMAPE, result.fineTunedRho, result.fineTunedMAPE,
                                  result.evaluated))
                 }

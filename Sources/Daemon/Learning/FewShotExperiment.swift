@@ -24,6 +24,8 @@ struct FewShotExperiment {
     struct Result: Sendable, Codable {
         var device: String
         var shots: Int
+        /// The other device transferred from.
+        var source: String
         /// Spearman's rho and MAPE (percent) on the device's other cells.
         var scaledRho: Double
         var scaledMAPE: Double
@@ -94,18 +96,38 @@ struct FewShotExperiment {
         return base
     }
 
-    func run(device: String) throws -> [Result] {
-        let tokens = try cellTokens()
+    /// One model per device of relative cell cost on that device alone (latencies divided
+    /// by their mean over the pretraining cells).
+    func pretrainPerDevice(tokens: [Int: TokenGraph]) throws -> [String: NARFormerModel] {
+        let pretrainIndices = Array(shuffledPool().prefix(settings.pretrainCells))
+        var models: [String: NARFormerModel] = [:]
+        for (device, values) in devices.sorted(by: { $0.key < $1.key }) {
+            let mean = pretrainIndices.compactMap { values[$0] }.reduce(0, +) / Double(pretrainIndices.count)
+            let samples = pretrainIndices.compactMap { index -> TrainingSample? in
+                guard let value = values[index], let graph = tokens[index] else { return nil }
+                return TrainingSample(measurementID: "\(index)", graphHash: "\(index)", graph: graph,
+                                      latencyMs: Float(value / mean))
+            }
+            let model = try NARFormerModel(config: settings.model, seed: settings.seed)
+            try CandidateTraining.train(model, on: samples, plan: .init(epochs: settings.pretrainEpochs, batchSize: 32,
+                                                                        learningRate: 1e-3, seed: settings.seed),
+                                        shouldStop: { false })
+            models[device] = model
+        }
+        return models
+    }
+
+    /// Adapts to `device` from k shots: picks the other device whose model ranks the shot
+    /// cells most like the measurements (the shots act as HELP's hardware embedding), fits
+    /// the scale, fine-tunes a copy on the shots, and judges on the device's other cells.
+    func run(device: String, sources: [String: NARFormerModel], tokens: [Int: TokenGraph]) throws -> [Result] {
         let pool = shuffledPool()
-        let base = try pretrain(excluding: device, tokens: tokens)
         guard let target = devices[device] else { throw Retrainer.Failure(description: "no device \(device)") }
         var results: [Result] = []
         let shotPool = pool.dropFirst(settings.pretrainCells).filter { target[$0] != nil }
         for k in settings.shots {
             let shots = Array(shotPool.prefix(k))
             let shotSet = Set(shots)
-            let evaluation = target.keys.filter { !shotSet.contains($0) }.sorted()
-            let model = try copy(base)
             func samples(_ indices: [Int]) -> [TrainingSample] {
                 indices.compactMap { index in
                     guard let graph = tokens[index], let value = target[index] else { return nil }
@@ -113,7 +135,16 @@ struct FewShotExperiment {
                                           latencyMs: Float(value))
                 }
             }
+            let evaluation = target.keys.filter { !shotSet.contains($0) }.sorted()
             let shotSamples = samples(shots)
+            let candidates = try sources.filter { $0.key != device }.sorted { $0.key < $1.key }.map { name, model in
+                (name, model, Metrics.spearman(try CandidateTraining.predict(model, shotSamples),
+                                               shotSamples.map { Double($0.latencyMs) }))
+            }
+            guard let best = candidates.max(by: { ($0.2.isNaN ? -2 : $0.2) < ($1.2.isNaN ? -2 : $1.2) }) else {
+                throw Retrainer.Failure(description: "no other device to transfer from")
+            }
+            let model = try copy(best.1)
             let evalSamples = samples(evaluation)
             let measured = evalSamples.map { Double($0.latencyMs) }
             let shotPredicted = try CandidateTraining.predict(model, shotSamples)
@@ -131,7 +162,7 @@ struct FewShotExperiment {
                                                     seed: settings.seed &+ UInt64(k)), shouldStop: { false })
             let tuned = try CandidateTraining.predict(model, evalSamples).map { $0 * scale }
             let tunedMetrics = EvaluationMetrics(predicted: tuned, measured: measured)
-            results.append(Result(device: device, shots: k, scaledRho: scaledMetrics.spearman,
+            results.append(Result(device: device, shots: k, source: best.0, scaledRho: scaledMetrics.spearman,
                                   scaledMAPE: scaledMetrics.mape * 100, fineTunedRho: tunedMetrics.spearman,
                                   fineTunedMAPE: tunedMetrics.mape * 100, evaluated: evalSamples.count))
         }
