@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: the engine, import.",
-        subcommands: [BenchEngineCommand.self, BenchImportCommand.self, BenchFewShotCommand.self]
+        subcommands: [BenchEngineCommand.self, BenchImportCommand.self, BenchFewShotCommand.self, BenchRetrainLoadCommand.self]
     )
 }
