@@ -73,6 +73,38 @@ final class LearningProcessTests: XCTestCase {
         XCTAssertTrue(unknown.output.contains("platform 'tpu' is not in the config"), unknown.output)
     }
 
+    func testModelsCommandListsRollsBackAndPromotes() async throws {
+        let space = try LearningWorkspace()
+        guard case .done = await space.processor().process([space.claimed("c.yaml", SyntheticCells.yaml(SyntheticCells.cells(30)))])[0] else {
+            return XCTFail("measurements not stored")
+        }
+        let small = ModelConfig(kind: .accuracy, inDim: NB201Cell.tokenDim, hidden: 16, layers: 1, groups: 4, ffnRatio: 2,
+                                fcHidden: 16, staticDim: 0, readout: .mean, dropout: 0)
+        let settings = RetrainSettings(retraining: RetrainingConfig(epochs: 1, holdoutShare: 0.25),
+                                       modelsDirectory: space.modelsPath, scratchConfig: { _ in small })
+        _ = try await Retrainer(store: space.store, settings: settings, tokens: space.tokens, registry: nil).retrain(platform: "cpu")
+        let config = try writeConfig(space, epochs: 1)
+
+        let list = try run(["models", "list", "--config", config])
+        XCTAssertEqual(list.status, 0, list.output)
+        XCTAssertTrue(list.output.contains("cpu") && list.output.contains("v1") && list.output.contains("active"), list.output)
+        let json = try run(["models", "list", "--config", config, "--json"])
+        let records = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [[String: Any]]
+        XCTAssertEqual(records?.first?["state"] as? String, "active", json.output)
+
+        let rollback = try run(["models", "rollback", "--config", config])
+        XCTAssertEqual(rollback.status, 0, rollback.output)
+        XCTAssertTrue(rollback.output.contains("v1 rolled back; no version is active"), rollback.output)
+        XCTAssertNil(try space.store.read { try $0.activeModel(platform: "cpu") })
+
+        let promote = try run(["models", "promote", "v1", "--config", config])
+        XCTAssertEqual(promote.status, 0, promote.output)
+        XCTAssertEqual(try space.store.read { try $0.activeModel(platform: "cpu") }?.version, 1)
+        let missing = try run(["models", "promote", "7", "--config", config])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.output.contains("cpu has no model v7"), missing.output)
+    }
+
     /// A retrain killed (SIGKILL, or SIGTERM to the command-line retrain) in the middle
     /// leaves the active model active and intact, and no other version.
     func testKilledRetrainNeverHalfPromotes() async throws {

@@ -20,9 +20,9 @@ struct ModelsCommand: ParsableCommand {
         @Flag(help: "Print JSON for scripts.")
         var json = false
 
-        func context() throws -> LearningContext {
+        func context(readOnly: Bool = false) throws -> LearningContext {
             do {
-                let context = try LearningContext(configPath: config)
+                let context = try LearningContext(configPath: config, readOnly: readOnly)
                 if let platform { try context.requirePlatform(platform) }
                 return context
             } catch {
@@ -45,7 +45,7 @@ struct ModelsCommand: ParsableCommand {
         @OptionGroup var common: Common
 
         func run() throws {
-            let context = try common.context()
+            let context = try common.context(readOnly: true)
             let platforms = common.platform.map { [$0] } ?? context.config.platforms.map(\.name)
             let records = try context.store.read { reader in try platforms.flatMap { try reader.models(platform: $0) } }
             if common.json {

@@ -17,14 +17,15 @@ struct LearningContext {
         var description: String
     }
 
-    init(configPath: String) throws {
+    /// `readOnly` for commands that only look (a reader never blocks the daemon's writes).
+    init(configPath: String, readOnly: Bool = false) throws {
         do {
             config = try NarformerConfig.load(contentsOf: configPath)
         } catch {
             throw Failure(description: error.description)
         }
         do {
-            store = try NarformerStore(path: config.store.path, mapSize: config.store.mapSize.bytes,
+            store = try NarformerStore(path: config.store.path, mapSize: config.store.mapSize.bytes, readOnly: readOnly,
                                        maxReaders: UInt32(config.store.maxReaders))
         } catch {
             throw Failure(description: "cannot open the store \(config.store.path): \(error)")
