@@ -24,7 +24,7 @@ struct RetrainCommand: AsyncParsableCommand {
     func run() async throws {
         let context: LearningContext
         do {
-            context = try LearningContext(configPath: config)
+            context = try LearningContext(configPath: config, readOnly: !here)
             try context.requirePlatform(platform)
         } catch {
             throw ValidationError("\(error)")
