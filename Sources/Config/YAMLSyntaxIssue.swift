@@ -2,8 +2,8 @@ import Yams
 
 /// Turns a Yams parse error into one plain sentence at one place, instead of the
 /// multi-line dump `YamlError.description` gives.
-enum YAMLSyntaxIssue {
-    static func issue(for error: any Error, file: String, yaml: String) -> ConfigIssue {
+public enum YAMLSyntaxIssue {
+    public static func issue(for error: any Error, file: String, yaml: String) -> ConfigIssue {
         guard let error = error as? YamlError else {
             return ConfigIssue(file: file, line: nil, column: nil, keyPath: .root,
                                message: "cannot be read as YAML: \(error)")

@@ -17,6 +17,9 @@ struct Narformer: AsyncParsableCommand {
             QueryCommand.self,
             ExportCommand.self,
             StatusCommand.self,
+            ImportCommand.self,
+            RetrainCommand.self,
+            ModelsCommand.self,
         ]
     )
 }

@@ -29,7 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             assembly = try await DaemonAssembly(
                 configFile: URL(fileURLWithPath: config).standardizedFileURL.path, config: loaded,
-                levelSwitch: levelSwitch, logger: logger, hooks: DaemonAssembly.Hooks())
+                levelSwitch: levelSwitch, logger: logger, hooks: Self.learningHooks())
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             Self.printError("cannot start: \(error)")
@@ -41,6 +41,19 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("stopped by an error", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+    }
+
+    /// Continual learning (measurement drops, the retrain scheduler), built once from the
+    /// daemon's parts; its default checkpoint is the shipped latency model, found the
+    /// same way the daemon finds it at start.
+    static func learningHooks(locator: DefaultModelLocator = DefaultModelLocator()) -> DaemonAssembly.Hooks {
+        DaemonAssembly.Hooks(extend: { parts in
+            let models = parts.config.models
+            let learning = LearningServices(config: parts.config, store: parts.store, registry: parts.registry,
+                                            logger: parts.logger,
+                                            defaultCheckpoint: { _ in locator.locate(.latency, models: models) })
+            return DaemonAssembly.Extensions(intake: learning.intake, services: [learning.scheduler])
+        })
     }
 
     static func printError(_ message: String) {

@@ -10,14 +10,12 @@ import Store
 /// whatever the hooks add.
 ///
 /// Hooks for continual learning (issue 7): pass a `Hooks` value to `init`.
-/// - `makeIntake`: the `MeasurementIntake` for `.yaml`/`.yml` drops (default: fails them
-///   with "measurement drops are not enabled in this build").
-/// - `makeServices`: services run next to the pipeline in the same `ServiceGroup`, e.g. the
-///   retraining scheduler; they get graceful shutdown on SIGTERM after the pipeline has
-///   filed its last batch. Promote with `parts.registry.activateLatency(...)`.
+/// - `extend`: builds the `MeasurementIntake` for `.yaml`/`.yml` drops (default: fails
+///   them with "measurement drops are not enabled in this build") and services run next
+///   to the pipeline in the same `ServiceGroup` (the retraining scheduler); those get
+///   graceful shutdown on SIGTERM after the pipeline has filed its last batch.
 /// - `onReload`: called with the new config after a valid SIGHUP reload was applied.
-/// Typical merge: `DaemonAssembly.Hooks(makeIntake: { MeasurementProcessor(parts: $0) },
-/// makeServices: { [RetrainingService(parts: $0)] })` in `ServeCommand`.
+/// `ServeCommand` wires `LearningServices` through `extend`.
 final class DaemonAssembly: Sendable {
     typealias ReloadHook = @Sendable (NarformerConfig) async -> Void
 
@@ -30,16 +28,20 @@ final class DaemonAssembly: Sendable {
         var logger: Logger
     }
 
-    struct Hooks: Sendable {
-        var makeIntake: @Sendable (Parts) -> any MeasurementIntake = { _ in DisabledMeasurementIntake() }
-        var makeServices: @Sendable (Parts) -> [any Service] = { _ in [] }
-        var onReload: ReloadHook = { _ in }
+    /// What the hooks add to the daemon: the intake for measurement drops and services
+    /// that run next to the pipeline. Built once, from one call, so the two share state.
+    struct Extensions: Sendable {
+        var intake: any MeasurementIntake = DisabledMeasurementIntake()
+        var services: [any Service] = []
+    }
 
-        init(makeIntake: @escaping @Sendable (Parts) -> any MeasurementIntake = { _ in DisabledMeasurementIntake() },
-             makeServices: @escaping @Sendable (Parts) -> [any Service] = { _ in [] },
+    struct Hooks: Sendable {
+        var extend: @Sendable (Parts) -> Extensions
+        var onReload: ReloadHook
+
+        init(extend: @escaping @Sendable (Parts) -> Extensions = { _ in Extensions() },
              onReload: @escaping ReloadHook = { _ in }) {
-            self.makeIntake = makeIntake
-            self.makeServices = makeServices
+            self.extend = extend
             self.onReload = onReload
         }
     }
@@ -82,7 +84,8 @@ final class DaemonAssembly: Sendable {
 
         parts = Parts(configFile: configFile, config: config, store: store, registry: registry, logger: logger)
         let settings = InboxSettingsTable(InboxSettings.table(config))
-        processor = PredictionProcessor(store: store, registry: registry, intake: hooks.makeIntake(parts),
+        let extensions = hooks.extend(parts)
+        processor = PredictionProcessor(store: store, registry: registry, intake: extensions.intake,
                                         inboxes: settings, engineBatchSize: config.engine.batchSize, logger: logger)
         reloader = ConfigReloader(file: configFile, config: config, levelSwitch: levelSwitch, inboxSettings: settings,
                                   processor: processor, registry: registry, store: store, loader: loader,
@@ -92,7 +95,7 @@ final class DaemonAssembly: Sendable {
                                    reload: { [reloader] in try await reloader.reload() }, logger: logger)
         statusService = StatusFileService(storePath: config.store.path, configFile: configFile, inboxes: descriptors,
                                           pipeline: service.pipeline, registry: registry, logger: logger)
-        extraServices = hooks.makeServices(parts)
+        extraServices = extensions.services
     }
 
     /// Runs until SIGTERM/SIGINT; returns after the last batch is filed (exit status 0).
