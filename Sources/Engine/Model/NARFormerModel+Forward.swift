@@ -118,7 +118,8 @@ extension NARFormerModel {
 
     /// The same block for inference: no stores for backward, the pointwise steps fused
     /// into passes over cache-hot rows (`FusedInference`), biases of the grouped linears
-    /// added in the LayerNorm pass instead of a separate pass over their output.
+    /// added in the LayerNorm pass instead of a separate pass over their output, and each
+    /// group's up, norm and down run back to back while its n x f/g block is in cache.
     private func blockInference(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan) {
         let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
         let bp = layout.blocks[l], s = plan.blocks[l], din = bp.inDim
@@ -141,12 +142,18 @@ extension NARFormerModel {
         let hidden = A + s.hidden
         FusedInference.normaliseReLULayerNorm(hidden, rows: n, width: d, weight: P + bp.normWeight,
                                               bias: P + bp.normBias, out: A + s.normOut)
-        GroupedLinear.forward(x: A + s.normOut, rows: n, inDim: d, outDim: f, groups: g,
-                              weight: P + bp.upWeight, bias: nil, y: A + s.upHat)
-        FusedInference.biasLayerNorm(A + s.upHat, rows: n, groups: g, width: f / g, inputBias: P + bp.upBias,
-                                     weight: P + bp.upNormWeight, bias: P + bp.upNormBias, relu: true)
-        GroupedLinear.forward(x: A + s.upAct, rows: n, inDim: f, outDim: d, groups: g,
-                              weight: P + bp.downWeight, bias: nil, y: A + s.downHat)
+        // The up projection is kept group-major (group k's n x f/g block contiguous): its
+        // GEMM writes and the down GEMM reads unstrided memory. Same sums, other layout.
+        let gi = d / g, go = f / g
+        for k in 0..<g {
+            let block = A + s.upHat + k * n * go
+            sgemm(transA: false, transB: false, m: n, n: go, k: gi, a: A + s.normOut + k * gi, lda: d,
+                  b: P + bp.upWeight + k * gi * go, ldb: go, beta: 0, c: block, ldc: go)
+            FusedInference.biasLayerNorm(block, rows: n, groups: 1, width: go, inputBias: P + bp.upBias + k * go,
+                                         weight: P + bp.upNormWeight, bias: P + bp.upNormBias, relu: true)
+            sgemm(transA: false, transB: false, m: n, n: gi, k: go, a: block, lda: go,
+                  b: P + bp.downWeight + k * go * gi, ldb: gi, beta: 0, c: A + s.downHat + k * gi, ldc: d)
+        }
         FusedInference.biasLayerNormResidual(A + s.downHat, rows: n, groups: g, width: d / g,
                                              inputBias: P + bp.downBias, weight: P + bp.downNormWeight,
                                              bias: P + bp.downNormBias, hidden: hidden, scale: P + bp.scale,
