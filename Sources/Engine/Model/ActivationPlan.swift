@@ -37,11 +37,21 @@ struct ActivationPlan {
         return o
     }
 
-    init(config c: ModelConfig, nodes n: Int, directedEdges e: Int, graphs b: Int, dropout: Bool) {
+    /// With `keepForBackward` false (inference) only what the next step reads is kept:
+    /// all blocks share one set of buffers (outputs alternate between two), tensors that
+    /// only backward reads are not placed, and no backward scratch is taken. The arena
+    /// stays a few block-widths of the batch, small enough to stay in cache at batch 1.
+    init(config c: ModelConfig, nodes n: Int, directedEdges e: Int, graphs b: Int, dropout: Bool,
+         keepForBackward: Bool = true) {
         let d = c.hidden, f = c.hidden * c.ffnRatio, g = c.groups
         var widest = max(c.inDim, d)
         input = take(n * c.inDim); degree = take(n)
         if c.kind == .latency { statics = take(b * c.staticDim) }
+        if !keepForBackward {
+            placeInference(config: c, nodes: n, directedEdges: e)
+            placeHead(config: c, graphs: b, dropout: false)
+            return
+        }
         for l in 0..<c.layers {
             let din = l == 0 ? c.inDim : d
             var s = Block()
@@ -55,7 +65,47 @@ struct ActivationPlan {
             s.output = take(n * d)
             blocks.append(s)
         }
-        let fc = c.fcHidden
+        let featureDim = placeHead(config: c, graphs: b, dropout: dropout)
+        widest = max(widest, f)
+        scratch.a = take(n * widest); scratch.b = take(n * widest); scratch.c = take(n * widest)
+        scratch.d = take(n * widest); scratch.edges = take(e)
+        scratch.gradIn = take(n * widest); scratch.gradOut = take(n * widest)
+        let headWidest = max(featureDim, c.fcHidden, c.layers * d, c.fusionHidden, d)
+        scratch.head1 = take(b * headWidest); scratch.head2 = take(b * headWidest)
+        scratch.head3 = take(b * headWidest); scratch.head4 = take(b * headWidest)
+    }
+
+    /// One block's working set, shared by every block: q then the LayerNorm output in one
+    /// buffer, the messages then the down projection in another, the pre-norm sum turned
+    /// into the hidden state in place, one row tile of one group's up projection
+    /// (normalised in place). The gate and the enhanced x (layer 0 reads the tokens, later
+    /// layers the previous output) and the outputs, which alternate so a block never
+    /// writes the buffer it reads (one per block for the accuracy head, which reads them
+    /// all).
+    private mutating func placeInference(config c: ModelConfig, nodes n: Int, directedEdges e: Int) {
+        let d = c.hidden, f = c.hidden * c.ffnRatio, g = c.groups
+        let wide = max(c.inDim, d)
+        var s = Block()
+        if c.useDegree { s.gate = take(n * wide); s.enhanced = take(n * wide) }
+        s.q = take(n * wide); s.normOut = s.q
+        s.score = take(e); s.rowScale = take(n)
+        s.message = take(n * wide); s.downHat = s.message; s.downOut = s.message
+        s.preNorm = take(n * d); s.normalised = s.preNorm; s.hidden = s.preNorm
+        s.inverseNorm = take(n); s.normRstd = take(n)
+        s.upHat = take(min(n, NARFormerModel.inferenceRowTile) * f / g); s.upAct = s.upHat
+        s.upRstd = take(n * g); s.downRstd = take(n * g)
+        // The accuracy head reads every block's output; the latency head only the last.
+        let outputs = c.kind == .accuracy ? (0..<c.layers).map { _ in take(n * d) } : [take(n * d), take(n * d)]
+        blocks = (0..<c.layers).map { l in
+            var block = s
+            block.output = outputs[l % outputs.count]
+            return block
+        }
+    }
+
+    @discardableResult
+    private mutating func placeHead(config c: ModelConfig, graphs b: Int, dropout: Bool) -> Int {
+        let d = c.hidden, fc = c.fcHidden
         switch c.kind {
         case .latency:
             head.pooled = take(b * d); head.staticOut = take(b * d)
@@ -67,12 +117,6 @@ struct ActivationPlan {
         head.features = take(b * featureDim)
         head.fc1 = take(b * fc); head.fc2 = take(b * fc); head.logits = take(b)
         if dropout { head.fc1Mask = take(b * fc); head.fc2Mask = take(b * fc) }
-        widest = max(widest, f)
-        scratch.a = take(n * widest); scratch.b = take(n * widest); scratch.c = take(n * widest)
-        scratch.d = take(n * widest); scratch.edges = take(e)
-        scratch.gradIn = take(n * widest); scratch.gradOut = take(n * widest)
-        let headWidest = max(featureDim, fc, c.layers * d, c.fusionHidden, d)
-        scratch.head1 = take(b * headWidest); scratch.head2 = take(b * headWidest)
-        scratch.head3 = take(b * headWidest); scratch.head4 = take(b * headWidest)
+        return featureDim
     }
 }

@@ -42,8 +42,41 @@ enum Elementwise {
 
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + exp(-x)) }
 
+    /// In place, eight at a time through `exp8` (the q of every block: N x din values).
     static func sigmoid(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = 1 / (1 + exp(-x[i])) }
+        let raw = UnsafeMutableRawPointer(x)
+        let one = SIMD8<Float>(repeating: 1)
+        var i = 0
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: one / (one + exp8(-v)), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { x[i] = 1 / (1 + exp(-x[i])); i += 1 }
+    }
+
+    /// e^x for eight floats, within about 2 ulp of expf (Cephes' expf polynomial): x is
+    /// clamped to where e^x is a normal float, split as n ln2 + r with |r| <= ln2 / 2,
+    /// e^r from a degree-7 polynomial, 2^n put into the exponent bits.
+    @inline(__always)
+    static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let x = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        // Adding 1.5 * 2^23 rounds x log2(e) to the nearest integer, left in the low bits.
+        let shifter = SIMD8<Float>(repeating: 12_582_912)
+        let shifted = x * SIMD8(repeating: 1.442_695_04) + shifter
+        let n = shifted - shifter
+        var r = x - n * SIMD8(repeating: 0.693_359_375)
+        r -= n * SIMD8(repeating: -2.121_944_4e-4)
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + SIMD8(repeating: 1.398_199_95e-3)
+        p = p * r + SIMD8(repeating: 8.333_451_9e-3)
+        p = p * r + SIMD8(repeating: 4.166_579_59e-2)
+        p = p * r + SIMD8(repeating: 1.666_666_55e-1)
+        p = p * r + SIMD8(repeating: 5.000_000_12e-1)
+        p = p * (r * r) + r + SIMD8(repeating: 1)
+        let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let scale = unsafeBitCast((bits &+ 127) &<< 23, to: SIMD8<Float>.self)
+        return p * scale
     }
 
     /// dy *= y (1 - y)

@@ -4,13 +4,15 @@
 /// per-chunk LayerNorm that follows is `LayerNorm` on rows * g rows of width out/g.
 enum GroupedLinear {
     static func forward(x: UnsafePointer<Float>, rows: Int, inDim: Int, outDim: Int, groups: Int,
-                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>) {
         let gi = inDim / groups, go = outDim / groups
-        for r in 0..<rows { (y + r * outDim).update(from: bias, count: outDim) }
+        // Without a bias (inference adds it in the LayerNorm pass that follows) y is
+        // written, not read: one pass over the widest activation less.
+        if let bias { for r in 0..<rows { (y + r * outDim).update(from: bias, count: outDim) } }
         for k in 0..<groups {
             sgemm(transA: false, transB: false, m: rows, n: go, k: gi, a: x + k * gi, lda: inDim,
-                  b: weight + k * gi * go, ldb: go, beta: 1, c: y + k * go, ldc: outDim)
+                  b: weight + k * gi * go, ldb: go, beta: bias == nil ? 0 : 1, c: y + k * go, ldc: outDim)
         }
     }
 
