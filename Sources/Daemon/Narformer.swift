@@ -13,6 +13,9 @@ struct Narformer: AsyncParsableCommand {
             ConfigCommand.self,
             InspectCommand.self,
             BenchCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
+            PredictCommand.self,
         ]
     )
 }
