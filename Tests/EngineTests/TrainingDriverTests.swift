@@ -126,7 +126,8 @@ final class TrainingDriverTests: XCTestCase {
         for key in ["count", "mape", "acc1", "acc5", "acc10", "kendall_tau", "spearman", "per_family"] {
             XCTAssertNotNil(object[key], key)
         }
-        XCTAssertEqual(Set((object["per_family"] as? [String: Any])?.keys ?? [:].keys), ["alexnet", "vgg"])
+        let perFamily = try XCTUnwrap(object["per_family"] as? [String: Any])
+        XCTAssertEqual(Set(perFamily.keys), ["alexnet", "vgg"])
     }
 
     func testBadInputsAreClearErrors() throws {

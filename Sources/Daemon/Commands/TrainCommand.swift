@@ -99,6 +99,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Platform name stored in the checkpoint (default: the list's platform column, or the target column).")
     var platform: String?
 
+    @Option(help: "How targets map to the network's output: log (default for latency), affine (default for accuracy) or ratio (the authors' relative loss on target / median).")
+    var targetTransform: String?
+
     @OptionGroup var selection: DatasetSelectionOptions
 
     func validate() throws {
@@ -109,6 +112,9 @@ struct TrainCommand: ParsableCommand {
         if val != nil && valSplit != nil { throw ValidationError("give either --val or --val-split, not both") }
         if let valSplit, !(valSplit > 0 && valSplit < 1) { throw ValidationError("--val-split must be between 0 and 1") }
         if let kind, ModelConfig.Kind(rawValue: kind) == nil { throw ValidationError("--kind must be latency or accuracy") }
+        if let targetTransform, TargetTransform(rawValue: targetTransform) == nil {
+            throw ValidationError("--target-transform must be log, affine or ratio")
+        }
     }
 
     func run() throws {
@@ -146,7 +152,9 @@ struct TrainCommand: ParsableCommand {
         } else {
             let config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers)
             trained = try CLIErrors.wrap {
-                try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "")
+                try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "",
+                                              transform: targetTransform.flatMap(TargetTransform.init(rawValue:))
+                                                  ?? (kind == .latency ? .log : .affine))
             }
         }
         trained.metadata.platform = platform ?? Self.platform(of: dataURL, selection: trainSelection, kind: kind)
@@ -167,7 +175,8 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(130)
         }
         var summary = "\(result.interrupted ? "stopped" : "done") after \(result.epochsCompleted) epoch(s), \(result.steps) steps, "
-            + "\(ProgressReporter.duration(result.seconds)); kept epoch \(kept) -> \(out)"
+            + "\(ProgressReporter.duration(result.seconds)); "
+            + (result.interrupted && validation == nil ? "kept the latest weights" : "kept epoch \(kept)") + " -> \(out)"
         if let v = result.validation {
             summary += "\n" + MetricsTable.render([(label: "validation", metrics: v)])
         }

@@ -1,15 +1,33 @@
 import Crypto
 import Foundation
 
-/// A NAR-Former model together with what it takes to use it: the scale its outputs are
-/// in, the token encoding it reads and the platform its labels came from.
+/// How a target (ms or %) maps to the number the network is trained to output. The head
+/// ends in -logsigmoid and Adam moves it about one learning rate per step, so outputs
+/// must live near 1: a latency list spanning 0.5 to 700 ms cannot be fitted as raw
+/// ratios in a few hundred steps (the head collapses to 0), but its logarithm can.
+public enum TargetTransform: String, Sendable, Codable, CaseIterable {
+    /// `y / scale`: the authors' relative loss exactly (their accuracy recipe).
+    case ratio
+    /// `1 + ln(y / scale) / width`: the relative loss then approximates the squared
+    /// error of log-latency, i.e. of the relative error, over the whole range.
+    case log
+    /// `max(0.05, 1 + (y - scale) / width)`: for accuracies, where a few broken cells at
+    /// 10% would otherwise squeeze the 80-94% cells that need ranking into a sliver
+    /// near 1 (targets far below the 10th percentile are clamped: they only need to rank last).
+    case affine
+}
+
+/// A NAR-Former model together with what it takes to use it: how its outputs map back
+/// to targets, the token encoding it reads and the platform its labels came from.
 ///
-/// The network predicts `target / targetScale` (so the head works near 1 whatever the
-/// unit: ms from 0.01 to thousands, accuracy in %); `predict` multiplies back. The scale
-/// travels in the checkpoint's metrics JSON as `target_scale` (absent = 1).
+/// `targetScale`, `transform` and `transformWidth` travel in the checkpoint's metrics JSON
+/// as `target_scale`, `target_transform` and `target_width` (absent: ratio, scale 1).
 public final class TrainedModel: Regressor {
     public let model: NARFormerModel
     public var targetScale: Double
+    public var transform: TargetTransform = .ratio
+    /// The width of the log or affine transform (see `TargetTransform`).
+    public var transformWidth: Double = 1
     public var metadata: CheckpointMetadata
     /// A short content hash of the checkpoint file it was loaded from or saved to
     /// ("untrained" before either): the version a prediction names.
@@ -24,13 +42,31 @@ public final class TrainedModel: Regressor {
 
     public var kind: ModelConfig.Kind { model.config.kind }
 
+    /// The network output that stands for target `y`.
+    public func encode(_ y: Double) -> Double {
+        switch transform {
+        case .ratio: return y / targetScale
+        case .log: return 1 + Foundation.log(y / targetScale) / transformWidth
+        case .affine: return max(0.05, 1 + (y - targetScale) / transformWidth)
+        }
+    }
+
+    /// The target a network output `p` stands for.
+    public func decode(_ p: Double) -> Double {
+        switch transform {
+        case .ratio: return p * targetScale
+        case .log: return targetScale * exp(transformWidth * (p - 1))
+        case .affine: return targetScale + transformWidth * (p - 1)
+        }
+    }
+
     /// Predictions in the target's unit (ms or %), one per graph, in chunks of `batchSize`.
     public func predictValues(_ graphs: [TokenGraph], batchSize: Int = 64) throws -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(graphs.count)
         for start in stride(from: 0, to: graphs.count, by: max(1, batchSize)) {
             let chunk = Array(graphs[start..<min(start + max(1, batchSize), graphs.count)])
-            out.append(contentsOf: try model.predict(chunk).map { Double($0) * targetScale })
+            out.append(contentsOf: try model.predict(chunk).map { decode(Double($0)) })
         }
         return out
     }
@@ -45,6 +81,8 @@ public final class TrainedModel: Regressor {
     public func save(to url: URL, extra: [String: Any] = [:]) throws {
         var object = extra
         object["target_scale"] = targetScale
+        object["target_transform"] = transform.rawValue
+        object["target_width"] = transformWidth
         let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         metadata.metricsJSON = String(decoding: json, as: UTF8.self)
         try Checkpoint.save(model, to: url, metadata: metadata)
@@ -54,15 +92,22 @@ public final class TrainedModel: Regressor {
     /// Reads a checkpoint written by `save` (or any narformer-v2 checkpoint: scale 1).
     public static func load(from url: URL) throws -> TrainedModel {
         let (model, metadata) = try Checkpoint.load(from: url)
-        var scale = 1.0
-        if let object = try? JSONSerialization.jsonObject(with: Data(metadata.metricsJSON.utf8)) as? [String: Any],
-           let value = object["target_scale"] as? Double {
-            guard value.isFinite, value > 0 else {
-                throw EngineError.checkpoint(file: url.path, problem: "has a target_scale of \(value); it must be a positive number")
+        let object = (try? JSONSerialization.jsonObject(with: Data(metadata.metricsJSON.utf8)) as? [String: Any]) ?? [:]
+        func positive(_ key: String) throws -> Double {
+            guard let value = object[key] else { return 1 }
+            guard let number = value as? Double, number.isFinite, number > 0 else {
+                throw EngineError.checkpoint(file: url.path, problem: "has a \(key) of \(value); it must be a positive number")
             }
-            scale = value
+            return number
         }
-        let trained = TrainedModel(model: model, targetScale: scale, metadata: metadata)
+        let trained = TrainedModel(model: model, targetScale: try positive("target_scale"), metadata: metadata)
+        trained.transformWidth = try positive("target_width")
+        if let name = object["target_transform"] {
+            guard let text = name as? String, let transform = TargetTransform(rawValue: text) else {
+                throw EngineError.checkpoint(file: url.path, problem: "has an unknown target_transform \(name) (known: ratio, log, affine)")
+            }
+            trained.transform = transform
+        }
         trained.version = try version(of: url)
         return trained
     }

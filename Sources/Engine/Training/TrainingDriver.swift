@@ -5,8 +5,9 @@ public struct TrainingResult: Sendable {
     /// Epochs completed (fewer than asked when stopped).
     public var epochsCompleted: Int
     public var interrupted: Bool
-    /// 1-based epoch whose weights the model holds at the end (the best on validation,
-    /// else the last completed one); nil when not even one epoch completed.
+    /// 1-based epoch whose weights the model holds at the end: the best on validation,
+    /// else the last completed one (a run stopped mid-epoch without validation keeps its
+    /// latest weights, `steps` steps in); nil when not even one epoch completed.
     public var keptEpoch: Int?
     /// Validation metrics of the kept weights, when there was a validation set.
     public var validation: EvaluationMetrics?
@@ -37,15 +38,28 @@ public final class TrainingDriver {
         self.progress = progress
     }
 
-    /// A freshly initialised model whose output scale is the median training target.
+    /// A freshly initialised model whose outputs are centred on the median training
+    /// target; with `.log`, the width is chosen so every training target maps into
+    /// [0.3, 1.7]; with `.affine`, so the 10th percentile maps to 0.3.
     public static func freshModel(config: ModelConfig, seed: UInt64, for train: TrainingDataset,
-                                  platform: String) throws -> TrainedModel {
+                                  platform: String, transform: TargetTransform = .ratio) throws -> TrainedModel {
         let model = try NARFormerModel(config: config, seed: seed)
         let sorted = train.targets.sorted()
         let median = sorted.isEmpty ? 1 : sorted[sorted.count / 2]
-        return TrainedModel(model: model, targetScale: median > 0 && median.isFinite ? median : 1,
-                            metadata: CheckpointMetadata(tokenEncoding: train.encoding, platform: platform,
-                                                         trainingDataDigest: train.digest))
+        let scale = median > 0 && median.isFinite ? median : 1
+        let trained = TrainedModel(model: model, targetScale: scale,
+                                   metadata: CheckpointMetadata(tokenEncoding: train.encoding, platform: platform,
+                                                                trainingDataDigest: train.digest))
+        trained.transform = transform
+        if transform == .log, let low = sorted.first, let high = sorted.last {
+            let spread = max(abs(Foundation.log(low / scale)), abs(Foundation.log(high / scale)))
+            trained.transformWidth = max(spread / 0.7, 1e-3)
+        }
+        if transform == .affine, !sorted.isEmpty {
+            // The 10th percentile maps to 0.3.
+            trained.transformWidth = max((scale - sorted[sorted.count / 10]) / 0.7, 1e-6 * scale)
+        }
+        return trained
     }
 
     /// Trains `trained` in place on `train`; see the type's description for what is kept.
@@ -67,8 +81,10 @@ public final class TrainingDriver {
         let trainer = Trainer(model: trained.model, options: recipe.options(totalSteps: totalSteps))
         trained.metadata.tokenEncoding = train.encoding
         trained.metadata.trainingDataDigest = train.digest
-        let scale = trained.targetScale
-        let scaledTargets = train.samples.map { Float($0.target / scale) }
+        let scaledTargets = train.samples.map { Float(trained.encode($0.target)) }
+        if let bad = scaledTargets.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
+            throw TrainingError("target \(train.samples[bad].target) of \(train.samples[bad].name) lies outside the range the model's transform (\(trained.transform.rawValue)) can represent; train from scratch instead of --init")
+        }
         var tracker = BestCheckpointTracker<[Float]>()
         var result = TrainingResult(epochsCompleted: 0, interrupted: false, keptEpoch: nil, validation: nil,
                                     lastEpochLoss: nil, seconds: 0, steps: 0)
