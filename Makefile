@@ -32,3 +32,15 @@ test: deps
 
 clean:
 	rm -rf .build var
+
+# Retrains the shipped default models from the committed data (docs/results.md has the
+# numbers and timings). About 25 min on one free core (latency ~15, accuracy ~10).
+DEFAULT_MODELS := Sources/Engine/DefaultModels
+.PHONY: train-defaults
+train-defaults: build
+	.build/release/narformer train --data data/latency/gt.txt --kind latency \
+	  --epochs 25 --batch 16 --lr 1e-3 --hidden 256 --seed 0 \
+	  --out $(DEFAULT_MODELS)/latency-cpu-ort-1t.safetensors
+	.build/release/narformer train --data data/nb201/train.csv --target cifar10_test --kind accuracy \
+	  --epochs 30 --batch 8 --lr 5e-4 --seed 0 \
+	  --out $(DEFAULT_MODELS)/accuracy-nb201-cifar10.safetensors

@@ -25,7 +25,9 @@ let package = Package(
         .target(name: "ONNX", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Config", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Store", dependencies: ["CLMDB", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Engine", dependencies: ["CBLAS", "ONNX", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Engine", dependencies: ["CBLAS", "ONNX", .product(name: "Crypto", package: "swift-crypto")],
+                // The shipped default models (DefaultModels.swift finds them).
+                resources: [.copy("DefaultModels")]),
         .executableTarget(
             name: "Daemon",
             dependencies: [

@@ -20,6 +20,9 @@ struct Narformer: AsyncParsableCommand {
             ImportCommand.self,
             RetrainCommand.self,
             ModelsCommand.self,
+            TrainCommand.self,
+            EvalCommand.self,
+            PredictCommand.self,
         ]
     )
 }

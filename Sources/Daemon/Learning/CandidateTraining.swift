@@ -21,6 +21,21 @@ enum CandidateTraining {
     @discardableResult
     static func train(_ model: NARFormerModel, on samples: [TrainingSample], plan: Plan,
                       shouldStop: () -> Bool) throws -> Int {
+        try train(model, on: samples, target: { $0 }, plan: plan, shouldStop: shouldStop)
+    }
+
+    /// Trains a checkpointed model in its own target units: the targets go through the
+    /// model's target transform (the shipped models learn log latencies), so fine-tuning
+    /// continues the objective the model was trained on.
+    @discardableResult
+    static func train(_ trained: TrainedModel, on samples: [TrainingSample], plan: Plan,
+                      shouldStop: () -> Bool) throws -> Int {
+        try train(trained.model, on: samples, target: { Float(trained.encode(Double($0))) }, plan: plan,
+                  shouldStop: shouldStop)
+    }
+
+    private static func train(_ model: NARFormerModel, on samples: [TrainingSample], target: (Float) -> Float,
+                              plan: Plan, shouldStop: () -> Bool) throws -> Int {
         guard !samples.isEmpty, plan.epochs > 0 else { return 0 }
         let batch = max(1, min(plan.batchSize, samples.count))
         let stepsPerEpoch = (samples.count + batch - 1) / batch
@@ -36,11 +51,16 @@ enum CandidateTraining {
             while start < order.count {
                 if shouldStop() { throw Stopped() }
                 let picked = order[start..<min(start + batch, order.count)]
-                try trainer.step(picked.map { samples[$0].graph }, targets: picked.map { samples[$0].latencyMs })
+                try trainer.step(picked.map { samples[$0].graph }, targets: picked.map { target(samples[$0].latencyMs) })
                 start += batch
             }
         }
         return trainer.stepCount
+    }
+
+    /// Predictions in milliseconds (the model's transform decoded), in packed chunks of 64.
+    static func predict(_ trained: TrainedModel, _ samples: [TrainingSample]) throws -> [Double] {
+        try trained.predictValues(samples.map(\.graph), batchSize: 64)
     }
 
     /// Predictions for every sample, in packed chunks of 64.

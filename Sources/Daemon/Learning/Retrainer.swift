@@ -166,35 +166,42 @@ final class Retrainer: Sendable {
                                        start: ModelSource?, compared: ModelSource?,
                                        scratchConfig: (TokenGraph) -> ModelConfig, plan: CandidateTraining.Plan,
                                        destination: URL, digest: String, stop: StopFlag) throws -> CandidateResult {
-        var model: NARFormerModel
-        if let start {
-            model = try Checkpoint.load(from: start.url).0
-            if !fits(model.config, training[0].graph) {
-                model = try NARFormerModel(config: scratchConfig(training[0].graph), seed: plan.seed)
-            }
-        } else {
-            model = try NARFormerModel(config: scratchConfig(training[0].graph), seed: plan.seed)
+        // Models are handled as `TrainedModel`s so their target transform travels with
+        // them: the shipped defaults predict log latencies that `decode` turns into ms.
+        func scratch() throws -> TrainedModel {
+            let latencies = training.map { Double($0.latencyMs) }.sorted()
+            let median = latencies.isEmpty ? 1 : max(latencies[latencies.count / 2], 1e-6)
+            return TrainedModel(model: try NARFormerModel(config: scratchConfig(training[0].graph), seed: plan.seed),
+                                targetScale: median,
+                                metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
-        let config = model.config
+        var trained: TrainedModel
+        if let start {
+            trained = try TrainedModel.load(from: start.url)
+            if !fits(trained.model.config, training[0].graph) { trained = try scratch() }
+        } else {
+            trained = try scratch()
+        }
+        let config = trained.model.config
         let trainable = training.filter { fits(config, $0.graph) }
         let judged = holdout.filter { fits(config, $0.graph) }
         guard !trainable.isEmpty, !judged.isEmpty else {
             throw Failure(description: "no measurement of \(platform) fits the model's token width \(config.inDim)")
         }
-        try CandidateTraining.train(model, on: trainable, plan: plan, shouldStop: { stop.isRaised })
+        try CandidateTraining.train(trained, on: trainable, plan: plan, shouldStop: { stop.isRaised })
         let measured = judged.map { Double($0.latencyMs) }
-        let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(model, judged), measured: measured)
+        let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
         var comparedMetrics: EvaluationMetrics?
-        if let compared, let other = try? Checkpoint.load(from: compared.url).0, fits(other.config, judged[0].graph) {
+        if let compared, let other = try? TrainedModel.load(from: compared.url), fits(other.model.config, judged[0].graph) {
             comparedMetrics = EvaluationMetrics(predicted: try CandidateTraining.predict(other, judged), measured: measured)
         }
         if stop.isRaised { throw CandidateTraining.Stopped() }
-        let metadata = CheckpointMetadata(
+        trained.metadata = CheckpointMetadata(
             tokenEncoding: judged[0].graph.staticFeatures.isEmpty ? "nb201-cell-\(config.inDim)" : "baseline-\(config.inDim)",
-            platform: platform, trainingDataDigest: digest,
-            metricsJSON: String(decoding: (try? JSONEncoder().encode(candidate)) ?? Data("{}".utf8), as: UTF8.self))
+            platform: platform, trainingDataDigest: digest)
+        let holdoutMetrics = Retrainer.ruleUnits(candidate).mapValues { $0 as Any }
         try DurableFile.place(at: destination) { temporary in
-            try Checkpoint.save(model, to: temporary, metadata: metadata)
+            try trained.save(to: temporary, extra: holdoutMetrics)
         }
         return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: trainable.count,
                                holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path))

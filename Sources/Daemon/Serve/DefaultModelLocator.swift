@@ -1,13 +1,12 @@
 import Config
+import Engine
 import Foundation
 
 /// Finds the default (version 0) latency and accuracy checkpoints.
 ///
 /// Search order: the config's `models.default_latency`/`default_accuracy`; then
-/// `$NARFORMER_DEFAULT_MODELS/{latency,accuracy}.safetensors`; then the installed and
-/// in-repository places next to the executable. The shipped defaults come from the
-/// training work (issue 5); at merge this is pointed at the Engine's public API for them,
-/// and `candidates` below is the only place to change.
+/// `$NARFORMER_DEFAULT_MODELS/{latency,accuracy}.safetensors`; then the shipped models
+/// as Engine's `DefaultModels` finds them; then /usr/share/narformer/models.
 struct DefaultModelLocator: Sendable {
     enum Kind: String, Sendable {
         case latency
@@ -17,13 +16,9 @@ struct DefaultModelLocator: Sendable {
     }
 
     var environment: [String: String]
-    /// The directory of the running executable (e.g. `.build/release`).
-    var executableDirectory: URL?
 
-    init(environment: [String: String] = ProcessInfo.processInfo.environment,
-         executableDirectory: URL? = Bundle.main.executableURL?.deletingLastPathComponent()) {
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
-        self.executableDirectory = executableDirectory
     }
 
     /// Every place looked at, in order.
@@ -36,12 +31,11 @@ struct DefaultModelLocator: Sendable {
         if let folder = environment["NARFORMER_DEFAULT_MODELS"], !folder.isEmpty {
             paths.append(folder + "/" + kind.fileName)
         }
-        if let exe = executableDirectory {
-            // Installed: <prefix>/bin/narformer with <prefix>/share/narformer/models.
-            paths.append(exe.deletingLastPathComponent().appendingPathComponent("share/narformer/models/\(kind.fileName)").path)
-            // In the repository: .build/<configuration>/narformer with models/ at the root.
-            paths.append(exe.deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("models/\(kind.fileName)").path)
+        // The shipped models (Engine's `DefaultModels`: next to the binary as SwiftPM
+        // resources, an FHS install, or the source tree), then the system-wide folder.
+        switch kind {
+        case .latency: if let url = DefaultModels.latencyURL { paths.append(url.path) }
+        case .accuracy: if let url = DefaultModels.accuracyURL { paths.append(url.path) }
         }
         paths.append("/usr/share/narformer/models/\(kind.fileName)")
         return paths

@@ -20,7 +20,7 @@ actor ModelRegistry {
 
     private struct Loaded {
         var entry: Entry
-        var model: NARFormerModel
+        var model: TrainedModel
     }
 
     private var latency: [String: Loaded] = [:]
@@ -31,15 +31,15 @@ actor ModelRegistry {
     /// Loads `checkpoint` and makes it the latency model of `platform` (a hot swap: the
     /// next prediction uses it; a failed load leaves the old model in place).
     func activateLatency(platform: String, version: Int, checkpoint: URL) throws {
-        let (model, _) = try Checkpoint.load(from: checkpoint)
-        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.config.inDim),
+        let model = try TrainedModel.load(from: checkpoint)
+        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim),
                                    model: model)
     }
 
     /// Loads `checkpoint` as the accuracy model.
     func activateAccuracy(version: Int, checkpoint: URL) throws {
-        let (model, _) = try Checkpoint.load(from: checkpoint)
-        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.config.inDim),
+        let model = try TrainedModel.load(from: checkpoint)
+        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim),
                           model: model)
     }
 
@@ -52,12 +52,12 @@ actor ModelRegistry {
     /// version of the model that made them; nil when the platform has no model.
     func predictLatency(platform: String, graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
         guard let loaded = latency[platform] else { return nil }
-        return (loaded.entry.version, try loaded.model.predict(graphs))
+        return (loaded.entry.version, try loaded.model.predictValues(graphs, batchSize: max(1, graphs.count)).map { Float($0) })
     }
 
     /// Predicted accuracies of cells, with the model version; nil without an accuracy model.
     func predictAccuracy(graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
         guard let loaded = accuracy else { return nil }
-        return (loaded.entry.version, try loaded.model.predict(graphs))
+        return (loaded.entry.version, try loaded.model.predictValues(graphs, batchSize: max(1, graphs.count)).map { Float($0) })
     }
 }

@@ -1,0 +1,236 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// The data set selection options `train` and `eval` share.
+struct DatasetSelectionOptions: ParsableArguments {
+    @Option(help: "A NAS-Bench-201 CSV column: cifar10_test (default), a device of latency.csv, several devices comma separated, or all-devices (one model, the device as an input).")
+    var target: String?
+
+    @Option(help: "Keep only these families (comma separated).")
+    var families: String?
+
+    @Option(help: "Drop these families (comma separated).")
+    var excludeFamilies: String?
+
+    @Option(help: "NAS-Bench-201: keep the cells whose index appears in this CSV.")
+    var rowsFrom: String?
+
+    @Option(help: "NAS-Bench-201: keep the cells whose index does not appear in this CSV.")
+    var rowsNotIn: String?
+
+    @Option(help: "NAS-Bench-201: keep the first K selected rows (781 = the 5% split of train.csv).")
+    var firstRows: Int?
+
+    @Option(help: "Hold out every fifth network of each family (train: trains on the rest; eval: scores the held-out fifth).")
+    var holdout: String?
+
+    func selection(side: DatasetSelection.Side) throws -> DatasetSelection {
+        var s = DatasetSelection()
+        s.target = target
+        s.families = families.map(Self.list)
+        s.excludeFamilies = excludeFamilies.map(Self.list) ?? []
+        s.rowsFrom = rowsFrom.map { URL(fileURLWithPath: $0) }
+        s.rowsNotIn = rowsNotIn.map { URL(fileURLWithPath: $0) }
+        s.firstRows = firstRows
+        if let holdout {
+            guard let h = DatasetSelection.Holdout(rawValue: holdout) else {
+                throw ValidationError("--holdout must be one of: \(DatasetSelection.Holdout.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            s.holdout = h
+        }
+        s.side = side
+        return s
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+/// `narformer train`: trains a latency or accuracy model on a data set and writes the
+/// kept (best on validation, else last) checkpoint.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a NAR-Former V2 model on a latency list or a NAS-Bench-201 CSV.",
+        discussion: "Ctrl-C stops after the current step and keeps the best checkpoint so far; a second Ctrl-C quits at once."
+    )
+
+    @Option(help: "The training data: a latency list (NNLQP format) or a NAS-Bench-201 CSV.")
+    var data: String
+
+    @Option(help: "Where the checkpoint (.safetensors) goes.")
+    var out: String
+
+    @Option(help: "latency or accuracy (default: from the data set and --target).")
+    var kind: String?
+
+    @Option(help: "Epochs (default: 50 for latency, 200 for accuracy).")
+    var epochs: Int?
+
+    @Option(help: "Batch size (default: 16 for latency, 8 for accuracy).")
+    var batch: Int?
+
+    @Option(help: "Peak learning rate (default: 1e-3 for latency, 1e-4 for accuracy).")
+    var lr: Float?
+
+    @Option(help: "Seed of the initialisation, minibatch order and pairings.")
+    var seed: UInt64 = 0
+
+    @Option(help: "OpenBLAS threads.")
+    var threads = 1
+
+    @Option(help: "Start from this checkpoint instead of a fresh model (transfer).")
+    var initModel: String?
+
+    @Option(help: "Validation data set (the best epoch on it is kept).")
+    var val: String?
+
+    @Option(help: "Validate on this seeded random fraction of the training data instead.")
+    var valSplit: Double?
+
+    @Option(help: "Block width of a fresh model (default: 512 for latency lists, 128 for cells).")
+    var hidden: Int?
+
+    @Option(help: "Blocks of a fresh model (default: 2 for latency, 6 for accuracy).")
+    var layers: Int?
+
+    @Option(help: "Platform name stored in the checkpoint (default: the list's platform column, or the target column).")
+    var platform: String?
+
+    @Option(help: "How targets map to the network's output: log (default for latency), affine (default for accuracy) or ratio (the authors' relative loss on target / median).")
+    var targetTransform: String?
+
+    @OptionGroup var selection: DatasetSelectionOptions
+
+    func validate() throws {
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if val != nil && valSplit != nil { throw ValidationError("give either --val or --val-split, not both") }
+        if let valSplit, !(valSplit > 0 && valSplit < 1) { throw ValidationError("--val-split must be between 0 and 1") }
+        if let kind, ModelConfig.Kind(rawValue: kind) == nil { throw ValidationError("--kind must be latency or accuracy") }
+        if let targetTransform, TargetTransform(rawValue: targetTransform) == nil {
+            throw ValidationError("--target-transform must be log, affine or ratio")
+        }
+    }
+
+    func run() throws {
+        BLASThreads.set(threads)
+        let dataURL = URL(fileURLWithPath: data)
+        let trainSelection = try selection.selection(side: .train)
+        let kind = kind.flatMap(ModelConfig.Kind.init(rawValue:)) ?? trainSelection.defaultKind(for: dataURL)
+        let reporter = ProgressReporter()
+        let cache = TokenCache(encoding: TrainingDataset.networkEncoding)
+        var train = try CLIErrors.wrap { try trainSelection.load(dataURL, cache: cache).selected }
+        var validation: TrainingDataset?
+        if let val {
+            var valSelection = trainSelection
+            valSelection.holdout = nil
+            valSelection.rowsFrom = nil
+            valSelection.rowsNotIn = nil
+            valSelection.firstRows = nil
+            validation = try CLIErrors.wrap { try valSelection.load(URL(fileURLWithPath: val), cache: cache).selected }
+        } else if let valSplit {
+            let split = try CLIErrors.wrap { try DatasetSplitter.randomFraction(Array(train.samples.indices), fraction: valSplit, seed: seed) }
+            validation = train.subset(split.test)
+            train = train.subset(split.train)
+        }
+        var recipe = kind == .latency ? TrainingRecipe.latency(seed: seed) : TrainingRecipe.accuracy(epochs: 200, seed: seed)
+        if let epochs { recipe.epochs = epochs }
+        if let batch { recipe.batchSize = batch }
+        if let lr { recipe.peakLearningRate = lr }
+
+        let trained: TrainedModel
+        if let initModel {
+            trained = try CLIErrors.wrap { try TrainedModel.load(from: URL(fileURLWithPath: initModel)) }
+            guard trained.kind == kind else {
+                throw ValidationError("\(initModel) is a \(trained.kind.rawValue) model, this run trains a \(kind.rawValue) model")
+            }
+        } else {
+            let config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers)
+            trained = try CLIErrors.wrap {
+                try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "",
+                                              transform: targetTransform.flatMap(TargetTransform.init(rawValue:))
+                                                  ?? (kind == .latency ? .log : .affine))
+            }
+        }
+        trained.metadata.platform = platform ?? Self.platform(of: dataURL, selection: trainSelection, kind: kind)
+
+        let stop = TrainingStopFlag()
+        let interrupts = InterruptHandler(stopping: stop) { _ in
+            FileHandle.standardError.write(Data("\nstopping after this step; the best checkpoint so far is kept (Ctrl-C again to quit now)\n".utf8))
+        }
+        defer { interrupts.cancel() }
+        let driver = TrainingDriver(recipe: recipe, stopFlag: stop, progress: reporter)
+        reporter.print("training a \(kind.rawValue) model (\(trained.model.parameterCount) parameters) on \(train.count) samples"
+            + (validation.map { ", validating on \($0.count)" } ?? "")
+            + ": \(recipe.epochs) epochs, batch \(recipe.batchSize), peak lr \(recipe.peakLearningRate), seed \(recipe.seed), \(threads) thread(s)")
+        let outURL = URL(fileURLWithPath: out)
+        let result = try CLIErrors.wrap { try driver.run(trained, train: train, validation: validation, checkpoint: outURL) }
+        guard let kept = result.keptEpoch else {
+            reporter.print("stopped before the first epoch ended; nothing was written")
+            throw ExitCode(130)
+        }
+        var summary = "\(result.interrupted ? "stopped" : "done") after \(result.epochsCompleted) epoch(s), \(result.steps) steps, "
+            + "\(ProgressReporter.duration(result.seconds)); "
+            + (result.interrupted && validation == nil ? "kept the latest weights" : "kept epoch \(kept)") + " -> \(out)"
+        if let v = result.validation {
+            summary += "\n" + MetricsTable.render([(label: "validation", metrics: v)])
+        }
+        reporter.print(summary)
+        if result.interrupted { throw ExitCode(130) }
+    }
+
+    /// A fresh model's shape: the paper's for whole networks; for cells a narrower one
+    /// (the paper's 6 x 512 accuracy model is 13x the compute for the same 8-node graphs).
+    static func config(kind: ModelConfig.Kind, sample: TokenGraph, hidden: Int?, layers: Int?) throws -> ModelConfig {
+        var config: ModelConfig
+        let isCell = sample.tokenDim == NB201Cell.tokenDim
+        switch kind {
+        case .latency:
+            config = ModelConfig.paperLatency
+            config.inDim = sample.tokenDim
+            config.staticDim = max(1, sample.staticFeatures.count)
+            if isCell { config.hidden = 128; config.fcHidden = 128 }
+        case .accuracy:
+            config = ModelConfig.paperAccuracy(inDim: sample.tokenDim)
+            config.hidden = 128
+            config.fcHidden = 128
+        }
+        if let hidden { config.hidden = hidden; config.fcHidden = hidden }
+        if let layers { config.layers = layers }
+        if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
+        if kind == .latency, sample.staticFeatures.isEmpty {
+            throw ValidationError("a latency model needs static features; for NAS-Bench-201 cells give --target as a device list or all-devices")
+        }
+        return config
+    }
+
+    static func platform(of data: URL, selection: DatasetSelection, kind: ModelConfig.Kind) -> String {
+        if DatasetSelection.isNB201(data) { return selection.target ?? NB201Table.defaultTarget }
+        if let list = try? LatencyList.load(from: data), let p = list.records.first?.platform { return p }
+        return kind == .latency ? "unknown" : "nb201"
+    }
+}
+
+/// A command that failed at run time, with the reason in plain words (printed by
+/// ArgumentParser as `Error: ...`, without the usage text a ValidationError brings).
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Turns any error of the engine into a `CommandFailure` carrying its description.
+enum CLIErrors {
+    static func wrap<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ExitCode { throw error } catch let error as ValidationError {
+            throw error
+        } catch let error as CommandFailure {
+            throw error
+        } catch {
+            throw CommandFailure(description: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+
+/// How a target (ms or %) maps to the number the network is trained to output. The head
+/// ends in -logsigmoid and Adam moves it about one learning rate per step, so outputs
+/// must live near 1: a latency list spanning 0.5 to 700 ms cannot be fitted as raw
+/// ratios in a few hundred steps (the head collapses to 0), but its logarithm can.
+public enum TargetTransform: String, Sendable, Codable, CaseIterable {
+    /// `y / scale`: the authors' relative loss exactly (their accuracy recipe).
+    case ratio
+    /// `1 + ln(y / scale) / width`: the relative loss then approximates the squared
+    /// error of log-latency, i.e. of the relative error, over the whole range.
+    case log
+    /// `max(0.05, 1 + (y - scale) / width)`: for accuracies, where a few broken cells at
+    /// 10% would otherwise squeeze the 80-94% cells that need ranking into a sliver
+    /// near 1 (targets far below the 10th percentile are clamped: they only need to rank last).
+    case affine
+}
+
+/// A NAR-Former model together with what it takes to use it: how its outputs map back
+/// to targets, the token encoding it reads and the platform its labels came from.
+///
+/// `targetScale`, `transform` and `transformWidth` travel in the checkpoint's metrics JSON
+/// as `target_scale`, `target_transform` and `target_width` (absent: ratio, scale 1).
+public final class TrainedModel: Regressor {
+    public let model: NARFormerModel
+    public var targetScale: Double
+    public var transform: TargetTransform = .ratio
+    /// The width of the log or affine transform (see `TargetTransform`).
+    public var transformWidth: Double = 1
+    public var metadata: CheckpointMetadata
+    /// A short content hash of the checkpoint file it was loaded from or saved to
+    /// ("untrained" before either): the version a prediction names.
+    public private(set) var version: String
+
+    public init(model: NARFormerModel, targetScale: Double, metadata: CheckpointMetadata) {
+        self.model = model
+        self.targetScale = targetScale
+        self.metadata = metadata
+        version = "untrained"
+    }
+
+    public var kind: ModelConfig.Kind { model.config.kind }
+
+    /// The network output that stands for target `y`.
+    public func encode(_ y: Double) -> Double {
+        switch transform {
+        case .ratio: return y / targetScale
+        case .log: return 1 + Foundation.log(y / targetScale) / transformWidth
+        case .affine: return max(0.05, 1 + (y - targetScale) / transformWidth)
+        }
+    }
+
+    /// The target a network output `p` stands for.
+    public func decode(_ p: Double) -> Double {
+        switch transform {
+        case .ratio: return p * targetScale
+        case .log: return targetScale * exp(transformWidth * (p - 1))
+        case .affine: return targetScale + transformWidth * (p - 1)
+        }
+    }
+
+    /// Predictions in the target's unit (ms or %), one per graph, in chunks of `batchSize`.
+    public func predictValues(_ graphs: [TokenGraph], batchSize: Int = 64) throws -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(graphs.count)
+        for start in stride(from: 0, to: graphs.count, by: max(1, batchSize)) {
+            let chunk = Array(graphs[start..<min(start + max(1, batchSize), graphs.count)])
+            out.append(contentsOf: try model.predict(chunk).map { decode(Double($0)) })
+        }
+        return out
+    }
+
+    /// `Regressor`: predictions in the target's unit; a batch the model refuses gives
+    /// non-finite values, which the evaluation reports as an error.
+    public func predict(_ graphs: [TokenGraph]) -> [Float] {
+        (try? predictValues(graphs).map { Float($0) }) ?? Array(repeating: .nan, count: graphs.count)
+    }
+
+    /// Writes the checkpoint; `extra` is merged into the metrics JSON beside `target_scale`.
+    public func save(to url: URL, extra: [String: Any] = [:]) throws {
+        var object = extra
+        object["target_scale"] = targetScale
+        object["target_transform"] = transform.rawValue
+        object["target_width"] = transformWidth
+        let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        metadata.metricsJSON = String(decoding: json, as: UTF8.self)
+        try Checkpoint.save(model, to: url, metadata: metadata)
+        version = try Self.version(of: url)
+    }
+
+    /// Reads a checkpoint written by `save` (or any narformer-v2 checkpoint: scale 1).
+    public static func load(from url: URL) throws -> TrainedModel {
+        let (model, metadata) = try Checkpoint.load(from: url)
+        let object = (try? JSONSerialization.jsonObject(with: Data(metadata.metricsJSON.utf8)) as? [String: Any]) ?? [:]
+        func positive(_ key: String) throws -> Double {
+            guard let value = object[key] else { return 1 }
+            guard let number = value as? Double, number.isFinite, number > 0 else {
+                throw EngineError.checkpoint(file: url.path, problem: "has a \(key) of \(value); it must be a positive number")
+            }
+            return number
+        }
+        let trained = TrainedModel(model: model, targetScale: try positive("target_scale"), metadata: metadata)
+        trained.transformWidth = try positive("target_width")
+        if let name = object["target_transform"] {
+            guard let text = name as? String, let transform = TargetTransform(rawValue: text) else {
+                throw EngineError.checkpoint(file: url.path, problem: "has an unknown target_transform \(name) (known: ratio, log, affine)")
+            }
+            trained.transform = transform
+        }
+        trained.version = try version(of: url)
+        return trained
+    }
+
+    /// The metrics JSON of the checkpoint as an object (empty when unreadable).
+    public var metrics: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(metadata.metricsJSON.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    /// `<kind>-<first 12 hex of the file's SHA-256>`.
+    static func version(of url: URL) throws -> String {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw EngineError.checkpoint(file: url.path, problem: "cannot be read: \(error.localizedDescription)")
+        }
+        return String(sha256Hex(data).prefix(12))
+    }
+
+    static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
