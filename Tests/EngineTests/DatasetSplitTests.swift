@@ -74,7 +74,7 @@ final class DatasetSplitTests: XCTestCase {
 
     func testSplitMixMatchesReferenceSequence() {
         // First outputs of SplitMix64 seeded with 0 (Vigna's reference implementation).
-        var generator = SplitMixGenerator(seed: 0)
+        var generator = SplitMix64(seed: 0)
         XCTAssertEqual(generator.next(), 0xE220_A839_7B1D_CDAF)
         XCTAssertEqual(generator.next(), 0x6E78_9E6A_A1B9_65F4)
     }

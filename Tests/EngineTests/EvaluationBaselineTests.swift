@@ -3,7 +3,7 @@ import XCTest
 
 final class EvaluationBaselineTests: XCTestCase {
     func testRecoversExactCoefficientsAcrossWildlyDifferentScales() throws {
-        var generator = SplitMixGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         let costs = (0..<200).map { _ in
             NetworkCostSummary(flops: Double.random(in: 1e8...4e10, using: &generator), params: 0,
                                memoryAccess: Double.random(in: 1e6...5e8, using: &generator))
@@ -30,7 +30,7 @@ final class EvaluationBaselineTests: XCTestCase {
     }
 
     func testNoisyFitSatisfiesTheNormalEquations() throws {
-        var generator = SplitMixGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let rows = (0..<300).map { _ in (0..<5).map { _ in Double.random(in: -3...3, using: &generator) } }
         let targets = rows.map { row in row.enumerated().reduce(0.5) { $0 + Double($1.offset) * $1.element } + Double.random(in: -1...1, using: &generator) }
         let fit = try LeastSquaresFit.fit(rows: rows, targets: targets)

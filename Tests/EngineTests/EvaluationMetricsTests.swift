@@ -27,7 +27,7 @@ final class EvaluationMetricsTests: XCTestCase {
     }
 
     func testKendallMatchesNaiveOnRandomDataWithTies() {
-        var generator = SplitMixGenerator(seed: 2026)
+        var generator = SplitMix64(seed: 2026)
         for trial in 0..<60 {
             let n = 2 + trial * 7
             let levels = [3, 10, 1000][trial % 3]  // few levels: many ties; many: almost none
@@ -73,7 +73,7 @@ final class EvaluationMetricsTests: XCTestCase {
 
     func testKendallIsFastOnLargeInputs() {
         // 200k samples: O(n^2) would be 2e10 pair checks; n log n finishes in well under a second.
-        var generator = SplitMixGenerator(seed: 5)
+        var generator = SplitMix64(seed: 5)
         let x = (0..<200_000).map { _ in Double(Int.random(in: 0..<5000, using: &generator)) }
         let y = x.map { $0 + Double.random(in: -500...500, using: &generator) }
         let start = Date()

@@ -28,7 +28,7 @@ final class EvaluationPlotTests: XCTestCase {
     }
 
     static func syntheticPoints() -> [ScatterPlotSVG.Point] {
-        var generator = SplitMixGenerator(seed: 9)
+        var generator = SplitMix64(seed: 9)
         let families = ["resnet", "vgg", "mobilenetv2", "efficientnet"]
         return (0..<120).map { i in
             let measured = pow(10, Double.random(in: 0...3, using: &generator))

@@ -54,7 +54,7 @@ public enum DatasetSplitter {
             throw SplitError(description: "a validation split needs at least 2 samples, there are \(samples.count)")
         }
         let testCount = min(samples.count - 1, max(1, Int((fraction * Double(samples.count)).rounded())))
-        var generator = SplitMixGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var order = Array(samples.indices)
         order.shuffle(using: &generator)
         let testIndices = Set(order.prefix(testCount))

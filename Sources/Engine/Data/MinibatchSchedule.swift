@@ -19,7 +19,7 @@ public struct MinibatchSchedule: Sendable, Equatable {
     /// always give the same batches; different epochs get different orders.
     public func batches(epoch: Int) -> [[Int]] {
         // Each epoch draws from its own stream so resuming at epoch k needs no replay.
-        var generator = SplitMixGenerator(seed: seed ^ (UInt64(truncatingIfNeeded: epoch) &* 0xD1B5_4A32_D192_ED03))
+        var generator = SplitMix64(seed: seed ^ (UInt64(truncatingIfNeeded: epoch) &* 0xD1B5_4A32_D192_ED03))
         var order = Array(0..<sampleCount)
         order.shuffle(using: &generator)
         return stride(from: 0, to: sampleCount, by: batchSize).map { start in
