@@ -8,7 +8,7 @@ CONFIG ?= etc/narformer/demo.yaml
 # gradient checks run at the speed the product runs at.
 TEST_FLAGS ?= -c release -Xswiftc -enable-testing
 
-.PHONY: deps build run test clean
+.PHONY: deps build run test clean install
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -44,3 +44,11 @@ train-defaults: build
 	.build/release/narformer train --data data/nb201/train.csv --target cifar10_test --kind accuracy \
 	  --epochs 30 --batch 8 --lr 5e-4 --seed 0 \
 	  --out $(DEFAULT_MODELS)/accuracy-nb201-cifar10.safetensors
+
+# Installs the binary and the shipped models where an installed binary looks for them
+# (<prefix>/share/narformer/models, see Sources/Engine/Training/DefaultModels.swift).
+PREFIX ?= /usr/local
+install: build
+	install -D -m 0755 .build/release/narformer $(DESTDIR)$(PREFIX)/bin/narformer
+	install -d $(DESTDIR)$(PREFIX)/share/narformer/models
+	install -m 0644 Sources/Engine/DefaultModels/*.safetensors $(DESTDIR)$(PREFIX)/share/narformer/models/
