@@ -20,7 +20,7 @@ struct StatusCommand: ParsableCommand {
         do {
             loaded = try NarformerConfig.load(contentsOf: config, checkFileSystem: false)
         } catch {
-            throw ValidationError("the configuration is not usable:\n\(error.description)")
+            throw CommandFailure(description: "the configuration is not usable:\n\(error.description)")
         }
         let report = try StatusReport.gather(config: loaded)
         if json {

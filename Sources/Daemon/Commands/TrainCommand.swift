@@ -218,10 +218,6 @@ struct TrainCommand: ParsableCommand {
 
 /// A command that failed at run time, with the reason in plain words (printed by
 /// ArgumentParser as `Error: ...`, without the usage text a ValidationError brings).
-struct CommandFailure: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// Turns any error of the engine into a `CommandFailure` carrying its description.
 enum CLIErrors {
     static func wrap<T>(_ body: () throws -> T) throws -> T {

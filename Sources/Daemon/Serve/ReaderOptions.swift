@@ -24,7 +24,7 @@ struct ReaderOptions: ParsableArguments {
         do {
             return try NarformerConfig.load(contentsOf: config ?? Self.defaultConfigFile, checkFileSystem: false)
         } catch {
-            throw ValidationError("the configuration is not usable:\n\(error.description)")
+            throw CommandFailure(description: "the configuration is not usable:\n\(error.description)")
         }
     }
 
@@ -36,12 +36,12 @@ struct ReaderOptions: ParsableArguments {
     func openStore(_ config: NarformerConfig?) throws -> NarformerStore {
         let path = storePath(config)
         guard FileManager.default.fileExists(atPath: path + "/data.mdb") else {
-            throw ValidationError("there is no store at \(path) (has the daemon run yet?)")
+            throw CommandFailure(description: "there is no store at \(path) (has the daemon run yet?)")
         }
         do {
             return try NarformerStore(path: path, readOnly: true)
         } catch {
-            throw ValidationError("cannot open the store at \(path): \(error)")
+            throw CommandFailure(description: "cannot open the store at \(path): \(error)")
         }
     }
 }
