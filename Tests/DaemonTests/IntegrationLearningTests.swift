@@ -6,7 +6,7 @@ import XCTest
 
 /// Continual learning on the real daemon process: a measurement that arrives before its
 /// network, an on-demand retrain through `narformer retrain`, the hot swap of a promoted
-/// version and `models rollback`, and a retrain killed with SIGKILL.
+/// version and `models rollback`, a rejected retrain, and retrains stopped by SIGKILL and SIGTERM.
 final class IntegrationLearningTests: XCTestCase {
     /// One batch-1 row of data/latency/gt.txt: a real ONNX file and its measured latency.
     private struct MeasuredFile {
@@ -43,7 +43,7 @@ final class IntegrationLearningTests: XCTestCase {
         }.joined()
     }
 
-    private func writeConfig(_ f: DaemonFixture, epochs: Int) throws {
+    private func writeConfig(_ f: DaemonFixture, epochs: Int, minImprovement: Double = 0) throws {
         let yaml = """
             store: { path: \(f.store) }
             models:
@@ -61,6 +61,7 @@ final class IntegrationLearningTests: XCTestCase {
               epochs: \(epochs)
               batch_size: 8
               holdout_share: 0.25
+              promotion: { metric: mape, min_improvement: \(minImprovement) }
             logging: { level: info }
             """
         try yaml.write(toFile: f.configFile, atomically: true, encoding: .utf8)
@@ -91,7 +92,7 @@ final class IntegrationLearningTests: XCTestCase {
         f.log.split(separator: "\n").filter { line in words.allSatisfy { line.contains($0) } }.count
     }
 
-    func testMeasurementsRetrainHotSwapRollbackAndKilledRetrain() async throws {
+    func testMeasurementsRetrainsHotSwapRollbackAndStoppedRetrains() async throws {
         guard let executable = DaemonProcess.locateExecutable() else {
             throw XCTSkip("the narformer binary is not built next to the test bundle; run `swift build` first")
         }
@@ -103,6 +104,18 @@ final class IntegrationLearningTests: XCTestCase {
         let probes = Array(all[36...])
         let daemon = try await f.start()
         defer { daemon.kill() }
+
+        // A bad measurement file fails with the line and field named.
+        try f.drop(Data("measurements:\n  - { network: \(late.name), batch_size: 1, latency_ms: -3 }\n".utf8),
+                   as: "bad.yaml", into: f.nets)
+        do {
+            let failed = await waitUntil(timeout: .seconds(20)) { f.names(f.nets, "failed").contains("bad.yaml") }
+            XCTAssertTrue(failed, f.log)
+        }
+        let note = f.errorNote("bad.yaml", in: f.nets)
+        XCTAssertTrue(note.contains("bad.yaml:2") && note.contains("latency_ms"), note)
+        try FileManager.default.removeItem(atPath: f.nets + "/failed/bad.yaml")
+        try? FileManager.default.removeItem(atPath: f.nets + "/failed/bad.yaml.error.txt")
 
         // 1. A measurement before its network waits in .work/, and is stored once the network comes.
         try f.drop(Data(Self.measurementYAML([late]).utf8), as: "early.yaml", into: f.nets)
@@ -218,5 +231,37 @@ final class IntegrationLearningTests: XCTestCase {
         XCTAssertEqual(try Self.models(f), recordsBefore)
         restarted.send(SIGTERM)
         XCTAssertEqual(restarted.waitForExit(timeout: .seconds(20)), 0, f.log)
+
+        // 5. A candidate that does not beat the active model by the configured margin is kept as rejected.
+        try writeConfig(f, epochs: 30, minImprovement: 1000)
+        let strict = try await f.start()
+        defer { strict.kill() }
+        let rejected = try f.command(["retrain", "--platform", "lab", "--config", f.configFile, "--wait", "120"])
+        XCTAssertEqual(rejected.status, 0, rejected.output + f.log)
+        XCTAssertTrue(rejected.output.contains("rejected v2"), rejected.output)
+        let afterRejection = try Self.models(f)
+        XCTAssertEqual(afterRejection.map(\.version), [1, 2])
+        XCTAssertEqual(afterRejection.first { $0.version == 2 }?.state, .rejected)
+        XCTAssertNotNil(afterRejection.first { $0.version == 2 }?.metrics["mape"])
+        XCTAssertEqual(afterRejection.first { $0.state == .active }, active)
+        XCTAssertEqual(Self.servingVersion(f), 1)
+        strict.send(SIGTERM)
+        XCTAssertEqual(strict.waitForExit(timeout: .seconds(20)), 0, f.log)
+
+        // 6. SIGTERM during a retrain: the daemon stops it, drops the candidate and exits cleanly.
+        try writeConfig(f, epochs: 100_000)
+        let stopping = try await f.start()
+        defer { stopping.kill() }
+        let startedBefore = Self.logLines(f, "retraining", "reason=requested")
+        _ = try f.command(["retrain", "--platform", "lab", "--config", f.configFile, "--wait", "0"])
+        do {
+            let started = await waitUntil(timeout: .seconds(15)) { Self.logLines(f, "retraining", "reason=requested") > startedBefore }
+            XCTAssertTrue(started, f.log)
+        }
+        stopping.send(SIGTERM)
+        XCTAssertEqual(stopping.waitForExit(timeout: .seconds(20)), 0, f.log)
+        XCTAssertEqual(Self.logLines(f, "stopped before the candidate was finished"), 1, f.log)
+        XCTAssertEqual(try Self.models(f), afterRejection)
+        XCTAssertNoThrow(try active.verifyWeights())
     }
 }
