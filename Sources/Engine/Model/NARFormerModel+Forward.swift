@@ -75,8 +75,10 @@ extension NARFormerModel {
         return (0..<b).map { Elementwise.negativeLogSigmoid(A[s.logits + $0]) }
     }
 
-    private func blockForward(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan, dropout: Bool) {
-        let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
+    /// The first half of a block, the same for training and inference: the degree gate,
+    /// q, edge-wise attention, then agg(P x) + root(x) into the block's `preNorm`.
+    private func attentionForward(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan) {
+        let c = config, n = batch.nodeCount, d = c.hidden
         let bp = layout.blocks[l], s = plan.blocks[l], din = bp.inDim
         let A = arena.pointer, P = parameters.pointer
         var xe = x
@@ -94,6 +96,13 @@ extension NARFormerModel {
                        outDim: d, y: A + s.preNorm)
         Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.rootWeight, bias: nil, outDim: d,
                        y: A + s.preNorm, accumulate: true)
+    }
+
+    private func blockForward(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan, dropout: Bool) {
+        let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
+        let bp = layout.blocks[l], s = plan.blocks[l]
+        let A = arena.pointer, P = parameters.pointer
+        attentionForward(l, input: x, plan: plan)
         L2Normalize.forward(x: A + s.preNorm, rows: n, width: d, inverseNorm: A + s.inverseNorm, y: A + s.normalised)
         let hidden = A + s.hidden
         Elementwise.relu(A + s.normalised, into: hidden, count: n * d)
@@ -125,23 +134,9 @@ extension NARFormerModel {
 
     private func blockInference(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan) {
         let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
-        let bp = layout.blocks[l], s = plan.blocks[l], din = bp.inDim
+        let bp = layout.blocks[l], s = plan.blocks[l]
         let A = arena.pointer, P = parameters.pointer
-        var xe = x
-        if c.useDegree {
-            DegreeEnhancement.forward(x: x, degree: A + plan.degree, rows: n, width: din,
-                                      weight: P + bp.degreeWeight, bias: P + bp.degreeBias,
-                                      gate: A + s.gate, y: A + s.enhanced)
-            xe = A + s.enhanced
-        }
-        Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.qkWeight, bias: P + bp.qkBias, outDim: din, y: A + s.q)
-        Elementwise.sigmoid(A + s.q, count: n * din)
-        GraphAttention.forward(q: A + s.q, x: xe, graph: batch.adjacency, rows: n, width: din,
-                               score: A + s.score, rowScale: A + s.rowScale, m: A + s.message)
-        Linear.forward(x: A + s.message, rows: n, inDim: din, weight: P + bp.aggWeight, bias: P + bp.aggBias,
-                       outDim: d, y: A + s.preNorm)
-        Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.rootWeight, bias: nil, outDim: d,
-                       y: A + s.preNorm, accumulate: true)
+        attentionForward(l, input: x, plan: plan)
         let hidden = A + s.hidden
         FusedInference.normaliseReLULayerNorm(hidden, rows: n, width: d, weight: P + bp.normWeight,
                                               bias: P + bp.normBias, out: A + s.normOut)
