@@ -102,9 +102,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "How targets map to the network's output: log (default for latency), affine (default for accuracy) or ratio (the authors' relative loss on target / median).")
     var targetTransform: String?
 
+    @Option(help: "Weight of the SR (pairwise rank) loss (default: 0.1 for accuracy, 0 for latency).")
+    var rankLoss: Float?
+
+    @Option(help: "Weight of the AC (isomorphic re-ordering consistency) loss (default: 0.5 for accuracy, 0 for latency; cells only).")
+    var consistencyLoss: Float?
+
     @OptionGroup var selection: DatasetSelectionOptions
 
     func validate() throws {
+        for (name, weight) in [("--rank-loss", rankLoss), ("--consistency-loss", consistencyLoss)] {
+            if let weight, !(weight >= 0 && weight.isFinite) { throw ValidationError("\(name) must be a number of 0 or more") }
+        }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
@@ -142,6 +151,8 @@ struct TrainCommand: ParsableCommand {
         if let epochs { recipe.epochs = epochs }
         if let batch { recipe.batchSize = batch }
         if let lr { recipe.peakLearningRate = lr }
+        if let rankLoss { recipe.rankLossWeight = rankLoss }
+        if let consistencyLoss { recipe.consistencyLossWeight = consistencyLoss }
 
         let trained: TrainedModel
         if let initModel {
