@@ -42,7 +42,7 @@ train-defaults: build
 	  --epochs 25 --batch 16 --lr 1e-3 --hidden 256 --seed 0 \
 	  --out $(DEFAULT_MODELS)/latency-cpu-ort-1t.safetensors
 	.build/release/narformer train --data data/nb201/train.csv --target cifar10_test --kind accuracy \
-	  --epochs 30 --batch 8 --lr 5e-4 --seed 0 \
+	  --epochs 100 --batch 8 --lr 1e-3 --seed 0 \
 	  --out $(DEFAULT_MODELS)/accuracy-nb201-cifar10.safetensors
 
 # Installs the binary and the shipped models where an installed binary looks for them

@@ -99,7 +99,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Platform name stored in the checkpoint (default: the list's platform column, or the target column).")
     var platform: String?
 
-    @Option(help: "How targets map to the network's output: log (default for latency), affine (default for accuracy) or ratio (the authors' relative loss on target / median).")
+    @Option(help: "How targets map to the network's output: log (default for latency), quantile (default for accuracy: targets spread by their rank), affine or ratio (the authors' relative loss on target / median).")
     var targetTransform: String?
 
     @Option(help: "Weight of the SR (pairwise rank) loss (default: 0.1 for accuracy, 0 for latency).")
@@ -122,7 +122,7 @@ struct TrainCommand: ParsableCommand {
         if let valSplit, !(valSplit > 0 && valSplit < 1) { throw ValidationError("--val-split must be between 0 and 1") }
         if let kind, ModelConfig.Kind(rawValue: kind) == nil { throw ValidationError("--kind must be latency or accuracy") }
         if let targetTransform, TargetTransform(rawValue: targetTransform) == nil {
-            throw ValidationError("--target-transform must be log, affine or ratio")
+            throw ValidationError("--target-transform must be one of: \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
     }
 
@@ -165,7 +165,7 @@ struct TrainCommand: ParsableCommand {
             trained = try CLIErrors.wrap {
                 try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "",
                                               transform: targetTransform.flatMap(TargetTransform.init(rawValue:))
-                                                  ?? (kind == .latency ? .log : .affine))
+                                                  ?? (kind == .latency ? .log : .quantile))
             }
         }
         trained.metadata.platform = platform ?? Self.platform(of: dataURL, selection: trainSelection, kind: kind)

@@ -15,6 +15,9 @@ public enum TargetTransform: String, Sendable, Codable, CaseIterable {
     /// 10% would otherwise squeeze the 80-94% cells that need ranking into a sliver
     /// near 1 (targets far below the 10th percentile are clamped: they only need to rank last).
     case affine
+    /// Training targets spread evenly over [0.3, 1.7] by their quantile (`QuantileMap`):
+    /// for accuracies, where only the ranking matters.
+    case quantile
 }
 
 /// A NAR-Former model together with what it takes to use it: how its outputs map back
@@ -28,6 +31,8 @@ public final class TrainedModel: Regressor {
     public var transform: TargetTransform = .ratio
     /// The width of the log or affine transform (see `TargetTransform`).
     public var transformWidth: Double = 1
+    /// The map of the quantile transform (nil for the others).
+    public var quantileMap: QuantileMap?
     public var metadata: CheckpointMetadata
     /// A short content hash of the checkpoint file it was loaded from or saved to
     /// ("untrained" before either): the version a prediction names.
@@ -48,6 +53,7 @@ public final class TrainedModel: Regressor {
         case .ratio: return y / targetScale
         case .log: return 1 + Foundation.log(y / targetScale) / transformWidth
         case .affine: return max(0.05, 1 + (y - targetScale) / transformWidth)
+        case .quantile: return quantileMap?.encode(y) ?? y / targetScale
         }
     }
 
@@ -57,6 +63,7 @@ public final class TrainedModel: Regressor {
         case .ratio: return p * targetScale
         case .log: return targetScale * exp(transformWidth * (p - 1))
         case .affine: return targetScale + transformWidth * (p - 1)
+        case .quantile: return quantileMap?.decode(p) ?? p * targetScale
         }
     }
 
@@ -83,6 +90,7 @@ public final class TrainedModel: Regressor {
         object["target_scale"] = targetScale
         object["target_transform"] = transform.rawValue
         object["target_width"] = transformWidth
+        if let quantileMap { object["target_knots"] = quantileMap.knots }
         let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         metadata.metricsJSON = String(decoding: json, as: UTF8.self)
         try Checkpoint.save(model, to: url, metadata: metadata)
@@ -104,9 +112,15 @@ public final class TrainedModel: Regressor {
         trained.transformWidth = try positive("target_width")
         if let name = object["target_transform"] {
             guard let text = name as? String, let transform = TargetTransform(rawValue: text) else {
-                throw EngineError.checkpoint(file: url.path, problem: "has an unknown target_transform \(name) (known: ratio, log, affine)")
+                throw EngineError.checkpoint(file: url.path, problem: "has an unknown target_transform \(name) (known: \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             trained.transform = transform
+        }
+        if trained.transform == .quantile {
+            guard let values = object["target_knots"] as? [Double], let map = QuantileMap(knots: values) else {
+                throw EngineError.checkpoint(file: url.path, problem: "uses the quantile target transform but its target_knots are missing or not strictly increasing numbers")
+            }
+            trained.quantileMap = map
         }
         trained.version = try version(of: url)
         return trained

@@ -40,7 +40,8 @@ public final class TrainingDriver {
 
     /// A freshly initialised model whose outputs are centred on the median training
     /// target; with `.log`, the width is chosen so every training target maps into
-    /// [0.3, 1.7]; with `.affine`, so the 10th percentile maps to 0.3.
+    /// [0.3, 1.7]; with `.affine`, so the 10th percentile maps to 0.3; with `.quantile`, by
+    /// the training targets' quantiles (`QuantileMap`).
     public static func freshModel(config: ModelConfig, seed: UInt64, for train: TrainingDataset,
                                   platform: String, transform: TargetTransform = .ratio) throws -> TrainedModel {
         let model = try NARFormerModel(config: config, seed: seed)
@@ -58,6 +59,12 @@ public final class TrainingDriver {
         if transform == .affine, !sorted.isEmpty {
             // The 10th percentile maps to 0.3.
             trained.transformWidth = max((scale - sorted[sorted.count / 10]) / 0.7, 1e-6 * scale)
+        }
+        if transform == .quantile {
+            guard let map = QuantileMap(targets: sorted) else {
+                throw TrainingError("the quantile target transform needs at least two different training targets")
+            }
+            trained.quantileMap = map
         }
         return trained
     }
