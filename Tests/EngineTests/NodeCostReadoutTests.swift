@@ -130,6 +130,36 @@ final class NodeCostReadoutTests: XCTestCase {
         XCTAssertEqual(Double(bias[2]), Foundation.log(0.05), accuracy: 1e-3)
     }
 
+    /// A fresh model starts at the calibrated roofline (its first predictions are within a
+    /// few percent of targets made by one), trains below that, and refuses non-ratio targets.
+    func testFreshModelStartsAtTheRooflineAndTrains() throws {
+        let graphs = Self.graphs(24, seed: 21)
+        let samples = graphs.enumerated().map { i, g -> TrainingSample in
+            var f = 0.0
+            for n in 0..<g.nodeCount { f += Foundation.exp(Double(g.tokens[n * 4]) * Double(CostTokenizer.logScale)) }
+            // A roofline in FLOPs and node count, times a per-graph factor the tokens explain.
+            let factor = 1 + 0.3 * Double(g.tokens[2])
+            return TrainingSample(name: "g\(i)", graph: g, target: (0.2 * f + 0.05 * Double(g.nodeCount)) * factor, family: "f")
+        }
+        let data = TrainingDataset(encoding: "test-4", samples: samples)
+        var config = Self.tinyConfig()
+        config.hidden = 8
+        let trained = try TrainingDriver.freshModel(config: config, seed: 1, for: data, platform: "p", transform: .ratio)
+        func mape() throws -> Double {
+            let p = try trained.predictValues(data.graphs)
+            return zip(p, data.targets).map { abs($0 / $1 - 1) }.reduce(0, +) / Double(p.count)
+        }
+        let start = try mape()
+        XCTAssertLessThan(start, 0.3, "the calibrated start is near the roofline")
+        var recipe = TrainingRecipe(epochs: 30, batchSize: 8, peakLearningRate: 3e-3, seed: 1)
+        recipe.loss = .log
+        try TrainingDriver(recipe: recipe).run(trained, train: data)
+        XCTAssertLessThan(try mape(), start * 0.8, "training improves on the roofline start")
+        XCTAssertThrowsError(try TrainingDriver.freshModel(config: config, seed: 1, for: data, platform: "p", transform: .log)) {
+            XCTAssertTrue("\($0)".contains("ratio"), "\($0)")
+        }
+    }
+
     func testCheckpointRoundTripAndConfigProblems() throws {
         let model = try NARFormerModel(config: Self.tinyConfig(), seed: 7)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("nodecost-\(UUID().uuidString).safetensors")
