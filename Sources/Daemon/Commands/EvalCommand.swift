@@ -50,8 +50,16 @@ struct EvalCommand: ParsableCommand {
             if let model { return try TrainedModel.load(from: URL(fileURLWithPath: model)) }
             return try DefaultModels.load(chosen.defaultKind(for: dataURL))
         }
+        // Whole networks get the tokens the checkpoint was trained on.
+        var dataSelection = chosen
+        if !DatasetSelection.isNB201(dataURL) {
+            guard let encoding = TokenEncoding(storedName: trained.metadata.tokenEncoding) else {
+                throw CommandFailure(description: "the model reads tokens '\(trained.metadata.tokenEncoding)', which no whole-network encoding makes; \(data) is a latency list")
+            }
+            dataSelection.encoding = encoding
+        }
         let (test, rest) = try CLIErrors.wrap {
-            try chosen.load(dataURL, cache: TokenCache(encoding: TrainingDataset.networkEncoding))
+            try dataSelection.load(dataURL, cache: TokenCache(encoding: dataSelection.encoding.storedName))
         }
         guard trained.metadata.tokenEncoding.isEmpty || trained.metadata.tokenEncoding == test.encoding else {
             throw CommandFailure(description: "the model reads tokens '\(trained.metadata.tokenEncoding)' but \(data) gives '\(test.encoding)' (for a model over devices pass the same --target)")

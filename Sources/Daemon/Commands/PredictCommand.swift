@@ -55,7 +55,7 @@ struct PredictCommand: ParsableCommand {
                     if let platform, platform != latencyModel.metadata.platform {
                         throw CommandFailure(description: "there is no model for platform '\(platform)'; the latency model is for '\(latencyModel.metadata.platform)' (pass --model)")
                     }
-                    let value = try latencyModel.predictValues([network.tokens()])[0]
+                    let value = try latencyModel.predictValues([network.tokens(storedEncoding: latencyModel.metadata.tokenEncoding)])[0]
                     line["platform"] = latencyModel.metadata.platform
                     line["batch"] = network.batchSize
                     line["latency_ms"] = value

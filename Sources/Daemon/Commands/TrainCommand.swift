@@ -108,9 +108,32 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the AC (isomorphic re-ordering consistency) loss (default: 0.5 for accuracy, 0 for latency; cells only).")
     var consistencyLoss: Float?
 
+    @Option(help: "Tokens of whole networks: baseline (SPEC section 3) or costs (per-node log FLOPs, memory, params, sizes and grouping in front of the baseline columns; log totals as statics).")
+    var encoding: String = TokenEncoding.baseline.rawValue
+
+    @Option(help: "Head of a fresh latency model: paper (sum readout + static branch + MLP) or node-cost (per-node compute, memory and overhead terms summed per network; needs --encoding costs; ratio targets).")
+    var readout: String = "paper"
+
+    @Option(help: "Main loss: relative (the authors' mean((p/y - 1)^2); default) or log (mean((ln p - ln y)^2); default for --readout node-cost).")
+    var loss: String?
+
     @OptionGroup var selection: DatasetSelectionOptions
 
     func validate() throws {
+        guard let tokenEncoding = TokenEncoding(rawValue: encoding) else {
+            throw ValidationError("--encoding must be one of: \(TokenEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard readout == "paper" || readout == ModelConfig.Readout.nodeCost.rawValue else {
+            throw ValidationError("--readout must be paper or node-cost")
+        }
+        if readout != "paper" {
+            if tokenEncoding != .costs { throw ValidationError("--readout node-cost reads the cost columns of --encoding costs") }
+            if let targetTransform, targetTransform != TargetTransform.ratio.rawValue {
+                throw ValidationError("--readout node-cost predicts target / median directly: --target-transform must be ratio")
+            }
+            if initModel != nil { throw ValidationError("--readout shapes a fresh model; --init keeps the checkpoint's head") }
+        }
+        if let loss, RegressionLoss(rawValue: loss) == nil { throw ValidationError("--loss must be relative or log") }
         for (name, weight) in [("--rank-loss", rankLoss), ("--consistency-loss", consistencyLoss)] {
             if let weight, !(weight >= 0 && weight.isFinite) { throw ValidationError("\(name) must be a number of 0 or more") }
         }
@@ -129,10 +152,16 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         BLASThreads.set(threads)
         let dataURL = URL(fileURLWithPath: data)
-        let trainSelection = try selection.selection(side: .train)
+        var trainSelection = try selection.selection(side: .train)
+        if DatasetSelection.isNB201(dataURL), encoding != TokenEncoding.baseline.rawValue || readout != "paper" {
+            throw ValidationError("--encoding and --readout apply to whole networks (latency lists), not to NAS-Bench-201 cells")
+        }
         let kind = kind.flatMap(ModelConfig.Kind.init(rawValue:)) ?? trainSelection.defaultKind(for: dataURL)
         let reporter = ProgressReporter()
-        let cache = TokenCache(encoding: TrainingDataset.networkEncoding)
+        let tokenEncoding = TokenEncoding(rawValue: encoding) ?? .baseline
+        trainSelection.encoding = tokenEncoding
+        let nodeCost = readout == ModelConfig.Readout.nodeCost.rawValue
+        let cache = TokenCache(encoding: tokenEncoding.storedName)
         var train = try CLIErrors.wrap { try trainSelection.load(dataURL, cache: cache).selected }
         var validation: TrainingDataset?
         if let val {
@@ -153,6 +182,7 @@ struct TrainCommand: ParsableCommand {
         if let lr { recipe.peakLearningRate = lr }
         if let rankLoss { recipe.rankLossWeight = rankLoss }
         if let consistencyLoss { recipe.consistencyLossWeight = consistencyLoss }
+        recipe.loss = loss.flatMap(RegressionLoss.init(rawValue:)) ?? (nodeCost ? .log : nil)
 
         let trained: TrainedModel
         if let initModel {
@@ -161,11 +191,13 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(initModel) is a \(trained.kind.rawValue) model, this run trains a \(kind.rawValue) model")
             }
         } else {
-            let config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers)
+            var config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers)
+            if nodeCost { config.readout = .nodeCost }
+            if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
+            let transform = targetTransform.flatMap(TargetTransform.init(rawValue:))
+                ?? (nodeCost ? .ratio : kind == .latency ? .log : .quantile)
             trained = try CLIErrors.wrap {
-                try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "",
-                                              transform: targetTransform.flatMap(TargetTransform.init(rawValue:))
-                                                  ?? (kind == .latency ? .log : .quantile))
+                try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "", transform: transform)
             }
         }
         trained.metadata.platform = platform ?? Self.platform(of: dataURL, selection: trainSelection, kind: kind)

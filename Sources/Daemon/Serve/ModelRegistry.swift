@@ -16,6 +16,8 @@ actor ModelRegistry {
         var checkpoint: URL
         /// Token width the model reads (152 for whole networks, 128 for NAS-Bench-201 cells).
         var inputWidth: Int = 0
+        /// The checkpoint's `token_encoding`: which tokens whole networks get for it.
+        var tokenEncoding: String = ""
     }
 
     private struct Loaded {
@@ -32,7 +34,8 @@ actor ModelRegistry {
     /// next prediction uses it; a failed load leaves the old model in place).
     func activateLatency(platform: String, version: Int, checkpoint: URL) throws {
         let model = try TrainedModel.load(from: checkpoint)
-        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim),
+        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim,
+                                                tokenEncoding: model.metadata.tokenEncoding),
                                    model: model)
     }
 

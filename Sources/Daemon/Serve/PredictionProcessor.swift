@@ -124,7 +124,12 @@ final class PredictionProcessor: DropProcessor {
                 var requests: [(work: Int, graph: TokenGraph)] = []
                 for i in onPlatform {
                     guard let network = networks[i].imports.first(where: { $0.batchSize == batchSize })?.network else { continue }
-                    let graph = network.tokens()
+                    let graph: TokenGraph
+                    do { graph = try network.tokens(storedEncoding: entry.tokenEncoding) } catch {
+                        let note = "no latency: \(error)"
+                        if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
+                        continue
+                    }
                     if graph.tokenDim == entry.inputWidth {
                         requests.append((i, graph))
                         continue

@@ -25,11 +25,26 @@ public struct ImportedNetwork: Sendable {
 
     let canonical: Data
 
+    /// The rows a model whose checkpoint names `storedEncoding` reads (see
+    /// `TokenEncoding.storedName`); cells always get their cell tokens.
+    public func tokens(storedEncoding: String) throws -> TokenGraph {
+        guard case .network = kind else { return tokens() }
+        guard let encoding = TokenEncoding(storedName: storedEncoding) else {
+            let known = TokenEncoding.allCases.map(\.storedName).joined(separator: ", ")
+            throw ImportError(.unsupported, file: name,
+                              "the model reads tokens '\(storedEncoding)', which no whole-network encoding makes (known: \(known))")
+        }
+        return tokens(encoding: encoding)
+    }
+
     /// The rows the model reads.
     public func tokens(encoding: TokenEncoding = .baseline) -> TokenGraph {
         switch kind {
         case .network:
-            return BaselineTokenizer.encode(graph, totals: totals, batchSize: batchSize)
+            switch encoding {
+            case .baseline: return BaselineTokenizer.encode(graph, totals: totals, batchSize: batchSize)
+            case .costs: return CostTokenizer.encode(graph, nodeCosts: nodeCosts, totals: totals, batchSize: batchSize)
+            }
         case .cell(let arch):
             // The arch was validated when the cell was imported.
             return (try? NB201Cell(arch: arch))?.tokenGraph()

@@ -4,6 +4,25 @@ import Foundation
 /// authors' code computes it; new encodings get new cases, the baseline stays.
 public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
     case baseline
+    /// Per-node log costs in front of the baseline columns, log totals as statics
+    /// (`CostTokenizer`).
+    case costs
+
+    /// The name the token cache keys on and checkpoints store (`token_encoding`).
+    public var storedName: String {
+        switch self {
+        case .baseline: return "baseline-\(BaselineTokenizer.tokenDim)"
+        case .costs: return "costs-\(CostTokenizer.tokenDim)"
+        }
+    }
+
+    /// The whole-network encoding a checkpoint's `token_encoding` names; nil for another
+    /// kind of encoding (cells). An empty name (old checkpoints) is the baseline.
+    public init?(storedName: String) {
+        if storedName.isEmpty { self = .baseline; return }
+        guard let match = Self.allCases.first(where: { $0.storedName == storedName }) else { return nil }
+        self = match
+    }
 }
 
 /// The sinusoidal encoding `PE_n(v)` of SPEC.md: for j in 0..<n, sin(v f_j), cos(v f_j)

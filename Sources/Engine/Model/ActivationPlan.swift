@@ -15,6 +15,8 @@ struct ActivationPlan {
     struct Head {
         var pooled = 0, staticOut = 0, means = 0, fusionHidden = 0, fusionWeights = 0
         var features = 0, fc1 = 0, fc1Mask = 0, fc2 = 0, fc2Mask = 0, logits = 0
+        /// The node-cost readout's per-node terms.
+        var nodeTerms = 0
     }
 
     /// Backward scratch shared by all blocks.
@@ -47,6 +49,7 @@ struct ActivationPlan {
         var widest = max(c.inDim, d)
         input = take(n * c.inDim); degree = take(n)
         if c.kind == .latency { statics = take(b * c.staticDim) }
+        if c.readout == .nodeCost { head.nodeTerms = take(n * NodeCostReadout.terms) }
         if !keepForBackward {
             placeInference(config: c, nodes: n, directedEdges: e)
             placeHead(config: c, graphs: b, dropout: false)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The training losses of SPEC section 4, each returning its value and adding its
 /// gradient with respect to the predictions into `gradient` (scaled by `weight`).
 enum Losses {
@@ -10,6 +12,21 @@ enum Losses {
             let r = p[i] / y[i] - 1
             loss += r * r
             gradient[i] += weight * 2 * r / (y[i] * count)
+        }
+        return loss / count
+    }
+
+    /// mean((ln p - ln y)^2): the squared error of log-latency, symmetric in over- and
+    /// under-prediction (for readouts whose output is the target itself, not a transform).
+    static func logSquared(predictions p: [Float], targets y: [Float], weight: Float,
+                           gradient: inout [Float]) -> Float {
+        let count = Float(y.count)
+        var loss: Float = 0
+        for i in 0..<y.count {
+            let pi = max(p[i], Float.leastNormalMagnitude)
+            let r = Foundation.log(pi) - Foundation.log(y[i])
+            loss += r * r
+            gradient[i] += weight * 2 * r / (pi * count)
         }
         return loss / count
     }

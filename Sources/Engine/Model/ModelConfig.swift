@@ -11,9 +11,12 @@ public struct ModelConfig: Codable, Sendable, Hashable {
 
     /// How node states become one vector per graph (latency model only; the accuracy
     /// model always takes per-block means).
-    public enum Readout: String, Codable, Sendable {
+    public enum Readout: String, Codable, Sendable, CaseIterable {
         case sum
         case mean
+        /// Not the paper's head: per-node latency terms summed per graph
+        /// (`NodeCostReadout`); reads the `costs` tokens' cost columns.
+        case nodeCost = "node-cost"
     }
 
     public var kind: Kind
@@ -79,6 +82,10 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         if groups >= 1, hidden % groups != 0 { out.append("hidden (\(hidden)) is not divisible by groups (\(groups))") }
         if kind == .latency, staticDim < 1 { out.append("a latency model needs staticDim >= 1 (is \(staticDim))") }
         if kind == .accuracy, layers * hidden < 4 { out.append("layers x hidden is too small for the fusion MLP") }
+        if readout == .nodeCost, kind != .latency { out.append("the node-cost readout is for latency models only") }
+        if readout == .nodeCost, inDim <= NodeCostReadout.costColumns.max() ?? 0 {
+            out.append("the node-cost readout reads token columns \(NodeCostReadout.costColumns) but tokens are \(inDim) wide")
+        }
         if !(dropout >= 0 && dropout < 1) { out.append("dropout must be in [0, 1) (is \(dropout))") }
         return out
     }

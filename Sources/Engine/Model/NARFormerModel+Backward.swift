@@ -6,6 +6,7 @@ extension NARFormerModel {
         let c = config, b = batch.graphCount, n = batch.nodeCount, d = c.hidden, fc = c.fcHidden
         precondition(predictionGradient.count == b, "one gradient per prediction")
         gradients.zero()
+        if c.readout == .nodeCost { return nodeCostBackward(predictionGradient: predictionGradient, plan: plan) }
         let A = arena.pointer, P = parameters.pointer, G = gradients.pointer
         let h = layout.head, s = plan.head, t = plan.scratch
         let dropout = lastForwardUsedDropout
@@ -69,7 +70,7 @@ extension NARFormerModel {
 
     /// Consumes `gradOut` (d loss / d block output, overwritten) and writes d loss / d
     /// block input into `gradIn` when given.
-    private func blockBackward(_ l: Int, gradOut: UnsafeMutablePointer<Float>, gradIn: UnsafeMutablePointer<Float>?,
+    func blockBackward(_ l: Int, gradOut: UnsafeMutablePointer<Float>, gradIn: UnsafeMutablePointer<Float>?,
                                plan: ActivationPlan) {
         let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
         let bp = layout.blocks[l], s = plan.blocks[l], din = bp.inDim, t = plan.scratch

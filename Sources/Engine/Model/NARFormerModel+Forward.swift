@@ -28,6 +28,7 @@ extension NARFormerModel {
             }
             x = A + plan.blocks[l].output
         }
+        if c.readout == .nodeCost { return nodeCostReadout(blockOutput: x, plan: plan) }
 
         let d = c.hidden, fc = c.fcHidden, h = layout.head, s = plan.head
         switch c.kind {

@@ -13,6 +13,8 @@ struct HeadParameters {
     var staticWeight = -1, staticBias = -1
     var fusionHiddenWeight = -1, fusionHiddenBias = -1, fusionOutWeight = -1, fusionOutBias = -1
     var fc1Weight = 0, fc1Bias = 0, fc2Weight = 0, fc2Bias = 0, outWeight = 0, outBias = 0
+    /// The node-cost readout's tensors (-1 for the paper's head).
+    var readoutWeight = -1, readoutTokenWeight = -1, readoutBias = -1
     /// Width of the vector the head's first layer reads.
     var featureDim = 0
 }
@@ -50,6 +52,12 @@ struct ParameterLayout {
             b.downNormWeight = table.add(p + "ffn_down.norm.weight", [d / g], .constant(1))
             b.downNormBias = table.add(p + "ffn_down.norm.bias", [d / g], .constant(0))
             blocks.append(b)
+        }
+        if c.readout == .nodeCost {
+            head.readoutWeight = table.add("readout.weight", [NodeCostReadout.terms, d], .uniformByLastDim)
+            head.readoutTokenWeight = table.add("readout.token_weight", [NodeCostReadout.terms, c.inDim], .constant(0))
+            head.readoutBias = table.add("readout.bias", [NodeCostReadout.terms], .constant(0))
+            return
         }
         switch c.kind {
         case .latency:

@@ -2,6 +2,8 @@
 /// pairings used by the SR loss.
 public struct TrainingOptions: Sendable, Hashable, Codable {
     public var schedule: LearningRateSchedule
+    /// The main loss on the (transformed) targets; nil is the authors' relative loss.
+    public var loss: RegressionLoss?
     /// Weight of the SR (pairwise rank) loss: 0.1 for the accuracy recipe, 0 for latency.
     public var rankLossWeight: Float
     /// Weight of the AC (augmentation consistency) loss: 0.5 for the accuracy recipe.
@@ -11,8 +13,9 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     public var seed: UInt64
 
     public init(schedule: LearningRateSchedule, rankLossWeight: Float = 0, consistencyLossWeight: Float = 0,
-                clipNorm: Float? = nil, seed: UInt64 = 0) {
+                clipNorm: Float? = nil, seed: UInt64 = 0, loss: RegressionLoss? = nil) {
         self.schedule = schedule
+        self.loss = loss
         self.rankLossWeight = rankLossWeight
         self.consistencyLossWeight = consistencyLossWeight
         self.clipNorm = clipNorm
@@ -68,7 +71,9 @@ public final class Trainer {
         let batch = augmented.map { graphs + $0 } ?? graphs
         let predictions = try model.forward(batch, training: true)
         var gradient = [Float](repeating: 0, count: predictions.count)
-        var loss = Losses.relativeSquared(predictions: predictions, targets: targets, weight: 1, gradient: &gradient)
+        var loss = options.loss == .log
+            ? Losses.logSquared(predictions: predictions, targets: targets, weight: 1, gradient: &gradient)
+            : Losses.relativeSquared(predictions: predictions, targets: targets, weight: 1, gradient: &gradient)
         if options.rankLossWeight > 0, graphs.count > 1 {
             var pairing = Array(0..<graphs.count)
             pairing.shuffle(using: &pairingGenerator)

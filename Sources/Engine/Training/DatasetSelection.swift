@@ -28,6 +28,9 @@ public struct DatasetSelection: Sendable {
     public var firstRows: Int?
     public var holdout: Holdout?
     public var side: Side = .train
+    /// The tokens of whole networks (cells have their own); the cache given to `load`
+    /// must be keyed by it.
+    public var encoding: TokenEncoding = .baseline
 
     public init() {}
 
@@ -77,7 +80,7 @@ public struct DatasetSelection: Sendable {
             }
             let list = try LatencyList.load(from: file)
             let filtered = try list.filtered(includeFamilies: families, excludeFamilies: excludeFamilies)
-            all = try TrainingDataset.latency(list, cache: cache, progress: progress)
+            all = try TrainingDataset.latency(list, cache: cache, encoding: encoding, progress: progress)
             selectedNames = Set(filtered.records.map(\.id))
         }
         if let holdout {

@@ -14,7 +14,7 @@ public struct TrainingDataset: Sendable {
     }
 
     /// The whole-network token encoding (SPEC section 3), as cached and as checkpoints name it.
-    public static let networkEncoding = "baseline-152"
+    public static let networkEncoding = TokenEncoding.baseline.storedName
     /// The cell token encoding (SPEC section 3, 64 + 64).
     public static let cellEncoding = "nb201-cell-128"
     /// The cell encoding with a one-hot of the device as static features (one latency
@@ -30,17 +30,24 @@ public struct TrainingDataset: Sendable {
 
     /// Imports every network of `list` at its measured batch size (through `cache` when
     /// given); `progress` is called after each file with (done, total).
-    public static func latency(_ list: LatencyList, cache: TokenCache?,
+    ///
+    /// The cache must be keyed by `encoding` (`TokenCache(encoding: encoding.storedName)`):
+    /// entries of another encoding would be read as if they were this one.
+    public static func latency(_ list: LatencyList, cache: TokenCache?, encoding: TokenEncoding = .baseline,
                                progress: ((Int, Int) -> Void)? = nil) throws -> TrainingDataset {
+        if let cache, cache.encoding != encoding.storedName {
+            throw DatasetError(file: list.source, problem: "the token cache is keyed '\(cache.encoding)' but the tokens asked for are '\(encoding.storedName)'")
+        }
+        let load = { (file: URL, batchSize: Int) in try importTokens(file, batchSize, encoding: encoding) }
         var samples: [TrainingSample] = []
         samples.reserveCapacity(list.records.count)
         for (i, record) in list.records.enumerated() {
             let entry: CachedTokens
             do {
                 if let cache {
-                    entry = try cache.tokens(for: record.onnxFile, batchSize: record.batchSize, load: importTokens).tokens
+                    entry = try cache.tokens(for: record.onnxFile, batchSize: record.batchSize, load: load).tokens
                 } else {
-                    entry = try importTokens(record.onnxFile, record.batchSize)
+                    entry = try load(record.onnxFile, record.batchSize)
                 }
             } catch let error as ImportError {
                 throw DatasetError(file: list.source, line: record.line,
@@ -50,7 +57,7 @@ public struct TrainingDataset: Sendable {
                                           family: record.family, costs: entry.costs))
             progress?(i + 1, list.records.count)
         }
-        return TrainingDataset(encoding: networkEncoding, samples: samples)
+        return TrainingDataset(encoding: encoding.storedName, samples: samples)
     }
 
     /// The cells of `table`, target = its selected column.
@@ -92,9 +99,9 @@ public struct TrainingDataset: Sendable {
     }
 
     /// The tokens and costs of one network file at one batch size (what the cache stores).
-    public static func importTokens(_ file: URL, _ batchSize: Int) throws -> CachedTokens {
+    public static func importTokens(_ file: URL, _ batchSize: Int, encoding: TokenEncoding = .baseline) throws -> CachedTokens {
         let network = try NetworkImporter.importFile(at: file, batchSize: batchSize)
-        return CachedTokens(graph: network.tokens(),
+        return CachedTokens(graph: network.tokens(encoding: encoding),
                             costs: NetworkCostSummary(flops: network.totals.flops, params: network.totals.params,
                                                       memoryAccess: network.totals.memoryAccess))
     }

@@ -56,6 +56,14 @@ public final class TrainingDriver {
             let spread = max(abs(Foundation.log(low / scale)), abs(Foundation.log(high / scale)))
             trained.transformWidth = max(spread / 0.7, 1e-3)
         }
+        if config.readout == .nodeCost {
+            // This readout's output is the target itself: only the ratio transform fits it.
+            guard transform == .ratio else {
+                throw TrainingError("the node-cost readout predicts target / median directly; use the ratio target transform, not \(transform.rawValue)")
+            }
+            let bias = try NodeCostReadout.calibratedBias(graphs: train.graphs, targets: train.targets.map(trained.encode))
+            try model.setTensor(named: "readout.bias", values: bias)
+        }
         if transform == .affine, !sorted.isEmpty {
             // The 10th percentile maps to 0.3.
             trained.transformWidth = max((scale - sorted[sorted.count / 10]) / 0.7, 1e-6 * scale)

@@ -10,9 +10,13 @@ public struct TrainingRecipe: Sendable, Hashable, Codable {
     /// AC (augmentation consistency) loss weight; > 0 needs cell samples to re-order.
     public var consistencyLossWeight: Float
     public var clipNorm: Float?
+    /// The main loss; nil is the authors' relative loss.
+    public var loss: RegressionLoss?
 
     public init(epochs: Int, batchSize: Int, peakLearningRate: Float, seed: UInt64 = 0,
-                rankLossWeight: Float = 0, consistencyLossWeight: Float = 0, clipNorm: Float? = nil) {
+                rankLossWeight: Float = 0, consistencyLossWeight: Float = 0, clipNorm: Float? = nil,
+                loss: RegressionLoss? = nil) {
+        self.loss = loss
         self.epochs = epochs
         self.batchSize = batchSize
         self.peakLearningRate = peakLearningRate
@@ -48,6 +52,6 @@ public struct TrainingRecipe: Sendable, Hashable, Codable {
     func options(totalSteps: Int) -> TrainingOptions {
         TrainingOptions(schedule: LearningRateSchedule(peak: peakLearningRate, totalSteps: totalSteps),
                         rankLossWeight: rankLossWeight, consistencyLossWeight: consistencyLossWeight,
-                        clipNorm: clipNorm, seed: seed)
+                        clipNorm: clipNorm, seed: seed, loss: loss)
     }
 }
