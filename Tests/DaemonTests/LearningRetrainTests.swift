@@ -127,8 +127,8 @@ final class LearningRetrainTests: XCTestCase {
         try await feed(space, SyntheticCells.cells(80))
         _ = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
         let before = try space.store.read { try $0.models(platform: "cpu") }
-        let stop = StopFlag()
-        stop.raise()
+        let stop = TrainingStopFlag()
+        stop.request()
         let report = try await retrainer(space, settings(space, epochs: 50)).retrain(platform: "cpu", stop: stop)
         guard case .skipped(let reason) = report.decision else { return XCTFail(report.summary) }
         XCTAssertTrue(reason.contains("stopped"), reason)
