@@ -31,6 +31,27 @@ final class LearningRetrainTests: XCTestCase {
         Retrainer(store: space.store, settings: settings, tokens: space.tokens, registry: registry)
     }
 
+    func testCalibrationMovesEveryPredictionOfTheShippedModelByOneFactor() throws {
+        let model = try DefaultModels.load(.latency)
+        let samples = try RepositoryData.alexnetNumbers(6).enumerated().map { i, number -> MeasuredSample in
+            let graph = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1).tokens()
+            return MeasuredSample(measurementID: "\(i)", graphHash: "\(i)", graph: graph, latencyMs: 1)
+        }
+        let before = try CandidateTraining.predict(model, samples)
+        // Measured = 3x predicted on every network: the factor is 3 and so is every new ratio.
+        let measured = samples.enumerated().map { i, sample -> MeasuredSample in
+            var copy = sample
+            copy.latencyMs = Float(3 * before[i])
+            return copy
+        }
+        XCTAssertEqual(try CandidateTraining.calibrateScale(model, on: measured), 3, accuracy: 1e-3)
+        for (old, new) in zip(before, try CandidateTraining.predict(model, samples)) {
+            XCTAssertEqual(new / old, 3, accuracy: 1e-3)
+        }
+        let accuracy = try DefaultModels.load(.accuracy)
+        XCTAssertEqual(try CandidateTraining.calibrateScale(accuracy, on: measured), 1, "affine models are left alone")
+    }
+
     func testHoldoutMembershipIsStableAndNearTheShare() {
         let split = HoldoutSplit(share: 0.2)
         let hashes = (0..<2000).map { String(format: "%064x", $0 * 2_654_435_761) }

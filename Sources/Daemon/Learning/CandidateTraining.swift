@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 
 /// The training loop of a retrain and of the few-shot experiment: Engine's `TrainingDriver`
 /// (the loop `narformer train` runs) fed with measured samples, so the daemon and the CLI
@@ -47,6 +48,27 @@ enum CandidateTraining {
         let bare = TrainedModel(model: model, targetScale: 1,
                                 metadata: CheckpointMetadata(tokenEncoding: "", platform: "", trainingDataDigest: ""))
         return try train(bare, on: samples, plan: plan, stop: stop)
+    }
+
+    /// Moves a checkpoint's output level to the platform's: multiplies its target scale by
+    /// the geometric mean of measured over predicted latency on `samples`. For the
+    /// multiplicative transforms (ratio, log) that scales every prediction by one factor
+    /// and changes nothing else, so a model that ranks a new platform's networks well but
+    /// misses their level (another machine, a family it never saw) starts fine-tuning at
+    /// the right level instead of spending its few steps getting there. Returns the factor
+    /// (1 for the affine transform of accuracy models, which is not multiplicative).
+    @discardableResult
+    static func calibrateScale(_ trained: TrainedModel, on samples: [MeasuredSample]) throws -> Double {
+        guard trained.transform != .affine, !samples.isEmpty else { return 1 }
+        let predicted = try predict(trained, samples)
+        let logRatios = zip(samples, predicted).compactMap { sample, prediction -> Double? in
+            let ratio = Double(sample.latencyMs) / prediction
+            return ratio > 0 && ratio.isFinite ? log(ratio) : nil
+        }
+        guard !logRatios.isEmpty else { return 1 }
+        let factor = exp(logRatios.reduce(0, +) / Double(logRatios.count))
+        trained.targetScale *= factor
+        return factor
     }
 
     /// Predictions in milliseconds (the model's transform decoded), in packed chunks of 64.

@@ -175,19 +175,19 @@ final class Retrainer: Sendable {
                                 targetScale: median,
                                 metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
-        var trained: TrainedModel
-        if let start {
-            trained = try TrainedModel.load(from: start.url)
-            if !fits(trained.model.config, training[0].graph) { trained = try scratch() }
-        } else {
-            trained = try scratch()
-        }
+        // A start model whose token width does not fit the data is replaced by fresh weights.
+        let checkpoint = try start.map { try TrainedModel.load(from: $0.url) }
+            .flatMap { fits($0.model.config, training[0].graph) ? $0 : nil }
+        let trained = try checkpoint ?? scratch()
         let config = trained.model.config
         let trainable = training.filter { fits(config, $0.graph) }
         let judged = holdout.filter { fits(config, $0.graph) }
         guard !trainable.isEmpty, !judged.isEmpty else {
             throw Failure(description: "no measurement of \(platform) fits the model's token width \(config.inDim)")
         }
+        // A start checkpoint is first brought to the platform's level (one factor), then
+        // fine-tuned; a fresh model's scale is already the training median.
+        if checkpoint != nil { try CandidateTraining.calibrateScale(trained, on: trainable) }
         try CandidateTraining.train(trained, on: trainable, plan: plan, stop: stop)
         let measured = judged.map { Double($0.latencyMs) }
         let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
