@@ -73,9 +73,11 @@ final class LearningCurveTests: XCTestCase {
         let chart = LearningCurveChart(title: "t <1>", series: [
             .init(label: "model", color: "#000", points: [(0, 190), (10, 12), (20, 8)]),
             .init(label: "FLOPs+MAC", color: "#111", dashed: true, points: [(10, 30), (20, .nan)]),
+            .init(label: "rejected", color: "#222", markersOnly: true, points: [(10, 15), (20, 9)]),
         ])
         let svg = chart.svg()
-        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2)
+        XCTAssertEqual(svg.components(separatedBy: "<polyline").count - 1, 2, "markers-only series draw no line")
+        XCTAssertEqual(svg.components(separatedBy: "stroke=\"#222\"").count - 1, 3, "two markers and the legend's")
         XCTAssertTrue(svg.contains("FLOPs+MAC"))
         XCTAssertTrue(svg.contains("t &lt;1&gt;"))
         XCTAssertTrue(svg.contains("values above 80% drawn at the top"))

@@ -163,11 +163,12 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         var out = "\(curve.name): \(curve.networks) networks, fixed evaluation set \(curve.evaluated), "
             + "starting model \(curve.startingModel): MAPE \(percent(curve.start.mape)), "
             + String(format: "Acc10 %.1f%%, rho %.3f\n", curve.start.acc10, curve.start.spearman)
-        out += "measurements  trained  gate-holdout  decision  active   MAPE     Acc10    rho     FLOPs+MAC MAPE  retrain s\n"
+        out += "measurements  trained  gate-holdout  decision  candidate(gate)  compared(gate)  active   MAPE     Acc10    rho     FLOPs+MAC MAPE  retrain s\n"
         for point in curve.points {
             out += String(format: "%12d  %7d  %12d  ", point.measurements, point.trained, point.gateHoldout)
                 + String(point.decision.prefix(8)).padding(toLength: 8, withPad: " ", startingAt: 0)
-                + String(format: "  v%-5d %@  %6.1f%%  %6.3f  %@       %7.1f\n", point.activeVersion, percent(point.model.mape),
+                + "  " + percent(point.candidateGateMAPE) + "         " + percent(point.comparedGateMAPE)
+                + String(format: "        v%-5d %@  %6.1f%%  %6.3f  %@       %7.1f\n", point.activeVersion, percent(point.model.mape),
                          point.model.acc10, point.model.spearman, percent(point.flopsMac?.mape), point.retrainSeconds)
         }
         out += "under 10% MAPE after: model "
@@ -186,6 +187,12 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             series.append(.init(label: label, color: color, points: model))
             series.append(.init(label: newPlatform ? "\(curve.name) FLOPs+MAC" : "FLOPs+MAC", color: color, dashed: true,
                                 points: baseline))
+            if !newPlatform {
+                let rejected = curve.points.filter { $0.decision == "rejected" }
+                    .compactMap { point in point.candidateGateMAPE.map { (x: Double(point.measurements), y: $0) } }
+                series.append(.init(label: "rejected candidates (gate holdout)", color: "#d62728", markersOnly: true,
+                                    points: rejected))
+            }
         }
         let title = newPlatform
             ? "New platform: a family left out of the model, then measured (holdout MAPE)"

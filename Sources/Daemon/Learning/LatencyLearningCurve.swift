@@ -51,6 +51,10 @@ struct LatencyLearningCurve {
         var decision: String
         /// The version this retrain made (nil when skipped).
         var version: Int?
+        /// The candidate's MAPE (percent) on the gate's holdout, and the model it was
+        /// compared with on the same holdout; nil when skipped.
+        var candidateGateMAPE: Double?
+        var comparedGateMAPE: Double?
         /// The version active after it (0: the starting model).
         var activeVersion: Int
         /// The active model on the fixed evaluation set.
@@ -174,7 +178,9 @@ struct LatencyLearningCurve {
             let trainingSide = seen.filter { hashes[$0].map { !split.isHoldout(graphHash: $0) } ?? false }
             points.append(Point(measurements: seen.count, trained: step.report.trainingSize,
                                 gateHoldout: step.report.holdoutSize, decision: Self.describe(step.report.decision),
-                                version: step.report.version, activeVersion: step.active,
+                                version: step.report.version,
+                                candidateGateMAPE: step.report.candidateMetrics["mape"],
+                                comparedGateMAPE: step.report.comparedMetrics["mape"], activeVersion: step.active,
                                 model: try scores(version: step.active), flopsMac: flopsMac(fittedOn: trainingSide, judging: evaluation),
                                 retrainSeconds: step.seconds))
         }

@@ -8,6 +8,8 @@ struct LearningCurveChart {
         var label: String
         var color: String
         var dashed = false
+        /// Points only, no line (e.g. candidates the gate rejected).
+        var markersOnly = false
         /// (measurements, percent); non-finite values are left out.
         var points: [(x: Double, y: Double)]
     }
@@ -23,7 +25,7 @@ struct LearningCurveChart {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
     func svg() -> String {
-        let width = 640.0, height = 360.0, left = 60.0, bottom = 44.0, top = 34.0, right = 170.0
+        let width = 760.0, height = 360.0, left = 60.0, bottom = 44.0, top = 34.0, right = 250.0
         let finite = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         let maxX = max(1, finite.map(\.x).max() ?? 1)
         let maxY = min(yCap, max(20, (finite.map(\.y).max() ?? 20) * 1.1))
@@ -50,18 +52,29 @@ struct LearningCurveChart {
             let points = line.points.filter { $0.x.isFinite && $0.y.isFinite }
             let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
             let path = points.map { "\(number(x($0.x))),\(number(y($0.y)))" }.joined(separator: " ")
-            out += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash) points=\"\(path)\"/>\n"
-            if !line.dashed {
+            if !line.markersOnly {
+                out += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash) points=\"\(path)\"/>\n"
+            }
+            if line.markersOnly {
+                for point in points {
+                    out += "<rect x=\"\(number(x(point.x) - 3))\" y=\"\(number(y(point.y) - 3))\" width=\"6\" height=\"6\" fill=\"none\" stroke=\"\(line.color)\"/>\n"
+                }
+            } else if !line.dashed {
                 for point in points {
                     out += "<circle cx=\"\(number(x(point.x)))\" cy=\"\(number(y(point.y)))\" r=\"2.5\" fill=\"\(line.color)\"/>\n"
                 }
             }
             let legendY = top + 6 + Double(i) * 18
-            out += "<line x1=\"\(number(width - right + 12))\" y1=\"\(number(legendY))\" x2=\"\(number(width - right + 36))\" y2=\"\(number(legendY))\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash)/>\n"
+            if line.markersOnly {
+                out += "<rect x=\"\(number(width - right + 21))\" y=\"\(number(legendY - 3))\" width=\"6\" height=\"6\" fill=\"none\" stroke=\"\(line.color)\"/>\n"
+            } else {
+                out += "<line x1=\"\(number(width - right + 12))\" y1=\"\(number(legendY))\" x2=\"\(number(width - right + 36))\" y2=\"\(number(legendY))\" stroke=\"\(line.color)\" stroke-width=\"2\"\(dash)/>\n"
+            }
             out += "<text x=\"\(number(width - right + 42))\" y=\"\(number(legendY + 4))\">\(escaped(line.label))</text>\n"
         }
         if finite.contains(where: { $0.y > maxY }) {
-            out += "<text x=\"\(number(width - right + 12))\" y=\"\(number(height - bottom))\" fill=\"#666\" font-size=\"10\">values above \(Int(maxY))% drawn at the top</text>\n"
+            let noteY = top + 6 + Double(series.count) * 18 + 8
+            out += "<text x=\"\(number(width - right + 12))\" y=\"\(number(noteY))\" fill=\"#666\" font-size=\"11\">values above \(Int(maxY))% drawn at the top</text>\n"
         }
         return out + "</svg>\n"
     }
