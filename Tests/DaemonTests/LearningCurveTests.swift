@@ -67,6 +67,15 @@ final class LearningCurveTests: XCTestCase {
             XCTAssertNotNil(point.flopsMac, "FLOPs+MAC is fitted once 3 training-side networks arrived")
         }
         XCTAssertEqual(curve.modelUnder10Percent, curve.measurementsUntilModel(under: 10))
+
+        // --json: every point, with a score that does not exist written as "NaN".
+        var withGap = curve
+        withGap.points[0].model.spearman = .nan
+        let json = try LearningCurveReport(settings: settings, curves: [withGap]).json()
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let curves = try XCTUnwrap(object["curves"] as? [[String: Any]])
+        XCTAssertEqual((curves[0]["points"] as? [[String: Any]])?.count, 3)
+        XCTAssertEqual((curves[0]["points"] as? [[String: Any]])?[0]["model"].flatMap { ($0 as? [String: Any])?["spearman"] } as? String, "NaN")
     }
 
     func testChartDrawsEverySeriesAndClipsHugeErrors() {

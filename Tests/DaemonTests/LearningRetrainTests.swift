@@ -52,6 +52,32 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertEqual(try CandidateTraining.calibrateScale(accuracy, on: measured), 1, "affine models are left alone")
     }
 
+    func testRetrainJudgedOnOneHeldOutNetworkIsStillRecorded() async throws {
+        let space = try LearningWorkspace()
+        let split = HoldoutSplit(share: 0.25)
+        // Synthetic cells until exactly one is held out: its rank correlation does not
+        // exist, and the candidate's checkpoint must still be written.
+        var chosen: [(arch: String, latency: Double)] = []
+        var held = 0
+        for cell in SyntheticCells.cells(80) where chosen.count < 10 {
+            let json = try JSONSerialization.data(withJSONObject: ["format": "narformer-graph", "version": 1,
+                                                                   "cell": cell.arch] as [String: Any])
+            let hash = try NetworkImporter.importData(json, format: .graphJSON, name: "cell").contentHash
+            if split.isHoldout(graphHash: hash) {
+                if held == 1 { continue }
+                held += 1
+            }
+            chosen.append(cell)
+        }
+        XCTAssertEqual(held, 1)
+        try await feed(space, chosen)
+        let report = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
+        XCTAssertEqual(report.holdoutSize, 1)
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        let version = try XCTUnwrap(report.version)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: space.modelsPath + "/cpu-v\(version).safetensors"))
+    }
+
     func testHoldoutMembershipIsStableAndNearTheShare() {
         let split = HoldoutSplit(share: 0.2)
         let hashes = (0..<2000).map { String(format: "%064x", $0 * 2_654_435_761) }

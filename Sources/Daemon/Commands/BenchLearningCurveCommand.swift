@@ -93,9 +93,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             throw CommandFailure(description: "\(error)")
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(LearningCurveReport(settings: settings, curves: curves)), as: UTF8.self))
+            print(String(decoding: try LearningCurveReport(settings: settings, curves: curves).json(), as: UTF8.self))
         } else {
             for curve in curves { print(Self.table(curve)) }
         }

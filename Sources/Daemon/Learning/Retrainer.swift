@@ -199,7 +199,8 @@ final class Retrainer: Sendable {
         trained.metadata = CheckpointMetadata(
             tokenEncoding: CandidateTraining.tokenEncoding(of: judged[0].graph),
             platform: platform, trainingDataDigest: digest)
-        let holdoutMetrics = Retrainer.ruleUnits(candidate).mapValues { $0 as Any }
+        // JSON has no NaN: a rank correlation of one held-out network does not exist.
+        let holdoutMetrics = Retrainer.ruleUnits(candidate).filter { $0.value.isFinite }.mapValues { $0 as Any }
         try DurableFile.place(at: destination) { temporary in
             try trained.save(to: temporary, extra: holdoutMetrics)
         }
