@@ -31,6 +31,53 @@ final class LearningRetrainTests: XCTestCase {
         Retrainer(store: space.store, settings: settings, tokens: space.tokens, registry: registry)
     }
 
+    func testCalibrationMovesEveryPredictionOfTheShippedModelByOneFactor() throws {
+        let model = try DefaultModels.load(.latency)
+        let samples = try RepositoryData.alexnetNumbers(6).enumerated().map { i, number -> MeasuredSample in
+            let graph = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1).tokens()
+            return MeasuredSample(measurementID: "\(i)", graphHash: "\(i)", graph: graph, latencyMs: 1)
+        }
+        let before = try CandidateTraining.predict(model, samples)
+        // Measured = 3x predicted on every network: the factor is 3 and so is every new ratio.
+        let measured = samples.enumerated().map { i, sample -> MeasuredSample in
+            var copy = sample
+            copy.latencyMs = Float(3 * before[i])
+            return copy
+        }
+        XCTAssertEqual(try CandidateTraining.calibrateScale(model, on: measured), 3, accuracy: 1e-3)
+        for (old, new) in zip(before, try CandidateTraining.predict(model, samples)) {
+            XCTAssertEqual(new / old, 3, accuracy: 1e-3)
+        }
+        let accuracy = try DefaultModels.load(.accuracy)
+        XCTAssertEqual(try CandidateTraining.calibrateScale(accuracy, on: measured), 1, "affine models are left alone")
+    }
+
+    func testRetrainJudgedOnOneHeldOutNetworkIsStillRecorded() async throws {
+        let space = try LearningWorkspace()
+        let split = HoldoutSplit(share: 0.25)
+        // Synthetic cells until exactly one is held out: its rank correlation does not
+        // exist, and the candidate's checkpoint must still be written.
+        var chosen: [(arch: String, latency: Double)] = []
+        var held = 0
+        for cell in SyntheticCells.cells(80) where chosen.count < 10 {
+            let json = try JSONSerialization.data(withJSONObject: ["format": "narformer-graph", "version": 1,
+                                                                   "cell": cell.arch] as [String: Any])
+            let hash = try NetworkImporter.importData(json, format: .graphJSON, name: "cell").contentHash
+            if split.isHoldout(graphHash: hash) {
+                if held == 1 { continue }
+                held += 1
+            }
+            chosen.append(cell)
+        }
+        XCTAssertEqual(held, 1)
+        try await feed(space, chosen)
+        let report = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
+        XCTAssertEqual(report.holdoutSize, 1)
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        let version = try XCTUnwrap(report.version)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: space.modelsPath + "/cpu-v\(version).safetensors"))
+    }
+
     func testHoldoutMembershipIsStableAndNearTheShare() {
         let split = HoldoutSplit(share: 0.2)
         let hashes = (0..<2000).map { String(format: "%064x", $0 * 2_654_435_761) }
@@ -127,8 +174,8 @@ final class LearningRetrainTests: XCTestCase {
         try await feed(space, SyntheticCells.cells(80))
         _ = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
         let before = try space.store.read { try $0.models(platform: "cpu") }
-        let stop = StopFlag()
-        stop.raise()
+        let stop = TrainingStopFlag()
+        stop.request()
         let report = try await retrainer(space, settings(space, epochs: 50)).retrain(platform: "cpu", stop: stop)
         guard case .skipped(let reason) = report.decision else { return XCTFail(report.summary) }
         XCTAssertTrue(reason.contains("stopped"), reason)

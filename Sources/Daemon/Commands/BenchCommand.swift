@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: the engine, import, the daemon, few-shot learning, retraining under load.",
-        subcommands: [BenchEngineCommand.self, BenchImportCommand.self, BenchDaemonCommand.self, BenchFewShotCommand.self, BenchRetrainLoadCommand.self]
+        subcommands: [BenchEngineCommand.self, BenchImportCommand.self, BenchDaemonCommand.self, BenchFewShotCommand.self, BenchRetrainLoadCommand.self, BenchLearningCurveCommand.self]
     )
 }

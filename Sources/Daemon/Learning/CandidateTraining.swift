@@ -1,9 +1,9 @@
 import Engine
+import Foundation
 
-/// The training loop of a retrain: fine-tunes a model on samples for some epochs.
-///
-/// Kept to one small function on purpose: the full training driver (Sources/Engine/Training)
-/// can replace `train` without touching anything else here.
+/// The training loop of a retrain and of the few-shot experiment: Engine's `TrainingDriver`
+/// (the loop `narformer train` runs) fed with measured samples, so the daemon and the CLI
+/// train the same way (minibatch order, learning-rate schedule, loss).
 enum CandidateTraining {
     struct Plan: Sendable, Equatable {
         var epochs: Int
@@ -12,59 +12,72 @@ enum CandidateTraining {
         var seed: UInt64
     }
 
-    /// Thrown when `shouldStop` said so (the daemon is stopping); the model is then half
-    /// trained and must be thrown away.
+    /// Thrown when the stop flag was raised (the daemon is stopping); the model is then
+    /// half trained and must be thrown away.
     struct Stopped: Error {}
 
-    /// Trains `model` in place: each epoch visits the samples in a fresh seeded order, in
-    /// minibatches, with the latency recipe's relative loss. Returns the number of steps.
-    @discardableResult
-    static func train(_ model: NARFormerModel, on samples: [TrainingSample], plan: Plan,
-                      shouldStop: () -> Bool) throws -> Int {
-        try train(model, on: samples, target: { $0 }, plan: plan, shouldStop: shouldStop)
+    /// The token encoding a checkpoint trained on `graph`s names: whole networks carry
+    /// static features, NAS-Bench-201 cells do not.
+    static func tokenEncoding(of graph: TokenGraph) -> String {
+        graph.staticFeatures.isEmpty ? "nb201-cell-\(graph.tokenDim)" : "baseline-\(graph.tokenDim)"
     }
 
-    /// Trains a checkpointed model in its own target units: the targets go through the
-    /// model's target transform (the shipped models learn log latencies), so fine-tuning
-    /// continues the objective the model was trained on.
+    /// Trains a checkpointed model in place, in its own target units: the driver sends the
+    /// targets through the model's transform (the shipped models learn log latencies), so
+    /// fine-tuning continues the objective the model was trained on. Without validation
+    /// the driver keeps the last epoch. Returns the number of steps.
     @discardableResult
-    static func train(_ trained: TrainedModel, on samples: [TrainingSample], plan: Plan,
-                      shouldStop: () -> Bool) throws -> Int {
-        try train(trained.model, on: samples, target: { Float(trained.encode(Double($0))) }, plan: plan,
-                  shouldStop: shouldStop)
+    static func train(_ trained: TrainedModel, on samples: [MeasuredSample], plan: Plan,
+                      stop: TrainingStopFlag = TrainingStopFlag()) throws -> Int {
+        guard let first = samples.first, plan.epochs > 0 else { return 0 }
+        let recipe = TrainingRecipe(epochs: plan.epochs, batchSize: max(1, min(plan.batchSize, samples.count)),
+                                    peakLearningRate: Float(plan.learningRate), seed: plan.seed)
+        let encoding = trained.metadata.tokenEncoding.isEmpty ? tokenEncoding(of: first.graph)
+            : trained.metadata.tokenEncoding
+        let dataset = TrainingDataset(encoding: encoding, samples: samples.map(\.trainingSample))
+        let result = try TrainingDriver(recipe: recipe, stopFlag: stop).run(trained, train: dataset)
+        if result.interrupted { throw Stopped() }
+        return result.steps
     }
 
-    private static func train(_ model: NARFormerModel, on samples: [TrainingSample], target: (Float) -> Float,
-                              plan: Plan, shouldStop: () -> Bool) throws -> Int {
-        guard !samples.isEmpty, plan.epochs > 0 else { return 0 }
-        let batch = max(1, min(plan.batchSize, samples.count))
-        let stepsPerEpoch = (samples.count + batch - 1) / batch
-        let options = TrainingOptions(
-            schedule: LearningRateSchedule(peak: Float(plan.learningRate), totalSteps: plan.epochs * stepsPerEpoch),
-            seed: plan.seed)
-        let trainer = Trainer(model: model, options: options)
-        var generator = SplitMix64(seed: plan.seed ^ 0x9E37_79B9_7F4A_7C15)
-        var order = Array(samples.indices)
-        for _ in 0..<plan.epochs {
-            order.shuffle(using: &generator)
-            var start = 0
-            while start < order.count {
-                if shouldStop() { throw Stopped() }
-                let picked = order[start..<min(start + batch, order.count)]
-                try trainer.step(picked.map { samples[$0].graph }, targets: picked.map { target(samples[$0].latencyMs) })
-                start += batch
-            }
+    /// Trains a bare model on targets as they are (its outputs are the targets: scale 1,
+    /// no transform), as the few-shot experiment's relative-cost models need.
+    @discardableResult
+    static func train(_ model: NARFormerModel, on samples: [MeasuredSample], plan: Plan,
+                      stop: TrainingStopFlag = TrainingStopFlag()) throws -> Int {
+        let bare = TrainedModel(model: model, targetScale: 1,
+                                metadata: CheckpointMetadata(tokenEncoding: "", platform: "", trainingDataDigest: ""))
+        return try train(bare, on: samples, plan: plan, stop: stop)
+    }
+
+    /// Moves a checkpoint's output level to the platform's: multiplies its target scale by
+    /// the geometric mean of measured over predicted latency on `samples`. For the
+    /// multiplicative transforms (ratio, log) that scales every prediction by one factor
+    /// and changes nothing else, so a model that ranks a new platform's networks well but
+    /// misses their level (another machine, a family it never saw) starts fine-tuning at
+    /// the right level instead of spending its few steps getting there. Returns the factor
+    /// (1 for the affine transform of accuracy models, which is not multiplicative).
+    @discardableResult
+    static func calibrateScale(_ trained: TrainedModel, on samples: [MeasuredSample]) throws -> Double {
+        guard trained.transform != .affine, !samples.isEmpty else { return 1 }
+        let predicted = try predict(trained, samples)
+        let logRatios = zip(samples, predicted).compactMap { sample, prediction -> Double? in
+            let ratio = Double(sample.latencyMs) / prediction
+            return ratio > 0 && ratio.isFinite ? log(ratio) : nil
         }
-        return trainer.stepCount
+        guard !logRatios.isEmpty else { return 1 }
+        let factor = exp(logRatios.reduce(0, +) / Double(logRatios.count))
+        trained.targetScale *= factor
+        return factor
     }
 
     /// Predictions in milliseconds (the model's transform decoded), in packed chunks of 64.
-    static func predict(_ trained: TrainedModel, _ samples: [TrainingSample]) throws -> [Double] {
+    static func predict(_ trained: TrainedModel, _ samples: [MeasuredSample]) throws -> [Double] {
         try trained.predictValues(samples.map(\.graph), batchSize: 64)
     }
 
-    /// Predictions for every sample, in packed chunks of 64.
-    static func predict(_ model: NARFormerModel, _ samples: [TrainingSample]) throws -> [Double] {
+    /// Raw outputs of a bare model for every sample, in packed chunks of 64.
+    static func predict(_ model: NARFormerModel, _ samples: [MeasuredSample]) throws -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(samples.count)
         var start = 0

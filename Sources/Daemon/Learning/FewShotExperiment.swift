@@ -9,7 +9,7 @@ import Foundation
 /// relative cost: each device's latencies are divided by their mean over the pretraining
 /// cells. Adapting to the new device = (1) its scale, the geometric mean of measured over
 /// predicted on the `k` cells, then (2) fine-tuning on those cells at that scale, the same
-/// training loop a retrain uses (`CandidateTraining`).
+/// training loop a retrain uses (`CandidateTraining`, i.e. Engine's `TrainingDriver`).
 struct FewShotExperiment {
     struct Settings: Sendable {
         var pretrainCells = 400
@@ -79,20 +79,19 @@ struct FewShotExperiment {
     /// latencies divided by their mean over the pretraining cells).
     func pretrain(excluding device: String, tokens: [Int: TokenGraph]) throws -> NARFormerModel {
         let pretrainIndices = Array(shuffledPool().prefix(settings.pretrainCells))
-        var pretrain: [TrainingSample] = []
+        var pretrain: [MeasuredSample] = []
         for (other, values) in devices where other != device {
             let mean = pretrainIndices.compactMap { values[$0] }.reduce(0, +) / Double(pretrainIndices.count)
             for index in pretrainIndices {
                 guard let value = values[index], let graph = tokens[index] else { continue }
-                pretrain.append(TrainingSample(measurementID: "\(other)/\(index)", graphHash: "\(index)", graph: graph,
+                pretrain.append(MeasuredSample(measurementID: "\(other)/\(index)", graphHash: "\(index)", graph: graph,
                                                latencyMs: Float(value / mean)))
             }
         }
         pretrain.sort { $0.measurementID < $1.measurementID }
         let base = try NARFormerModel(config: settings.model, seed: settings.seed)
         try CandidateTraining.train(base, on: pretrain, plan: .init(epochs: settings.pretrainEpochs, batchSize: 32,
-                                                                     learningRate: 1e-3, seed: settings.seed),
-                                    shouldStop: { false })
+                                                                     learningRate: 1e-3, seed: settings.seed))
         return base
     }
 
@@ -103,15 +102,14 @@ struct FewShotExperiment {
         var models: [String: NARFormerModel] = [:]
         for (device, values) in devices.sorted(by: { $0.key < $1.key }) {
             let mean = pretrainIndices.compactMap { values[$0] }.reduce(0, +) / Double(pretrainIndices.count)
-            let samples = pretrainIndices.compactMap { index -> TrainingSample? in
+            let samples = pretrainIndices.compactMap { index -> MeasuredSample? in
                 guard let value = values[index], let graph = tokens[index] else { return nil }
-                return TrainingSample(measurementID: "\(index)", graphHash: "\(index)", graph: graph,
+                return MeasuredSample(measurementID: "\(index)", graphHash: "\(index)", graph: graph,
                                       latencyMs: Float(value / mean))
             }
             let model = try NARFormerModel(config: settings.model, seed: settings.seed)
             try CandidateTraining.train(model, on: samples, plan: .init(epochs: settings.pretrainEpochs, batchSize: 32,
-                                                                        learningRate: 1e-3, seed: settings.seed),
-                                        shouldStop: { false })
+                                                                        learningRate: 1e-3, seed: settings.seed))
             models[device] = model
         }
         return models
@@ -128,10 +126,10 @@ struct FewShotExperiment {
         for k in settings.shots {
             let shots = Array(shotPool.prefix(k))
             let shotSet = Set(shots)
-            func samples(_ indices: [Int]) -> [TrainingSample] {
+            func samples(_ indices: [Int]) -> [MeasuredSample] {
                 indices.compactMap { index in
                     guard let graph = tokens[index], let value = target[index] else { return nil }
-                    return TrainingSample(measurementID: "\(index)", graphHash: "\(index)", graph: graph,
+                    return MeasuredSample(measurementID: "\(index)", graphHash: "\(index)", graph: graph,
                                           latencyMs: Float(value))
                 }
             }
@@ -152,14 +150,14 @@ struct FewShotExperiment {
             let scale = exp(logRatios.reduce(0, +) / Double(logRatios.count))
             let scaled = try CandidateTraining.predict(model, evalSamples).map { $0 * scale }
             let scaledMetrics = EvaluationMetrics(predicted: scaled, measured: measured)
-            let normalisedShots = shotSamples.map { sample -> TrainingSample in
+            let normalisedShots = shotSamples.map { sample -> MeasuredSample in
                 var copy = sample
                 copy.latencyMs = Float(Double(sample.latencyMs) / scale)
                 return copy
             }
             try CandidateTraining.train(model, on: normalisedShots,
                                         plan: .init(epochs: settings.fineTuneEpochs, batchSize: 10, learningRate: 1e-4,
-                                                    seed: settings.seed &+ UInt64(k)), shouldStop: { false })
+                                                    seed: settings.seed &+ UInt64(k)))
             let tuned = try CandidateTraining.predict(model, evalSamples).map { $0 * scale }
             let tunedMetrics = EvaluationMetrics(predicted: tuned, measured: measured)
             results.append(Result(device: device, shots: k, source: best.0, scaledRho: scaledMetrics.spearman,

@@ -80,33 +80,11 @@ struct LearningCurveExperiment {
         return points
     }
 
-    /// A minimal SVG line chart of holdout MAPE against measurements.
+    /// Holdout MAPE of the active model against measurements received.
     static func svg(_ points: [Point], device: String) -> String {
-        let width = 560.0, height = 320.0, left = 60.0, bottom = 40.0, top = 30.0, right = 20.0
-        let finite = points.filter { $0.activeMAPE.isFinite }
-        let maxX = Double(finite.map(\.measurements).max() ?? 1)
-        let maxY = max(10, (finite.map(\.activeMAPE).max() ?? 10) * 1.1)
-        func x(_ value: Double) -> Double { left + value / maxX * (width - left - right) }
-        func y(_ value: Double) -> Double { height - bottom - value / maxY * (height - top - bottom) }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        svg += "<text x=\"\(left)\" y=\"18\">Holdout MAPE of the active model, new platform \(device)</text>\n"
-        svg += "<line x1=\"\(left)\" y1=\"\(y(0))\" x2=\"\(width - right)\" y2=\"\(y(0))\" stroke=\"black\"/>\n"
-        svg += "<line x1=\"\(left)\" y1=\"\(y(0))\" x2=\"\(left)\" y2=\"\(top)\" stroke=\"black\"/>\n"
-        svg += "<line x1=\"\(left)\" y1=\"\(y(10))\" x2=\"\(width - right)\" y2=\"\(y(10))\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n"
-        svg += "<text x=\"\(width - right - 30)\" y=\"\(y(10) - 4)\" fill=\"#666\">10%</text>\n"
-        for tick in stride(from: 0.0, through: maxY, by: maxY > 50 ? 20 : 5) {
-            svg += "<text x=\"\(left - 8)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\">\(Int(tick))%</text>\n"
-        }
-        for point in finite {
-            svg += "<text x=\"\(x(Double(point.measurements)))\" y=\"\(height - bottom + 16)\" text-anchor=\"middle\">\(point.measurements)</text>\n"
-        }
-        svg += "<text x=\"\((width + left) / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">measurements received</text>\n"
-        let path = finite.map { "\(x(Double($0.measurements))),\(y($0.activeMAPE))" }.joined(separator: " ")
-        svg += "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\" points=\"\(path)\"/>\n"
-        for point in finite {
-            svg += "<circle cx=\"\(x(Double(point.measurements)))\" cy=\"\(y(point.activeMAPE))\" r=\"3\" fill=\"\(point.decision == "promoted" ? "#1f77b4" : "#d62728")\"/>\n"
-        }
-        return svg + "</svg>\n"
+        LearningCurveChart(title: "Holdout MAPE of the active model, new platform \(device)", series: [
+            .init(label: device, color: LearningCurveChart.palette[0],
+                  points: points.map { (Double($0.measurements), $0.activeMAPE) }),
+        ]).svg()
     }
 }

@@ -1,4 +1,5 @@
 import Config
+import Engine
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -29,29 +30,29 @@ struct RetrainScheduler: Service {
     }
 
     func run() async {
-        let stop = StopFlag()
+        let stop = TrainingStopFlag()
         let clock = ContinuousClock()
         var nextScheduled = clock.now
         await withGracefulShutdownHandler {
-            while !stop.isRaised && !Task.isCancelled {
+            while !stop.isRequested && !Task.isCancelled {
                 if let sync {
                     for change in await sync.sync() { logger.notice("\(change)") }
                 }
-                for request in control.pending(among: platforms) where !stop.isRaised {
+                for request in control.pending(among: platforms) where !stop.isRequested {
                     control.take(platform: request.platform, id: request.id)
                     let summary = await retrain(request.platform, reason: "requested", stop: stop)
                     try? control.answer(platform: request.platform, id: request.id, summary: summary)
                 }
                 if retrainer.settings.retraining.enabled, clock.now >= nextScheduled {
                     nextScheduled = clock.now.advanced(by: retrainer.settings.retraining.interval)
-                    for platform in dueByCount() where !stop.isRaised {
+                    for platform in dueByCount() where !stop.isRequested {
                         _ = await retrain(platform, reason: "scheduled", stop: stop)
                     }
                 }
                 try? await Task.sleep(for: pollInterval)
             }
         } onGracefulShutdown: {
-            stop.raise()
+            stop.request()
         }
     }
 
@@ -67,7 +68,7 @@ struct RetrainScheduler: Service {
         }
     }
 
-    private func retrain(_ platform: String, reason: String, stop: StopFlag) async -> String {
+    private func retrain(_ platform: String, reason: String, stop: TrainingStopFlag) async -> String {
         logger.notice("retraining", metadata: ["platform": "\(platform)", "reason": "\(reason)"])
         do {
             let report = try await retrainer.retrain(platform: platform, stop: stop)

@@ -51,7 +51,7 @@ final class Retrainer: Sendable {
 
     /// Retrains `platform` once. `stop` is polled between training steps; when raised, the
     /// candidate is dropped and the report says so.
-    func retrain(platform: String, stop: StopFlag = StopFlag()) async throws -> RetrainReport {
+    func retrain(platform: String, stop: TrainingStopFlag = TrainingStopFlag()) async throws -> RetrainReport {
         DurableFile.removeLeftovers(in: URL(fileURLWithPath: settings.modelsDirectory))
         // Measurements stored from now on count towards the next retrain.
         let startedAt = now()
@@ -61,14 +61,14 @@ final class Retrainer: Sendable {
         }
         var report = RetrainReport(platform: platform, decision: .skipped("no measurements"))
         let split = HoldoutSplit(share: settings.retraining.holdoutShare)
-        var training: [TrainingSample] = []
-        var holdout: [TrainingSample] = []
+        var training: [MeasuredSample] = []
+        var holdout: [MeasuredSample] = []
         for measurement in measurements {
             guard let graph = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize) else {
                 report.withoutTokens += 1
                 continue
             }
-            let sample = TrainingSample(measurementID: measurement.id, graphHash: measurement.graphHash,
+            let sample = MeasuredSample(measurementID: measurement.id, graphHash: measurement.graphHash,
                                         graph: graph, latencyMs: Float(measurement.latencyMs))
             if split.isHoldout(graphHash: measurement.graphHash) { holdout.append(sample) } else { training.append(sample) }
         }
@@ -162,10 +162,10 @@ final class Retrainer: Sendable {
 
     /// Loads or creates the start model, trains it, evaluates it and the compared model on
     /// the holdout, and writes the candidate's weights durably. Runs on the training thread.
-    private static func trainCandidate(platform: String, training: [TrainingSample], holdout: [TrainingSample],
+    private static func trainCandidate(platform: String, training: [MeasuredSample], holdout: [MeasuredSample],
                                        start: ModelSource?, compared: ModelSource?,
                                        scratchConfig: (TokenGraph) -> ModelConfig, plan: CandidateTraining.Plan,
-                                       destination: URL, digest: String, stop: StopFlag) throws -> CandidateResult {
+                                       destination: URL, digest: String, stop: TrainingStopFlag) throws -> CandidateResult {
         // Models are handled as `TrainedModel`s so their target transform travels with
         // them: the shipped defaults predict log latencies that `decode` turns into ms.
         func scratch() throws -> TrainedModel {
@@ -175,31 +175,32 @@ final class Retrainer: Sendable {
                                 targetScale: median,
                                 metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
-        var trained: TrainedModel
-        if let start {
-            trained = try TrainedModel.load(from: start.url)
-            if !fits(trained.model.config, training[0].graph) { trained = try scratch() }
-        } else {
-            trained = try scratch()
-        }
+        // A start model whose token width does not fit the data is replaced by fresh weights.
+        let checkpoint = try start.map { try TrainedModel.load(from: $0.url) }
+            .flatMap { fits($0.model.config, training[0].graph) ? $0 : nil }
+        let trained = try checkpoint ?? scratch()
         let config = trained.model.config
         let trainable = training.filter { fits(config, $0.graph) }
         let judged = holdout.filter { fits(config, $0.graph) }
         guard !trainable.isEmpty, !judged.isEmpty else {
             throw Failure(description: "no measurement of \(platform) fits the model's token width \(config.inDim)")
         }
-        try CandidateTraining.train(trained, on: trainable, plan: plan, shouldStop: { stop.isRaised })
+        // A start checkpoint is first brought to the platform's level (one factor), then
+        // fine-tuned; a fresh model's scale is already the training median.
+        if checkpoint != nil { try CandidateTraining.calibrateScale(trained, on: trainable) }
+        try CandidateTraining.train(trained, on: trainable, plan: plan, stop: stop)
         let measured = judged.map { Double($0.latencyMs) }
         let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
         var comparedMetrics: EvaluationMetrics?
         if let compared, let other = try? TrainedModel.load(from: compared.url), fits(other.model.config, judged[0].graph) {
             comparedMetrics = EvaluationMetrics(predicted: try CandidateTraining.predict(other, judged), measured: measured)
         }
-        if stop.isRaised { throw CandidateTraining.Stopped() }
+        if stop.isRequested { throw CandidateTraining.Stopped() }
         trained.metadata = CheckpointMetadata(
-            tokenEncoding: judged[0].graph.staticFeatures.isEmpty ? "nb201-cell-\(config.inDim)" : "baseline-\(config.inDim)",
+            tokenEncoding: CandidateTraining.tokenEncoding(of: judged[0].graph),
             platform: platform, trainingDataDigest: digest)
-        let holdoutMetrics = Retrainer.ruleUnits(candidate).mapValues { $0 as Any }
+        // JSON has no NaN: a rank correlation of one held-out network does not exist.
+        let holdoutMetrics = Retrainer.ruleUnits(candidate).filter { $0.value.isFinite }.mapValues { $0 as Any }
         try DurableFile.place(at: destination) { temporary in
             try trained.save(to: temporary, extra: holdoutMetrics)
         }
