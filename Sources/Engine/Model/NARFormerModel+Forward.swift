@@ -13,7 +13,13 @@ extension NARFormerModel {
         self.plan = training ? plan : nil
         lastForwardUsedDropout = dropout
         let A = arena.pointer, P = parameters.pointer
-        batch.tokens.withUnsafeBufferPointer { (A + plan.input).update(from: $0.baseAddress!, count: $0.count) }
+        var filled = 0
+        for graph in graphs {
+            graph.tokens.withUnsafeBufferPointer {
+                if let base = $0.baseAddress { (A + plan.input + filled).update(from: base, count: $0.count) }
+                filled += $0.count
+            }
+        }
         batch.degree.withUnsafeBufferPointer { (A + plan.degree).update(from: $0.baseAddress!, count: $0.count) }
         if c.kind == .latency, !batch.statics.isEmpty {
             batch.statics.withUnsafeBufferPointer { (A + plan.statics).update(from: $0.baseAddress!, count: $0.count) }

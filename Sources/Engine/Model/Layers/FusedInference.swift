@@ -1,8 +1,10 @@
 /// Inference-only fusions of the pointwise steps between a block's GEMMs. Each walks a
-/// node row once while it is in cache and keeps nothing that only backward reads (no
-/// x-hat, no rstd, no inverse norm). The arithmetic is the same, in the same order, as
-/// the training layers (`L2Normalize`, `Elementwise.relu`, `LayerNorm`), so inference
-/// and training forward agree to the last bit wherever the GEMMs do.
+/// node row while it is in cache and keeps nothing that only backward reads (no x-hat,
+/// no rstd, no inverse norm). The LayerNorm statistics are taken in the pass that writes
+/// the row (sum and sum of squares about the row's first value, which keeps the
+/// difference of the two well conditioned), so a LayerNorm costs two passes instead of
+/// three. The training layers compute the variance in a pass of its own; the two paths
+/// agree to float rounding (ModelInferenceTests holds them to 1e-5 relative).
 enum FusedInference {
     /// hidden = ReLU(L2Normalize(x)) in place, then out = LayerNorm(hidden) per row.
     static func normaliseReLULayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
@@ -14,19 +16,18 @@ enum FusedInference {
             let inv = 1 / max(ss.squareRoot(), L2Normalize.eps)
             let invV = SIMD8<Float>(repeating: inv)
             let raw = UnsafeMutableRawPointer(row)
-            // The LayerNorm's row sum rides along, lane for lane as `VectorReductions.sum`.
-            var acc = SIMD8<Float>()
+            var moments = RowMoments(pivot: max(row[0] * inv, 0))
             var j = 0
             while j + 8 <= width {
-                var v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV
-                v.replace(with: 0, where: v .< 0)
+                let v = (raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV).rectified
                 raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                acc += v
+                moments.add(v)
                 j += 8
             }
-            var sum = acc.sum()
-            while j < width { row[j] = max(row[j] * inv, 0); sum += row[j]; j += 1 }
-            layerNormRow(row, width: width, sum: sum, weight: weight, bias: bias, out: out + r * width, relu: false)
+            while j < width { row[j] = max(row[j] * inv, 0); moments.add(row[j]); j += 1 }
+            let (mean, s) = moments.meanAndScale(count: width)
+            normaliseRow(row, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                         out: out + r * width, relu: false)
         }
     }
 
@@ -39,8 +40,9 @@ enum FusedInference {
         for r in 0..<rows {
             for k in 0..<groups {
                 let chunk = x + (r * groups + k) * width
-                let sum = addVector(inputBias + k * width, to: chunk, count: width)
-                layerNormRow(chunk, width: width, sum: sum, weight: weight, bias: bias, out: chunk, relu: relu)
+                let (mean, s) = addVector(inputBias + k * width, to: chunk, count: width)
+                normaliseRow(chunk, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                             out: chunk, relu: relu)
             }
         }
     }
@@ -57,8 +59,7 @@ enum FusedInference {
             let row = x + r * rowWidth, h = hidden + r * rowWidth, o = out + r * rowWidth
             for k in 0..<groups {
                 let chunk = row + k * width, at = k * width
-                let sum = addVector(inputBias + at, to: chunk, count: width)
-                let (mean, s) = meanAndScale(chunk, width: width, sum: sum)
+                let (mean, s) = addVector(inputBias + at, to: chunk, count: width)
                 // The LayerNorm output goes straight into the residual sum, in the order
                 // of the training path: v = (x - mean) * s * w + b, then h + scale * v.
                 let rawX = UnsafeRawPointer(chunk), rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
@@ -85,39 +86,68 @@ enum FusedInference {
         }
     }
 
-    /// x += v, returning the sum of the new x, accumulated as `VectorReductions.sum` does.
+    /// Running sum and sum of squares of a row's values about a pivot (the row's first
+    /// value): var = E[(x - p)^2] - E[x - p]^2 loses little to cancellation when p is
+    /// one of the values, unlike the same formula about 0 when the mean is large.
+    struct RowMoments {
+        let pivot: Float
+        private let pivotV: SIMD8<Float>
+        private var sum = SIMD8<Float>(), squares = SIMD8<Float>()
+        private var tailSum: Float = 0, tailSquares: Float = 0
+
+        init(pivot: Float) {
+            self.pivot = pivot
+            pivotV = SIMD8(repeating: pivot)
+        }
+
+        @inline(__always)
+        mutating func add(_ v: SIMD8<Float>) {
+            let d = v - pivotV
+            sum += d
+            squares += d * d
+        }
+
+        @inline(__always)
+        mutating func add(_ v: Float) {
+            let d = v - pivot
+            tailSum += d
+            tailSquares += d * d
+        }
+
+        /// The mean and 1 / sqrt(biased variance + eps), as `LayerNorm.forward` uses them.
+        @inline(__always)
+        func meanAndScale(count: Int) -> (Float, Float) {
+            let inv = 1 / Float(count)
+            let shift = (sum.sum() + tailSum) * inv
+            let variance = max((squares.sum() + tailSquares) * inv - shift * shift, 0)
+            return (pivot + shift, 1 / (variance + LayerNorm.eps).squareRoot())
+        }
+    }
+
+    /// x += v, returning the new x's LayerNorm mean and scale, taken in the same pass.
     @inline(__always)
-    private static func addVector(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, count: Int) -> Float {
+    private static func addVector(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
+                                  count: Int) -> (Float, Float) {
         let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
-        var acc = SIMD8<Float>()
+        var moments = RowMoments(pivot: x[0] + v[0])
         var j = 0
         while j + 8 <= count {
             let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
                 + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
             rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
-            acc += y
+            moments.add(y)
             j += 8
         }
-        var sum = acc.sum()
-        while j < count { x[j] += v[j]; sum += x[j]; j += 1 }
-        return sum
+        while j < count { x[j] += v[j]; moments.add(x[j]); j += 1 }
+        return moments.meanAndScale(count: count)
     }
 
-    /// The row's mean and 1 / sqrt(variance + eps), as `LayerNorm.forward` computes them.
+    /// out = (x - mean) * scale * weight + bias (ReLU'd if asked), the last step of
+    /// `LayerNorm.forward` without the x-hat store.
     @inline(__always)
-    private static func meanAndScale(_ row: UnsafePointer<Float>, width: Int, sum: Float) -> (Float, Float) {
-        let inv = 1 / Float(width)
-        let mean = sum * inv
-        let variance = VectorReductions.centredSquares(row, width, centre: mean)
-        return (mean, 1 / (variance * inv + LayerNorm.eps).squareRoot())
-    }
-
-    /// One row of `LayerNorm.forward` without the x-hat and rstd stores; `sum` is the
-    /// row's sum, taken by the pass that wrote the row.
-    @inline(__always)
-    private static func layerNormRow(_ row: UnsafePointer<Float>, width: Int, sum: Float, weight: UnsafePointer<Float>,
-                                     bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, relu: Bool) {
-        let (mean, s) = meanAndScale(row, width: width, sum: sum)
+    private static func normaliseRow(_ row: UnsafePointer<Float>, width: Int, mean: Float, scale s: Float,
+                                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                     out: UnsafeMutablePointer<Float>, relu: Bool) {
         let rawX = UnsafeRawPointer(row), rawOut = UnsafeMutableRawPointer(out)
         let rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
         let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
@@ -127,7 +157,7 @@ enum FusedInference {
             let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
             var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
                 + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            if relu { v.replace(with: 0, where: v .< 0) }
+            if relu { v = v.rectified }
             rawOut.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
             j += 8
         }
