@@ -22,9 +22,9 @@ final class ModelInferenceTests: XCTestCase {
         for l in 0..<config.layers {
             try model.setTensor(named: "layers.\(l).scale", values: (0..<config.hidden).map { _ in rng.nextSymmetric(1) })
         }
-        let graphs = ModelTrainingTests.graphs(4, config: config, seed: 23, maxNodes: 45)
+        let graphs = ModelTrainingTests.graphs(8, config: config, seed: 23, maxNodes: 60)
         XCTAssertGreaterThan(graphs.map(\.nodeCount).reduce(0, +), 2 * NARFormerModel.inferenceRowChunk)
-        let batches = [graphs, [graphs[0]], [graphs[3]]]
+        let batches = [graphs, [graphs[0]], [graphs[5]]]
         for batch in batches {
             let inferred = try model.predict(batch)
             let trained = try model.forward(batch, training: true)

@@ -131,19 +131,18 @@ extension NARFormerModel {
         }
     }
 
+    /// Rows per chunk of the inference feed-forward: small enough that OpenBLAS takes its
+    /// unpacked small-matrix path (m x n x k up to 1e6) for a group's up (48 x 64 x 256
+    /// in the paper config) and down (48 x 256 x 64) products, which spares it re-packing
+    /// the group's weights and activations on every call; measured faster than one call
+    /// over all rows at both batch 1 and batch 16, and 48 no slower than 32 (README, Speed).
+    static let inferenceRowChunk = 48
+
     /// The same block for inference: no stores for backward, the pointwise steps fused
     /// into passes over cache-hot rows (`FusedInference`), biases of the grouped linears
     /// added in the LayerNorm pass instead of a separate pass over their output, and each
     /// group's up, norm and down run back to back on a chunk of rows while its
-    /// chunk x f/g block is in L1.
-    ///
-    /// Rows per chunk of the inference feed-forward: small enough that OpenBLAS takes its
-    /// unpacked small-matrix path for a group's up (chunk x 64 x 256 in the paper config)
-    /// and down (chunk x 256 x 64) products, which spares it re-packing the group's
-    /// weights and activations on every call; measured faster than one call over all
-    /// rows at both batch 1 and batch 16 (README, Speed).
-    static let inferenceRowChunk = 32
-
+    /// chunk x f/g block is in cache.
     private func blockInference(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan) {
         let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
         let bp = layout.blocks[l], s = plan.blocks[l]
