@@ -95,7 +95,7 @@ final class LayerGradientTests: XCTestCase {
         let rows = batch.nodeCount, edges = batch.directedEdgeCount
         XCTAssertEqual(rows, 8)
         XCTAssertEqual(edges, 10)
-        let x = batch.tokens
+        let x = graphs.flatMap(\.tokens)
         // q in (0, 1) like the sigmoid output it is in the model.
         let q = GradientCheck.random(rows * width, seed: 20).map { 0.5 + 0.4 * $0 }
         let dm = GradientCheck.random(rows * width, seed: 21)

@@ -25,10 +25,13 @@ final class ReferenceParityTests: XCTestCase {
         XCTAssertEqual(Set(table.entries.map(\.name)), Set(fixture.params.keys), "parameter names differ from the reference")
         for e in table.entries { XCTAssertEqual(e.shape, fixture.params[e.name]?.shape, e.name) }
 
+        // The inference path first: it leaves nothing that the training forward reads.
+        let inferred = try model.predict(fixture.tokenGraphs)
         let predictions = try model.forward(fixture.tokenGraphs, training: true)
         let expected = fixture.graphs.map(\.prediction)
         var worst = Worst()
         worst.compare(predictions, expected, label: "predictions", scale: expected.map(abs).max() ?? 0)
+        worst.compare(inferred, expected, label: "inference predictions", scale: expected.map(abs).max() ?? 0)
         var gradient = [Float](repeating: 0, count: predictions.count)
         let loss = Losses.relativeSquared(predictions: predictions, targets: fixture.targets, weight: 1, gradient: &gradient)
         worst.compare([loss], [fixture.loss], label: "loss", scale: fixture.loss)

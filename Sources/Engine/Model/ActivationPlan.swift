@@ -80,7 +80,7 @@ struct ActivationPlan {
 
     /// One block's working set, shared by every block: q then the LayerNorm output in one
     /// buffer, the messages then the down projection in another, the pre-norm sum turned
-    /// into the hidden state in place, one row tile of one group's up projection
+    /// into the hidden state in place, one row chunk of one group's up projection
     /// (normalised in place). The gate and the enhanced x (layer 0 reads the tokens, later
     /// layers the previous output) and the outputs, which alternate so a block never
     /// writes the buffer it reads (one per block for the accuracy head, which reads them
@@ -95,7 +95,7 @@ struct ActivationPlan {
         s.message = take(n * wide); s.downHat = s.message; s.downOut = s.message
         s.preNorm = take(n * d); s.normalised = s.preNorm; s.hidden = s.preNorm
         s.inverseNorm = take(n); s.normRstd = take(n)
-        s.upHat = take(min(n, NARFormerModel.inferenceRowTile) * f / g); s.upAct = s.upHat
+        s.upHat = take(min(n, NARFormerModel.inferenceRowChunk) * f / g); s.upAct = s.upHat
         s.upRstd = take(n * g); s.downRstd = take(n * g)
         // The accuracy head reads every block's output; the latency head only the last.
         let outputs = c.kind == .accuracy ? (0..<c.layers).map { _ in take(n * d) } : [take(n * d), take(n * d)]

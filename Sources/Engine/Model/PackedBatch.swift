@@ -1,6 +1,7 @@
 /// A batch of graphs packed into one node matrix with a block-diagonal adjacency, so
 /// every linear layer is one GEMM over all nodes of the batch and attention runs over
-/// the batch's edges. Buffers keep their capacity between batches.
+/// the batch's edges. Buffers keep their capacity between batches. The tokens are not
+/// kept here: the forward pass copies them once, straight into its arena.
 struct PackedBatch {
     /// Both directions of every edge, CSR by source node, global node indices.
     struct Adjacency {
@@ -12,7 +13,6 @@ struct PackedBatch {
     private(set) var nodeCount = 0
     /// Node rows of graph g are offsets[g]..<offsets[g+1].
     private(set) var offsets: [Int] = [0]
-    private(set) var tokens: [Float] = []
     private(set) var statics: [Float] = []
     private(set) var degree: [Float] = []
     private(set) var adjacency = Adjacency()
@@ -45,11 +45,9 @@ struct PackedBatch {
         graphCount = graphs.count
         nodeCount = total
         offsets.removeAll(keepingCapacity: true)
-        tokens.removeAll(keepingCapacity: true)
         statics.removeAll(keepingCapacity: true)
         offsets.append(0)
         for graph in graphs {
-            tokens.append(contentsOf: graph.tokens)
             if config.kind == .latency { statics.append(contentsOf: graph.staticFeatures) }
             offsets.append(offsets[offsets.count - 1] + graph.nodeCount)
         }

@@ -9,7 +9,7 @@ enum Elementwise {
         var i = 0
         while i + 8 <= count {
             let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            raw.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v.rectified, toByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8
         }
         while i < count { x[i] = max(x[i], 0); i += 1 }
@@ -21,7 +21,7 @@ enum Elementwise {
         var i = 0
         while i + 8 <= count {
             let v = rawX.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            rawY.storeBytes(of: v.replacing(with: 0, where: v .< 0), toByteOffset: i * 4, as: SIMD8<Float>.self)
+            rawY.storeBytes(of: v.rectified, toByteOffset: i * 4, as: SIMD8<Float>.self)
             i += 8
         }
         while i < count { y[i] = max(x[i], 0); i += 1 }
@@ -60,7 +60,7 @@ enum Elementwise {
     /// e^r from a degree-7 polynomial, 2^n put into the exponent bits.
     @inline(__always)
     static func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let x = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        let x = x.clampedBySign(lower: SIMD8(repeating: -87.3), upper: SIMD8(repeating: 88.3))
         // Adding 1.5 * 2^23 rounds x log2(e) to the nearest integer, left in the low bits.
         let shifter = SIMD8<Float>(repeating: 12_582_912)
         let shifted = x * SIMD8(repeating: 1.442_695_04) + shifter

@@ -1,8 +1,10 @@
 /// Inference-only fusions of the pointwise steps between a block's GEMMs. Each walks a
-/// node row once while it is in cache and keeps nothing that only backward reads (no
-/// x-hat, no rstd, no inverse norm). The arithmetic is the same, in the same order, as
-/// the training layers (`L2Normalize`, `Elementwise.relu`, `LayerNorm`), so inference
-/// and training forward agree to the last bit wherever the GEMMs do.
+/// node row while it is in cache and keeps nothing that only backward reads (no x-hat,
+/// no rstd, no inverse norm). The LayerNorm statistics are taken in the pass that writes
+/// the row (sum and sum of squares about the row's first value, which keeps the
+/// difference of the two well conditioned), so a LayerNorm costs two passes instead of
+/// three. The training layers compute the variance in a pass of its own; the two paths
+/// agree to float rounding (ModelInferenceTests holds them to 1e-5 relative).
 enum FusedInference {
     /// hidden = ReLU(L2Normalize(x)) in place, then out = LayerNorm(hidden) per row.
     static func normaliseReLULayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
@@ -14,15 +16,18 @@ enum FusedInference {
             let inv = 1 / max(ss.squareRoot(), L2Normalize.eps)
             let invV = SIMD8<Float>(repeating: inv)
             let raw = UnsafeMutableRawPointer(row)
+            var moments = RowMoments(pivot: max(row[0] * inv, 0))
             var j = 0
             while j + 8 <= width {
-                var v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV
-                v.replace(with: 0, where: v .< 0)
+                let v = (raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV).rectified
                 raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                moments.add(v)
                 j += 8
             }
-            while j < width { row[j] = max(row[j] * inv, 0); j += 1 }
-            layerNormRow(row, width: width, weight: weight, bias: bias, out: out + r * width, relu: false)
+            while j < width { row[j] = max(row[j] * inv, 0); moments.add(row[j]); j += 1 }
+            let (mean, s) = moments.meanAndScale(count: width)
+            normaliseRow(row, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                         out: out + r * width, relu: false)
         }
     }
 
@@ -35,8 +40,9 @@ enum FusedInference {
         for r in 0..<rows {
             for k in 0..<groups {
                 let chunk = x + (r * groups + k) * width
-                addVector(inputBias + k * width, to: chunk, count: width)
-                layerNormRow(chunk, width: width, weight: weight, bias: bias, out: chunk, relu: relu)
+                let (mean, s) = addVector(inputBias + k * width, to: chunk, count: width)
+                normaliseRow(chunk, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                             out: chunk, relu: relu)
             }
         }
     }
@@ -50,30 +56,98 @@ enum FusedInference {
                                       scale: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let rowWidth = groups * width
         for r in 0..<rows {
-            let row = x + r * rowWidth
+            let row = x + r * rowWidth, h = hidden + r * rowWidth, o = out + r * rowWidth
             for k in 0..<groups {
-                let chunk = row + k * width
-                addVector(inputBias + k * width, to: chunk, count: width)
-                layerNormRow(chunk, width: width, weight: weight, bias: bias, out: chunk, relu: false)
+                let chunk = row + k * width, at = k * width
+                let (mean, s) = addVector(inputBias + at, to: chunk, count: width)
+                // The LayerNorm output goes straight into the residual sum, in the order
+                // of the training path: v = (x - mean) * s * w + b, then h + scale * v.
+                let rawX = UnsafeRawPointer(chunk), rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
+                let rawH = UnsafeRawPointer(h + at), rawS = UnsafeRawPointer(scale + at)
+                let rawO = UnsafeMutableRawPointer(o + at)
+                let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
+                var j = 0
+                while j + 8 <= width {
+                    let b = j * 4
+                    let v = (rawX.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self) - meanV) * sV
+                        * rawW.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self)
+                        + rawB.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self)
+                    let y = rawH.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self)
+                        + rawS.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self) * v
+                    rawO.storeBytes(of: y, toByteOffset: b, as: SIMD8<Float>.self)
+                    j += 8
+                }
+                while j < width {
+                    let v = (chunk[j] - mean) * s * weight[j] + bias[j]
+                    o[at + j] = h[at + j] + scale[at + j] * v
+                    j += 1
+                }
             }
-            let h = hidden + r * rowWidth, o = out + r * rowWidth
-            for j in 0..<rowWidth { o[j] = h[j] + scale[j] * row[j] }
         }
     }
 
-    @inline(__always)
-    private static func addVector(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>, count: Int) {
-        for j in 0..<count { x[j] += v[j] }
+    /// Running sum and sum of squares of a row's values about a pivot (the row's first
+    /// value): var = E[(x - p)^2] - E[x - p]^2 loses little to cancellation when p is
+    /// one of the values, unlike the same formula about 0 when the mean is large.
+    struct RowMoments {
+        let pivot: Float
+        private let pivotV: SIMD8<Float>
+        private var sum = SIMD8<Float>(), squares = SIMD8<Float>()
+        private var tailSum: Float = 0, tailSquares: Float = 0
+
+        init(pivot: Float) {
+            self.pivot = pivot
+            pivotV = SIMD8(repeating: pivot)
+        }
+
+        @inline(__always)
+        mutating func add(_ v: SIMD8<Float>) {
+            let d = v - pivotV
+            sum += d
+            squares += d * d
+        }
+
+        @inline(__always)
+        mutating func add(_ v: Float) {
+            let d = v - pivot
+            tailSum += d
+            tailSquares += d * d
+        }
+
+        /// The mean and 1 / sqrt(biased variance + eps), as `LayerNorm.forward` uses them.
+        @inline(__always)
+        func meanAndScale(count: Int) -> (Float, Float) {
+            let inv = 1 / Float(count)
+            let shift = (sum.sum() + tailSum) * inv
+            let variance = max((squares.sum() + tailSquares) * inv - shift * shift, 0)
+            return (pivot + shift, 1 / (variance + LayerNorm.eps).squareRoot())
+        }
     }
 
-    /// One row of `LayerNorm.forward` without the x-hat and rstd stores.
+    /// x += v, returning the new x's LayerNorm mean and scale, taken in the same pass.
     @inline(__always)
-    private static func layerNormRow(_ row: UnsafePointer<Float>, width: Int, weight: UnsafePointer<Float>,
-                                     bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, relu: Bool) {
-        let inv = 1 / Float(width)
-        let mean = VectorReductions.sum(row, width) * inv
-        let variance = VectorReductions.centredSquares(row, width, centre: mean)
-        let s = 1 / (variance * inv + LayerNorm.eps).squareRoot()
+    private static func addVector(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
+                                  count: Int) -> (Float, Float) {
+        let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
+        var moments = RowMoments(pivot: x[0] + v[0])
+        var j = 0
+        while j + 8 <= count {
+            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            moments.add(y)
+            j += 8
+        }
+        while j < count { x[j] += v[j]; moments.add(x[j]); j += 1 }
+        return moments.meanAndScale(count: count)
+    }
+
+    /// out = (x - mean) * scale * weight + bias (ReLU'd if asked), the last step of
+    /// `LayerNorm.forward` without the x-hat store.
+    @inline(__always)
+    private static func normaliseRow(_ row: UnsafePointer<Float>, width: Int, mean: Float, scale s: Float,
+                                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                     out: UnsafeMutablePointer<Float>, relu: Bool) {
         let rawX = UnsafeRawPointer(row), rawOut = UnsafeMutableRawPointer(out)
         let rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
         let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
@@ -83,7 +157,7 @@ enum FusedInference {
             let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
             var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
                 + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            if relu { v.replace(with: 0, where: v .< 0) }
+            if relu { v = v.rectified }
             rawOut.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
             j += 8
         }

@@ -31,7 +31,7 @@ enum LayerNorm {
                 let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
                 var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
                     + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                if relu { v.replace(with: 0, where: v .< 0) }
+                if relu { v = v.rectified }
                 rawHat.storeBytes(of: h, toByteOffset: o, as: SIMD8<Float>.self)
                 rawOut.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
                 j += 8

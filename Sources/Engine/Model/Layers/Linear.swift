@@ -4,6 +4,14 @@ enum Linear {
     static func forward(x: UnsafePointer<Float>, rows: Int, inDim: Int,
                         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?, outDim: Int,
                         y: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        if rows == 1 {
+            // One row (the head at batch 1): a matrix-vector product streams the weight
+            // once; sgemm would pack it first for a single row.
+            if let bias, !accumulate { y.update(from: bias, count: outDim) }
+            sgemv(rows: outDim, columns: inDim, a: weight, x: x, beta: accumulate || bias != nil ? 1 : 0, y: y)
+            if let bias, accumulate { addRowVector(bias, to: y, rows: 1, width: outDim) }
+            return
+        }
         if let bias, !accumulate {
             for r in 0..<rows { (y + r * outDim).update(from: bias, count: outDim) }
             sgemm(transA: false, transB: true, m: rows, n: outDim, k: inDim, a: x, lda: inDim,
