@@ -34,13 +34,13 @@ clean:
 	rm -rf .build var
 
 # Retrains the shipped default models from the committed data (docs/results.md has the
-# numbers and timings). About 25 min on one free core (latency ~15, accuracy ~10).
+# numbers and timings). About 8 min on one free core (latency ~1, accuracy ~7).
 DEFAULT_MODELS := Sources/Engine/DefaultModels
-# The latency model's recipe. `paper` (the default) reproduces the shipped model: the
-# paper's head on baseline tokens. `node-cost` is the costs encoding with the node-cost
-# readout (docs/results.md sections 1 and 4: 7.4% in-domain MAPE, 9.7% leave-one-family-
-# out); `make train-defaults LATENCY_RECIPE=node-cost` trains it (about 1-2 min).
-LATENCY_RECIPE ?= paper
+# The latency model's recipe. `node-cost` (the default) reproduces the shipped model: the
+# costs encoding with the node-cost readout (docs/results.md sections 1 and 4: 7.4%
+# in-domain MAPE, 9.7% leave-one-family-out; about 1 min). `paper` is the paper's head on
+# baseline tokens (`make train-defaults LATENCY_RECIPE=paper`, about 15 min).
+LATENCY_RECIPE ?= node-cost
 LATENCY_ARGS_paper := --epochs 25 --batch 16 --lr 1e-3 --hidden 256
 LATENCY_ARGS_node-cost := --encoding costs --readout node-cost --epochs 15 --batch 16 --lr 1e-3 --hidden 128
 .PHONY: train-defaults

@@ -25,13 +25,14 @@ final class LearningCurveTests: XCTestCase {
         let full = try LatencyList.load(from: listURL)
         let list = LatencyList(source: full.source, records: Array(full.records.filter { $0.family == "alexnet" }.prefix(24)))
         XCTAssertEqual(list.records.count, 24)
-        let dataset = try TrainingDataset.latency(list, cache: nil)
+        let start = try DefaultModels.url(for: .latency)
+        let encoding = try XCTUnwrap(TokenEncoding(storedName: try TrainedModel.load(from: start).metadata.tokenEncoding))
+        let dataset = try TrainingDataset.latency(list, cache: nil, encoding: encoding)
         var settings = LatencyLearningCurve.Settings()
         settings.dropSize = 8
         settings.epochs = 1
         settings.learningRate = 1e-4
         settings.holdoutShare = 0.3
-        let start = try DefaultModels.url(for: .latency)
         let experiment = try LatencyLearningCurve(list: list, dataset: dataset, settings: settings)
         var reported: [Int] = []
         let curve = try await experiment.run(name: "alexnet", indices: Array(list.records.indices), startingModel: start,
@@ -67,6 +68,17 @@ final class LearningCurveTests: XCTestCase {
             XCTAssertNotNil(point.flopsMac, "FLOPs+MAC is fitted once 3 training-side networks arrived")
         }
         XCTAssertEqual(curve.modelUnder10Percent, curve.measurementsUntilModel(under: 10))
+
+        // Every candidate was fine-tuned from the shipped model in the tokens it reads
+        // (the retrainer stored each measured network in every encoding).
+        let versions = try FileManager.default.contentsOfDirectory(atPath: work.appendingPathComponent("alexnet/models").path)
+            .filter { $0.hasSuffix(".safetensors") }
+        XCTAssertEqual(versions.count, curve.points.count, "\(versions)")
+        for file in versions {
+            let candidate = try TrainedModel.load(from: work.appendingPathComponent("alexnet/models/\(file)"))
+            XCTAssertEqual(candidate.metadata.tokenEncoding, model.metadata.tokenEncoding, file)
+            XCTAssertEqual(candidate.model.config.readout, model.model.config.readout, file)
+        }
 
         // --json: every point, with a score that does not exist written as "NaN".
         var withGap = curve

@@ -34,7 +34,8 @@ final class LearningRetrainTests: XCTestCase {
     func testCalibrationMovesEveryPredictionOfTheShippedModelByOneFactor() throws {
         let model = try DefaultModels.load(.latency)
         let samples = try RepositoryData.alexnetNumbers(6).enumerated().map { i, number -> MeasuredSample in
-            let graph = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1).tokens()
+            let graph = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1)
+                .tokens(storedEncoding: model.metadata.tokenEncoding)
             return MeasuredSample(measurementID: "\(i)", graphHash: "\(i)", graph: graph, latencyMs: 1)
         }
         let before = try CandidateTraining.predict(model, samples)
@@ -49,7 +50,7 @@ final class LearningRetrainTests: XCTestCase {
             XCTAssertEqual(new / old, 3, accuracy: 1e-3)
         }
         let accuracy = try DefaultModels.load(.accuracy)
-        XCTAssertEqual(try CandidateTraining.calibrateScale(accuracy, on: measured), 1, "affine models are left alone")
+        XCTAssertEqual(try CandidateTraining.calibrateScale(accuracy, on: measured), 1, "accuracy (quantile) models are left alone")
     }
 
     func testRetrainJudgedOnOneHeldOutNetworkIsStillRecorded() async throws {

@@ -74,7 +74,19 @@ final class TrainingSelectionTests: XCTestCase {
         let latency = try DefaultModels.load(.latency)
         XCTAssertEqual(latency.kind, .latency)
         XCTAssertEqual(latency.metadata.platform, DefaultModels.latencyPlatform)
-        XCTAssertEqual(latency.metadata.tokenEncoding, TrainingDataset.networkEncoding)
+        // The shipped latency model reads the costs tokens through the node-cost readout
+        // (docs/results.md section 1); it predicts a network of its training data near
+        // the measured 12.89 ms and 215.0 ms (batch 4).
+        XCTAssertEqual(latency.metadata.tokenEncoding, TokenEncoding.costs.storedName)
+        XCTAssertEqual(latency.model.config.readout, .nodeCost)
+        let data = TrainingDriverTests.repo.appendingPathComponent("data/latency/onnx/resnet")
+        let graphs = try [("resnet_2026_0000.onnx", 1), ("resnet_2026_0001.onnx", 4)].map { name, batch in
+            try NetworkImporter.importFile(at: data.appendingPathComponent(name), batchSize: batch)
+                .tokens(storedEncoding: latency.metadata.tokenEncoding)
+        }
+        let predicted = try latency.predictValues(graphs)
+        XCTAssertEqual(predicted[0], 12.89, accuracy: 12.89 * 0.25)
+        XCTAssertEqual(predicted[1], 215.0, accuracy: 215.0 * 0.25)
         let accuracy = try DefaultModels.load(.accuracy)
         XCTAssertEqual(accuracy.kind, .accuracy)
         let cell = try NB201Cell(arch: "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")

@@ -126,8 +126,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
                 let start = URL(fileURLWithPath: startModels).appendingPathComponent("without-\(family).safetensors")
                 guard FileManager.default.isReadableFile(atPath: start.path) else {
                     throw LatencyLearningCurve.Failure(description: "the starting model \(start.path) is missing; train it with: "
-                        + "narformer train --data \(data) --exclude-families \(family) --epochs 10 --batch 16 --lr 1e-3 "
-                        + "--hidden 256 --seed 0 --out \(start.path)")
+                        + "narformer train --data \(data) --exclude-families \(family) --encoding costs --readout node-cost "
+                        + "--epochs 15 --batch 16 --lr 1e-3 --hidden 128 --seed 0 --out \(start.path)")
                 }
                 return (family, family, start)
             }
@@ -138,8 +138,6 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         // baseline fitted on their costs); the intake imports the files itself.
         let subset = LatencyList(source: list.source, records: wanted.map { list.records[$0] })
         if !json { FileHandle.standardError.write(Data("importing \(subset.records.count) networks (token cache)...\n".utf8)) }
-        let dataset = try TrainingDataset.latency(subset, cache: TokenCache(encoding: TrainingDataset.networkEncoding))
-        let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: settings)
         let workDirectory = work.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("narformer-curve-\(ProcessInfo.processInfo.processIdentifier)")
         defer { if work == nil { try? FileManager.default.removeItem(at: workDirectory) } }
@@ -147,7 +145,17 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             if !json { FileHandle.standardError.write(Data("  \(fed) measurements: \(report.summary)\n".utf8)) }
         }
         var curves: [LatencyLearningCurve.Curve] = []
+        // Each starting model is scored on tokens of the encoding it reads.
+        var datasets: [String: TrainingDataset] = [:]
         for start in starts {
+            let stored = try TrainedModel.load(from: start.model).metadata.tokenEncoding
+            guard let encoding = TokenEncoding(storedName: stored) else {
+                throw LatencyLearningCurve.Failure(description: "\(start.model.path) reads tokens '\(stored)', which no whole-network encoding makes")
+            }
+            let dataset = try datasets[encoding.storedName]
+                ?? TrainingDataset.latency(subset, cache: TokenCache(encoding: encoding.storedName), encoding: encoding)
+            datasets[encoding.storedName] = dataset
+            let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: settings)
             if !json { FileHandle.standardError.write(Data("curve \(start.name) from \(start.model.path)\n".utf8)) }
             let indices = subset.records.indices.filter { index in start.family.map { subset.records[index].family == $0 } ?? true }
             curves.append(try await curve.run(name: start.name, indices: indices, startingModel: start.model,

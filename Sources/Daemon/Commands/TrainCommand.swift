@@ -182,7 +182,6 @@ struct TrainCommand: ParsableCommand {
         if let lr { recipe.peakLearningRate = lr }
         if let rankLoss { recipe.rankLossWeight = rankLoss }
         if let consistencyLoss { recipe.consistencyLossWeight = consistencyLoss }
-        recipe.loss = loss.flatMap(RegressionLoss.init(rawValue:)) ?? (nodeCost ? .log : nil)
 
         let trained: TrainedModel
         if let initModel {
@@ -201,6 +200,7 @@ struct TrainCommand: ParsableCommand {
             }
         }
         trained.metadata.platform = platform ?? Self.platform(of: dataURL, selection: trainSelection, kind: kind)
+        recipe.loss = loss.flatMap(RegressionLoss.init(rawValue:)) ?? .standard(for: trained.model.config)
 
         let stop = TrainingStopFlag()
         let interrupts = InterruptHandler(stopping: stop) { _ in

@@ -31,7 +31,8 @@ enum CandidateTraining {
                       stop: TrainingStopFlag = TrainingStopFlag()) throws -> Int {
         guard let first = samples.first, plan.epochs > 0 else { return 0 }
         let recipe = TrainingRecipe(epochs: plan.epochs, batchSize: max(1, min(plan.batchSize, samples.count)),
-                                    peakLearningRate: Float(plan.learningRate), seed: plan.seed)
+                                    peakLearningRate: Float(plan.learningRate), seed: plan.seed,
+                                    loss: .standard(for: trained.model.config))
         let encoding = trained.metadata.tokenEncoding.isEmpty ? tokenEncoding(of: first.graph)
             : trained.metadata.tokenEncoding
         let dataset = TrainingDataset(encoding: encoding, samples: samples.map(\.trainingSample))
@@ -56,10 +57,11 @@ enum CandidateTraining {
     /// and changes nothing else, so a model that ranks a new platform's networks well but
     /// misses their level (another machine, a family it never saw) starts fine-tuning at
     /// the right level instead of spending its few steps getting there. Returns the factor
-    /// (1 for the affine transform of accuracy models, which is not multiplicative).
+    /// (1 for the affine and quantile transforms of accuracy models, which are not multiplicative).
     @discardableResult
     static func calibrateScale(_ trained: TrainedModel, on samples: [MeasuredSample]) throws -> Double {
-        guard trained.transform != .affine, !samples.isEmpty else { return 1 }
+        // Only ratio and log are multiplicative; affine and quantile (accuracy) are not.
+        guard trained.transform == .ratio || trained.transform == .log, !samples.isEmpty else { return 1 }
         let predicted = try predict(trained, samples)
         let logRatios = zip(samples, predicted).compactMap { sample, prediction -> Double? in
             let ratio = Double(sample.latencyMs) / prediction

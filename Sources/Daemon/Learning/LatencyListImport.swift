@@ -44,9 +44,8 @@ struct LatencyListImport {
         for (index, record) in list.records.enumerated() {
             do {
                 let network = try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize)
-                if !tokens.contains(graphHash: network.contentHash, batchSize: record.batchSize) {
-                    try tokens.save(network.tokens(), graphHash: network.contentHash, batchSize: record.batchSize)
-                }
+                try tokens.saveMissing(network.tokensOfEveryEncoding(), graphHash: network.contentHash,
+                                       batchSize: record.batchSize)
                 let graph = GraphRecord(hash: network.contentHash, graph: network.canonicalData(),
                                         sourceFileName: record.onnxFile.lastPathComponent,
                                         nodeCount: network.graph.nodes.count, kind: .network)

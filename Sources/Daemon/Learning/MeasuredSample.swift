@@ -6,6 +6,8 @@ struct MeasuredSample: Sendable {
     var graphHash: String
     var graph: TokenGraph
     var latencyMs: Float
+    /// The same network in the compared model's encoding, when that differs (holdout only).
+    var comparedGraph: TokenGraph?
 
     /// The same sample as Engine's training driver reads it.
     var trainingSample: TrainingSample {

@@ -1,12 +1,15 @@
 import Engine
 import Foundation
 
-/// The token graphs of measured networks, one file per (graph hash, batch size), so that
-/// retraining can turn the store's measurements into training samples.
+/// The token graphs of measured networks, one file per (graph hash, batch size, token
+/// encoding), so that retraining can turn the store's measurements into training samples
+/// for a model of any encoding.
 ///
 /// The store keeps each graph in the importer's canonical text, which drops what the
 /// tokenizer needs (names, bias flags, the measured batch size), so it cannot be turned
-/// back into tokens; the tokens are saved here when a measurement's network is imported.
+/// back into tokens; the tokens of every encoding are saved here when a measurement's
+/// network is imported. The baseline (and cell) tokens keep the file name they had before
+/// encodings existed (`<hash>-b<batch>.json`), so stores written then still train.
 /// Files are written to a temporary name and renamed, so a reader never sees half a file.
 struct MeasuredTokenStore: Sendable {
     var directory: URL
@@ -20,23 +23,40 @@ struct MeasuredTokenStore: Sendable {
         directory = URL(fileURLWithPath: storePath).appendingPathComponent("tokens", isDirectory: true)
     }
 
-    func url(graphHash: String, batchSize: Int) -> URL {
-        directory.appendingPathComponent("\(graphHash)-b\(batchSize).json")
+    /// The encodings whose tokens live under the original, encoding-less file name.
+    private static func isOriginal(_ encoding: String) -> Bool {
+        encoding.isEmpty || encoding == TokenEncoding.baseline.storedName || encoding == TrainingDataset.cellEncoding
     }
 
-    func contains(graphHash: String, batchSize: Int) -> Bool {
-        FileManager.default.fileExists(atPath: url(graphHash: graphHash, batchSize: batchSize).path)
+    func url(graphHash: String, batchSize: Int, encoding: String = "") -> URL {
+        let suffix = Self.isOriginal(encoding) ? "" : "-" + encoding
+        return directory.appendingPathComponent("\(graphHash)-b\(batchSize)\(suffix).json")
     }
 
-    /// Saved tokens, or nil when none were saved (or the file cannot be read).
-    func tokens(graphHash: String, batchSize: Int) -> TokenGraph? {
-        guard let data = try? Data(contentsOf: url(graphHash: graphHash, batchSize: batchSize)) else { return nil }
+    func contains(graphHash: String, batchSize: Int, encoding: String = "") -> Bool {
+        FileManager.default.fileExists(atPath: url(graphHash: graphHash, batchSize: batchSize, encoding: encoding).path)
+    }
+
+    /// Saved tokens in `encoding` (empty: baseline or cell), or nil when none were saved
+    /// (or the file cannot be read).
+    func tokens(graphHash: String, batchSize: Int, encoding: String = "") -> TokenGraph? {
+        guard let data = try? Data(contentsOf: url(graphHash: graphHash, batchSize: batchSize, encoding: encoding)) else {
+            return nil
+        }
         return try? JSONDecoder().decode(TokenGraph.self, from: data)
     }
 
-    func save(_ tokens: TokenGraph, graphHash: String, batchSize: Int) throws {
+    func save(_ tokens: TokenGraph, graphHash: String, batchSize: Int, encoding: String = "") throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let data = try JSONEncoder().encode(tokens)
-        try data.write(to: url(graphHash: graphHash, batchSize: batchSize), options: .atomic)
+        try data.write(to: url(graphHash: graphHash, batchSize: batchSize, encoding: encoding), options: .atomic)
+    }
+
+    /// Saves the tokens of every encoding that is not saved yet (`ImportedNetwork.tokensOfEveryEncoding`).
+    func saveMissing(_ byEncoding: [String: TokenGraph], graphHash: String, batchSize: Int) throws {
+        for (encoding, graph) in byEncoding.sorted(by: { $0.key < $1.key })
+        where !contains(graphHash: graphHash, batchSize: batchSize, encoding: encoding) {
+            try save(graph, graphHash: graphHash, batchSize: batchSize, encoding: encoding)
+        }
     }
 }

@@ -38,8 +38,9 @@ struct MeasurementDropProcessor: MeasurementIntake {
         var hash: String
         /// nil when the graph is already stored and need not be put again.
         var record: GraphRecord?
-        /// nil when no tokens can be made (a hash whose file is gone): stored, not trainable.
-        var tokens: TokenGraph?
+        /// Tokens by encoding; empty when none can be made (a hash whose file is gone):
+        /// stored, not trainable.
+        var tokens: [String: TokenGraph]
     }
 
     func process(_ drop: ClaimedDrop) -> DropOutcome {
@@ -92,9 +93,7 @@ struct MeasurementDropProcessor: MeasurementIntake {
             // Tokens first: a measurement in the store without its tokens would be skipped
             // by a retrain that starts in between.
             for (entry, network) in zip(entries, networks) {
-                if let graph = network.tokens, !tokens.contains(graphHash: network.hash, batchSize: entry.batchSize) {
-                    try tokens.save(graph, graphHash: network.hash, batchSize: entry.batchSize)
-                }
+                try tokens.saveMissing(network.tokens, graphHash: network.hash, batchSize: entry.batchSize)
             }
             let isNew = try store.write { writer in
                 for network in networks {
@@ -136,7 +135,7 @@ struct MeasurementDropProcessor: MeasurementIntake {
                     imports[key] = network
                 }
                 return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: name),
-                                       tokens: network.tokens())
+                                       tokens: network.tokensOfEveryEncoding())
             }
         case .cell(let arch):
             let network: ImportedNetwork
@@ -147,20 +146,20 @@ struct MeasurementDropProcessor: MeasurementIntake {
                 throw fail("cell '\(arch)' is not a NAS-Bench-201 arch: \(error)")
             }
             return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: arch),
-                                   tokens: network.tokens())
+                                   tokens: network.tokensOfEveryEncoding())
         case .hash(let hash):
             guard let record = try store.read({ try $0.graph(hash: hash) }) else { return nil }
             if tokens.contains(graphHash: hash, batchSize: entry.batchSize) {
-                return ResolvedNetwork(hash: hash, record: nil, tokens: nil)
+                return ResolvedNetwork(hash: hash, record: nil, tokens: [:])
             }
             // Tokens at this batch size need the file; the one the graph was first stored
             // from is often still in done/.
             if case .found(let url) = locator.locate(record.sourceFileName),
                let network = try? NetworkImporter.importFile(at: url, batchSize: entry.batchSize),
                network.contentHash == hash {
-                return ResolvedNetwork(hash: hash, record: nil, tokens: network.tokens())
+                return ResolvedNetwork(hash: hash, record: nil, tokens: network.tokensOfEveryEncoding())
             }
-            return ResolvedNetwork(hash: hash, record: nil, tokens: nil)
+            return ResolvedNetwork(hash: hash, record: nil, tokens: [:])
         }
     }
 
@@ -183,7 +182,7 @@ struct MeasurementDropProcessor: MeasurementIntake {
                 "batch_size": measurement.batchSize,
                 "latency_ms": measurement.latencyMs,
                 "stored": status.0 ? "new" : "already stored",
-                "trainable": status.1.tokens != nil || tokens.contains(graphHash: measurement.graphHash,
+                "trainable": !status.1.tokens.isEmpty || tokens.contains(graphHash: measurement.graphHash,
                                                                        batchSize: measurement.batchSize),
             ]
         }

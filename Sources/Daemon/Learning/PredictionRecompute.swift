@@ -27,9 +27,11 @@ struct PredictionRecompute {
                 .map { Target(hash: $0.graphHash, batch: $0.batchSize) })
         }.sorted { ($0.hash, $0.batch) < ($1.hash, $1.batch) }
         var summary = Summary()
+        // Tokens in the encoding the now-active model reads.
+        let encoding = await registry.latencyEntry(platform: platform)?.tokenEncoding ?? ""
         var ready: [(Target, TokenGraph)] = []
         for target in targets {
-            if let graph = tokens.tokens(graphHash: target.hash, batchSize: target.batch) {
+            if let graph = tokens.tokens(graphHash: target.hash, batchSize: target.batch, encoding: encoding) {
                 ready.append((target, graph))
             } else {
                 summary.withoutTokens += 1

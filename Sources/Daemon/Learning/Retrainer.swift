@@ -60,26 +60,6 @@ final class Retrainer: Sendable {
              try reader.nextModelVersion(platform: platform))
         }
         var report = RetrainReport(platform: platform, decision: .skipped("no measurements"))
-        let split = HoldoutSplit(share: settings.retraining.holdoutShare)
-        var training: [MeasuredSample] = []
-        var holdout: [MeasuredSample] = []
-        for measurement in measurements {
-            guard let graph = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize) else {
-                report.withoutTokens += 1
-                continue
-            }
-            let sample = MeasuredSample(measurementID: measurement.id, graphHash: measurement.graphHash,
-                                        graph: graph, latencyMs: Float(measurement.latencyMs))
-            if split.isHoldout(graphHash: measurement.graphHash) { holdout.append(sample) } else { training.append(sample) }
-        }
-        guard !training.isEmpty, !holdout.isEmpty else {
-            report.decision = .skipped("\(measurements.count) measurements give \(training.count) to train on and "
-                                       + "\(holdout.count) to judge with; both must be at least 1")
-            report.trainingSize = training.count
-            report.holdoutSize = holdout.count
-            try recordOutcome(report, at: startedAt)
-            return report
-        }
 
         let activeSource = try active.map { record -> ModelSource in
             do {
@@ -97,6 +77,46 @@ final class Retrainer: Sendable {
         case .scratch: start = nil
         }
         let compared = activeSource ?? defaultSource
+        // Each model reads its own token encoding (the shipped latency model reads the
+        // `costs` tokens, a model from scratch the baseline ones): the candidate trains on
+        // the start model's, and the holdout also carries the compared model's, so both are
+        // judged on the same networks.
+        let startEncoding = start.map { Self.tokenEncoding(of: $0.url) } ?? ""
+        let comparedEncoding = compared.map { Self.tokenEncoding(of: $0.url) } ?? startEncoding
+        let split = HoldoutSplit(share: settings.retraining.holdoutShare)
+        var training: [MeasuredSample] = []
+        var holdout: [MeasuredSample] = []
+        for measurement in measurements {
+            guard let graph = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
+                                            encoding: startEncoding) else {
+                report.withoutTokens += 1
+                continue
+            }
+            var sample = MeasuredSample(measurementID: measurement.id, graphHash: measurement.graphHash,
+                                        graph: graph, latencyMs: Float(measurement.latencyMs))
+            if split.isHoldout(graphHash: measurement.graphHash) {
+                if comparedEncoding != startEncoding {
+                    guard let other = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
+                                                    encoding: comparedEncoding) else {
+                        report.withoutTokens += 1
+                        continue
+                    }
+                    sample.comparedGraph = other
+                }
+                holdout.append(sample)
+            } else {
+                training.append(sample)
+            }
+        }
+        guard !training.isEmpty, !holdout.isEmpty else {
+            report.decision = .skipped("\(measurements.count) measurements give \(training.count) to train on and "
+                                       + "\(holdout.count) to judge with; both must be at least 1")
+            report.trainingSize = training.count
+            report.holdoutSize = holdout.count
+            try recordOutcome(report, at: startedAt)
+            return report
+        }
+
         let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
                                           learningRate: settings.retraining.learningRate, seed: settings.seed)
         let destination = settings.weightsURL(platform: platform, version: version)
@@ -192,12 +212,20 @@ final class Retrainer: Sendable {
         let measured = judged.map { Double($0.latencyMs) }
         let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
         var comparedMetrics: EvaluationMetrics?
-        if let compared, let other = try? TrainedModel.load(from: compared.url), fits(other.model.config, judged[0].graph) {
-            comparedMetrics = EvaluationMetrics(predicted: try CandidateTraining.predict(other, judged), measured: measured)
+        if let compared, let other = try? TrainedModel.load(from: compared.url),
+           fits(other.model.config, judged[0].comparedGraph ?? judged[0].graph) {
+            let asCompared = judged.map { sample in
+                var copy = sample
+                copy.graph = sample.comparedGraph ?? sample.graph
+                return copy
+            }
+            comparedMetrics = EvaluationMetrics(predicted: try CandidateTraining.predict(other, asCompared), measured: measured)
         }
         if stop.isRequested { throw CandidateTraining.Stopped() }
+        // The training driver named the encoding it trained on (the start model's).
         trained.metadata = CheckpointMetadata(
-            tokenEncoding: CandidateTraining.tokenEncoding(of: judged[0].graph),
+            tokenEncoding: trained.metadata.tokenEncoding.isEmpty ? CandidateTraining.tokenEncoding(of: judged[0].graph)
+                : trained.metadata.tokenEncoding,
             platform: platform, trainingDataDigest: digest)
         // JSON has no NaN: a rank correlation of one held-out network does not exist.
         let holdoutMetrics = Retrainer.ruleUnits(candidate).filter { $0.value.isFinite }.mapValues { $0 as Any }
@@ -206,6 +234,12 @@ final class Retrainer: Sendable {
         }
         return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: trainable.count,
                                holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path))
+    }
+
+    /// The token encoding a checkpoint names ("" when it cannot be read: the training
+    /// thread then reports the damaged file).
+    private static func tokenEncoding(of url: URL) -> String {
+        (try? TrainedModel.load(from: url))?.metadata.tokenEncoding ?? ""
     }
 
     private static func fits(_ config: ModelConfig, _ graph: TokenGraph) -> Bool {

@@ -37,6 +37,18 @@ public struct ImportedNetwork: Sendable {
         return tokens(encoding: encoding)
     }
 
+    /// The network's rows in every encoding a model may read, by stored encoding name
+    /// (a cell has one: its cell tokens). What a retrain needs to fine-tune a model of
+    /// any encoding on a measured network.
+    public func tokensOfEveryEncoding() -> [String: TokenGraph] {
+        switch kind {
+        case .network:
+            return Dictionary(uniqueKeysWithValues: TokenEncoding.allCases.map { ($0.storedName, tokens(encoding: $0)) })
+        case .cell:
+            return [TrainingDataset.cellEncoding: tokens()]
+        }
+    }
+
     /// The rows the model reads.
     public func tokens(encoding: TokenEncoding = .baseline) -> TokenGraph {
         switch kind {

@@ -4,4 +4,12 @@ public enum RegressionLoss: String, Sendable, Hashable, Codable, CaseIterable {
     case relative
     /// mean((ln p - ln y)^2), the squared log error.
     case log
+
+    /// The loss a model of this shape trains with unless told otherwise: the node-cost
+    /// readout sums per-node costs spanning orders of magnitude and learns them on the
+    /// log scale; the paper's heads use the authors' relative loss. Fine-tuning (a
+    /// retrain, `train --init-model`) must keep the loss the model was trained with.
+    public static func standard(for config: ModelConfig) -> RegressionLoss {
+        config.readout == .nodeCost ? .log : .relative
+    }
 }
