@@ -125,6 +125,8 @@ final class Retrainer: Sendable {
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
         let result: CandidateResult
+        RetrainBLASThreads.shared.enter()
+        defer { RetrainBLASThreads.shared.leave() }
         do {
             result = try await BackgroundThread.run(nice: settings.retraining.nice) { [training, holdout] in
                 try Self.trainCandidate(platform: platform, training: training, holdout: holdout, start: start,
