@@ -38,10 +38,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"], resources: [.copy("Fixtures")]),
+        // Runs the built executable for the tests of its command line.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "Store", "Engine"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "Store", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

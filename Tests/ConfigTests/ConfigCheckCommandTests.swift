@@ -1,30 +1,12 @@
 import Foundation
 import XCTest
 import Config
+import TestSupport
 
-/// Runs the built `narformer config check` as a user would. The executable sits next to
-/// the test bundle in the build directory (`swift build --build-tests` builds both).
+/// Runs the built `narformer config check` as a user would (`NarformerCommand`).
 final class ConfigCheckCommandTests: ConfigTestCase {
-    private func narformer() throws -> URL {
-        let buildDirectory = Bundle.module.bundleURL.deletingLastPathComponent()
-        let executable = buildDirectory.appendingPathComponent("narformer")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("no narformer executable in \(buildDirectory.path); build it with `swift build --build-tests`")
-        }
-        return executable
-    }
-
     private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try narformer()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try NarformerCommand.run(arguments)
     }
 
     func testBadFileExitsOneWithOneLinePerProblem() throws {

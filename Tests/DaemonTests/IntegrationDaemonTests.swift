@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import Glibc
 import Store
+import TestSupport
 import XCTest
 @testable import Daemon
 
@@ -104,16 +105,7 @@ final class DaemonFixture: Sendable {
 
     /// Runs a reader command of the binary; returns its exit status and stdout.
     func command(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try NarformerCommand.run(arguments, includeStandardError: false)
     }
 
     /// `count` real ONNX files of data/latency/onnx, spread over the families.

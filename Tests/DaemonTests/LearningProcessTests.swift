@@ -3,19 +3,12 @@ import Engine
 import Foundation
 import Glibc
 import Store
+import TestSupport
 import XCTest
 @testable import Daemon
 
 /// The learning commands as separate processes: bulk import, and a retrain killed midway.
 final class LearningProcessTests: XCTestCase {
-    private func narformer() throws -> URL {
-        let folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let executable = folder.appendingPathComponent("narformer")
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("no narformer executable in \(folder.path); build it with `swift build --build-tests`")
-        }
-        return executable
-    }
 
     private func writeConfig(_ space: LearningWorkspace, epochs: Int) throws -> String {
         let path = space.root + "/narformer.yaml"
@@ -37,16 +30,7 @@ final class LearningProcessTests: XCTestCase {
     }
 
     private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try narformer()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try NarformerCommand.run(arguments)
     }
 
     func testImportIsIdempotentAndNamesBadLines() throws {
@@ -126,7 +110,7 @@ final class LearningProcessTests: XCTestCase {
         let config = try writeConfig(space, epochs: 100_000)
         for signal in [SIGKILL, SIGTERM] {
             let process = Process()
-            process.executableURL = try narformer()
+            process.executableURL = try NarformerCommand.executable()
             process.arguments = ["retrain", "--platform", "cpu", "--config", config, "--here"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
