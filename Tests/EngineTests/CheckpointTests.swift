@@ -60,6 +60,26 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    func testMetadataIsReadFromTheHeaderAlone() throws {
+        let (_, url) = try saved()
+        XCTAssertEqual(try Checkpoint.metadata(of: url), metadata)
+        // The weights are not read: a file cut right after its header still names its metadata.
+        let data = try Data(contentsOf: url)
+        var length = 0
+        for i in 0..<8 { length |= Int(data[i]) << (8 * i) }
+        let headerOnly = directory.appendingPathComponent("header-only.safetensors")
+        try data.prefix(8 + length).write(to: headerOnly)
+        XCTAssertEqual(try Checkpoint.metadata(of: headerOnly), metadata)
+        for (bytes, problem) in [(data.prefix(5), "too short"), (data.prefix(40), "truncated")] {
+            let bad = directory.appendingPathComponent("bad.safetensors")
+            try bytes.write(to: bad)
+            XCTAssertThrowsError(try Checkpoint.metadata(of: bad)) { error in
+                XCTAssertTrue("\(error)".contains(problem) && "\(error)".contains("bad.safetensors"), "\(error)")
+            }
+        }
+        XCTAssertThrowsError(try Checkpoint.metadata(of: directory.appendingPathComponent("missing.safetensors")))
+    }
+
     func testTruncatedAndCorruptFilesAreClearErrors() throws {
         let (model, url) = try saved()
         let data = try Data(contentsOf: url)

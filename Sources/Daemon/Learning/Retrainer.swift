@@ -238,10 +238,10 @@ final class Retrainer: Sendable {
                                holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path))
     }
 
-    /// The token encoding a checkpoint names ("" when it cannot be read: the training
-    /// thread then reports the damaged file).
+    /// The token encoding a checkpoint names, from its header alone ("" when it cannot be
+    /// read: the training thread then reports the damaged file).
     private static func tokenEncoding(of url: URL) -> String {
-        (try? TrainedModel.load(from: url))?.metadata.tokenEncoding ?? ""
+        (try? Checkpoint.metadata(of: url))?.tokenEncoding ?? ""
     }
 
     private static func fits(_ config: ModelConfig, _ graph: TokenGraph) -> Bool {

@@ -68,21 +68,7 @@ public enum Checkpoint {
         func fail(_ problem: String) -> EngineError { .checkpoint(file: path, problem: problem) }
         let file: Data
         do { file = try Data(contentsOf: url) } catch { throw fail("cannot be read: \(error.localizedDescription)") }
-        guard file.count >= 8 else { throw fail("is \(file.count) bytes, too short for a safetensors header") }
-        var headerLength: UInt64 = 0
-        for i in 0..<8 { headerLength |= UInt64(file[file.startIndex + i]) << (8 * UInt64(i)) }
-        guard headerLength <= UInt64(file.count - 8) else {
-            throw fail("header claims \(headerLength) bytes but the file holds only \(file.count - 8) after the length (truncated?)")
-        }
-        let dataStart = 8 + Int(headerLength)
-        let headerBytes = file.subdata(in: (file.startIndex + 8)..<(file.startIndex + dataStart))
-        guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
-            throw fail("header is not a JSON object")
-        }
-        guard let meta = header["__metadata__"] as? [String: String] else {
-            throw fail("header has no __metadata__ string map")
-        }
-        guard meta["format"] == formatName else { throw fail("is not a \(formatName) checkpoint (format \(meta["format"] ?? "missing"))") }
+        let (header, meta, dataStart) = try readHeader(file, availableBytes: file.count, path: path)
         guard let configText = meta["config"], let config = try? JSONDecoder().decode(ModelConfig.self, from: Data(configText.utf8)) else {
             throw fail("metadata has no readable model config")
         }
@@ -125,9 +111,55 @@ public enum Checkpoint {
         guard extra.isEmpty else { throw fail("has tensors the model does not: \(extra.joined(separator: ", "))") }
         guard covered == dataCount else { throw fail("data section is \(dataCount) bytes, the tensors cover \(covered)") }
         if !model.parameters.buffer.allSatisfy(\.isFinite) { throw fail("holds weights that are not finite") }
-        let metadata = CheckpointMetadata(tokenEncoding: meta["token_encoding"] ?? "", platform: meta["platform"] ?? "",
-                                          trainingDataDigest: meta["training_data_digest"] ?? "",
-                                          metricsJSON: meta["metrics"] ?? "{}")
-        return (model, metadata)
+        return (model, metadata(meta))
+    }
+
+    /// The metadata of a checkpoint without reading its weights (the header only): what a
+    /// caller needs to choose tokens for a model before loading it where it runs.
+    public static func metadata(of url: URL) throws -> CheckpointMetadata {
+        let path = url.path
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: url) } catch {
+            throw EngineError.checkpoint(file: path, problem: "cannot be read: \(error.localizedDescription)")
+        }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
+        try? handle.seek(toOffset: 0)
+        let prefix = (try? handle.read(upToCount: 8)) ?? Data()
+        var length = 0
+        if prefix.count == 8 {
+            for i in 0..<8 { length |= Int(prefix[prefix.startIndex + i]) << (8 * i) }
+        }
+        let headerLength = prefix.count == 8 && length >= 0 && length <= size - 8 ? length : 0
+        let start = prefix + ((try? handle.read(upToCount: headerLength)) ?? Data())
+        return metadata(try readHeader(start, availableBytes: size, path: path).meta)
+    }
+
+    /// Parses the length, the JSON header and its `__metadata__` of a file of
+    /// `availableBytes` whose first bytes are `file` (at least the header, when valid).
+    private static func readHeader(_ file: Data, availableBytes: Int, path: String) throws
+        -> (header: [String: Any], meta: [String: String], dataStart: Int) {
+        func fail(_ problem: String) -> EngineError { .checkpoint(file: path, problem: problem) }
+        guard availableBytes >= 8, file.count >= 8 else { throw fail("is \(availableBytes) bytes, too short for a safetensors header") }
+        var headerLength: UInt64 = 0
+        for i in 0..<8 { headerLength |= UInt64(file[file.startIndex + i]) << (8 * UInt64(i)) }
+        guard headerLength <= UInt64(availableBytes - 8), headerLength <= UInt64(file.count - 8) else {
+            throw fail("header claims \(headerLength) bytes but the file holds only \(availableBytes - 8) after the length (truncated?)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let headerBytes = file.subdata(in: (file.startIndex + 8)..<(file.startIndex + dataStart))
+        guard let header = (try? JSONSerialization.jsonObject(with: headerBytes)) as? [String: Any] else {
+            throw fail("header is not a JSON object")
+        }
+        guard let meta = header["__metadata__"] as? [String: String] else {
+            throw fail("header has no __metadata__ string map")
+        }
+        guard meta["format"] == formatName else { throw fail("is not a \(formatName) checkpoint (format \(meta["format"] ?? "missing"))") }
+        return (header, meta, dataStart)
+    }
+
+    private static func metadata(_ meta: [String: String]) -> CheckpointMetadata {
+        CheckpointMetadata(tokenEncoding: meta["token_encoding"] ?? "", platform: meta["platform"] ?? "",
+                           trainingDataDigest: meta["training_data_digest"] ?? "", metricsJSON: meta["metrics"] ?? "{}")
     }
 }
