@@ -5,7 +5,14 @@ import Foundation
 /// the derivative), so no separate masks are stored for them.
 enum Elementwise {
     static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        relu(UnsafePointer(x), into: x, count: count)
+        let raw = UnsafeMutableRawPointer(x)
+        var i = 0
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            raw.storeBytes(of: v.rectified, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { x[i] = max(x[i], 0); i += 1 }
     }
 
     /// y = max(x, 0) into a separate buffer.

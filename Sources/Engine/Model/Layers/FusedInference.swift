@@ -26,8 +26,8 @@ enum FusedInference {
             }
             while j < width { row[j] = max(row[j] * inv, 0); moments.add(row[j]); j += 1 }
             let (mean, s) = moments.meanAndScale(count: width)
-            LayerNorm.normaliseRow(row, width: width, mean: mean, scale: s, weight: weight, bias: bias,
-                         hat: nil, out: out + r * width, relu: false)
+            normaliseRow(row, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                         out: out + r * width, relu: false)
         }
     }
 
@@ -41,8 +41,8 @@ enum FusedInference {
             for k in 0..<groups {
                 let chunk = x + (r * groups + k) * width
                 let (mean, s) = addVector(inputBias + k * width, to: chunk, count: width)
-                LayerNorm.normaliseRow(chunk, width: width, mean: mean, scale: s, weight: weight, bias: bias,
-                             hat: nil, out: chunk, relu: relu)
+                normaliseRow(chunk, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                             out: chunk, relu: relu)
             }
         }
     }
@@ -140,5 +140,31 @@ enum FusedInference {
         }
         while j < count { x[j] += v[j]; moments.add(x[j]); j += 1 }
         return moments.meanAndScale(count: count)
+    }
+
+    /// out = (x - mean) * scale * weight + bias (ReLU'd if asked), the last step of
+    /// `LayerNorm.forward` without the x-hat store.
+    @inline(__always)
+    private static func normaliseRow(_ row: UnsafePointer<Float>, width: Int, mean: Float, scale s: Float,
+                                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                     out: UnsafeMutablePointer<Float>, relu: Bool) {
+        let rawX = UnsafeRawPointer(row), rawOut = UnsafeMutableRawPointer(out)
+        let rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
+        let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
+        var j = 0
+        while j + 8 <= width {
+            let o = j * 4
+            let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
+            var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            if relu { v = v.rectified }
+            rawOut.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
+            j += 8
+        }
+        while j < width {
+            let v = (row[j] - mean) * s * weight[j] + bias[j]
+            out[j] = relu ? max(v, 0) : v
+            j += 1
+        }
     }
 }

@@ -22,37 +22,27 @@ enum LayerNorm {
             let variance = VectorReductions.centredSquares(row, width, centre: mean)
             let s = 1 / (variance * inv + eps).squareRoot()
             rstd[r] = s
-            normaliseRow(row, width: width, mean: mean, scale: s, weight: weight, bias: bias, hat: hat, out: out, relu: relu)
-        }
-    }
-
-    /// out = (x - mean) * scale * weight + bias (ReLU'd if asked) for one row, with x-hat
-    /// stored in `hat` when given (training keeps it for backward; inference does not).
-    /// `hat` may be the row itself: each value is read before it is overwritten.
-    @inline(__always)
-    static func normaliseRow(_ row: UnsafePointer<Float>, width: Int, mean: Float, scale s: Float,
-                             weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                             hat: UnsafeMutablePointer<Float>?, out: UnsafeMutablePointer<Float>, relu: Bool) {
-        let rawX = UnsafeRawPointer(row), rawOut = UnsafeMutableRawPointer(out)
-        let rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
-        let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
-        var j = 0
-        while j + 8 <= width {
-            let o = j * 4
-            let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
-            var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            if relu { v = v.rectified }
-            if let hat { UnsafeMutableRawPointer(hat).storeBytes(of: h, toByteOffset: o, as: SIMD8<Float>.self) }
-            rawOut.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
-            j += 8
-        }
-        while j < width {
-            let h = (row[j] - mean) * s
-            hat?[j] = h
-            let v = h * weight[j] + bias[j]
-            out[j] = relu ? max(v, 0) : v
-            j += 1
+            let rawX = UnsafeRawPointer(row), rawHat = UnsafeMutableRawPointer(hat), rawOut = UnsafeMutableRawPointer(out)
+            let rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
+            let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
+            var j = 0
+            while j + 8 <= width {
+                let o = j * 4
+                let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
+                var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                    + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+                if relu { v = v.rectified }
+                rawHat.storeBytes(of: h, toByteOffset: o, as: SIMD8<Float>.self)
+                rawOut.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
+                j += 8
+            }
+            while j < width {
+                let h = (row[j] - mean) * s
+                hat[j] = h
+                let v = h * weight[j] + bias[j]
+                out[j] = relu ? max(v, 0) : v
+                j += 1
+            }
         }
     }
 
