@@ -6,7 +6,15 @@ SWIFT ?= swift
 CONFIG ?= etc/narformer/demo.yaml
 # Tests run in release mode (with testability) so the engine's parity and
 # gradient checks run at the speed the product runs at.
-TEST_FLAGS ?= -c release -Xswiftc -enable-testing
+# On a CPU with AVX2 and FMA (Intel Haswell and later, AMD Zen) the engine's own vector
+# loops (SIMD8<Float>) compile to one 256-bit instruction per operation instead of two
+# SSE ones; elsewhere the portable x86-64 build. No fast-math: the same float operations
+# in the same order, so results do not change (README, Speed, has the measurement).
+HASWELL_FEATURES := avx2 fma bmi1 bmi2 movbe f16c abm
+CPU_FLAGS ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
+  for x in $(HASWELL_FEATURES); do echo "$$f" | grep -qw $$x || exit 0; done; \
+  echo "-Xswiftc -target-cpu -Xswiftc haswell")
+TEST_FLAGS ?= -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
 .PHONY: deps build run test clean install
 
@@ -21,7 +29,7 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c release --product narformer
+	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer
 
 run: build
 	mkdir -p var

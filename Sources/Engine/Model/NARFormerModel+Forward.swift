@@ -82,9 +82,11 @@ extension NARFormerModel {
         return (0..<b).map { Elementwise.negativeLogSigmoid(A[s.logits + $0]) }
     }
 
-    /// The first half of a block, the same for training and inference: the degree gate,
-    /// q, edge-wise attention, then agg(P x) + root(x) into the block's `preNorm`.
-    private func attentionForward(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan) {
+    /// The first half of a block: the degree gate, q, edge-wise attention, then
+    /// agg(P x) + root(x) into the block's `preNorm`. Inference (`training` false) keeps
+    /// only the gate rows it reads and leaves agg's bias out of `preNorm`: the next fused
+    /// pass adds it (`FusedInference.normaliseReLULayerNorm`).
+    private func attentionForward(_ l: Int, input x: UnsafeMutablePointer<Float>, plan: ActivationPlan, training: Bool) {
         let c = config, n = batch.nodeCount, d = c.hidden
         let bp = layout.blocks[l], s = plan.blocks[l], din = bp.inDim
         let A = arena.pointer, P = parameters.pointer
@@ -92,15 +94,16 @@ extension NARFormerModel {
         if c.useDegree {
             DegreeEnhancement.forward(x: x, degree: A + plan.degree, rows: n, width: din,
                                       weight: P + bp.degreeWeight, bias: P + bp.degreeBias,
-                                      gate: A + s.gate, y: A + s.enhanced)
+                                      gate: A + s.gate, y: A + s.enhanced, keepGate: training)
             xe = A + s.enhanced
         }
-        Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.qkWeight, bias: P + bp.qkBias, outDim: din, y: A + s.q)
-        Elementwise.sigmoid(A + s.q, count: n * din)
+        // q's bias goes in with the sigmoid's pass (the same sum as a bias-first GEMM).
+        Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.qkWeight, bias: nil, outDim: din, y: A + s.q)
+        Elementwise.sigmoid(A + s.q, rows: n, width: din, addingBias: P + bp.qkBias)
         GraphAttention.forward(q: A + s.q, x: xe, graph: batch.adjacency, rows: n, width: din,
                                score: A + s.score, rowScale: A + s.rowScale, m: A + s.message)
-        Linear.forward(x: A + s.message, rows: n, inDim: din, weight: P + bp.aggWeight, bias: P + bp.aggBias,
-                       outDim: d, y: A + s.preNorm)
+        Linear.forward(x: A + s.message, rows: n, inDim: din, weight: P + bp.aggWeight,
+                       bias: training ? P + bp.aggBias : nil, outDim: d, y: A + s.preNorm)
         Linear.forward(x: xe, rows: n, inDim: din, weight: P + bp.rootWeight, bias: nil, outDim: d,
                        y: A + s.preNorm, accumulate: true)
     }
@@ -109,7 +112,7 @@ extension NARFormerModel {
         let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
         let bp = layout.blocks[l], s = plan.blocks[l]
         let A = arena.pointer, P = parameters.pointer
-        attentionForward(l, input: x, plan: plan)
+        attentionForward(l, input: x, plan: plan, training: true)
         L2Normalize.forward(x: A + s.preNorm, rows: n, width: d, inverseNorm: A + s.inverseNorm, y: A + s.normalised)
         let hidden = A + s.hidden
         Elementwise.relu(A + s.normalised, into: hidden, count: n * d)
@@ -148,10 +151,10 @@ extension NARFormerModel {
         let c = config, n = batch.nodeCount, d = c.hidden, f = d * c.ffnRatio, g = c.groups
         let bp = layout.blocks[l], s = plan.blocks[l]
         let A = arena.pointer, P = parameters.pointer
-        attentionForward(l, input: x, plan: plan)
+        attentionForward(l, input: x, plan: plan, training: false)
         let hidden = A + s.hidden
-        FusedInference.normaliseReLULayerNorm(hidden, rows: n, width: d, weight: P + bp.normWeight,
-                                              bias: P + bp.normBias, out: A + s.normOut)
+        FusedInference.normaliseReLULayerNorm(hidden, rows: n, width: d, addingBias: P + bp.aggBias,
+                                              weight: P + bp.normWeight, bias: P + bp.normBias, out: A + s.normOut)
         // Group-major: a group's weights stay in cache across all chunks of rows. The up
         // projection of one chunk goes to one contiguous block reused by every chunk and
         // group. Same sums as the training path, other order of the GEMM calls.

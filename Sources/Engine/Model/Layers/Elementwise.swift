@@ -55,6 +55,38 @@ enum Elementwise {
         while i < count { x[i] = 1 / (1 + exp(-x[i])); i += 1 }
     }
 
+    /// x = sigmoid(x + bias) in place, `bias` broadcast over rows of `width`: a linear
+    /// layer's bias added in the sigmoid's pass instead of a pass of its own before the GEMM.
+    static func sigmoid(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, addingBias bias: UnsafePointer<Float>) {
+        let rawB = UnsafeRawPointer(bias)
+        let one = SIMD8<Float>(repeating: 1)
+        for r in 0..<rows {
+            let row = x + r * width, raw = UnsafeMutableRawPointer(row)
+            var j = 0
+            while j + 8 <= width {
+                let v = raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                    + rawB.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                raw.storeBytes(of: one / (one + exp8(-v)), toByteOffset: j * 4, as: SIMD8<Float>.self)
+                j += 8
+            }
+            while j < width { row[j] = 1 / (1 + exp(-(row[j] + bias[j]))); j += 1 }
+        }
+    }
+
+    /// y = a * b elementwise.
+    @inline(__always)
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b), rawY = UnsafeMutableRawPointer(y)
+        var i = 0
+        while i + 8 <= count {
+            let v = rawA.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                * rawB.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            rawY.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { y[i] = a[i] * b[i]; i += 1 }
+    }
+
     /// e^x for eight floats, within about 2 ulp of expf (Cephes' expf polynomial): x is
     /// clamped to where e^x is a normal float, split as n ln2 + r with |r| <= ln2 / 2,
     /// e^r from a degree-7 polynomial, 2^n put into the exponent bits.

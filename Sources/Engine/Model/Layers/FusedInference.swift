@@ -6,18 +6,28 @@
 /// three. The training layers compute the variance in a pass of its own; the two paths
 /// agree to float rounding (ModelInferenceTests holds them to 1e-5 relative).
 enum FusedInference {
-    /// hidden = ReLU(L2Normalize(x)) in place, then out = LayerNorm(hidden) per row.
+    /// hidden = ReLU(L2Normalize(x + inputBias)) in place (the bias of the linear that
+    /// wrote x, broadcast over rows), then out = LayerNorm(hidden) per row.
     static func normaliseReLULayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                                       addingBias inputBias: UnsafePointer<Float>,
                                        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                        out: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             let row = x + r * width
-            let ss = VectorReductions.dot(row, row, width)
+            let ss = addVectorSquares(inputBias, to: row, count: width)
             let inv = 1 / max(ss.squareRoot(), L2Normalize.eps)
             let invV = SIMD8<Float>(repeating: inv)
             let raw = UnsafeMutableRawPointer(row)
             var moments = RowMoments(pivot: max(row[0] * inv, 0))
             var j = 0
+            while j + 16 <= width {
+                let v = (raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV).rectified
+                let w = (raw.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self) * invV).rectified
+                raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                raw.storeBytes(of: w, toByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+                moments.add(v, w)
+                j += 16
+            }
             while j + 8 <= width {
                 let v = (raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV).rectified
                 raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
@@ -37,6 +47,20 @@ enum FusedInference {
     static func biasLayerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, groups: Int, width: Int,
                               inputBias: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                               bias: UnsafePointer<Float>, relu: Bool) {
+        // Two copies of the loop, each with `relu` a constant, so the row loop has no branch.
+        if relu {
+            biasLayerNormRows(x, rows: rows, groups: groups, width: width, inputBias: inputBias,
+                              weight: weight, bias: bias, relu: true)
+        } else {
+            biasLayerNormRows(x, rows: rows, groups: groups, width: width, inputBias: inputBias,
+                              weight: weight, bias: bias, relu: false)
+        }
+    }
+
+    @inline(__always)
+    private static func biasLayerNormRows(_ x: UnsafeMutablePointer<Float>, rows: Int, groups: Int, width: Int,
+                                          inputBias: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                          bias: UnsafePointer<Float>, relu: Bool) {
         for r in 0..<rows {
             for k in 0..<groups {
                 let chunk = x + (r * groups + k) * width
@@ -89,10 +113,13 @@ enum FusedInference {
     /// Running sum and sum of squares of a row's values about a pivot (the row's first
     /// value): var = E[(x - p)^2] - E[x - p]^2 loses little to cancellation when p is
     /// one of the values, unlike the same formula about 0 when the mean is large.
+    /// Two pairs of vector accumulators, so that a row's two halves of 16 values add into
+    /// independent chains: one chain waits on the previous add's latency every 8 values.
     struct RowMoments {
         let pivot: Float
         private let pivotV: SIMD8<Float>
         private var sum = SIMD8<Float>(), squares = SIMD8<Float>()
+        private var sum2 = SIMD8<Float>(), squares2 = SIMD8<Float>()
         private var tailSum: Float = 0, tailSquares: Float = 0
 
         init(pivot: Float) {
@@ -108,6 +135,15 @@ enum FusedInference {
         }
 
         @inline(__always)
+        mutating func add(_ v: SIMD8<Float>, _ w: SIMD8<Float>) {
+            let d = v - pivotV, e = w - pivotV
+            sum += d
+            squares += d * d
+            sum2 += e
+            squares2 += e * e
+        }
+
+        @inline(__always)
         mutating func add(_ v: Float) {
             let d = v - pivot
             tailSum += d
@@ -118,10 +154,39 @@ enum FusedInference {
         @inline(__always)
         func meanAndScale(count: Int) -> (Float, Float) {
             let inv = 1 / Float(count)
-            let shift = (sum.sum() + tailSum) * inv
-            let variance = max((squares.sum() + tailSquares) * inv - shift * shift, 0)
+            let shift = ((sum + sum2).sum() + tailSum) * inv
+            let variance = max(((squares + squares2).sum() + tailSquares) * inv - shift * shift, 0)
             return (pivot + shift, 1 / (variance + LayerNorm.eps).squareRoot())
         }
+    }
+
+    /// x += v, returning the new x's sum of squares, taken in the same pass.
+    @inline(__always)
+    private static func addVectorSquares(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
+                                         count: Int) -> Float {
+        let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
+        var squares = SIMD8<Float>(), squares2 = SIMD8<Float>(), tail: Float = 0
+        var j = 0
+        while j + 16 <= count {
+            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            let z = rawX.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+                + rawV.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            rawX.storeBytes(of: z, toByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+            squares += y * y
+            squares2 += z * z
+            j += 16
+        }
+        while j + 8 <= count {
+            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            squares += y * y
+            j += 8
+        }
+        while j < count { x[j] += v[j]; tail += x[j] * x[j]; j += 1 }
+        return (squares + squares2).sum() + tail
     }
 
     /// x += v, returning the new x's LayerNorm mean and scale, taken in the same pass.
@@ -131,6 +196,16 @@ enum FusedInference {
         let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
         var moments = RowMoments(pivot: x[0] + v[0])
         var j = 0
+        while j + 16 <= count {
+            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
+            let z = rawX.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+                + rawV.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            rawX.storeBytes(of: z, toByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
+            moments.add(y, z)
+            j += 16
+        }
         while j + 8 <= count {
             let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
                 + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
