@@ -6,7 +6,9 @@ Measures, per device column of data/nb201/latency.csv, with the op-count linear 
 `narformer eval`) fitted on the train.csv cells:
 
   1. val Spearman (fitted on train, scored on the 200 val.csv cells): what results.md
-     section 2 calls the baseline;
+     section 2 calls the baseline; beside it, the val Spearman of a richer classical model,
+     the one-hot features plus all 375 products of two ops on different edges (ridge,
+     lambda 1, intercept not penalised), fitted on train;
   2. in-sample Spearman on train and 10-fold cross-validated Spearman on train (pooled
      out-of-fold predictions; folds fixed by --seed). in-sample ~ CV ~ val says the
      31-coefficient model does not overfit and nothing the linear model misses is
@@ -67,6 +69,21 @@ def lstsq(x, y):
     return np.linalg.lstsq(x, y, rcond=None)[0]
 
 
+def with_pairs(x):
+    columns = [x[:, :30]]
+    for a in range(30):
+        for b in range(a + 1, 30):
+            if a // 5 != b // 5:
+                columns.append((x[:, a] * x[:, b])[:, None])
+    return np.hstack(columns + [x[:, 30:]])
+
+
+def ridge(x, y, lam):
+    a = x.T @ x + lam * np.eye(x.shape[1])
+    a[-1, -1] -= lam  # the intercept (last column) is not penalised
+    return np.linalg.solve(a, x.T @ y)
+
+
 def kfold_predictions(x, y, k, rng):
     order = rng.permutation(len(y))
     out = np.empty(len(y))
@@ -101,11 +118,12 @@ def main():
     x = one_hot(rows)
     index = np.array([int(r['index']) for r in rows], dtype=float)
     z = (index - index.mean()) / index.std()
+    x_pairs = with_pairs(x)
     x_drift = np.hstack([x, np.stack([z, z ** 2, z ** 3], 1)])
     print(f'{tr.sum()} train cells, {va.sum()} val cells, {len(devices)} devices; '
           f'{args.folds}-fold CV, {args.reps} simulation draws, seed {args.seed}\n')
 
-    header = ('device', 'val', 'train-in', f'train-cv{args.folds}', 'distinct', 'step', 'range ms',
+    header = ('device', 'val', 'pairs val', 'train-in', f'train-cv{args.folds}', 'distinct', 'step', 'range ms',
               'rho(res,idx)', 'val+idx', 'cv res sd / robust sd', 'sim round', 'sim ceiling')
     print('| ' + ' | '.join(header) + ' |')
     print('|' + '---|' * len(header))
@@ -118,6 +136,7 @@ def main():
         p = x @ w
         val = spearmanr(p[va], y[va])[0]
         insample = spearmanr(p[tr], y[tr])[0]
+        pairs_val = spearmanr((x_pairs @ ridge(x_pairs[tr], y[tr], 1.0))[va], y[va])[0]
         cv_pred = kfold_predictions(x[tr], y[tr], args.folds, rng)
         cv = spearmanr(cv_pred, y[tr])[0]
         levels = np.unique(y)
@@ -137,15 +156,15 @@ def main():
             ceiling = float('nan')  # relative residuals of 0.004 ms cells are meaningless
         else:
             ceiling = float(np.mean([spearmanr(t, t * (1 + rng.choice(e, len(t))))[0] for _ in range(args.reps)]))
-        table.append((val, insample, cv, rounded, ceiling, val_idx))
+        table.append((val, insample, cv, rounded, ceiling, val_idx, pairs_val))
         if d != 'pixel3':
             relative[d] = rel[tr]
             log_residuals[d] = np.log(y[tr]) - x[tr] @ lstsq(x[tr], np.log(y[tr]))
-        print(f'| {d} | {val:.4f} | {insample:.4f} | {cv:.4f} | {len(levels)} | {step:g} | '
+        print(f'| {d} | {val:.4f} | {pairs_val:.4f} | {insample:.4f} | {cv:.4f} | {len(levels)} | {step:g} | '
               f'{y.min():.3g}-{y.max():.3g} | {drift:+.2f} | {val_idx:.4f} | {resid_sd:.4f} / {resid_mad:.4f} | '
               f'{rounded:.4f} | {ceiling:.4f} |')
     m = np.mean(table, 0)
-    print(f'| **mean** | {m[0]:.4f} | {m[1]:.4f} | {m[2]:.4f} | | | | | {m[5]:.4f} | | {m[3]:.4f} | '
+    print(f'| **mean** | {m[0]:.4f} | {m[6]:.4f} | {m[1]:.4f} | {m[2]:.4f} | | | | | {m[5]:.4f} | | {m[3]:.4f} | '
           f'{np.nanmean(np.array(table)[:, 4]):.4f} (20, no pixel3) |')
     no_pixel = [row for d, row in zip(devices, table) if d != 'pixel3']
     print(f'mean over the 20 devices without pixel3: val {np.mean([r[0] for r in no_pixel]):.4f}, '
