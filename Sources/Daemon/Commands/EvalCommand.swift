@@ -23,6 +23,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write a predicted-vs-measured scatter plot (SVG) here.")
     var plot: String?
 
+    @Option(help: "Write every sample's id, family, measured and predicted value (and the baseline's) to this CSV.")
+    var predictions: String?
+
     @Option(help: "Break the metrics down: family (or device, for cells on devices).")
     var by: String?
 
@@ -68,10 +71,19 @@ struct EvalCommand: ParsableCommand {
         let predicted = try CLIErrors.wrap { try trained.predictValues(test.graphs) }
         let report = try CLIErrors.wrap { try EvaluationReport.evaluate(predicted: predicted, measured: test.targets, families: families) }
         var baselineReport: EvaluationReport?
+        var baselineValues: [Double]?
         if let name = baseline, let kind = BaselineKind(rawValue: name) {
             let values = try CLIErrors.wrap { try kind.predictions(fit: rest, test: test) }
+            baselineValues = values
             baselineReport = try CLIErrors.wrap {
                 try EvaluationReport.evaluate(predicted: values, measured: test.targets, families: families)
+            }
+        }
+        if let predictions {
+            try CLIErrors.wrap {
+                try PredictionsCSV(names: test.samples.map(\.name), families: test.families, measured: test.targets,
+                                   predicted: predicted, baseline: baselineValues)
+                    .write(to: URL(fileURLWithPath: predictions))
             }
         }
         if let plot {
