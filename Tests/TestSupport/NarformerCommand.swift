@@ -17,10 +17,15 @@ public enum NarformerCommand {
 
     /// Runs `narformer arguments...` to the end; returns its exit status and its standard
     /// output, with standard error interleaved unless `includeStandardError` is false.
-    public static func run(_ arguments: [String], includeStandardError: Bool = true) throws -> (status: Int32, output: String) {
+    /// `environment` is added to this process's environment (e.g. a private token cache).
+    public static func run(_ arguments: [String], includeStandardError: Bool = true,
+                           environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = includeStandardError ? pipe : FileHandle.nullDevice
