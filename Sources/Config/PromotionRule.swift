@@ -22,13 +22,20 @@ public struct PromotionRule: Sendable, Equatable, Encodable {
     /// (percentage points for mape and acc10, rho for spearman). 0 means any strict
     /// improvement.
     public var minImprovement: Double
+    /// Held-out networks a candidate must be judged on. With fewer, the retrain is skipped
+    /// (and retried once more measurements arrive): a metric over two or three networks
+    /// promotes noise.
+    public var minHoldout: Int
 
     public static let defaultMetric = PromotionMetric.mape
     public static let defaultMinImprovement = 0.0
+    public static let defaultMinHoldout = 5
 
-    public init(metric: PromotionMetric = defaultMetric, minImprovement: Double = defaultMinImprovement) {
+    public init(metric: PromotionMetric = defaultMetric, minImprovement: Double = defaultMinImprovement,
+                minHoldout: Int = defaultMinHoldout) {
         self.metric = metric
         self.minImprovement = minImprovement
+        self.minHoldout = minHoldout
     }
 
     /// Whether a candidate scoring `candidate` should replace an active model scoring `active`.
@@ -38,7 +45,7 @@ public struct PromotionRule: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case metric, minImprovement = "min_improvement"
+        case metric, minImprovement = "min_improvement", minHoldout = "min_holdout"
     }
 
     static func read(_ node: Node?, at path: ConfigKeyPath, parentMark: Mark?, reader: ConfigReader) -> PromotionRule {
@@ -48,7 +55,8 @@ public struct PromotionRule: Sendable, Equatable, Encodable {
             metric: reader.read(fields, "metric", default: defaultMetric, reader.choice(PromotionMetric.self)),
             minImprovement: reader.read(fields, "min_improvement", default: defaultMinImprovement, reader.number {
                 $0.isFinite && $0 >= 0 ? nil : "it must be 0 or more"
-            })
+            }),
+            minHoldout: reader.read(fields, "min_holdout", default: defaultMinHoldout, reader.integer(in: 1...1_000_000))
         )
     }
 }

@@ -85,6 +85,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
               promotion:
                 metric: acc10
                 min_improvement: 2
+                min_holdout: 7
               recompute_predictions: true
               nice: 19
             logging: {level: debug, format: json}
@@ -98,7 +99,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining, RetrainingConfig(
             enabled: false, interval: .seconds(172_800), minNewMeasurements: 10, epochs: 5, batchSize: 64,
             learningRate: 1e-4, holdoutShare: 0.25, initialWeights: .defaultModel,
-            promotion: PromotionRule(metric: .acc10, minImprovement: 2), recomputePredictions: true, nice: 19))
+            promotion: PromotionRule(metric: .acc10, minImprovement: 2, minHoldout: 7), recomputePredictions: true, nice: 19))
         XCTAssertEqual(config.logging, LoggingConfig(level: .debug, format: .json))
         XCTAssertEqual(config.engine, EngineConfig(threads: 8, batchSize: 128))
     }
@@ -153,7 +154,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
                     "default_latency", "default_accuracy", "platforms", "name", "description", "inboxes", "platform",
                     "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "retraining", "enabled",
                     "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",
-                    "promotion", "metric", "min_improvement", "recompute_predictions", "nice", "logging", "level",
+                    "promotion", "metric", "min_improvement", "min_holdout", "recompute_predictions", "nice", "logging", "level",
                     "format", "control", "socket"]
         for key in keys {
             XCTAssertNotNil(text.range(of: "\n *(- )?\(key):", options: .regularExpression), "no '\(key):' line")

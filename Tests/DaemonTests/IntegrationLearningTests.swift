@@ -61,7 +61,7 @@ final class IntegrationLearningTests: XCTestCase {
               epochs: \(epochs)
               batch_size: 8
               holdout_share: 0.25
-              promotion: { metric: mape, min_improvement: \(minImprovement) }
+              promotion: { metric: mape, min_improvement: \(minImprovement), min_holdout: 1 }
             logging: { level: info }
             """
         try yaml.write(toFile: f.configFile, atomically: true, encoding: .utf8)

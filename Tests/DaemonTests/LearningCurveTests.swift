@@ -33,6 +33,7 @@ final class LearningCurveTests: XCTestCase {
         settings.epochs = 1
         settings.learningRate = 1e-4
         settings.holdoutShare = 0.3
+        settings.minHoldout = 1
         let experiment = try LatencyLearningCurve(list: list, dataset: dataset, settings: settings)
         var reported: [Int] = []
         let curve = try await experiment.run(name: "alexnet", indices: Array(list.records.indices), startingModel: start,

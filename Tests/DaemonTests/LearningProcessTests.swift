@@ -24,6 +24,7 @@ final class LearningProcessTests: XCTestCase {
               batch_size: 4
               min_new_measurements: 1
               holdout_share: 0.25
+              promotion: { min_holdout: 1 }
             """
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         return path
@@ -64,7 +65,7 @@ final class LearningProcessTests: XCTestCase {
         }
         let small = ModelConfig(kind: .accuracy, inDim: NB201Cell.tokenDim, hidden: 16, layers: 1, groups: 4, ffnRatio: 2,
                                 fcHidden: 16, staticDim: 0, readout: .mean, dropout: 0)
-        let settings = RetrainSettings(retraining: RetrainingConfig(epochs: 1, holdoutShare: 0.25),
+        let settings = RetrainSettings(retraining: RetrainingConfig(epochs: 1, holdoutShare: 0.25, promotion: PromotionRule(minHoldout: 1)),
                                        modelsDirectory: space.modelsPath, scratchConfig: { _ in small })
         _ = try await Retrainer(store: space.store, settings: settings, tokens: space.tokens, registry: nil).retrain(platform: "cpu")
         let config = try writeConfig(space, epochs: 1)
@@ -99,7 +100,7 @@ final class LearningProcessTests: XCTestCase {
         }
         let small = ModelConfig(kind: .accuracy, inDim: NB201Cell.tokenDim, hidden: 32, layers: 2, groups: 4, ffnRatio: 2,
                                 fcHidden: 32, staticDim: 0, readout: .mean, dropout: 0)
-        let settings = RetrainSettings(retraining: RetrainingConfig(epochs: 1, holdoutShare: 0.25),
+        let settings = RetrainSettings(retraining: RetrainingConfig(epochs: 1, holdoutShare: 0.25, promotion: PromotionRule(minHoldout: 1)),
                                        modelsDirectory: space.modelsPath, scratchConfig: { _ in small })
         let first = try await Retrainer(store: space.store, settings: settings, tokens: space.tokens, registry: nil)
             .retrain(platform: "cpu")

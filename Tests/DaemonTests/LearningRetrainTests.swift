@@ -13,10 +13,11 @@ final class LearningRetrainTests: XCTestCase {
                                                     readout: .mean, dropout: 0)
 
     private func settings(_ space: LearningWorkspace, initialWeights: InitialWeights = .activeModel, epochs: Int,
-                          learningRate: Double = 3e-3) -> RetrainSettings {
+                          learningRate: Double = 3e-3, minHoldout: Int = 1) -> RetrainSettings {
         RetrainSettings(
             retraining: RetrainingConfig(minNewMeasurements: 10, epochs: epochs, batchSize: 16, learningRate: learningRate,
-                                         holdoutShare: 0.25, initialWeights: initialWeights, nice: 5),
+                                         holdoutShare: 0.25, initialWeights: initialWeights,
+                                         promotion: PromotionRule(minHoldout: minHoldout), nice: 5),
             modelsDirectory: space.modelsPath, scratchConfig: { _ in Self.smallCellModel })
     }
 
@@ -53,30 +54,55 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertEqual(try CandidateTraining.calibrateScale(accuracy, on: measured), 1, "accuracy (quantile) models are left alone")
     }
 
-    func testRetrainJudgedOnOneHeldOutNetworkIsStillRecorded() async throws {
-        let space = try LearningWorkspace()
+    /// Ten synthetic cells of which exactly `held` fall in the 25% hash holdout.
+    private func cells(holdingOut held: Int) throws -> [(arch: String, latency: Double)] {
         let split = HoldoutSplit(share: 0.25)
-        // Synthetic cells until exactly one is held out: its rank correlation does not
-        // exist, and the candidate's checkpoint must still be written.
         var chosen: [(arch: String, latency: Double)] = []
-        var held = 0
-        for cell in SyntheticCells.cells(80) where chosen.count < 10 {
+        var count = 0
+        for cell in SyntheticCells.cells(200) where chosen.count < 10 {
             let json = try JSONSerialization.data(withJSONObject: ["format": "narformer-graph", "version": 1,
                                                                    "cell": cell.arch] as [String: Any])
             let hash = try NetworkImporter.importData(json, format: .graphJSON, name: "cell").contentHash
             if split.isHoldout(graphHash: hash) {
-                if held == 1 { continue }
-                held += 1
+                if count == held { continue }
+                count += 1
+            } else if chosen.count - count == 10 - held {
+                continue
             }
             chosen.append(cell)
         }
-        XCTAssertEqual(held, 1)
-        try await feed(space, chosen)
+        XCTAssertEqual(count, held)
+        XCTAssertEqual(chosen.count, 10)
+        return chosen
+    }
+
+    func testRetrainJudgedOnOneHeldOutNetworkIsStillRecorded() async throws {
+        let space = try LearningWorkspace()
+        // Exactly one held out: its rank correlation does not exist, and the candidate's
+        // checkpoint must still be written.
+        try await feed(space, try cells(holdingOut: 1))
         let report = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
         XCTAssertEqual(report.holdoutSize, 1)
         XCTAssertEqual(report.decision, .promoted, report.summary)
         let version = try XCTUnwrap(report.version)
         XCTAssertTrue(FileManager.default.fileExists(atPath: space.modelsPath + "/cpu-v\(version).safetensors"))
+    }
+
+    /// Fewer held-out networks than promotion.min_holdout: no candidate is trained, the
+    /// reason names the setting, and the count of new measurements is kept for the next try.
+    func testTooSmallAHoldoutSkipsTheRetrain() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, try cells(holdingOut: 2))
+        let report = try await retrainer(space, settings(space, epochs: 1, minHoldout: 3)).retrain(platform: "cpu")
+        guard case .skipped(let reason) = report.decision else { return XCTFail("not skipped: \(report.summary)") }
+        XCTAssertTrue(reason.contains("2 to judge with") && reason.contains("promotion.min_holdout"), reason)
+        XCTAssertNil(report.version)
+        XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: space.modelsPath)) ?? []).filter { $0.hasSuffix(".safetensors") }, [])
+        XCTAssertNil(try space.store.read { try $0.meta(RetrainSettings.lastRetrainKey("cpu")) })
+        // Two held out is enough once the rule asks for two.
+        let second = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2)).retrain(platform: "cpu")
+        XCTAssertEqual(second.holdoutSize, 2)
+        XCTAssertNotNil(second.version, second.summary)
     }
 
     func testHoldoutMembershipIsStableAndNearTheShare() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Engine
 import Foundation
 
@@ -48,6 +49,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Share of networks the hash holdout keeps out of training.")
     var holdoutShare = 0.2
 
+    @Option(help: "Held-out networks a retrain must be judged on before it may promote (the config's retraining.promotion.min_holdout).")
+    var minHoldout = PromotionRule.defaultMinHoldout
+
     @Option(help: "Seed of the order the measurements arrive in.")
     var seed: UInt64 = 0
 
@@ -71,6 +75,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
         if !(holdoutShare > 0 && holdoutShare < 1) { throw ValidationError("--holdout-share must lie strictly between 0 and 1") }
+        if minHoldout < 1 { throw ValidationError("--min-holdout must be at least 1") }
     }
 
     func run() async throws {
@@ -83,6 +88,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.batchSize = batch
         settings.learningRate = lr
         settings.holdoutShare = holdoutShare
+        settings.minHoldout = minHoldout
         settings.seed = seed
         let curves: [LatencyLearningCurve.Curve]
         do {

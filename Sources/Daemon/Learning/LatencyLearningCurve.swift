@@ -23,6 +23,8 @@ struct LatencyLearningCurve {
         var batchSize = 16
         var learningRate = 3e-4
         var holdoutShare = 0.2
+        /// The promotion gate's minimum holdout (`retraining.promotion.min_holdout`).
+        var minHoldout = PromotionRule.defaultMinHoldout
         /// Seed of the order the networks arrive in (training is seeded by the retrainer).
         var seed: UInt64 = 0
     }
@@ -129,7 +131,8 @@ struct LatencyLearningCurve {
         let retrainSettings = RetrainSettings(
             retraining: RetrainingConfig(minNewMeasurements: 1, epochs: settings.epochs, batchSize: settings.batchSize,
                                          learningRate: settings.learningRate, holdoutShare: settings.holdoutShare,
-                                         initialWeights: .activeModel, nice: 0),
+                                         initialWeights: .activeModel,
+                                         promotion: PromotionRule(minHoldout: settings.minHoldout), nice: 0),
             modelsDirectory: root.appendingPathComponent("models").path, defaultCheckpoint: { _ in startingModel })
         let retrainer = Retrainer(store: store, settings: retrainSettings, tokens: tokens, registry: nil)
         let split = HoldoutSplit(share: settings.holdoutShare)

@@ -108,9 +108,11 @@ final class Retrainer: Sendable {
                 training.append(sample)
             }
         }
-        guard !training.isEmpty, !holdout.isEmpty else {
+        let minHoldout = max(settings.retraining.promotion.minHoldout, 1)
+        guard !training.isEmpty, holdout.count >= minHoldout else {
             report.decision = .skipped("\(measurements.count) measurements give \(training.count) to train on and "
-                                       + "\(holdout.count) to judge with; both must be at least 1")
+                                       + "\(holdout.count) to judge with; at least 1 to train on and "
+                                       + "\(minHoldout) to judge with (promotion.min_holdout) are needed")
             report.trainingSize = training.count
             report.holdoutSize = holdout.count
             try recordOutcome(report, at: startedAt)
