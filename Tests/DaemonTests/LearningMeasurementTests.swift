@@ -1,4 +1,5 @@
 import Foundation
+import Engine
 import Glibc
 import Store
 import XCTest
@@ -54,6 +55,25 @@ final class LearningMeasurementTests: XCTestCase {
         }
         XCTAssertEqual(try space.measurementCount(), 2, "platform defaults to the inbox's")
         XCTAssertNotNil(space.tokens.tokens(graphHash: hash, batchSize: 4), "tokens from the file still in done/")
+    }
+
+    /// Tokens already saved are neither recomputed nor rewritten; only the missing
+    /// encodings are made, each equal to what the importer gives for it.
+    func testOnlyMissingTokenEncodingsAreSaved() throws {
+        let space = try LearningWorkspace()
+        let network = try NetworkImporter.importFile(at: RepositoryData.alexnet(RepositoryData.alexnetNumbers(1)[0]),
+                                                     batchSize: 2)
+        XCTAssertGreaterThan(network.storedEncodings.count, 1)
+        let first = network.storedEncodings[0], hash = network.contentHash
+        let sentinel = TokenGraph(nodeCount: 1, tokenDim: 1, tokens: [42], edges: [], staticFeatures: [])
+        try space.tokens.save(sentinel, graphHash: hash, batchSize: 2, encoding: first)
+        try space.tokens.saveMissing(of: network, batchSize: 2)
+        XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: first)?.tokens, [42])
+        for encoding in network.storedEncodings.dropFirst() {
+            XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: encoding)?.tokens,
+                           try network.tokens(inStoredEncoding: encoding).tokens, encoding)
+        }
+        XCTAssertFalse(space.tokens.contains(graphHash: hash, batchSize: 1, encoding: first), "other batch sizes untouched")
     }
 
     func testWaitingMeasurementFailsAfterTheInboxTimeout() async throws {

@@ -44,8 +44,7 @@ struct LatencyListImport {
         for (index, record) in list.records.enumerated() {
             do {
                 let network = try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize)
-                try tokens.saveMissing(network.tokensOfEveryEncoding(), graphHash: network.contentHash,
-                                       batchSize: record.batchSize)
+                try tokens.saveMissing(of: network, batchSize: record.batchSize)
                 let graph = GraphRecord(hash: network.contentHash, graph: network.canonicalData(),
                                         sourceFileName: record.onnxFile.lastPathComponent,
                                         nodeCount: network.graph.nodes.count, kind: .network)

@@ -52,11 +52,13 @@ struct MeasuredTokenStore: Sendable {
         try data.write(to: url(graphHash: graphHash, batchSize: batchSize, encoding: encoding), options: .atomic)
     }
 
-    /// Saves the tokens of every encoding that is not saved yet (`ImportedNetwork.tokensOfEveryEncoding`).
-    func saveMissing(_ byEncoding: [String: TokenGraph], graphHash: String, batchSize: Int) throws {
-        for (encoding, graph) in byEncoding.sorted(by: { $0.key < $1.key })
-        where !contains(graphHash: graphHash, batchSize: batchSize, encoding: encoding) {
-            try save(graph, graphHash: graphHash, batchSize: batchSize, encoding: encoding)
+    /// Saves the network's tokens in each of its encodings that is not saved yet, and
+    /// tokenises only those (a re-sent measurement costs no tokenisation).
+    func saveMissing(of network: ImportedNetwork, batchSize: Int) throws {
+        for encoding in network.storedEncodings
+        where !contains(graphHash: network.contentHash, batchSize: batchSize, encoding: encoding) {
+            try save(try network.tokens(inStoredEncoding: encoding), graphHash: network.contentHash,
+                     batchSize: batchSize, encoding: encoding)
         }
     }
 }

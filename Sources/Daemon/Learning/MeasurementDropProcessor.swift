@@ -38,9 +38,9 @@ struct MeasurementDropProcessor: MeasurementIntake {
         var hash: String
         /// nil when the graph is already stored and need not be put again.
         var record: GraphRecord?
-        /// Tokens by encoding; empty when none can be made (a hash whose file is gone):
-        /// stored, not trainable.
-        var tokens: [String: TokenGraph]
+        /// The imported network whose tokens are saved; nil when none need or can be made
+        /// (a hash whose tokens are saved, or whose file is gone: stored, not trainable).
+        var network: ImportedNetwork?
     }
 
     func process(_ drop: ClaimedDrop) -> DropOutcome {
@@ -93,7 +93,7 @@ struct MeasurementDropProcessor: MeasurementIntake {
             // Tokens first: a measurement in the store without its tokens would be skipped
             // by a retrain that starts in between.
             for (entry, network) in zip(entries, networks) {
-                try tokens.saveMissing(network.tokens, graphHash: network.hash, batchSize: entry.batchSize)
+                if let imported = network.network { try tokens.saveMissing(of: imported, batchSize: entry.batchSize) }
             }
             let isNew = try store.write { writer in
                 for network in networks {
@@ -135,7 +135,7 @@ struct MeasurementDropProcessor: MeasurementIntake {
                     imports[key] = network
                 }
                 return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: name),
-                                       tokens: network.tokensOfEveryEncoding())
+                                       network: network)
             }
         case .cell(let arch):
             let network: ImportedNetwork
@@ -146,20 +146,20 @@ struct MeasurementDropProcessor: MeasurementIntake {
                 throw fail("cell '\(arch)' is not a NAS-Bench-201 arch: \(error)")
             }
             return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: arch),
-                                   tokens: network.tokensOfEveryEncoding())
+                                   network: network)
         case .hash(let hash):
             guard let record = try store.read({ try $0.graph(hash: hash) }) else { return nil }
             if tokens.contains(graphHash: hash, batchSize: entry.batchSize) {
-                return ResolvedNetwork(hash: hash, record: nil, tokens: [:])
+                return ResolvedNetwork(hash: hash, record: nil, network: nil)
             }
             // Tokens at this batch size need the file; the one the graph was first stored
             // from is often still in done/.
             if case .found(let url) = locator.locate(record.sourceFileName),
                let network = try? NetworkImporter.importFile(at: url, batchSize: entry.batchSize),
                network.contentHash == hash {
-                return ResolvedNetwork(hash: hash, record: nil, tokens: network.tokensOfEveryEncoding())
+                return ResolvedNetwork(hash: hash, record: nil, network: network)
             }
-            return ResolvedNetwork(hash: hash, record: nil, tokens: [:])
+            return ResolvedNetwork(hash: hash, record: nil, network: nil)
         }
     }
 
@@ -182,7 +182,7 @@ struct MeasurementDropProcessor: MeasurementIntake {
                 "batch_size": measurement.batchSize,
                 "latency_ms": measurement.latencyMs,
                 "stored": status.0 ? "new" : "already stored",
-                "trainable": !status.1.tokens.isEmpty || tokens.contains(graphHash: measurement.graphHash,
+                "trainable": status.1.network != nil || tokens.contains(graphHash: measurement.graphHash,
                                                                        batchSize: measurement.batchSize),
             ]
         }

@@ -37,15 +37,21 @@ public struct ImportedNetwork: Sendable {
         return tokens(encoding: encoding)
     }
 
-    /// The network's rows in every encoding a model may read, by stored encoding name
-    /// (a cell has one: its cell tokens). What a retrain needs to fine-tune a model of
-    /// any encoding on a measured network.
-    public func tokensOfEveryEncoding() -> [String: TokenGraph] {
+    /// The stored names of every encoding a model may read this network in (a cell has
+    /// one: its cell tokens). What a retrain needs to fine-tune a model of any encoding
+    /// on a measured network.
+    public var storedEncodings: [String] {
         switch kind {
-        case .network:
-            return Dictionary(uniqueKeysWithValues: TokenEncoding.allCases.map { ($0.storedName, tokens(encoding: $0)) })
-        case .cell:
-            return [TrainingDataset.cellEncoding: tokens()]
+        case .network: return TokenEncoding.allCases.map(\.storedName)
+        case .cell: return [TrainingDataset.cellEncoding]
+        }
+    }
+
+    /// The rows in one of `storedEncodings`.
+    public func tokens(inStoredEncoding name: String) throws -> TokenGraph {
+        switch kind {
+        case .network: return try tokens(storedEncoding: name)
+        case .cell: return tokens()
         }
     }
 
