@@ -57,7 +57,7 @@ struct MeasuredTokenStore: Sendable {
     func saveMissing(of network: ImportedNetwork, batchSize: Int) throws {
         for encoding in network.storedEncodings
         where !contains(graphHash: network.contentHash, batchSize: batchSize, encoding: encoding) {
-            try save(try network.tokens(inStoredEncoding: encoding), graphHash: network.contentHash,
+            try save(try network.tokens(storedEncoding: encoding), graphHash: network.contentHash,
                      batchSize: batchSize, encoding: encoding)
         }
     }

@@ -47,14 +47,6 @@ public struct ImportedNetwork: Sendable {
         }
     }
 
-    /// The rows in one of `storedEncodings`.
-    public func tokens(inStoredEncoding name: String) throws -> TokenGraph {
-        switch kind {
-        case .network: return try tokens(storedEncoding: name)
-        case .cell: return tokens()
-        }
-    }
-
     /// The rows the model reads.
     public func tokens(encoding: TokenEncoding = .baseline) -> TokenGraph {
         switch kind {

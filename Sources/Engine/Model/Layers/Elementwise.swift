@@ -73,7 +73,7 @@ enum Elementwise {
         }
     }
 
-    /// y = a * b elementwise.
+    /// y = a * b elementwise; y may be a (each lane is read before it is written).
     @inline(__always)
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b), rawY = UnsafeMutableRawPointer(y)
@@ -128,7 +128,7 @@ enum Elementwise {
     }
 
     static func multiply(_ dy: UnsafeMutablePointer<Float>, by mask: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { dy[i] *= mask[i] }
+        multiply(dy, mask, into: dy, count: count)
     }
 
     /// y = -logsigmoid(z) = softplus(-z), stable for large |z|.

@@ -110,12 +110,35 @@ enum FusedInference {
         }
     }
 
+    /// What a row pass feeds its values to: eight at a time, sixteen as two halves that
+    /// may go to independent chains, and the scalar tail.
+    protocol RowAccumulator {
+        mutating func add(_ v: SIMD8<Float>)
+        mutating func add(_ v: SIMD8<Float>, _ w: SIMD8<Float>)
+        mutating func add(_ v: Float)
+    }
+
+    /// The sum of squares of a row's values (the L2 norm's), on two chains.
+    struct RowSquares: RowAccumulator {
+        private var squares = SIMD8<Float>(), squares2 = SIMD8<Float>()
+        private var tail: Float = 0
+
+        @inline(__always) mutating func add(_ v: SIMD8<Float>) { squares += v * v }
+        @inline(__always) mutating func add(_ v: SIMD8<Float>, _ w: SIMD8<Float>) {
+            squares += v * v
+            squares2 += w * w
+        }
+        @inline(__always) mutating func add(_ v: Float) { tail += v * v }
+
+        var total: Float { (squares + squares2).sum() + tail }
+    }
+
     /// Running sum and sum of squares of a row's values about a pivot (the row's first
     /// value): var = E[(x - p)^2] - E[x - p]^2 loses little to cancellation when p is
     /// one of the values, unlike the same formula about 0 when the mean is large.
     /// Two pairs of vector accumulators, so that a row's two halves of 16 values add into
     /// independent chains: one chain waits on the previous add's latency every 8 values.
-    struct RowMoments {
+    struct RowMoments: RowAccumulator {
         let pivot: Float
         private let pivotV: SIMD8<Float>
         private var sum = SIMD8<Float>(), squares = SIMD8<Float>()
@@ -164,37 +187,26 @@ enum FusedInference {
     @inline(__always)
     private static func addVectorSquares(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
                                          count: Int) -> Float {
-        let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
-        var squares = SIMD8<Float>(), squares2 = SIMD8<Float>(), tail: Float = 0
-        var j = 0
-        while j + 16 <= count {
-            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            let z = rawX.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-                + rawV.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
-            rawX.storeBytes(of: z, toByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-            squares += y * y
-            squares2 += z * z
-            j += 16
-        }
-        while j + 8 <= count {
-            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
-            squares += y * y
-            j += 8
-        }
-        while j < count { x[j] += v[j]; tail += x[j] * x[j]; j += 1 }
-        return (squares + squares2).sum() + tail
+        var squares = RowSquares()
+        addVector(v, to: x, count: count, into: &squares)
+        return squares.total
     }
 
     /// x += v, returning the new x's LayerNorm mean and scale, taken in the same pass.
     @inline(__always)
     private static func addVector(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
                                   count: Int) -> (Float, Float) {
-        let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
         var moments = RowMoments(pivot: x[0] + v[0])
+        addVector(v, to: x, count: count, into: &moments)
+        return moments.meanAndScale(count: count)
+    }
+
+    /// x += v, each new value handed to `accumulator` in the same pass (16 at a time, so
+    /// the accumulator can keep two independent chains).
+    @inline(__always)
+    private static func addVector<Accumulator: RowAccumulator>(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
+                                                               count: Int, into accumulator: inout Accumulator) {
+        let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
         var j = 0
         while j + 16 <= count {
             let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
@@ -203,18 +215,17 @@ enum FusedInference {
                 + rawV.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
             rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
             rawX.storeBytes(of: z, toByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-            moments.add(y, z)
+            accumulator.add(y, z)
             j += 16
         }
         while j + 8 <= count {
             let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
                 + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
             rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
-            moments.add(y)
+            accumulator.add(y)
             j += 8
         }
-        while j < count { x[j] += v[j]; moments.add(x[j]); j += 1 }
-        return moments.meanAndScale(count: count)
+        while j < count { x[j] += v[j]; accumulator.add(x[j]); j += 1 }
     }
 
     /// out = (x - mean) * scale * weight + bias (ReLU'd if asked), the last step of
