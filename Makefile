@@ -16,7 +16,7 @@ CPU_FLAGS ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   echo "-Xswiftc -target-cpu -Xswiftc haswell")
 TEST_FLAGS ?= -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
-.PHONY: deps build run test clean install
+.PHONY: deps build bench run test clean install
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -30,6 +30,11 @@ deps:
 
 build: deps
 	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer
+
+# The lab (benchmarks, experiments): `.build/release/narformer-lab bench ...`. Not part of
+# the product; `make run` does not build it.
+bench: deps
+	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer-lab
 
 run: build
 	mkdir -p var

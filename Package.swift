@@ -5,7 +5,8 @@ let package = Package(
     name: "narformer",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "narformer", targets: ["Daemon"]),
+        .executable(name: "narformer", targets: ["narformer"]),
+        .executable(name: "narformer-lab", targets: ["narformer-lab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,22 +29,59 @@ let package = Package(
         .target(name: "Engine", dependencies: ["CBLAS", "ONNX", .product(name: "Crypto", package: "swift-crypto")],
                 // The shipped default models (DefaultModels.swift finds them).
                 resources: [.copy("DefaultModels")]),
-        .executableTarget(
+        // The drop protocol: claim, check, read, file away; the inbox watcher; the safe open.
+        // Knows nothing of networks, models or the config.
+        .target(name: "Inbox", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // Continual learning: the measurement intake, retraining, the promotion gate, the
+        // scheduler, the model registry and the default models.
+        .target(
+            name: "Learning",
+            dependencies: ["Config", "Store", "Engine", "Inbox", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The daemon's parts: predicting drops, systemd, logs, status, config reload.
+        .target(
             name: "Daemon",
             dependencies: [
-                "Config", "Store", "Engine",
+                "Config", "Store", "Engine", "Inbox", "Learning",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The `narformer` executable: the service assembly and the product's commands.
+        .executableTarget(
+            name: "narformer",
+            dependencies: [
+                "Config", "Store", "Engine", "Inbox", "Learning", "Daemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // Runs the built executable for the tests of its command line.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The lab: benchmarks and experiments, and the `narformer-lab` executable that runs
+        // them. Nothing in the product depends on either.
+        .target(
+            name: "Lab",
+            dependencies: ["Config", "Store", "Engine", "ONNX", "CBLAS", "Inbox", "Learning", "Daemon",
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "narformer-lab",
+            dependencies: [
+                "Config", "Store", "Engine", "Inbox", "Learning", "Lab",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Runs the built executables for the tests of their command lines.
+        .target(name: "TestSupport", dependencies: ["Inbox", "Daemon", .product(name: "Logging", package: "swift-log")],
+                path: "Tests/TestSupport"),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Config", "Store", "Engine", "TestSupport"]),
+        .testTarget(name: "InboxTests", dependencies: ["Inbox", "TestSupport"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Inbox", "Config", "Store", "Engine", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Learning", "Inbox", "Config", "Store", "Engine", "TestSupport"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["Config", "Store", "Engine", "Inbox", "Learning", "Daemon", "Lab", "TestSupport"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Learning", "Inbox", "Config", "Store", "Engine", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -152,7 +152,12 @@ public class StoreReader {
         try SchemaCheck.version(in: txn, meta: tables.meta) ?? 0
     }
 
-    /// A free meta value (e.g. "last_retrain.<platform>"), or nil.
+    /// The value of a meta key, or nil.
+    public func meta(_ key: MetaKey) throws -> String? {
+        try meta(key.name)
+    }
+
+    /// A free meta value by name, or nil.
     public func meta(_ name: String) throws -> String? {
         guard name != SchemaCheck.key, let bytes = try txn.get(tables.meta, key: keys.meta(name)) else { return nil }
         let body = try codec.payload(of: bytes, table: Tables.meta)

@@ -70,7 +70,12 @@ public final class StoreWriter: StoreReader {
         }
     }
 
-    /// Sets a free meta value (e.g. "last_retrain.<platform>").
+    /// Sets the value of a meta key.
+    public func setMeta(_ key: MetaKey, _ value: String) throws {
+        try setMeta(key.name, value)
+    }
+
+    /// Sets a free meta value by name.
     public func setMeta(_ name: String, _ value: String) throws {
         guard name != SchemaCheck.key else {
             throw StoreError.invalidArgument(path: txn.path, reason: "'\(name)' is reserved for the store's schema version")

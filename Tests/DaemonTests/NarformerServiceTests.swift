@@ -3,7 +3,10 @@ import Glibc
 import Logging
 import ServiceLifecycle
 import XCTest
-@testable import Daemon
+import Daemon
+import Inbox
+import Learning
+import TestSupport
 
 private struct BrokenConfig: Error, CustomStringConvertible {
     var description: String { "/etc/narformer/narformer.yaml line 3: inboxes: expected a list" }

@@ -3,7 +3,10 @@ import Foundation
 import Glibc
 import Store
 import XCTest
-@testable import Daemon
+import Daemon
+import Inbox
+import Learning
+import TestSupport
 
 /// The daemon tokenises a dropped network with the encoding its latency checkpoint names,
 /// so a model trained on `costs` tokens is served as it was trained.
@@ -28,7 +31,7 @@ final class ServeEncodingTests: XCTestCase {
         let processor = PredictionProcessor(store: store, registry: registry, intake: DisabledMeasurementIntake(),
                                             inboxes: settings, engineBatchSize: 2, logger: LogCollector().logger())
 
-        let file = try DaemonFixture.onnxFiles(1)[0]
+        let file = try RepositoryData.onnxFiles(1)[0]
         let inbox = InboxDescriptor(name: "lab", path: root + "/inbox", platform: "lab", batchSizes: [1])
         let drop = ClaimedDrop(inbox: inbox, originalName: DropName(file.lastPathComponent),
                                claimedPath: root + "/inbox/.work/" + file.lastPathComponent, kind: "onnx",

@@ -4,7 +4,10 @@ import Glibc
 import Logging
 import Store
 import XCTest
-@testable import Daemon
+import Daemon
+import Inbox
+import Learning
+import TestSupport
 
 /// `PredictionProcessor` in process: packed predictions, idempotent storing, plain-words
 /// failures; and the reader helpers (`TimeArgument`, `PredictionPager`).
@@ -51,7 +54,7 @@ final class ServeProcessorTests: XCTestCase {
 
     func testABatchIsPredictedPackedAndStoredOnceEvenWhenProcessedAgain() async throws {
         let (processor, store) = try await makeProcessor()
-        let files = try DaemonFixture.onnxFiles(5)
+        let files = try RepositoryData.onnxFiles(5)
         let firstSeen = Date(timeIntervalSince1970: 1_700_000_000)
         let drops = try files.map { try drop($0, claimedAt: firstSeen) }
         let outcomes = await processor.process(drops)
@@ -92,43 +95,11 @@ final class ServeProcessorTests: XCTestCase {
         let (processor, _) = try await makeProcessor(withModel: false)
         let garbage = URL(fileURLWithPath: root + "/garbage.onnx")
         try Data([0xFF, 0x00, 0x13]).write(to: garbage)
-        let outcomes = await processor.process([try drop(DaemonFixture.onnxFiles(1)[0]), try drop(garbage)])
+        let outcomes = await processor.process([try drop(RepositoryData.onnxFiles(1)[0]), try drop(garbage)])
         guard case .failed(let noModel) = outcomes[0], case .failed(let bad) = outcomes[1] else {
             return XCTFail("\(outcomes)")
         }
         XCTAssertTrue(noModel.contains("no latency model for platform lab"), noModel)
         XCTAssertTrue(bad.contains("garbage.onnx"), bad)
-    }
-
-    func testTimeArgumentsAreISO8601OrDurationsBack() throws {
-        let now = Date(timeIntervalSince1970: 1_800_000_000)
-        XCTAssertEqual(TimeArgument.parse("24h", now: now), now.addingTimeInterval(-86_400))
-        XCTAssertEqual(TimeArgument.parse("1h30m", now: now), now.addingTimeInterval(-5_400))
-        XCTAssertEqual(TimeArgument.parse("2026-11-29T18:00:00Z")?.timeIntervalSince1970, 1_795_975_200)
-        XCTAssertEqual(TimeArgument.parse("2026-11-29")?.timeIntervalSince1970, 1_795_910_400)
-        XCTAssertNil(TimeArgument.parse("yesterday"))
-        XCTAssertNil(TimeArgument.parse("24"))
-    }
-
-    func testPagerVisitsEachPredictionOnceAcrossPagesSharingAMillisecond() throws {
-        let store = try NarformerStore(path: root + "/store")
-        let instant = Date(timeIntervalSince1970: 1_700_000_000)
-        let hashes = (0..<7).map { String(repeating: String($0), count: 64) }
-        try store.write { writer in
-            for (i, hash) in hashes.enumerated() {
-                // Five share one millisecond, two are later.
-                let time = i < 5 ? instant : instant.addingTimeInterval(Double(i))
-                try writer.putPrediction(Prediction(graphHash: hash, platform: "lab", batchSize: 1, modelVersion: 0,
-                                                    kind: .latencyMs, value: Double(i), predictedAt: time))
-            }
-        }
-        for pageSize in [1, 2, 3, 10] {
-            var seen: [Double] = []
-            try PredictionPager(store: store, since: .distantPast, pageSize: pageSize).forEach { seen.append($0.value) }
-            XCTAssertEqual(seen.sorted(), (0..<7).map(Double.init), "page size \(pageSize)")
-        }
-        var later: [Double] = []
-        try PredictionPager(store: store, since: instant.addingTimeInterval(1), pageSize: 2).forEach { later.append($0.value) }
-        XCTAssertEqual(later, [5, 6])
     }
 }

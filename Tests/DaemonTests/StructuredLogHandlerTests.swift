@@ -1,7 +1,10 @@
 import Foundation
 import Logging
 import XCTest
-@testable import Daemon
+import Daemon
+import Inbox
+import Learning
+import TestSupport
 
 final class StructuredLogHandlerTests: XCTestCase {
     func testKeyValueLineQuotesWhatWouldBreakIt() throws {

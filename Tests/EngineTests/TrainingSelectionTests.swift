@@ -65,7 +65,7 @@ final class TrainingSelectionTests: XCTestCase {
         let file = folder.appendingPathComponent(DefaultModels.accuracyFileName)
         try Data("x".utf8).write(to: file)
         XCTAssertEqual(try DefaultModels.url(for: .accuracy, environment: ["NARFORMER_MODELS": folder.path]).path, file.path)
-        let places = DefaultModels.candidates(DefaultModels.latencyFileName, environment: ["NARFORMER_MODELS": folder.path])
+        let places = DefaultModels.candidates(.latency, environment: ["NARFORMER_MODELS": folder.path])
         XCTAssertEqual(places.first?.path, folder.appendingPathComponent(DefaultModels.latencyFileName).path)
         XCTAssertTrue(places.contains { $0.path.hasSuffix("narformer_Engine.resources/DefaultModels/\(DefaultModels.latencyFileName)") })
     }

@@ -6,11 +6,11 @@ import XCTest
 public enum NarformerCommand {
     /// The executable beside the test runner in the build folder (`swift build
     /// --build-tests` builds both); the calling test is skipped when it is not there.
-    public static func executable() throws -> URL {
+    public static func executable(_ name: String = "narformer") throws -> URL {
         let folder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        let executable = folder.appendingPathComponent("narformer")
+        let executable = folder.appendingPathComponent(name)
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("no narformer executable in \(folder.path); build it with `swift build --build-tests`")
+            throw XCTSkip("no \(name) executable in \(folder.path); build it with `swift build --build-tests`")
         }
         return executable
     }
@@ -19,9 +19,10 @@ public enum NarformerCommand {
     /// output, with standard error interleaved unless `includeStandardError` is false.
     /// `environment` is added to this process's environment (e.g. a private token cache).
     public static func run(_ arguments: [String], includeStandardError: Bool = true,
-                           environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+                           environment: [String: String] = [:],
+                           executable name: String = "narformer") throws -> (status: Int32, output: String) {
         let process = Process()
-        process.executableURL = try executable()
+        process.executableURL = try executable(name)
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -1,16 +1,18 @@
 import Foundation
 
-/// The models narformer ships: a latency model for platform `cpu-ort-1t` and a
-/// NAS-Bench-201 CIFAR-10 accuracy model, found without any flag.
+/// The models narformer ships, and the one place that decides where a default model file
+/// is: a latency model for platform `cpu-ort-1t` and a NAS-Bench-201 CIFAR-10 accuracy
+/// model, found without any flag.
 ///
 /// They are SwiftPM resources of the Engine target (`Sources/Engine/DefaultModels`),
-/// which SwiftPM copies next to the executable as `narformer_Engine.resources/`.
-/// Looked up, first match wins:
-/// 1. `$NARFORMER_MODELS/<file>` (an installation that keeps them elsewhere);
-/// 2. `<folder of the executable>/narformer_Engine.resources/DefaultModels/<file>`
+/// which SwiftPM copies next to the executable as `narformer_Engine.resources/`, and
+/// `make install` copies to `<prefix>/share/narformer/models`. Looked up, first match wins:
+/// 1. the file a config names (`models.default_latency` / `default_accuracy`);
+/// 2. `$NARFORMER_MODELS/<file>` (an installation that keeps them elsewhere);
+/// 3. `<folder of the executable>/narformer_Engine.resources/DefaultModels/<file>`
 ///    (`swift build` output, or an install that copies that folder beside the binary);
-/// 3. `<folder of the executable>/../share/narformer/models/<file>` (an FHS install);
-/// 4. the source tree this binary was built from (development).
+/// 4. `<folder of the executable>/../share/narformer/models/<file>` (`make install`);
+/// 5. the source tree this binary was built from (development).
 /// `Bundle.module` is not used: it traps when the bundle is missing, and an installed
 /// binary without its models must fail with a message instead.
 public enum DefaultModels {
@@ -18,18 +20,27 @@ public enum DefaultModels {
     public static let accuracyFileName = "accuracy-nb201-cifar10.safetensors"
     /// The platform the default latency model was measured on.
     public static let latencyPlatform = "cpu-ort-1t"
+    /// The environment variable naming a folder that holds the default model files.
+    public static let folderVariable = "NARFORMER_MODELS"
 
-    public static var latencyURL: URL? { locate(latencyFileName) }
-    public static var accuracyURL: URL? { locate(accuracyFileName) }
+    public static func fileName(for kind: ModelConfig.Kind) -> String {
+        kind == .latency ? latencyFileName : accuracyFileName
+    }
+
+    /// The first readable candidate for `kind`, or nil.
+    public static func locate(_ kind: ModelConfig.Kind, configured: String? = nil,
+                              environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        candidates(kind, configured: configured, environment: environment)
+            .first { FileManager.default.isReadableFile(atPath: $0.path) }
+    }
 
     /// The default model's file for `kind`, or an error listing where it was looked for.
-    public static func url(for kind: ModelConfig.Kind,
+    public static func url(for kind: ModelConfig.Kind, configured: String? = nil,
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        let name = kind == .latency ? latencyFileName : accuracyFileName
-        let places = candidates(name, environment: environment)
-        if let found = places.first(where: { FileManager.default.isReadableFile(atPath: $0.path) }) { return found }
-        throw TrainingError("the default \(kind.rawValue) model \(name) is not installed; looked in: "
-            + places.map(\.path).joined(separator: ", ") + " (set NARFORMER_MODELS to its folder or pass --model)")
+        if let found = locate(kind, configured: configured, environment: environment) { return found }
+        throw TrainingError("the default \(kind.rawValue) model \(fileName(for: kind)) is not installed; looked in: "
+            + candidates(kind, configured: configured, environment: environment).map(\.path).joined(separator: ", ")
+            + " (set \(folderVariable) to its folder or pass --model)")
     }
 
     /// Loads the default model of `kind`.
@@ -37,14 +48,13 @@ public enum DefaultModels {
         try TrainedModel.load(from: url(for: kind))
     }
 
-    static func locate(_ name: String) -> URL? {
-        candidates(name, environment: ProcessInfo.processInfo.environment)
-            .first { FileManager.default.isReadableFile(atPath: $0.path) }
-    }
-
-    static func candidates(_ name: String, environment: [String: String]) -> [URL] {
+    /// Every place looked at for `kind`, in order.
+    public static func candidates(_ kind: ModelConfig.Kind, configured: String? = nil,
+                                  environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
+        let name = fileName(for: kind)
         var out: [URL] = []
-        if let folder = environment["NARFORMER_MODELS"], !folder.isEmpty {
+        if let configured, !configured.isEmpty { out.append(URL(fileURLWithPath: configured)) }
+        if let folder = environment[folderVariable], !folder.isEmpty {
             out.append(URL(fileURLWithPath: folder, isDirectory: true).appendingPathComponent(name))
         }
         let executableFolder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()

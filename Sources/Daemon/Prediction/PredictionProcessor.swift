@@ -1,0 +1,241 @@
+import Engine
+import Foundation
+import Inbox
+import Learning
+import Logging
+import Store
+import Synchronization
+
+/// The daemon's `DropProcessor`: imports network drops, predicts them in packed engine
+/// batches, stores graphs and predictions, and answers with the result JSON. Measurement
+/// drops (`.yaml`, `.yml`) go to the `MeasurementIntake`.
+///
+/// Per call (one pipeline batch): every network is imported once per batch size of its
+/// inbox; all graphs of one platform and batch size go to the registry in one actor call
+/// (packed in engine batches of `engine.batch_size` graphs); everything the batch stores
+/// is written in one store transaction. Storing is idempotent: a graph is keyed by its
+/// content hash (the first record and its first-seen time stay), and a prediction that is
+/// already there is left as it is, so a drop processed again after a crash adds nothing.
+package final class PredictionProcessor: DropProcessor {
+    private let store: NarformerStore
+    private let registry: ModelRegistry
+    private let intake: any MeasurementIntake
+    private let inboxes: InboxSettingsTable
+    private let engineBatch: Atomic<Int>
+    private let logger: Logger
+
+    package init(store: NarformerStore, registry: ModelRegistry, intake: any MeasurementIntake,
+         inboxes: InboxSettingsTable, engineBatchSize: Int, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.intake = intake
+        self.inboxes = inboxes
+        self.engineBatch = Atomic(max(1, engineBatchSize))
+        self.logger = logger
+    }
+
+    /// Most graphs per engine call (`engine.batch_size`; SIGHUP may change it).
+    package var engineBatchSize: Int {
+        get { engineBatch.load(ordering: .relaxed) }
+        set { engineBatch.store(max(1, newValue), ordering: .relaxed) }
+    }
+
+    package func process(_ drops: [ClaimedDrop]) async -> [DropOutcome] {
+        var outcomes = [DropOutcome?](repeating: nil, count: drops.count)
+        var measurementDrops: [Int] = []
+        var networks: [NetworkWork] = []
+        for (index, drop) in drops.enumerated() {
+            switch drop.kind {
+            case "yaml", "yml":
+                measurementDrops.append(index)
+            case "onnx", "json":
+                switch importNetwork(drop, index: index) {
+                case .success(let work): networks.append(work)
+                case .failure(let failure): outcomes[index] = .failed(reason: failure.reason)
+                }
+            default:
+                outcomes[index] = .failed(reason: "narformer reads .onnx and .json network files and .yaml measurement files; "
+                                          + "this file's name ends in '.\(drop.kind)'. Rename it if it is one of those.")
+            }
+        }
+        if !measurementDrops.isEmpty {
+            let answers = await intake.process(measurementDrops.map { drops[$0] })
+            for (position, index) in measurementDrops.enumerated() {
+                outcomes[index] = position < answers.count ? answers[position]
+                    : .retryLater(reason: "the measurement intake gave no answer", delay: .seconds(1))
+            }
+        }
+        if !networks.isEmpty {
+            await predict(&networks)
+            store(&networks)
+            for work in networks { outcomes[work.index] = work.outcome() }
+        }
+        return outcomes.map { $0 ?? .retryLater(reason: "no outcome was decided", delay: .seconds(1)) }
+    }
+
+    // MARK: - import
+
+    private struct ImportFailure: Error {
+        package var reason: String
+    }
+
+    private func importNetwork(_ drop: ClaimedDrop, index: Int) -> Result<NetworkWork, ImportFailure> {
+        guard let settings = inboxes[drop.inbox.name] else {
+            return .failure(ImportFailure(reason: "the inbox '\(drop.inbox.name)' is no longer in the configuration"))
+        }
+        let format: NetworkImporter.Format = drop.kind == "onnx" ? .onnx : .graphJSON
+        let name = drop.originalName.description
+        var imports: [(batchSize: Int, network: ImportedNetwork)] = []
+        do {
+            for batchSize in settings.batchSizes {
+                if let first = imports.first, case .cell = first.network.kind {
+                    // A cell has no batch dimension: one import serves every batch size.
+                    imports.append((batchSize, first.network))
+                    continue
+                }
+                imports.append((batchSize, try NetworkImporter.importData(drop.contents, format: format, name: name,
+                                                                          batchSize: batchSize)))
+            }
+        } catch let error as ImportError {
+            return .failure(ImportFailure(reason: "This file could not be read as a network. \(error.description)"))
+        } catch {
+            return .failure(ImportFailure(reason: "This file could not be read as a network: \(error)"))
+        }
+        return .success(NetworkWork(index: index, drop: drop, settings: settings, imports: imports))
+    }
+
+    // MARK: - prediction
+
+    private func predict(_ networks: inout [NetworkWork]) async {
+        let batch = engineBatchSize
+        for platform in Set(networks.map(\.settings.platform)).sorted() {
+            let onPlatform = networks.indices.filter { networks[$0].settings.platform == platform }
+            guard let entry = await registry.latencyEntry(platform: platform) else {
+                for i in onPlatform where !networks[i].isCell {
+                    networks[i].failure = "There is no latency model for platform \(platform): the store has no active "
+                        + "model for it and no default model was found. The file is fine; drop it again once a model "
+                        + "is installed (see the daemon's log)."
+                }
+                for i in onPlatform where networks[i].isCell {
+                    networks[i].notes.append("no latency: there is no latency model for platform \(platform)")
+                }
+                continue
+            }
+            let batchSizes = Set(onPlatform.flatMap { networks[$0].imports.map(\.batchSize) }).sorted()
+            for batchSize in batchSizes {
+                var requests: [(work: Int, graph: TokenGraph)] = []
+                for i in onPlatform {
+                    guard let network = networks[i].imports.first(where: { $0.batchSize == batchSize })?.network else { continue }
+                    let graph: TokenGraph
+                    do { graph = try network.tokens(storedEncoding: entry.tokenEncoding) } catch {
+                        let note = "no latency: \(error)"
+                        if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
+                        continue
+                    }
+                    if graph.tokenDim == entry.inputWidth {
+                        requests.append((i, graph))
+                        continue
+                    }
+                    let note = networks[i].isCell
+                        ? "no latency: the latency model of \(platform) reads whole networks, not NAS-Bench-201 cells"
+                        : "no latency: the latency model of \(platform) reads \(entry.inputWidth)-wide tokens, "
+                          + "this graph has \(graph.tokenDim)-wide ones"
+                    if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
+                }
+                for start in stride(from: 0, to: requests.count, by: batch) {
+                    let chunk = Array(requests[start..<min(start + batch, requests.count)])
+                    await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                }
+            }
+        }
+        await predictAccuracy(&networks, batch: batch)
+    }
+
+    /// One packed engine call; when it fails, each graph alone, so one bad graph fails only
+    /// its own drop.
+    private func predictLatency(_ chunk: [(work: Int, graph: TokenGraph)], platform: String, batchSize: Int,
+                                into networks: inout [NetworkWork]) async {
+        do {
+            guard let answer = try await registry.predictLatency(platform: platform, graphs: chunk.map(\.graph)) else {
+                for request in chunk { networks[request.work].failure = "The latency model of platform \(platform) was removed while this file was processed; drop it again." }
+                return
+            }
+            for (request, value) in zip(chunk, answer.values) {
+                networks[request.work].latency.append(
+                    (batchSize, Prediction(graphHash: networks[request.work].hash, platform: platform, batchSize: batchSize,
+                                           modelVersion: answer.version, kind: .latencyMs, value: Double(value))))
+            }
+        } catch where chunk.count > 1 {
+            for request in chunk {
+                await predictLatency([request], platform: platform, batchSize: batchSize, into: &networks)
+            }
+        } catch {
+            networks[chunk[0].work].failure = "The latency model could not predict this network: \(error)"
+        }
+    }
+
+    private func predictAccuracy(_ networks: inout [NetworkWork], batch: Int) async {
+        let cells = networks.indices.filter { networks[$0].isCell && networks[$0].settings.cellAccuracy }
+        guard !cells.isEmpty else { return }
+        guard let entry = await registry.accuracyEntry else {
+            for i in cells { networks[i].notes.append("no accuracy: no accuracy model is loaded") }
+            return
+        }
+        var requests: [(work: Int, graph: TokenGraph)] = []
+        for i in cells {
+            guard let network = networks[i].imports.first?.network else { continue }
+            let graph = network.tokens()
+            if graph.tokenDim == entry.inputWidth {
+                requests.append((i, graph))
+            } else {
+                networks[i].notes.append("no accuracy: the accuracy model reads \(entry.inputWidth)-wide tokens, "
+                                         + "this cell has \(graph.tokenDim)-wide ones")
+            }
+        }
+        for start in stride(from: 0, to: requests.count, by: batch) {
+            let chunk = Array(requests[start..<min(start + batch, requests.count)])
+            do {
+                guard let answer = try await registry.predictAccuracy(graphs: chunk.map(\.graph)) else { continue }
+                for (request, value) in zip(chunk, answer.values) {
+                    let work = networks[request.work]
+                    networks[request.work].accuracy = Prediction(
+                        graphHash: work.hash, platform: work.settings.platform, batchSize: 1,
+                        modelVersion: answer.version, kind: .accuracy, value: Double(value))
+                }
+            } catch {
+                for request in chunk { networks[request.work].notes.append("no accuracy: \(error)") }
+            }
+        }
+    }
+
+    // MARK: - store
+
+    /// One write transaction for the whole batch; on failure every drop of it is held and
+    /// retried (nothing was committed, so nothing is half-stored).
+    private func store(_ networks: inout [NetworkWork]) {
+        let storable = networks.indices.filter { networks[$0].failure == nil }
+        guard !storable.isEmpty else { return }
+        let snapshot = networks
+        do {
+            try store.write { writer in
+                for i in storable {
+                    let work = snapshot[i]
+                    try writer.putGraph(work.graphRecord())
+                    for prediction in work.allPredictions {
+                        let existing = try writer.prediction(
+                            graphHash: prediction.graphHash, platform: prediction.platform, batchSize: prediction.batchSize,
+                            modelVersion: prediction.modelVersion, kind: prediction.kind)
+                        if existing == nil { try writer.putPrediction(prediction) }
+                    }
+                }
+            }
+        } catch {
+            logger.error("the store could not be written; the batch will be retried", metadata: ["error": "\(error)"])
+            for i in storable {
+                let retries = networks[i].drop.retries
+                networks[i].heldReason = "the store could not be written: \(error)"
+                networks[i].heldDelay = .milliseconds(min(60_000, 500 << min(retries, 7)))
+            }
+        }
+    }
+}

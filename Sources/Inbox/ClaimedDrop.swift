@@ -1,0 +1,34 @@
+import Foundation
+
+/// A drop the pipeline has claimed (renamed into `<inbox>/.work/`), checked (a regular file
+/// within the size limit, not a link) and read through the descriptor it fstat'ed.
+/// The processor gets the bytes; it never has to touch the inbox itself.
+package struct ClaimedDrop: Sendable {
+    /// The inbox it was dropped into.
+    package var inbox: InboxDescriptor
+    /// The name as dropped (raw bytes; `originalName.description` is printable).
+    package var originalName: DropName
+    /// Where it lies now, inside `.work/`.
+    package var claimedPath: String
+    /// Lower-case extension of the original name ("onnx", "json", "yaml", ...).
+    package var kind: String
+    /// The whole file, read once.
+    package var contents: Data
+    /// dev/inode/size/mtime of what was read.
+    package var identity: FileIdentity
+    /// When it was first claimed (after a restart: when it was renamed into `.work/`).
+    package var claimedAt: Date
+    /// How many times the processor has already answered `.retryLater` for it.
+    package var retries: Int
+
+    package init(inbox: InboxDescriptor, originalName: DropName, claimedPath: String, kind: String, contents: Data, identity: FileIdentity, claimedAt: Date, retries: Int) {
+        self.inbox = inbox
+        self.originalName = originalName
+        self.claimedPath = claimedPath
+        self.kind = kind
+        self.contents = contents
+        self.identity = identity
+        self.claimedAt = claimedAt
+        self.retries = retries
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The one ordered path every drop takes: claim, check, read, hand to the processor in
+/// batches, file away.
+///
+/// Concurrency: watchers (one thread for all inboxes) only *enqueue* names into the
+/// `DropQueue` actor. `run()` is the single consumer: one task that takes whatever is
+/// ready (up to `maxBatch`), does all file-system work and calls the processor, one batch
+/// at a time. So there is exactly one writer of `.work/`, `done/` and `failed/`, and the
+/// processor never runs concurrently with itself. Failures are re-scheduled in the queue
+/// with backoff, never dropped; what is still queued at shutdown stays on disk (in the
+/// inbox or `.work/`) and is picked up at the next start.
+package final class DropPipeline: Sendable {
+    package struct Settings: Sendable {
+        /// Most drops handed to the processor in one call.
+        package var maxBatch = 64
+        /// Drops larger than this go to `failed/` unread.
+        package var maxDropBytes: Int64 = 1 << 30
+        package var backoff = RetryBackoff()
+        /// A drop that is still changing after this many reads goes to `failed/`.
+        package var maxChangingReads = 20
+
+        package init(maxBatch: Int = 64, maxDropBytes: Int64 = 1 << 30, backoff: RetryBackoff = RetryBackoff(),
+                     maxChangingReads: Int = 20) {
+            self.maxBatch = maxBatch
+            self.maxDropBytes = maxDropBytes
+            self.backoff = backoff
+            self.maxChangingReads = maxChangingReads
+        }
+    }
+
+    package let inboxes: [InboxDescriptor]
+    private let claimers: [DropClaimer]
+    private let processor: any DropProcessor
+    private let settings: Settings
+    private let logger: Logger
+    private let queue = DropQueue()
+    private let state = Mutex<(counters: PipelineCounters, busySince: ContinuousClock.Instant?)>(
+        (PipelineCounters(), nil))
+
+    package init(inboxes: [InboxDescriptor], processor: any DropProcessor, settings: Settings = Settings(),
+         mover: FileMover = .posix, logger: Logger,
+         afterReading: (@Sendable (BytePath) -> Void)? = nil) {
+        self.inboxes = inboxes
+        self.claimers = inboxes.map {
+            var claimer = DropClaimer(inbox: $0, maxDropBytes: settings.maxDropBytes, mover: mover)
+            claimer.afterReading = afterReading
+            return claimer
+        }
+        self.processor = processor
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Creates the protocol folders and queues what `.work/` still holds (crash recovery)
+    /// ahead of everything waiting in the inboxes.
+    package func recover() async throws(SystemError) {
+        for (index, claimer) in claimers.enumerated() {
+            try claimer.prepareFolders()
+            let leftovers = try claimer.claimedDrops()
+            if !leftovers.isEmpty {
+                logger.notice("recovering drops claimed before the last stop", metadata: [
+                    "inbox": "\(claimer.inbox.name)", "count": "\(leftovers.count)"])
+            }
+            for name in leftovers { await queue.enqueue(QueuedDrop(inbox: index, name: name, claimed: true)) }
+        }
+        for index in claimers.indices { await rescan(inbox: index) }
+    }
+
+    /// A name reported by the watcher.
+    package func enqueue(inbox: Int, name: DropName) async {
+        guard name.isCandidate else { return }
+        await queue.enqueue(QueuedDrop(inbox: inbox, name: name, claimed: false))
+    }
+
+    /// Queues everything waiting in an inbox (at start, and after an inotify overflow).
+    package func rescan(inbox index: Int) async {
+        do {
+            for name in try claimers[index].waitingDrops() {
+                await queue.enqueue(QueuedDrop(inbox: index, name: name, claimed: false))
+            }
+        } catch {
+            logger.error("cannot scan inbox", metadata: ["inbox": "\(inboxes[index].name)", "error": "\(error)"])
+        }
+    }
+
+    /// Processes batches until `stop()`; returns after the batch in progress is filed.
+    package func run() async {
+        while let batch = await queue.take(max: settings.maxBatch) {
+            state.withLock { $0.busySince = .now }
+            await process(batch)
+            let depth = await queue.depth
+            state.withLock {
+                $0.busySince = nil
+                $0.counters.queueDepth = depth
+            }
+        }
+    }
+
+    /// Ends `run()` after the current batch. Safe to call from any context.
+    package func stop() async { await queue.finish() }
+
+    package var counters: PipelineCounters { state.withLock { $0.counters } }
+
+    /// False when one batch has been running for longer than `limit` (a hung processor):
+    /// the watchdog then stops pinging and systemd restarts the daemon.
+    package func isResponsive(within limit: Duration) -> Bool {
+        state.withLock { state in
+            guard let since = state.busySince else { return true }
+            return ContinuousClock.now - since < limit
+        }
+    }
+
+    // MARK: - one batch
+
+    private func process(_ batch: [QueuedDrop]) async {
+        var ready: [(QueuedDrop, ClaimedDrop)] = []
+        for var drop in batch {
+            if let pending = drop.pendingFiling {
+                await file(drop, pending)
+                continue
+            }
+            let claimer = claimers[drop.inbox]
+            if !drop.claimed {
+                do {
+                    switch try claimer.claim(drop.name) {
+                    case .gone: continue
+                    case .nameBusy:
+                        await retry(drop, because: "a drop of the same name is still in .work/", count: false)
+                        continue
+                    case .claimed: drop.claimed = true
+                    }
+                } catch {
+                    await retry(drop, because: error.description, count: true)
+                    continue
+                }
+            }
+            let accepted = claimer.inbox.acceptedExtensions
+            if !accepted.isEmpty && !accepted.contains(drop.name.fileExtension) {
+                let kinds = accepted.sorted().map { ".\($0)" }.joined(separator: ", ")
+                await fail(drop, reason: "This inbox accepts only \(kinds) files, and this file's name does not end in one of them.")
+                continue
+            }
+            switch claimer.read(drop.name) {
+            case .gone:
+                continue
+            case .rejected(let reason):
+                await fail(drop, reason: reason)
+            case .changing(let reason):
+                state.withLock { $0.counters.changing += 1 }
+                if drop.failures + 1 >= settings.maxChangingReads {
+                    await fail(drop, reason: "The file kept changing while narformer read it, \(settings.maxChangingReads) times in a row. Write it under a temporary name (ending in .tmp) and rename it when it is complete.")
+                } else {
+                    await retry(drop, because: reason, count: false)
+                }
+            case .read(let contents, let identity, let claimedAt):
+                let claimed = ClaimedDrop(
+                    inbox: claimer.inbox, originalName: drop.name,
+                    claimedPath: claimer.work.appending(drop.name).description,
+                    kind: drop.name.fileExtension, contents: contents, identity: identity,
+                    claimedAt: claimedAt, retries: drop.processorRetries)
+                ready.append((drop, claimed))
+            }
+        }
+        guard !ready.isEmpty else { return }
+        let outcomes = await processor.process(ready.map(\.1))
+        for (index, (drop, claimed)) in ready.enumerated() {
+            let outcome = index < outcomes.count
+                ? outcomes[index]
+                : .retryLater(reason: "the processor gave no answer for this drop", delay: settings.backoff.initial)
+            switch outcome {
+            case .done(let json, let hash):
+                await file(drop, .init(destination: .done, sidecar: json, outcome: "done", hash: hash))
+            case .failed(let reason):
+                await fail(drop, reason: reason)
+            case .retryLater(let reason, let delay):
+                var held = drop
+                held.processorRetries += 1
+                held.failures = 0
+                state.withLock { $0.counters.held += 1 }
+                logger.info("drop", metadata: fields(drop, outcome: "held", extra: [
+                    "reason": "\(reason)", "retry_in_ms": "\(delay.milliseconds)",
+                    "bytes": "\(claimed.contents.count)"]))
+                await queue.schedule(held, after: delay)
+            }
+        }
+    }
+
+    private func fail(_ drop: QueuedDrop, reason: String) async {
+        let note = FailureNote.text(name: drop.name, inbox: inboxes[drop.inbox], reason: reason)
+        await file(drop, .init(destination: .failed, sidecar: note, outcome: "failed", reason: reason))
+    }
+
+    private func file(_ drop: QueuedDrop, _ pending: QueuedDrop.PendingFiling) async {
+        do {
+            let stored = try claimers[drop.inbox].file(drop.name, to: pending.destination, sidecar: pending.sidecar)
+            state.withLock {
+                if pending.destination == .done { $0.counters.done += 1 } else { $0.counters.failed += 1 }
+            }
+            var extra: Logger.Metadata = [:]
+            if let hash = pending.hash { extra["hash"] = "\(hash)" }
+            if let reason = pending.reason { extra["reason"] = "\(reason)" }
+            if stored != drop.name { extra["stored_as"] = "\(stored)" }
+            logger.info("drop", metadata: fields(drop, outcome: pending.outcome, extra: extra))
+        } catch {
+            var waiting = drop
+            waiting.pendingFiling = pending
+            await retry(waiting, because: error.description, count: true)
+        }
+    }
+
+    /// Schedules another try with backoff; `count` marks it as a move error (reported).
+    private func retry(_ drop: QueuedDrop, because reason: String, count: Bool) async {
+        var again = drop
+        again.failures += 1
+        let delay = settings.backoff.delay(afterFailures: again.failures)
+        if count {
+            state.withLock { $0.counters.moveErrors += 1 }
+            logger.error("drop", metadata: fields(drop, outcome: "retrying", extra: [
+                "reason": "\(reason)", "attempt": "\(again.failures)", "retry_in_ms": "\(delay.milliseconds)"]))
+        } else {
+            logger.debug("drop", metadata: fields(drop, outcome: "deferred", extra: [
+                "reason": "\(reason)", "retry_in_ms": "\(delay.milliseconds)"]))
+        }
+        await queue.schedule(again, after: delay)
+    }
+
+    private func fields(_ drop: QueuedDrop, outcome: String, extra: Logger.Metadata) -> Logger.Metadata {
+        var metadata = extra
+        metadata["inbox"] = "\(inboxes[drop.inbox].name)"
+        metadata["name"] = "\(drop.name)"
+        metadata["outcome"] = "\(outcome)"
+        metadata["ms"] = "\((ContinuousClock.now - drop.seenAt).milliseconds)"
+        return metadata
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for log lines.
+    package var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,269 @@
+import Config
+import Engine
+import Foundation
+import Inbox
+import Learning
+import Store
+
+/// The learning curve of a latency platform through the daemon's own path: networks of a
+/// latency list arrive as `.yaml` measurement drops naming their ONNX files
+/// (MeasurementDropProcessor, which imports them), and after each drop the platform is
+/// retrained (Retrainer: start from the active model, stable hash holdout, promotion gate).
+///
+/// The gate judges on the holdout measurements received so far, which grows drop by drop;
+/// to draw a curve whose points are comparable, every active model is also scored on one
+/// fixed set: all networks of the run that the hash holdout keeps out of training (the
+/// same rule, so no scored network is ever trained on). Beside it, the FLOPs+MAC
+/// regression fitted on the same training-side measurements shows what plain counting
+/// gets from the same data.
+package struct LatencyLearningCurve {
+    package struct Settings: Sendable {
+        package var dropSize = 50
+        /// nil: until the networks run out.
+        package var maxDrops: Int?
+        package var epochs = 3
+        package var batchSize = 16
+        package var learningRate = 3e-4
+        package var holdoutShare = 0.2
+        /// The promotion gate's minimum holdout (`retraining.promotion.min_holdout`).
+        package var minHoldout = PromotionRule.defaultMinHoldout
+        /// Seed of the order the networks arrive in (training is seeded by the retrainer).
+        package var seed: UInt64 = 0
+
+        package init(dropSize: Int = 50, maxDrops: Int? = nil, epochs: Int = 3, batchSize: Int = 16, learningRate: Double = 3e-4, holdoutShare: Double = 0.2, minHoldout: Int = PromotionRule.defaultMinHoldout, seed: UInt64 = 0) {
+            self.dropSize = dropSize
+            self.maxDrops = maxDrops
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+            self.holdoutShare = holdoutShare
+            self.minHoldout = minHoldout
+            self.seed = seed
+        }
+    }
+
+    /// MAPE and Acc10 in percent, Spearman's rho as is.
+    package struct Scores: Sendable, Codable, Equatable {
+        package var mape: Double
+        package var acc10: Double
+        package var spearman: Double
+
+        package init(predicted: [Double], measured: [Double]) {
+            let metrics = EvaluationMetrics(predicted: predicted, measured: measured)
+            mape = metrics.mape * 100
+            acc10 = metrics.acc10 * 100
+            spearman = metrics.spearman
+        }
+    }
+
+    package struct Point: Sendable, Codable {
+        /// Measurements received so far.
+        package var measurements: Int
+        /// Measurements this retrain trained on, and the holdout its gate judged on.
+        package var trained: Int
+        package var gateHoldout: Int
+        /// promoted, rejected, or skipped: reason.
+        package var decision: String
+        /// The version this retrain made (nil when skipped).
+        package var version: Int?
+        /// The candidate's MAPE (percent) on the gate's holdout, and the model it was
+        /// compared with on the same holdout; nil when skipped.
+        package var candidateGateMAPE: Double?
+        package var comparedGateMAPE: Double?
+        /// The version active after it (0: the starting model).
+        package var activeVersion: Int
+        /// The active model on the fixed evaluation set.
+        package var model: Scores
+        /// FLOPs+MAC fitted on the training-side measurements received so far.
+        package var flopsMac: Scores?
+        package var retrainSeconds: Double
+    }
+
+    package struct Curve: Sendable, Codable {
+        package var name: String
+        package var platform: String
+        package var startingModel: String
+        package var networks: Int
+        /// Size of the fixed evaluation set.
+        package var evaluated: Int
+        /// The starting model on the fixed evaluation set, before any measurement.
+        package var start: Scores
+        package var points: [Point]
+        /// The fewest measurements after which the active model's MAPE, and FLOPs+MAC's,
+        /// were under 10% (nil: never).
+        package var modelUnder10Percent: Int?
+        package var flopsMacUnder10Percent: Int?
+
+        /// The fewest measurements after which the active model's MAPE was under `percent`.
+        package func measurementsUntilModel(under percent: Double) -> Int? {
+            points.first { $0.model.mape < percent }?.measurements
+        }
+
+        package func measurementsUntilFlopsMac(under percent: Double) -> Int? {
+            points.first { ($0.flopsMac?.mape ?? .infinity) < percent }?.measurements
+        }
+    }
+
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
+
+        package init(description: String) {
+            self.description = description
+        }
+    }
+
+    /// The list's networks with tokens and costs (through the token cache), in list order.
+    package let dataset: TrainingDataset
+    package let list: LatencyList
+    package let settings: Settings
+
+    package init(list: LatencyList, dataset: TrainingDataset, settings: Settings) throws {
+        guard dataset.samples.count == list.records.count else {
+            throw Failure(description: "\(list.source.path): \(list.records.count) records but \(dataset.samples.count) imported networks")
+        }
+        self.list = list
+        self.dataset = dataset
+        self.settings = settings
+    }
+
+    /// Feeds the records at `indices` (positions in the list) to a fresh platform whose
+    /// starting model is `startingModel`, in this run's seeded order. Everything the run
+    /// writes (store, inbox, model versions) goes under `workDirectory/<name>`.
+    package func run(name: String, indices: [Int], startingModel: URL, workDirectory: URL,
+             progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
+        guard !indices.isEmpty else { throw Failure(description: "curve \(name): there are no networks to feed") }
+        guard settings.dropSize > 0 else { throw Failure(description: "the drop size must be at least 1") }
+        let fm = FileManager.default
+        let root = workDirectory.appendingPathComponent(name)
+        try? fm.removeItem(at: root)
+        let inboxURL = root.appendingPathComponent("inbox")
+        for folder in ["models", "inbox/done", "inbox/.work"] {
+            try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        let platform = "lab-\(name)"
+        let store = try NarformerStore(path: root.appendingPathComponent("store").path)
+        let tokens = MeasuredTokenStore(storePath: store.path)
+        let inbox = InboxDescriptor(name: "lab", path: inboxURL.path, platform: platform, batchSizes: [1])
+        let intake = MeasurementDropProcessor(store: store, platforms: [platform], measurementTimeouts: [:], tokens: tokens)
+        let retrainSettings = RetrainSettings(
+            retraining: RetrainingConfig(minNewMeasurements: 1, epochs: settings.epochs, batchSize: settings.batchSize,
+                                         learningRate: settings.learningRate, holdoutShare: settings.holdoutShare,
+                                         initialWeights: .activeModel,
+                                         promotion: PromotionRule(minHoldout: settings.minHoldout), nice: 0),
+            modelsDirectory: root.appendingPathComponent("models").path, defaultCheckpoint: { _ in startingModel })
+        let retrainer = Retrainer(store: store, settings: retrainSettings, tokens: tokens, registry: nil)
+        let split = HoldoutSplit(share: settings.holdoutShare)
+
+        var generator = SplitMix64(seed: settings.seed)
+        let order = indices.shuffled(using: &generator)
+        var hashes: [Int: String] = [:]
+        // Per drop: the records fed so far, and the version active after its retrain.
+        var steps: [(fed: Int, report: RetrainReport, active: Int, seconds: Double)] = []
+        var active = 0
+        var dropNumber = 0
+        while dropNumber * settings.dropSize < order.count, dropNumber < (settings.maxDrops ?? .max) {
+            let chunk = Array(order[(dropNumber * settings.dropSize)..<min(order.count, (dropNumber + 1) * settings.dropSize)])
+            let dropHashes = try deliver(chunk, number: dropNumber, inbox: inbox, inboxURL: inboxURL, intake: intake)
+            for (index, hash) in zip(chunk, dropHashes) { hashes[index] = hash }
+            let started = ProcessInfo.processInfo.systemUptime
+            let report = try await retrainer.retrain(platform: platform)
+            if report.decision == .promoted, let version = report.version { active = version }
+            dropNumber += 1
+            let fed = min(order.count, dropNumber * settings.dropSize)
+            steps.append((fed, report, active, ProcessInfo.processInfo.systemUptime - started))
+            progress?(fed, report)
+        }
+
+        // The fixed evaluation set: every fed network on the holdout side of the hash rule.
+        let fed = order.prefix(steps.last?.fed ?? 0)
+        let evaluation = fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
+        guard !evaluation.isEmpty else {
+            throw Failure(description: "curve \(name): none of the \(fed.count) networks fell on the holdout side; "
+                          + "feed more networks or raise the holdout share")
+        }
+        let measured = evaluation.map { list.records[$0].latencyMs }
+        let graphs = evaluation.map { dataset.samples[$0].graph }
+        var scoresByVersion: [Int: Scores] = [:]
+        func scores(version: Int) throws -> Scores {
+            if let known = scoresByVersion[version] { return known }
+            let url = version == 0 ? startingModel : retrainSettings.weightsURL(platform: platform, version: version)
+            let model = try TrainedModel.load(from: url)
+            let result = Scores(predicted: try model.predictValues(graphs), measured: measured)
+            scoresByVersion[version] = result
+            return result
+        }
+        var points: [Point] = []
+        for step in steps {
+            let seen = order.prefix(step.fed)
+            let trainingSide = seen.filter { hashes[$0].map { !split.isHoldout(graphHash: $0) } ?? false }
+            points.append(Point(measurements: seen.count, trained: step.report.trainingSize,
+                                gateHoldout: step.report.holdoutSize, decision: Self.describe(step.report.decision),
+                                version: step.report.version,
+                                candidateGateMAPE: step.report.candidateMetrics["mape"],
+                                comparedGateMAPE: step.report.comparedMetrics["mape"], activeVersion: step.active,
+                                model: try scores(version: step.active), flopsMac: flopsMac(fittedOn: trainingSide, judging: evaluation),
+                                retrainSeconds: step.seconds))
+        }
+        let startName = startingModel.lastPathComponent
+        var curve = Curve(name: name, platform: platform, startingModel: startName, networks: indices.count,
+                          evaluated: evaluation.count, start: try scores(version: 0), points: points)
+        curve.modelUnder10Percent = curve.measurementsUntilModel(under: 10)
+        curve.flopsMacUnder10Percent = curve.measurementsUntilFlopsMac(under: 10)
+        return curve
+    }
+
+    /// Copies the drop's networks into the inbox (a measurement names a file of its own
+    /// inbox) and hands the processor one `.yaml` measurement file naming them; returns
+    /// each network's graph hash as the processor stored it.
+    private func deliver(_ chunk: [Int], number: Int, inbox: InboxDescriptor, inboxURL: URL,
+                         intake: MeasurementDropProcessor) throws -> [String] {
+        var yaml = "measurements:\n"
+        for index in chunk {
+            let record = list.records[index]
+            let name = record.onnxFile.lastPathComponent
+            let copy = inboxURL.appendingPathComponent("done").appendingPathComponent(name)
+            if !FileManager.default.fileExists(atPath: copy.path) {
+                try FileManager.default.copyItem(at: record.onnxFile, to: copy)
+            }
+            yaml += "  - network: \"\(name)\"\n    batch_size: \(record.batchSize)\n    latency_ms: \(record.latencyMs)\n"
+        }
+        let fileName = "drop\(number).yaml"
+        let claimed = ClaimedDrop(inbox: inbox, originalName: DropName(fileName),
+                                  claimedPath: inboxURL.appendingPathComponent(".work/\(fileName)").path, kind: "yaml",
+                                  contents: Data(yaml.utf8), identity: FileIdentity(stat()), claimedAt: Date(), retries: 0)
+        let outcome = intake.process(claimed)
+        guard case .done(let resultJSON, _) = outcome else {
+            throw Failure(description: "measurement drop \(fileName) was not stored: \(outcome)")
+        }
+        guard let object = try JSONSerialization.jsonObject(with: resultJSON) as? [String: Any],
+              let stored = object["measurements"] as? [[String: Any]], stored.count == chunk.count else {
+            throw Failure(description: "measurement drop \(fileName): the processor's result does not list \(chunk.count) measurements")
+        }
+        return try stored.map { entry in
+            guard let hash = entry["graph_hash"] as? String else {
+                throw Failure(description: "measurement drop \(fileName): a stored measurement has no graph hash")
+            }
+            return hash
+        }
+    }
+
+    /// FLOPs+MAC least squares on `training`, scored on `evaluation`; nil when the fit is
+    /// impossible (fewer networks than coefficients).
+    private func flopsMac(fittedOn training: [Int], judging evaluation: [Int]) -> Scores? {
+        let costs = training.compactMap { dataset.samples[$0].costs }
+        guard costs.count == training.count, costs.count >= 3,
+              let baseline = try? FlopsMacBaseline(training: costs, latencies: training.map { list.records[$0].latencyMs })
+        else { return nil }
+        let judged = evaluation.compactMap { dataset.samples[$0].costs }
+        guard judged.count == evaluation.count else { return nil }
+        return Scores(predicted: baseline.predict(judged), measured: evaluation.map { list.records[$0].latencyMs })
+    }
+
+    package static func describe(_ decision: RetrainReport.Decision) -> String {
+        switch decision {
+        case .promoted: return "promoted"
+        case .rejected: return "rejected"
+        case .skipped(let reason): return "skipped: " + reason
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Engine
+import Foundation
+import Store
+
+/// Bulk import of a lab's measured history (an NNLQP latency list) into the store: each
+/// network's graph, its tokens for retraining, and its measurement on one platform.
+///
+/// Idempotent: a measurement's store id comes from its content (graph hash, platform,
+/// batch, latency, source) and its source names the list file and the record's id, so a
+/// second run stores nothing new. A record whose network cannot be imported is reported
+/// with its line and skipped; the rest are stored.
+package struct LatencyListImport {
+    package struct Summary: Sendable, Equatable {
+        package var new = 0
+        package var alreadyStored = 0
+        /// `<list>:<line>: problem`, one per record that was not stored.
+        package var failures: [String] = []
+    }
+
+    package let store: NarformerStore
+    package let tokens: MeasuredTokenStore
+    package let platform: String
+    /// Records stored per write transaction.
+    package var chunkSize = 64
+
+    package init(store: NarformerStore, tokens: MeasuredTokenStore, platform: String, chunkSize: Int = 64) {
+        self.store = store
+        self.tokens = tokens
+        self.platform = platform
+        self.chunkSize = chunkSize
+    }
+
+    /// `progress(done, total)` is called after each record.
+    package func run(_ list: LatencyList, progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
+        var summary = Summary()
+        let listName = list.source.lastPathComponent
+        var pending: [(GraphRecord, LatencyMeasurement)] = []
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let batch = pending
+            let isNew = try store.write { writer in
+                try batch.map { graph, measurement -> Bool in
+                    _ = try writer.putGraph(graph)
+                    return try writer.putMeasurement(measurement)
+                }
+            }
+            summary.new += isNew.filter { $0 }.count
+            summary.alreadyStored += isNew.filter { !$0 }.count
+            pending.removeAll()
+        }
+        for (index, record) in list.records.enumerated() {
+            do {
+                let network = try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize)
+                try tokens.saveMissing(of: network, batchSize: record.batchSize)
+                let graph = GraphRecord(hash: network.contentHash, graph: network.canonicalData(),
+                                        sourceFileName: record.onnxFile.lastPathComponent,
+                                        nodeCount: network.graph.nodes.count, kind: .network)
+                let measurement = LatencyMeasurement(
+                    graphHash: network.contentHash, platform: platform, batchSize: record.batchSize,
+                    latencyMs: record.latencyMs, source: "import \(listName) \(record.id)",
+                    measuredAt: Date(timeIntervalSince1970: 0))
+                pending.append((graph, measurement))
+                if pending.count >= chunkSize { try flush() }
+            } catch let error as ImportError {
+                summary.failures.append("\(listName):\(record.line): \(error.description)")
+            }
+            progress(index + 1, list.records.count)
+        }
+        try flush()
+        return summary
+    }
+}

@@ -1,0 +1,226 @@
+import Config
+import Engine
+import Foundation
+import Inbox
+import Store
+
+/// Stores the measurements of `.yaml`/`.yml` drops (format: docs/measurements.md).
+///
+/// A file is all or nothing: its records are stored in one store transaction once every
+/// network it names is known, so a retried file never leaves half its records behind.
+/// Order of arrival does not matter: a record naming a network that has not arrived yet
+/// holds the file in `.work/` (`.retryLater`) until the inbox's measurement timeout,
+/// counted from when the file was first claimed, then fails it with the names missing.
+/// Storing is idempotent: a measurement's store id is derived from its content.
+package struct MeasurementDropProcessor: MeasurementIntake {
+    package let store: NarformerStore
+    /// Platform names of the config.
+    package let platforms: Set<String>
+    /// Each inbox's measurement timeout by inbox name; inboxes not listed use the default.
+    package let measurementTimeouts: [String: Duration]
+    package let tokens: MeasuredTokenStore
+    package let now: @Sendable () -> Date
+
+    package init(store: NarformerStore, platforms: Set<String>, measurementTimeouts: [String: Duration],
+         tokens: MeasuredTokenStore, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.platforms = platforms
+        self.measurementTimeouts = measurementTimeouts
+        self.tokens = tokens
+        self.now = now
+    }
+
+    package func process(_ drops: [ClaimedDrop]) async -> [DropOutcome] {
+        drops.map(process)
+    }
+
+    /// A network resolved to what the store and the trainer need.
+    private struct ResolvedNetwork {
+        package var hash: String
+        /// nil when the graph is already stored and need not be put again.
+        package var record: GraphRecord?
+        /// The imported network whose tokens are saved; nil when none need or can be made
+        /// (a hash whose tokens are saved, or whose file is gone: stored, not trainable).
+        package var network: ImportedNetwork?
+    }
+
+    package func process(_ drop: ClaimedDrop) -> DropOutcome {
+        let file = drop.originalName.description
+        let entries: [MeasurementEntry]
+        do {
+            entries = try MeasurementFileParser.parse(drop.contents, file: file, platforms: platforms,
+                                                      defaultPlatform: drop.inbox.platform)
+        } catch {
+            return .failed(reason: error.description)
+        }
+        let locator = InboxNetworkLocator(inboxPath: drop.inbox.path)
+        var resolved: [ResolvedNetwork] = []
+        var missing: [String] = []
+        var imports: [String: ImportedNetwork] = [:]
+        for entry in entries {
+            do {
+                switch try resolve(entry, file: file, locator: locator, imports: &imports) {
+                case .some(let network): resolved.append(network)
+                case .none: missing.append("\(describe(entry.network)) (line \(entry.line))")
+                }
+            } catch let problem as MeasurementFileError {
+                return .failed(reason: problem.description)
+            } catch {
+                return .failed(reason: "\(file): \(error)")
+            }
+        }
+        if !missing.isEmpty {
+            let timeout = measurementTimeouts[drop.inbox.name] ?? InboxConfig.defaultMeasurementTimeout
+            let waited = now().timeIntervalSince(drop.claimedAt)
+            let list = missing.joined(separator: ", ")
+            if waited >= Self.seconds(timeout) {
+                return .failed(reason: "\(file): the network(s) \(list) did not arrive within \(Self.describe(timeout)); "
+                               + "drop the network files into this inbox, then drop this file again")
+            }
+            return .retryLater(reason: "waiting for \(list)", delay: Self.retryDelay(after: drop.retries))
+        }
+        return store(entries: entries, networks: resolved, drop: drop)
+    }
+
+    private func store(entries: [MeasurementEntry], networks: [ResolvedNetwork], drop: ClaimedDrop) -> DropOutcome {
+        let file = drop.originalName.description
+        let storedAt = now()
+        let measurements = zip(entries, networks).map { entry, network in
+            LatencyMeasurement(graphHash: network.hash, platform: entry.platform, batchSize: entry.batchSize,
+                               latencyMs: entry.latencyMs, source: entry.device ?? "inbox \(drop.inbox.name)",
+                               measuredAt: entry.measuredAt ?? Date(timeIntervalSince1970: 0), storedAt: storedAt)
+        }
+        do {
+            // Tokens first: a measurement in the store without its tokens would be skipped
+            // by a retrain that starts in between.
+            for (entry, network) in zip(entries, networks) {
+                if let imported = network.network { try tokens.saveMissing(of: imported, batchSize: entry.batchSize) }
+            }
+            let isNew = try store.write { writer in
+                for network in networks {
+                    if let record = network.record { _ = try writer.putGraph(record) }
+                }
+                return try measurements.map { try writer.putMeasurement($0) }
+            }
+            return .done(resultJSON: resultJSON(file: file, drop: drop, entries: entries, measurements: measurements,
+                                                isNew: isNew, networks: networks), hash: nil)
+        } catch {
+            // The store or the disk failed, not the file: try again later.
+            return .retryLater(reason: "cannot store the measurements: \(error)", delay: Self.retryDelay(after: drop.retries))
+        }
+    }
+
+    private func resolve(_ entry: MeasurementEntry, file: String, locator: InboxNetworkLocator,
+                         imports: inout [String: ImportedNetwork]) throws -> ResolvedNetwork? {
+        func fail(_ problem: String) -> MeasurementFileError {
+            MeasurementFileError(file: file, line: entry.line, field: nil, problem: problem)
+        }
+        switch entry.network {
+        case .file(let name):
+            switch locator.locate(name) {
+            case .notYet:
+                return nil
+            case .refused(let reason):
+                throw fail(reason)
+            case .found(let url):
+                let key = "\(url.path)\u{0}\(entry.batchSize)"
+                let network: ImportedNetwork
+                if let cached = imports[key] {
+                    network = cached
+                } else {
+                    do {
+                        network = try NetworkImporter.importFile(at: url, batchSize: entry.batchSize)
+                    } catch {
+                        throw fail("the network '\(name)' cannot be imported: \(error)")
+                    }
+                    imports[key] = network
+                }
+                return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: name),
+                                       network: network)
+            }
+        case .cell(let arch):
+            let network: ImportedNetwork
+            do {
+                let json = try JSONSerialization.data(withJSONObject: ["format": "narformer-graph", "version": 1, "cell": arch] as [String: Any])
+                network = try NetworkImporter.importData(json, format: .graphJSON, name: "cell")
+            } catch {
+                throw fail("cell '\(arch)' is not a NAS-Bench-201 arch: \(error)")
+            }
+            return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: arch),
+                                   network: network)
+        case .hash(let hash):
+            guard let record = try store.read({ try $0.graph(hash: hash) }) else { return nil }
+            if tokens.contains(graphHash: hash, batchSize: entry.batchSize) {
+                return ResolvedNetwork(hash: hash, record: nil, network: nil)
+            }
+            // Tokens at this batch size need the file; the one the graph was first stored
+            // from is often still in done/.
+            if case .found(let url) = locator.locate(record.sourceFileName),
+               let network = try? NetworkImporter.importFile(at: url, batchSize: entry.batchSize),
+               network.contentHash == hash {
+                return ResolvedNetwork(hash: hash, record: nil, network: network)
+            }
+            return ResolvedNetwork(hash: hash, record: nil, network: nil)
+        }
+    }
+
+    private func graphRecord(_ network: ImportedNetwork, sourceFileName: String) -> GraphRecord {
+        let kind: GraphKind
+        if case .cell = network.kind { kind = .cell } else { kind = .network }
+        return GraphRecord(hash: network.contentHash, graph: network.canonicalData(), sourceFileName: sourceFileName,
+                           firstSeen: now(), nodeCount: network.graph.nodes.count, kind: kind)
+    }
+
+    private func resultJSON(file: String, drop: ClaimedDrop, entries: [MeasurementEntry],
+                            measurements: [LatencyMeasurement], isNew: [Bool], networks: [ResolvedNetwork]) -> Data {
+        let records: [[String: Any]] = zip(zip(entries, measurements), zip(isNew, networks)).map { pair, status in
+            let (entry, measurement) = pair
+            return [
+                "line": entry.line,
+                "id": measurement.id,
+                "graph_hash": measurement.graphHash,
+                "platform": measurement.platform,
+                "batch_size": measurement.batchSize,
+                "latency_ms": measurement.latencyMs,
+                "stored": status.0 ? "new" : "already stored",
+                "trainable": status.1.network != nil || tokens.contains(graphHash: measurement.graphHash,
+                                                                       batchSize: measurement.batchSize),
+            ]
+        }
+        let object: [String: Any] = [
+            "file": file,
+            "inbox": drop.inbox.name,
+            "kind": "measurements",
+            "new": isNew.filter { $0 }.count,
+            "already_stored": isNew.filter { !$0 }.count,
+            "measurements": records,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+    }
+
+    private func describe(_ reference: MeasurementEntry.NetworkReference) -> String {
+        switch reference {
+        case .file(let name): return "'\(name)'"
+        case .hash(let hash): return "graph \(hash)"
+        case .cell(let arch): return "cell \(arch)"
+        }
+    }
+
+    /// 2 s, 4 s, 8 s, ... at most a minute: quick when the network is a moment behind,
+    /// cheap when it is days behind.
+    package static func retryDelay(after retries: Int) -> Duration {
+        .seconds(min(60, 2 << min(retries, 5)))
+    }
+
+    package static func seconds(_ duration: Duration) -> Double {
+        let parts = duration.components
+        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+    }
+
+    package static func describe(_ duration: Duration) -> String {
+        let total = Int(seconds(duration))
+        if total % 3600 == 0 { return "\(total / 3600) h" }
+        if total % 60 == 0 { return "\(total / 60) min" }
+        return "\(total) s"
+    }
+}

@@ -1,0 +1,23 @@
+import Inbox
+/// Where `.yaml`/`.yml` measurement drops go. The prediction processor hands every
+/// measurement drop of a batch to one intake call and files what it answers.
+///
+/// Continual learning (issue 7) plugs its real intake into `DaemonAssembly.Hooks`; this
+/// build ships `DisabledMeasurementIntake`. Same calling rules as `DropProcessor`: one
+/// call at a time, exactly one outcome per drop, in order.
+package protocol MeasurementIntake: Sendable {
+    func process(_ drops: [ClaimedDrop]) async -> [DropOutcome]
+}
+
+/// The intake of a build without continual learning: every measurement drop fails with a
+/// note saying so (the file is kept in `failed/`, so nothing is lost).
+package struct DisabledMeasurementIntake: MeasurementIntake {
+    package init() {}
+
+    package func process(_ drops: [ClaimedDrop]) async -> [DropOutcome] {
+        drops.map { _ in
+            .failed(reason: "measurement drops are not enabled in this build. "
+                    + "The file is kept here; drop it again once measurements are enabled.")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Config
+import Engine
+import Foundation
+
+/// A config's default (version 0) models: `models.default_latency` / `default_accuracy`
+/// when the config names them, else the shipped models. Where a default model file is
+/// looked for is decided in one place, Engine's `DefaultModels`; this only adds the
+/// config's choice in front.
+package struct DefaultModelLocator: Sendable {
+    package var environment: [String: String]
+
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    /// Every place looked at, in order.
+    package func candidates(_ kind: ModelConfig.Kind, models: ModelsConfig) -> [String] {
+        DefaultModels.candidates(kind, configured: configured(kind, models), environment: environment).map(\.path)
+    }
+
+    /// The first candidate that is a readable file, or nil.
+    package func locate(_ kind: ModelConfig.Kind, models: ModelsConfig) -> URL? {
+        DefaultModels.locate(kind, configured: configured(kind, models), environment: environment)
+    }
+
+    private func configured(_ kind: ModelConfig.Kind, _ models: ModelsConfig) -> String? {
+        kind == .latency ? models.defaultLatency : models.defaultAccuracy
+    }
+}

@@ -1,0 +1,66 @@
+import Engine
+import Foundation
+
+/// The models the daemon predicts with: one active latency model per platform and one
+/// accuracy model (NAS-Bench-201 cells).
+///
+/// An actor because two parties touch it: the drop pipeline predicts with it, and the
+/// retraining side hot-swaps a platform's model on promotion. A `NARFormerModel` is used
+/// by one thread at a time (it owns its activation arena); the actor serialises that.
+/// Models never leave the actor: callers hand in graphs and get numbers back.
+package actor ModelRegistry {
+    /// Where a loaded model came from, for result files, logs and `narformer status`.
+    package struct Entry: Sendable, Equatable {
+        /// The store's model version for the platform; 0 is the shipped default model.
+        package var version: Int
+        package var checkpoint: URL
+        /// Token width the model reads (152 for whole networks, 128 for NAS-Bench-201 cells).
+        package var inputWidth: Int = 0
+        /// The checkpoint's `token_encoding`: which tokens whole networks get for it.
+        package var tokenEncoding: String = ""
+    }
+
+    private struct Loaded {
+        package var entry: Entry
+        package var model: TrainedModel
+    }
+
+    private var latency: [String: Loaded] = [:]
+    private var accuracy: Loaded?
+
+    package init() {}
+
+    /// Loads `checkpoint` and makes it the latency model of `platform` (a hot swap: the
+    /// next prediction uses it; a failed load leaves the old model in place).
+    package func activateLatency(platform: String, version: Int, checkpoint: URL) throws {
+        let model = try TrainedModel.load(from: checkpoint)
+        latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim,
+                                                tokenEncoding: model.metadata.tokenEncoding),
+                                   model: model)
+    }
+
+    /// Loads `checkpoint` as the accuracy model.
+    package func activateAccuracy(version: Int, checkpoint: URL) throws {
+        let model = try TrainedModel.load(from: checkpoint)
+        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim),
+                          model: model)
+    }
+
+    package func latencyEntry(platform: String) -> Entry? { latency[platform]?.entry }
+    /// Every platform's active latency model, for status output.
+    package var latencyEntries: [String: Entry] { latency.mapValues(\.entry) }
+    package var accuracyEntry: Entry? { accuracy?.entry }
+
+    /// Predicted latencies (ms) of `graphs` on `platform`, as one packed batch, with the
+    /// version of the model that made them; nil when the platform has no model.
+    package func predictLatency(platform: String, graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
+        guard let loaded = latency[platform] else { return nil }
+        return (loaded.entry.version, try loaded.model.predictValues(graphs, batchSize: max(1, graphs.count)).map { Float($0) })
+    }
+
+    /// Predicted accuracies of cells, with the model version; nil without an accuracy model.
+    package func predictAccuracy(graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
+        guard let loaded = accuracy else { return nil }
+        return (loaded.entry.version, try loaded.model.predictValues(graphs, batchSize: max(1, graphs.count)).map { Float($0) })
+    }
+}

@@ -1,0 +1,56 @@
+import Engine
+import Foundation
+import Store
+
+/// After a promotion (with `retraining.recompute_predictions`), predicts again every graph
+/// and batch size that has a stored latency prediction on the platform, with the newly
+/// active model, and stores the new values under its version (older versions' predictions
+/// stay, keyed by their version).
+///
+/// Only graphs whose tokens are saved (MeasuredTokenStore) can be predicted again; the
+/// others are counted and left as they are.
+package struct PredictionRecompute {
+    package let store: NarformerStore
+    package let registry: ModelRegistry
+    package let tokens: MeasuredTokenStore
+
+    package struct Summary: Sendable, Equatable {
+        package var recomputed = 0
+        package var withoutTokens = 0
+    }
+
+    package func run(platform: String, now: Date = Date()) async throws -> Summary {
+        struct Target: Hashable { var hash: String; var batch: Int }
+        let targets = try store.read { reader in
+            Set(try reader.predictions(since: .distantPast)
+                .filter { $0.platform == platform && $0.kind == .latencyMs }
+                .map { Target(hash: $0.graphHash, batch: $0.batchSize) })
+        }.sorted { ($0.hash, $0.batch) < ($1.hash, $1.batch) }
+        var summary = Summary()
+        // Tokens in the encoding the now-active model reads.
+        let encoding = await registry.latencyEntry(platform: platform)?.tokenEncoding ?? ""
+        var ready: [(Target, TokenGraph)] = []
+        for target in targets {
+            if let graph = tokens.tokens(graphHash: target.hash, batchSize: target.batch, encoding: encoding) {
+                ready.append((target, graph))
+            } else {
+                summary.withoutTokens += 1
+            }
+        }
+        var start = 0
+        while start < ready.count {
+            let chunk = Array(ready[start..<min(start + 64, ready.count)])
+            start += chunk.count
+            guard let (version, values) = try await registry.predictLatency(platform: platform, graphs: chunk.map(\.1)) else {
+                break
+            }
+            let predictions = zip(chunk, values).map { item, value in
+                Prediction(graphHash: item.0.hash, platform: platform, batchSize: item.0.batch, modelVersion: version,
+                           kind: .latencyMs, value: Double(value), predictedAt: now)
+            }
+            try store.write { try $0.putPredictions(predictions) }
+            summary.recomputed += predictions.count
+        }
+        return summary
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// What one retrain of a platform did, for logs, `narformer retrain` and the store's
+/// `retrain.<platform>.outcome`.
+package struct RetrainReport: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
+        case promoted
+        case rejected
+        /// Nothing was trained; the reason says why (too little data, stopped, an error).
+        case skipped(String)
+    }
+
+    package var platform: String
+    package var decision: Decision
+    /// The new version (promoted or rejected); nil when skipped.
+    package var version: Int?
+    /// The version the candidate was compared with (0: the default model); nil: none.
+    package var comparedWith: Int?
+    /// Holdout metrics in the promotion rule's units (mape and acc10 in percent).
+    package var candidateMetrics: [String: Double] = [:]
+    package var comparedMetrics: [String: Double] = [:]
+    package var trainingSize = 0
+    package var holdoutSize = 0
+    /// Measurements whose network tokens are unknown (see MeasuredTokenStore).
+    package var withoutTokens = 0
+    /// Stored predictions made again with the promoted model (`recompute_predictions`).
+    package var recomputedPredictions: Int?
+
+    /// One line, e.g. `promoted v3: mape 6.10% (active v2: 7.40%), 412 trained, 98 held out`.
+    package var summary: String {
+        func mape(_ metrics: [String: Double]) -> String {
+            metrics["mape"].map { String(format: "%.2f%%", $0) } ?? "-"
+        }
+        let sizes = "\(trainingSize) trained, \(holdoutSize) held out"
+            + (withoutTokens > 0 ? ", \(withoutTokens) without tokens" : "")
+        let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
+            ?? " (no model to compare with)"
+        switch decision {
+        case .promoted:
+            return "promoted v\(version ?? 0): mape \(mape(candidateMetrics))\(against), \(sizes)"
+        case .rejected:
+            return "rejected v\(version ?? 0): mape \(mape(candidateMetrics))\(against), \(sizes)"
+        case .skipped(let reason):
+            return "skipped: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Config
+import Engine
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// The daemon's learning service: every `pollInterval` it brings the registry in line with
+/// the store's active versions and runs requested retrains; every `retraining.interval` it
+/// retrains each platform that got at least `min_new_measurements` since its last retrain.
+///
+/// Retrains run one at a time (they share the cores with predictions, at a raised nice
+/// value). On graceful shutdown the retrain in progress is stopped at its next training
+/// step and its candidate dropped; nothing of it reaches the store.
+package struct RetrainScheduler: Service {
+    /// What the scheduler works on. Read afresh at every poll, so a reloaded config (new
+    /// platforms, another `retraining:` section) applies from the next poll on.
+    package struct Work: Sendable {
+        package var retrainer: Retrainer
+        package var platforms: [String]
+        /// Brings the registry in line with the store's active versions; nil in a process
+        /// that serves no predictions.
+        package var reconcile: (@Sendable () async -> Void)?
+
+        package init(retrainer: Retrainer, platforms: [String], reconcile: (@Sendable () async -> Void)? = nil) {
+            self.retrainer = retrainer
+            self.platforms = platforms
+            self.reconcile = reconcile
+        }
+    }
+
+    package let work: @Sendable () -> Work
+    package let control: RetrainControl
+    package let pollInterval: Duration
+    package let logger: Logger
+
+    package init(work: @escaping @Sendable () -> Work, control: RetrainControl, pollInterval: Duration = .seconds(1),
+                 logger: Logger) {
+        self.work = work
+        self.control = control
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    /// A scheduler over a fixed retrainer and platform list.
+    package init(retrainer: Retrainer, platforms: [String], control: RetrainControl, pollInterval: Duration = .seconds(1),
+                 logger: Logger) {
+        let work = Work(retrainer: retrainer, platforms: platforms)
+        self.init(work: { work }, control: control, pollInterval: pollInterval, logger: logger)
+    }
+
+    package func run() async {
+        let stop = TrainingStopFlag()
+        let clock = ContinuousClock()
+        var nextScheduled = clock.now
+        await withGracefulShutdownHandler {
+            while !stop.isRequested && !Task.isCancelled {
+                let work = work()
+                await work.reconcile?()
+                for request in control.pending(among: work.platforms) where !stop.isRequested {
+                    control.take(platform: request.platform, id: request.id)
+                    let summary = await retrain(request.platform, with: work.retrainer, reason: "requested", stop: stop)
+                    try? control.answer(platform: request.platform, id: request.id, summary: summary)
+                }
+                let retraining = work.retrainer.settings.retraining
+                if retraining.enabled, clock.now >= nextScheduled {
+                    nextScheduled = clock.now.advanced(by: retraining.interval)
+                    for platform in dueByCount(work) where !stop.isRequested {
+                        _ = await retrain(platform, with: work.retrainer, reason: "scheduled", stop: stop)
+                    }
+                }
+                try? await Task.sleep(for: pollInterval)
+            }
+        } onGracefulShutdown: {
+            stop.request()
+        }
+    }
+
+    /// Platforms with enough measurements stored since their last judged retrain.
+    package func dueByCount() -> [String] { dueByCount(work()) }
+
+    private func dueByCount(_ work: Work) -> [String] {
+        let retrainer = work.retrainer
+        return work.platforms.filter { platform in
+            let count = try? retrainer.store.read { reader -> Int in
+                let last = try reader.meta(.lastRetrain(platform: platform))
+                    .flatMap(RetrainSettings.parseTime) ?? .distantPast
+                return try reader.measurementCount(platform: platform, since: last)
+            }
+            return (count ?? 0) >= retrainer.settings.retraining.minNewMeasurements
+        }
+    }
+
+    private func retrain(_ platform: String, with retrainer: Retrainer, reason: String,
+                         stop: TrainingStopFlag) async -> String {
+        logger.notice("retraining", metadata: ["platform": "\(platform)", "reason": "\(reason)"])
+        do {
+            let report = try await retrainer.retrain(platform: platform, stop: stop)
+            logger.notice("retrain finished", metadata: ["platform": "\(platform)", "outcome": "\(report.summary)"])
+            return report.summary
+        } catch {
+            let summary = "failed: \(error)"
+            logger.error("retrain failed", metadata: ["platform": "\(platform)", "error": "\(error)"])
+            try? retrainer.store.write { writer in
+                try writer.setMeta(.retrainOutcome(platform: platform), summary)
+            }
+            return summary
+        }
+    }
+}

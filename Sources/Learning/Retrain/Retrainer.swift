@@ -1,0 +1,280 @@
+import Config
+import Crypto
+import Engine
+import Foundation
+import Store
+
+/// Retrains one platform's latency model from its measurements and promotes the candidate
+/// when it beats the active model on the same holdout.
+///
+/// Crash safety: the candidate's weights are written to a temporary file, fsync'ed and
+/// renamed to a new versioned name that no record points to yet; then one store transaction
+/// records the version (active or rejected), retires the old active one and sets the
+/// outcome meta keys. A retrain killed at any point before the commit leaves the store as it
+/// was (at most an unreferenced weights file, overwritten by the next retrain of that
+/// version); the active model's file is never written.
+package final class Retrainer: Sendable {
+    package let store: NarformerStore
+    package let settings: RetrainSettings
+    package let tokens: MeasuredTokenStore
+    /// Hot-swapped on promotion; nil in a process that does not serve (the CLI).
+    package let registry: ModelRegistry?
+    package let now: @Sendable () -> Date
+
+    package init(store: NarformerStore, settings: RetrainSettings, tokens: MeasuredTokenStore,
+         registry: ModelRegistry?, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.settings = settings
+        self.tokens = tokens
+        self.registry = registry
+        self.now = now
+    }
+
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
+
+        package init(description: String) {
+            self.description = description
+        }
+    }
+
+    /// A model file to start from or compare with, and the version it stands for.
+    private struct ModelSource: Sendable {
+        package var version: Int
+        package var url: URL
+    }
+
+    /// What the training thread hands back.
+    private struct CandidateResult: Sendable {
+        package var candidate: EvaluationMetrics
+        package var compared: EvaluationMetrics?
+        package var trainingSize: Int
+        package var holdoutSize: Int
+        package var weightsSHA256: String
+    }
+
+    /// Retrains `platform` once. `stop` is polled between training steps; when raised, the
+    /// candidate is dropped and the report says so.
+    package func retrain(platform: String, stop: TrainingStopFlag = TrainingStopFlag()) async throws -> RetrainReport {
+        DurableFile.removeLeftovers(in: URL(fileURLWithPath: settings.modelsDirectory))
+        // Measurements stored from now on count towards the next retrain.
+        let startedAt = now()
+        let (measurements, active, version) = try store.read { reader in
+            (try reader.measurements(platform: platform), try reader.activeModel(platform: platform),
+             try reader.nextModelVersion(platform: platform))
+        }
+        var report = RetrainReport(platform: platform, decision: .skipped("no measurements"))
+
+        let activeSource = try active.map { record -> ModelSource in
+            do {
+                try record.verifyWeights()
+            } catch {
+                throw Failure(description: "the active model v\(record.version) of \(platform) is damaged: \(error)")
+            }
+            return ModelSource(version: record.version, url: URL(fileURLWithPath: record.weightsPath))
+        }
+        let defaultSource = settings.defaultCheckpoint(platform).map { ModelSource(version: 0, url: $0) }
+        let start: ModelSource?
+        switch settings.retraining.initialWeights {
+        case .activeModel: start = activeSource ?? defaultSource
+        case .defaultModel: start = defaultSource
+        case .scratch: start = nil
+        }
+        let compared = activeSource ?? defaultSource
+        // Each model reads its own token encoding (the shipped latency model reads the
+        // `costs` tokens, a model from scratch the baseline ones): the candidate trains on
+        // the start model's, and the holdout also carries the compared model's, so both are
+        // judged on the same networks.
+        let startEncoding = start.map { Self.tokenEncoding(of: $0.url) } ?? ""
+        let comparedEncoding = compared.map { Self.tokenEncoding(of: $0.url) } ?? startEncoding
+        let split = HoldoutSplit(share: settings.retraining.holdoutShare)
+        var training: [MeasuredSample] = []
+        var holdout: [MeasuredSample] = []
+        for measurement in measurements {
+            guard let graph = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
+                                            encoding: startEncoding) else {
+                report.withoutTokens += 1
+                continue
+            }
+            var sample = MeasuredSample(measurementID: measurement.id, graphHash: measurement.graphHash,
+                                        graph: graph, latencyMs: Float(measurement.latencyMs))
+            if split.isHoldout(graphHash: measurement.graphHash) {
+                if comparedEncoding != startEncoding {
+                    guard let other = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
+                                                    encoding: comparedEncoding) else {
+                        report.withoutTokens += 1
+                        continue
+                    }
+                    sample.comparedGraph = other
+                }
+                holdout.append(sample)
+            } else {
+                training.append(sample)
+            }
+        }
+        let minHoldout = max(settings.retraining.promotion.minHoldout, 1)
+        guard !training.isEmpty, holdout.count >= minHoldout else {
+            report.decision = .skipped("\(measurements.count) measurements give \(training.count) to train on and "
+                                       + "\(holdout.count) to judge with; at least 1 to train on and "
+                                       + "\(minHoldout) to judge with (promotion.min_holdout) are needed")
+            report.trainingSize = training.count
+            report.holdoutSize = holdout.count
+            try recordOutcome(report, at: startedAt)
+            return report
+        }
+
+        let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
+                                          learningRate: settings.retraining.learningRate, seed: settings.seed)
+        let destination = settings.weightsURL(platform: platform, version: version)
+        let scratchConfig = settings.scratchConfig
+        let digest = Self.digest(of: training.map(\.measurementID))
+        try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
+
+        let result: CandidateResult
+        RetrainBLASThreads.shared.enter()
+        defer { RetrainBLASThreads.shared.leave() }
+        do {
+            result = try await BackgroundThread.run(nice: settings.retraining.nice) { [training, holdout] in
+                try Self.trainCandidate(platform: platform, training: training, holdout: holdout, start: start,
+                                        compared: compared, scratchConfig: scratchConfig, plan: plan,
+                                        destination: destination, digest: digest, stop: stop)
+            }
+        } catch is CandidateTraining.Stopped {
+            report.decision = .skipped("stopped before the candidate was finished; it was dropped")
+            return report
+        }
+
+        let metric = settings.retraining.promotion.metric
+        report.version = version
+        report.comparedWith = result.compared == nil ? nil : compared?.version
+        report.candidateMetrics = Self.ruleUnits(result.candidate)
+        report.comparedMetrics = result.compared.map(Self.ruleUnits) ?? [:]
+        report.trainingSize = result.trainingSize
+        report.holdoutSize = result.holdoutSize
+        let candidateScore = report.candidateMetrics[metric.rawValue] ?? .nan
+        let promoted: Bool
+        if let comparedScore = report.comparedMetrics[metric.rawValue], comparedScore.isFinite {
+            promoted = candidateScore.isFinite
+                && settings.retraining.promotion.promotes(candidate: candidateScore, over: comparedScore)
+        } else {
+            promoted = candidateScore.isFinite
+        }
+        report.decision = promoted ? .promoted : .rejected
+
+        var metrics = report.candidateMetrics
+        metrics["holdout_count"] = Double(result.holdoutSize)
+        for (name, value) in report.comparedMetrics { metrics["compared_" + name] = value }
+        if let comparedVersion = report.comparedWith { metrics["compared_version"] = Double(comparedVersion) }
+        let record = ModelRecord(platform: platform, version: version, metrics: metrics.filter { $0.value.isFinite },
+                                 created: now(), state: promoted ? .active : .rejected,
+                                 trainingSetSize: result.trainingSize, baseVersion: start?.version,
+                                 weightsPath: destination.path, weightsSHA256: result.weightsSHA256)
+        let finalReport = report
+        try store.write { writer in
+            guard try writer.nextModelVersion(platform: platform) == version else {
+                throw Failure(description: "another process recorded model v\(version) of \(platform) meanwhile; "
+                              + "this candidate is dropped")
+            }
+            try writer.putModel(record)
+            try Self.writeOutcome(finalReport, at: startedAt, with: writer)
+        }
+        if promoted, let registry {
+            try await registry.activateLatency(platform: platform, version: version, checkpoint: destination)
+            if settings.retraining.recomputePredictions {
+                let recompute = PredictionRecompute(store: store, registry: registry, tokens: tokens)
+                report.recomputedPredictions = try await recompute.run(platform: platform, now: now()).recomputed
+            }
+        }
+        return report
+    }
+
+    /// Loads or creates the start model, trains it, evaluates it and the compared model on
+    /// the holdout, and writes the candidate's weights durably. Runs on the training thread.
+    private static func trainCandidate(platform: String, training: [MeasuredSample], holdout: [MeasuredSample],
+                                       start: ModelSource?, compared: ModelSource?,
+                                       scratchConfig: (TokenGraph) -> ModelConfig, plan: CandidateTraining.Plan,
+                                       destination: URL, digest: String, stop: TrainingStopFlag) throws -> CandidateResult {
+        // Models are handled as `TrainedModel`s so their target transform travels with
+        // them: the shipped defaults predict log latencies that `decode` turns into ms.
+        func scratch() throws -> TrainedModel {
+            let latencies = training.map { Double($0.latencyMs) }.sorted()
+            let median = latencies.isEmpty ? 1 : max(latencies[latencies.count / 2], 1e-6)
+            return TrainedModel(model: try NARFormerModel(config: scratchConfig(training[0].graph), seed: plan.seed),
+                                targetScale: median,
+                                metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
+        }
+        // A start model whose token width does not fit the data is replaced by fresh weights.
+        let checkpoint = try start.map { try TrainedModel.load(from: $0.url) }
+            .flatMap { fits($0.model.config, training[0].graph) ? $0 : nil }
+        let trained = try checkpoint ?? scratch()
+        let config = trained.model.config
+        let trainable = training.filter { fits(config, $0.graph) }
+        let judged = holdout.filter { fits(config, $0.graph) }
+        guard !trainable.isEmpty, !judged.isEmpty else {
+            throw Failure(description: "no measurement of \(platform) fits the model's token width \(config.inDim)")
+        }
+        // A start checkpoint is first brought to the platform's level (one factor), then
+        // fine-tuned; a fresh model's scale is already the training median.
+        if checkpoint != nil { try CandidateTraining.calibrateScale(trained, on: trainable) }
+        try CandidateTraining.train(trained, on: trainable, plan: plan, stop: stop)
+        let measured = judged.map { Double($0.latencyMs) }
+        let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
+        var comparedMetrics: EvaluationMetrics?
+        if let compared, let other = try? TrainedModel.load(from: compared.url),
+           fits(other.model.config, judged[0].comparedGraph ?? judged[0].graph) {
+            let asCompared = judged.map { sample in
+                var copy = sample
+                copy.graph = sample.comparedGraph ?? sample.graph
+                return copy
+            }
+            comparedMetrics = EvaluationMetrics(predicted: try CandidateTraining.predict(other, asCompared), measured: measured)
+        }
+        if stop.isRequested { throw CandidateTraining.Stopped() }
+        // The training driver named the encoding it trained on (the start model's).
+        trained.metadata = CheckpointMetadata(
+            tokenEncoding: trained.metadata.tokenEncoding.isEmpty ? CandidateTraining.tokenEncoding(of: judged[0].graph)
+                : trained.metadata.tokenEncoding,
+            platform: platform, trainingDataDigest: digest)
+        // JSON has no NaN: a rank correlation of one held-out network does not exist.
+        let holdoutMetrics = Retrainer.ruleUnits(candidate).filter { $0.value.isFinite }.mapValues { $0 as Any }
+        try DurableFile.place(at: destination) { temporary in
+            try trained.save(to: temporary, extra: holdoutMetrics)
+        }
+        return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: trainable.count,
+                               holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path))
+    }
+
+    /// The token encoding a checkpoint names, from its header alone ("" when it cannot be
+    /// read: the training thread then reports the damaged file).
+    private static func tokenEncoding(of url: URL) -> String {
+        (try? Checkpoint.metadata(of: url))?.tokenEncoding ?? ""
+    }
+
+    private static func fits(_ config: ModelConfig, _ graph: TokenGraph) -> Bool {
+        graph.tokenDim == config.inDim
+            && (config.kind == .accuracy ? graph.staticFeatures.isEmpty : graph.staticFeatures.count == config.staticDim)
+    }
+
+    /// Metrics in the promotion rule's units: mape and acc10 in percent, rank correlations as is.
+    package static func ruleUnits(_ metrics: EvaluationMetrics) -> [String: Double] {
+        ["mape": metrics.mape * 100, "acc10": metrics.acc10 * 100, "spearman": metrics.spearman,
+         "kendall_tau": metrics.kendallTau]
+    }
+
+    private static func digest(of ids: [String]) -> String {
+        SHA256.hash(data: Data(ids.sorted().joined(separator: "\n").utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func recordOutcome(_ report: RetrainReport, at time: Date) throws {
+        try store.write { writer in try Self.writeOutcome(report, at: time, with: writer) }
+    }
+
+    private static func writeOutcome(_ report: RetrainReport, at time: Date, with writer: StoreWriter) throws {
+        // "last" moves only when a candidate was judged: a skipped retrain must not reset
+        // the count of new measurements that schedules the next one.
+        if case .skipped = report.decision {} else {
+            try writer.setMeta(.lastRetrain(platform: report.platform), RetrainSettings.formatTime(time))
+        }
+        try writer.setMeta(.retrainOutcome(platform: report.platform), report.summary)
+    }
+}

@@ -1,0 +1,217 @@
+import ArgumentParser
+import Config
+import Engine
+import Foundation
+import Inbox
+import Lab
+import Learning
+
+/// `narformer bench learning-curve`: the learning curves of docs/continual-learning.md.
+/// Without `--new-platform`: the shipped default latency model fed the whole latency list
+/// in drops. With it: for each family, a model trained without that family starts a new
+/// platform that is fed only that family's measurements.
+struct BenchLearningCurveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "learning-curve",
+        abstract: "Feed measurement drops through the daemon's intake and retrainer; holdout MAPE after every retrain.",
+        discussion: """
+        Every drop is a .yaml measurement file naming ONNX files of the list, stored by the \
+        daemon's measurement intake; after each drop the platform is retrained (promotion gate, \
+        hash holdout). The active model is scored on a fixed set: every fed network on the \
+        holdout side of the hash rule. FLOPs+MAC is fitted on the same training-side measurements.
+        """
+    )
+
+    @Option(help: "The latency list (NNLQP format).")
+    var data = "data/latency/gt.txt"
+
+    @Option(help: "Starting model of the whole-list curve (default: the shipped default latency model).")
+    var model: String?
+
+    @Option(help: "Families (comma-separated): for each, a new platform starting from <start-models>/without-<family>.safetensors, fed only that family.")
+    var newPlatform: String?
+
+    @Option(help: "Folder of the models trained without a family (see --new-platform).")
+    var startModels = "."
+
+    @Option(help: "Measurements per drop (default: 50; 10 with --new-platform).")
+    var dropSize: Int?
+
+    @Option(help: "At most this many drops per curve (default: until the networks run out).")
+    var drops: Int?
+
+    @Option(help: "Epochs per retrain (the config's retraining.epochs).")
+    var epochs = 3
+
+    @Option(help: "Peak learning rate of a retrain.")
+    var lr = 3e-4
+
+    @Option(help: "Batch size of a retrain.")
+    var batch = 16
+
+    @Option(help: "Share of networks the hash holdout keeps out of training.")
+    var holdoutShare = 0.2
+
+    @Option(help: "Held-out networks a retrain must be judged on before it may promote (the config's retraining.promotion.min_holdout).")
+    var minHoldout = PromotionRule.defaultMinHoldout
+
+    @Option(help: "Seed of the order the measurements arrive in.")
+    var seed: UInt64 = 0
+
+    @Option(help: "OpenBLAS threads.")
+    var threads = 1
+
+    @Option(help: "Where the SVG figure goes (none when absent).")
+    var svg: String?
+
+    @Option(help: "Folder for the runs' stores, inboxes and model versions (default: a fresh temporary folder).")
+    var work: String?
+
+    @Flag(help: "Print the curves as one JSON object instead of tables.")
+    var json = false
+
+    func validate() throws {
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let dropSize, dropSize < 1 { throw ValidationError("--drop-size must be at least 1") }
+        if let drops, drops < 1 { throw ValidationError("--drops must be at least 1") }
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
+        if !(holdoutShare > 0 && holdoutShare < 1) { throw ValidationError("--holdout-share must lie strictly between 0 and 1") }
+        if minHoldout < 1 { throw ValidationError("--min-holdout must be at least 1") }
+    }
+
+    func run() async throws {
+        BLASThreads.set(threads)
+        let families = newPlatform.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        var settings = LatencyLearningCurve.Settings()
+        settings.dropSize = dropSize ?? (families == nil ? 50 : 10)
+        settings.maxDrops = drops
+        settings.epochs = epochs
+        settings.batchSize = batch
+        settings.learningRate = lr
+        settings.holdoutShare = holdoutShare
+        settings.minHoldout = minHoldout
+        settings.seed = seed
+        let curves: [LatencyLearningCurve.Curve]
+        do {
+            curves = try await measure(families: families, settings: settings)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw LatencyLearningCurve.Failure(description: "\(error)")
+        }
+        if json {
+            print(String(decoding: try LearningCurveReport(settings: settings, curves: curves).json(), as: UTF8.self))
+        } else {
+            for curve in curves { print(Self.table(curve)) }
+        }
+        if let svg {
+            let chart = Self.chart(curves, newPlatform: families != nil)
+            do {
+                try chart.svg().write(toFile: svg, atomically: true, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot write the figure \(svg): \(error.localizedDescription)")
+            }
+            if !json { print("figure: \(svg)") }
+        }
+    }
+
+    private func measure(families: [String]?, settings: LatencyLearningCurve.Settings) async throws -> [LatencyLearningCurve.Curve] {
+        let list = try LatencyList.load(from: URL(fileURLWithPath: data))
+        let wanted = families.map { names in list.records.indices.filter { names.contains(list.records[$0].family) } }
+            ?? Array(list.records.indices)
+        if let families {
+            let known = Set(list.families)
+            if let unknown = families.first(where: { !known.contains($0) }) {
+                throw LatencyLearningCurve.Failure(description: "\(data) has no family '\(unknown)' (it has: "
+                                                   + list.families.joined(separator: ", ") + ")")
+            }
+        }
+        // Every starting model is found before anything is imported or trained.
+        let starts: [(name: String, family: String?, model: URL)]
+        if let families {
+            starts = try families.map { family in
+                let start = URL(fileURLWithPath: startModels).appendingPathComponent("without-\(family).safetensors")
+                guard FileManager.default.isReadableFile(atPath: start.path) else {
+                    throw LatencyLearningCurve.Failure(description: "the starting model \(start.path) is missing; train it with: "
+                        + "narformer train --data \(data) --exclude-families \(family) --encoding costs --readout node-cost "
+                        + "--epochs 15 --batch 16 --lr 1e-3 --hidden 128 --seed 0 --out \(start.path)")
+                }
+                return (family, family, start)
+            }
+        } else {
+            starts = [("all", nil, try model.map { URL(fileURLWithPath: $0) } ?? DefaultModels.url(for: .latency))]
+        }
+        // Tokens and costs of the networks fed (the fixed set is scored with them, the
+        // baseline fitted on their costs); the intake imports the files itself.
+        let subset = LatencyList(source: list.source, records: wanted.map { list.records[$0] })
+        if !json { FileHandle.standardError.write(Data("importing \(subset.records.count) networks (token cache)...\n".utf8)) }
+        let workDirectory = work.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("narformer-curve-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { if work == nil { try? FileManager.default.removeItem(at: workDirectory) } }
+        let log: (Int, RetrainReport) -> Void = { fed, report in
+            if !json { FileHandle.standardError.write(Data("  \(fed) measurements: \(report.summary)\n".utf8)) }
+        }
+        var curves: [LatencyLearningCurve.Curve] = []
+        // Each starting model is scored on tokens of the encoding it reads.
+        var datasets: [String: TrainingDataset] = [:]
+        for start in starts {
+            let stored = try TrainedModel.load(from: start.model).metadata.tokenEncoding
+            guard let encoding = TokenEncoding(storedName: stored) else {
+                throw LatencyLearningCurve.Failure(description: "\(start.model.path) reads tokens '\(stored)', which no whole-network encoding makes")
+            }
+            let dataset = try datasets[encoding.storedName]
+                ?? TrainingDataset.latency(subset, cache: TokenCache(encoding: encoding.storedName), encoding: encoding)
+            datasets[encoding.storedName] = dataset
+            let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: settings)
+            if !json { FileHandle.standardError.write(Data("curve \(start.name) from \(start.model.path)\n".utf8)) }
+            let indices = subset.records.indices.filter { index in start.family.map { subset.records[index].family == $0 } ?? true }
+            curves.append(try await curve.run(name: start.name, indices: indices, startingModel: start.model,
+                                              workDirectory: workDirectory, progress: log))
+        }
+        return curves
+    }
+
+    static func table(_ curve: LatencyLearningCurve.Curve) -> String {
+        func percent(_ value: Double?) -> String { value.map { String(format: "%7.2f%%", $0) } ?? "       -" }
+        var out = "\(curve.name): \(curve.networks) networks, fixed evaluation set \(curve.evaluated), "
+            + "starting model \(curve.startingModel): MAPE \(percent(curve.start.mape)), "
+            + String(format: "Acc10 %.1f%%, rho %.3f\n", curve.start.acc10, curve.start.spearman)
+        out += "measurements  trained  gate-holdout  decision  candidate(gate)  compared(gate)  active   MAPE     Acc10    rho     FLOPs+MAC MAPE  retrain s\n"
+        for point in curve.points {
+            out += String(format: "%12d  %7d  %12d  ", point.measurements, point.trained, point.gateHoldout)
+                + String(point.decision.prefix(8)).padding(toLength: 8, withPad: " ", startingAt: 0)
+                + "  " + percent(point.candidateGateMAPE) + "         " + percent(point.comparedGateMAPE)
+                + String(format: "        v%-5d %@  %6.1f%%  %6.3f  %@       %7.1f\n", point.activeVersion, percent(point.model.mape),
+                         point.model.acc10, point.model.spearman, percent(point.flopsMac?.mape), point.retrainSeconds)
+        }
+        out += "under 10% MAPE after: model "
+            + (curve.measurementsUntilModel(under: 10).map { "\($0) measurements" } ?? "never")
+            + ", FLOPs+MAC " + (curve.measurementsUntilFlopsMac(under: 10).map { "\($0) measurements" } ?? "never") + "\n"
+        return out
+    }
+
+    static func chart(_ curves: [LatencyLearningCurve.Curve], newPlatform: Bool) -> LearningCurveChart {
+        var series: [LearningCurveChart.Series] = []
+        for (i, curve) in curves.enumerated() {
+            let color = LearningCurveChart.palette[i % LearningCurveChart.palette.count]
+            let model = [(x: 0.0, y: curve.start.mape)] + curve.points.map { (x: Double($0.measurements), y: $0.model.mape) }
+            let baseline = curve.points.compactMap { point in point.flopsMac.map { (x: Double(point.measurements), y: $0.mape) } }
+            let label = newPlatform ? curve.name : "active model"
+            series.append(.init(label: label, color: color, points: model))
+            series.append(.init(label: newPlatform ? "\(curve.name) FLOPs+MAC" : "FLOPs+MAC", color: color, dashed: true,
+                                points: baseline))
+            if !newPlatform {
+                let rejected = curve.points.filter { $0.decision == "rejected" }
+                    .compactMap { point in point.candidateGateMAPE.map { (x: Double(point.measurements), y: $0) } }
+                series.append(.init(label: "rejected candidates (gate holdout)", color: "#d62728", markersOnly: true,
+                                    points: rejected))
+            }
+        }
+        let title = newPlatform
+            ? "New platform: a family left out of the model, then measured (holdout MAPE)"
+            : "Default model fed all of gt.txt in drops (holdout MAPE)"
+        return LearningCurveChart(title: title, series: series)
+    }
+}

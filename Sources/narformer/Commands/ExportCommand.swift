@@ -1,0 +1,70 @@
+import ArgumentParser
+import Config
+import Daemon
+import Foundation
+import Learning
+import Store
+
+/// `narformer export`: predictions as JSON lines or CSV on stdout, for nightly pipelines.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write stored predictions to stdout (JSON lines or CSV), oldest first.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case jsonl, csv
+    }
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case latency, accuracy
+
+        var predictionKind: PredictionKind { self == .latency ? .latencyMs : .accuracy }
+    }
+
+    @Option(help: "Only predictions made at or after this time: ISO 8601 (2026-11-29T18:00:00Z) or a duration back from now (24h, 30m, 7d).")
+    var since: String?
+
+    @Option(help: "Only this platform.")
+    var platform: String?
+
+    @Option(help: "jsonl or csv.")
+    var format: Format = .jsonl
+
+    @Option(help: "Only latency or only accuracy predictions.")
+    var kind: Kind?
+
+    @OptionGroup var location: StoreOptions
+
+    /// Predictions read per read transaction: memory stays bounded however large the store.
+    static let pageSize = 4096
+
+    func validate() throws {
+        if let since, TimeArgument.parse(since) == nil {
+            throw ValidationError("--since '\(since)' is neither an ISO 8601 time (2026-11-29T18:00:00Z) nor a duration (24h)")
+        }
+    }
+
+    func run() throws {
+        let store = try location.openStore(try location.loadConfig())
+        let start = since.flatMap { TimeArgument.parse($0) } ?? Date(timeIntervalSince1970: 0)
+        var output = BufferedOutput()
+        if format == .csv { output.write("graph_hash,platform,batch_size,model_version,kind,value,predicted_at\n") }
+        try PredictionPager(store: store, since: start, pageSize: Self.pageSize).forEach { prediction in
+            if let platform, prediction.platform != platform { return }
+            if let kind, prediction.kind != kind.predictionKind { return }
+            output.write(try line(prediction))
+        }
+        output.flush()
+    }
+
+    private func line(_ p: Prediction) throws -> String {
+        switch format {
+        case .jsonl:
+            return String(decoding: try StoreJSON.encode(p, pretty: false), as: UTF8.self) + "\n"
+        case .csv:
+            // Platform names are [a-z0-9._-] (config rule), hashes hex: nothing needs quoting.
+            return "\(p.graphHash),\(p.platform),\(p.batchSize),\(p.modelVersion),\(p.kind.rawValue),"
+                + "\(p.value),\(StoreJSON.timestamp(p.predictedAt))\n"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Learning
+
+/// `narformer predict FILE...`: latency of networks (ONNX, graph JSON) and accuracy of
+/// NAS-Bench-201 cells (cell JSON), with the shipped models unless `--model` is given.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict the latency (networks) or accuracy (NAS-Bench-201 cells) of files, one line per file."
+    )
+
+    @Argument(help: "ONNX or graph-JSON files.")
+    var files: [String]
+
+    @Option(help: "Batch size the latency is predicted for (default: the file's own, or 1).")
+    var batch: Int?
+
+    @Option(help: "Platform the latency is predicted for; must be the latency model's platform.")
+    var platform: String?
+
+    @Option(help: "A latency checkpoint to use instead of the shipped one.")
+    var model: String?
+
+    @Option(help: "An accuracy checkpoint to use instead of the shipped one.")
+    var accuracyModel: String?
+
+    @Flag(help: "One JSON object per line.")
+    var json = false
+
+    func validate() throws {
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+    }
+
+    func run() throws {
+        var latencyModel: TrainedModel?
+        var accuracy: TrainedModel?
+        var failed = 0
+        for file in files {
+            do {
+                let network = try NetworkImporter.importFile(at: URL(fileURLWithPath: file), batchSize: batch)
+                var line: [String: Any] = ["file": file]
+                if case .cell(let arch) = network.kind {
+                    if accuracy == nil { accuracy = try load(accuracyModel, kind: .accuracy) }
+                    guard let accuracy else { continue }
+                    let value = try accuracy.predictValues([network.tokens()])[0]
+                    line["cell"] = arch
+                    line["accuracy_percent"] = value
+                    line["dataset"] = accuracy.metadata.platform
+                    line["model_version"] = accuracy.version
+                    emit(line, text: "\(file)  \(accuracy.metadata.platform)  accuracy \(String(format: "%.2f", value))%  model \(accuracy.version)")
+                } else {
+                    if latencyModel == nil { latencyModel = try load(model, kind: .latency) }
+                    guard let latencyModel else { continue }
+                    if let platform, platform != latencyModel.metadata.platform {
+                        throw CommandFailure(description: "there is no model for platform '\(platform)'; the latency model is for '\(latencyModel.metadata.platform)' (pass --model)")
+                    }
+                    let value = try latencyModel.predictValues([network.tokens(storedEncoding: latencyModel.metadata.tokenEncoding)])[0]
+                    line["platform"] = latencyModel.metadata.platform
+                    line["batch"] = network.batchSize
+                    line["latency_ms"] = value
+                    line["model_version"] = latencyModel.version
+                    emit(line, text: "\(file)  \(latencyModel.metadata.platform)  batch \(network.batchSize)  \(String(format: "%.3f", value)) ms  model \(latencyModel.version)")
+                }
+            } catch let failure as CommandFailure {
+                throw failure
+            } catch {
+                failed += 1
+                if json {
+                    emit(["file": file, "error": "\(error)"], text: "")
+                } else {
+                    FileHandle.standardError.write(Data("\(file): \(error)\n".utf8))
+                }
+            }
+        }
+        if failed > 0 { throw ExitCode(1) }
+    }
+
+    private func load(_ path: String?, kind: ModelConfig.Kind) throws -> TrainedModel {
+        let trained = try CLIErrors.wrap {
+            if let path { return try TrainedModel.load(from: URL(fileURLWithPath: path)) }
+            return try DefaultModels.load(kind)
+        }
+        guard trained.kind == kind else {
+            throw CommandFailure(description: "\(path ?? "the default model") is a \(trained.kind.rawValue) model, not a \(kind.rawValue) model")
+        }
+        return trained
+    }
+
+    private func emit(_ object: [String: Any], text: String) {
+        if json, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(text)
+        }
+    }
+}

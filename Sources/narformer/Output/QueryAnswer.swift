@@ -1,0 +1,29 @@
+import Daemon
+import Foundation
+import Store
+
+/// `narformer query --json` output.
+struct QueryAnswer: Encodable {
+    struct Graph: Encodable {
+        var hash: String
+        var kind: String
+        var nodeCount: Int
+        var sourceFileName: String
+        var firstSeen: Date
+
+        init(_ record: GraphRecord) {
+            hash = record.hash
+            kind = record.kind.rawValue
+            nodeCount = record.nodeCount
+            sourceFileName = record.sourceFileName
+            firstSeen = record.firstSeen
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case hash, kind, nodeCount = "node_count", sourceFileName = "source_file", firstSeen = "first_seen"
+        }
+    }
+
+    var graph: Graph
+    var predictions: [Prediction]
+}

@@ -1,0 +1,137 @@
+import Config
+import Daemon
+import Foundation
+import Inbox
+import Store
+
+/// What `narformer status` shows, gathered from the config, the inbox folders, the store
+/// (read-only) and the daemon's status file.
+struct StatusReport: Encodable {
+    struct Inbox: Encodable {
+        var name: String
+        var path: String
+        var platform: String
+        /// Files waiting in the inbox plus files in `.work/`.
+        var queueDepth: Int
+        var done: Int
+        var failed: Int
+    }
+
+    struct Platform: Encodable {
+        var name: String
+        /// The store's active version; nil: the default model (version 0) serves.
+        var activeVersion: Int?
+        /// The version the running daemon predicts with (from its status file).
+        var servingVersion: Int?
+        var measurements: Int
+        var lastRetrain: String?
+        var lastRetrainOutcome: String?
+    }
+
+    var daemonRunning: Bool
+    var pid: Int32?
+    var statusUpdatedAt: Date?
+    var counters: DaemonStatus.Counters?
+    var storePath: String
+    var storeCounts: StoreCounts?
+    var storeProblem: String?
+    var inboxes: [Inbox]
+    var platforms: [Platform]
+
+    static func gather(config: NarformerConfig) throws -> StatusReport {
+        let daemon = DaemonStatus.read(storePath: config.store.path)
+        let live = daemon?.isLive ?? false
+        var counts: StoreCounts?
+        var problem: String?
+        var platforms: [Platform] = []
+        var store: NarformerStore?
+        if StoreFolder(path: config.store.path).holdsStore {
+            do { store = try NarformerStore(path: config.store.path, readOnly: true) } catch { problem = "\(error)" }
+        } else {
+            problem = "no store yet (the daemon has not run)"
+        }
+        for platform in config.platforms {
+            var entry = Platform(name: platform.name, activeVersion: nil,
+                                 servingVersion: live ? daemon?.latencyModels.first { $0.platform == platform.name }?.version : nil,
+                                 measurements: 0)
+            if let store {
+                do {
+                    try store.read { reader in
+                        entry.activeVersion = try reader.activeModel(platform: platform.name)?.version
+                        entry.measurements = try reader.measurementCount(platform: platform.name)
+                        entry.lastRetrain = try reader.meta(.lastRetrain(platform: platform.name))
+                        entry.lastRetrainOutcome = try reader.meta(.retrainOutcome(platform: platform.name))
+                    }
+                } catch {
+                    problem = "\(error)"
+                }
+            }
+            platforms.append(entry)
+        }
+        if let store {
+            do { counts = try store.read { try $0.counts() } } catch { problem = "\(error)" }
+        }
+        return StatusReport(
+            daemonRunning: live, pid: live ? daemon?.pid : nil, statusUpdatedAt: daemon?.updatedAt,
+            counters: live ? daemon?.counters : nil, storePath: config.store.path, storeCounts: counts,
+            storeProblem: problem,
+            inboxes: config.inboxes.map { inbox in
+                Inbox(name: inbox.name, path: inbox.path, platform: inbox.platform,
+                      queueDepth: waiting(in: inbox.path) + entries(in: inbox.path + "/.work"),
+                      done: entries(in: inbox.path + "/done"),
+                      failed: entries(in: inbox.path + "/failed"))
+            },
+            platforms: platforms)
+    }
+
+    /// Drop candidates in the inbox itself (what the daemon would pick up).
+    private static func waiting(in folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { name in
+            DropName(name).isCandidate && !["done", "failed", ".work"].contains(name)
+        }.count
+    }
+
+    /// Files in a protocol folder, without the `.result.json` / `.error.txt` notes.
+    private static func entries(in folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { !($0.hasSuffix(".result.json") || $0.hasSuffix(".error.txt")) }.count
+    }
+
+    func text() -> String {
+        var lines: [String] = []
+        if daemonRunning, let pid {
+            var line = "daemon        running (pid \(pid))"
+            if let counters {
+                line += ": \(counters.done) done, \(counters.failed) failed, \(counters.queueDepth) queued since start"
+            }
+            lines.append(line)
+        } else {
+            lines.append("daemon        not running")
+        }
+        lines.append("store         \(storePath)")
+        if let storeCounts {
+            lines.append("  graphs \(storeCounts.graphs), predictions \(storeCounts.predictions), "
+                         + "measurements \(storeCounts.measurements), models \(storeCounts.models)")
+        }
+        if let storeProblem { lines.append("  \(storeProblem)") }
+        lines.append("inboxes")
+        for inbox in inboxes {
+            lines.append("  \(inbox.name) (\(inbox.platform)) \(inbox.path): \(inbox.queueDepth) waiting, "
+                         + "\(inbox.done) done, \(inbox.failed) failed")
+        }
+        lines.append("platforms")
+        for platform in platforms {
+            var line = "  \(platform.name): model " + (platform.activeVersion.map { "v\($0)" } ?? "default (v0)")
+            if let serving = platform.servingVersion { line += ", daemon serves v\(serving)" }
+            line += ", \(platform.measurements) measurements"
+            if let last = platform.lastRetrain {
+                line += ", last retrain \(last)" + (platform.lastRetrainOutcome.map { " (\($0))" } ?? "")
+            } else {
+                line += ", never retrained"
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Engine
+import Glibc
+import Store
+import XCTest
+import Inbox
+import Learning
+import TestSupport
+
+final class LearningMeasurementTests: XCTestCase {
+    private let oneNetwork = """
+        measurements:
+          - network: net.onnx
+            platform: cpu
+            batch_size: 1
+            latency_ms: 12.5
+            measured_at: 2026-11-28T10:00:00Z
+            device: "EPYC 7B13, onnxruntime 1.32, 1 thread"
+        """
+
+    func testMeasurementBeforeItsNetworkWaitsThenIsStoredOnce() async throws {
+        let space = try LearningWorkspace()
+        let processor = space.processor()
+        let drop = space.claimed("m.yaml", oneNetwork)
+        guard case .retryLater(let reason, _) = await processor.process([drop])[0] else {
+            return XCTFail("a measurement before its network must wait")
+        }
+        XCTAssertTrue(reason.contains("net.onnx"), reason)
+        XCTAssertEqual(try space.measurementCount(), 0)
+
+        try FileManager.default.copyItem(atPath: RepositoryData.alexnet(RepositoryData.alexnetNumbers(1)[0]).path,
+                                         toPath: space.inbox.path + "/done/net.onnx")
+        guard case .done(let json, _) = await processor.process([drop])[0] else { return XCTFail("not stored") }
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+        XCTAssertEqual(result["new"] as? Int, 1)
+        let stored = try space.store.read { try $0.measurements(platform: "cpu") }
+        XCTAssertEqual(stored.count, 1)
+        XCTAssertEqual(stored.first?.latencyMs, 12.5)
+        XCTAssertEqual(stored.first?.source, "EPYC 7B13, onnxruntime 1.32, 1 thread")
+        let hash = try XCTUnwrap(stored.first?.graphHash)
+        XCTAssertNotNil(try space.store.read { try $0.graph(hash: hash) })
+        XCTAssertNotNil(space.tokens.tokens(graphHash: hash, batchSize: 1), "tokens saved for retraining")
+
+        // The same file again (a re-drop, a restart): nothing is stored twice.
+        guard case .done(let again, _) = await processor.process([space.claimed("m-1.yaml", oneNetwork)])[0] else {
+            return XCTFail("not processed")
+        }
+        let second = try XCTUnwrap(JSONSerialization.jsonObject(with: again) as? [String: Any])
+        XCTAssertEqual(second["new"] as? Int, 0)
+        XCTAssertEqual(second["already_stored"] as? Int, 1)
+        XCTAssertEqual(try space.measurementCount(), 1)
+
+        // Named by hash now that the graph is known, at another batch size.
+        let byHash = "measurements:\n  - hash: \(hash)\n    batch_size: 4\n    latency_ms: 40\n"
+        guard case .done = await processor.process([space.claimed("h.yaml", byHash)])[0] else {
+            return XCTFail("a known hash is stored")
+        }
+        XCTAssertEqual(try space.measurementCount(), 2, "platform defaults to the inbox's")
+        XCTAssertNotNil(space.tokens.tokens(graphHash: hash, batchSize: 4), "tokens from the file still in done/")
+    }
+
+    /// Tokens already saved are neither recomputed nor rewritten; only the missing
+    /// encodings are made, each equal to what the importer gives for it.
+    func testOnlyMissingTokenEncodingsAreSaved() throws {
+        let space = try LearningWorkspace()
+        let network = try NetworkImporter.importFile(at: RepositoryData.alexnet(RepositoryData.alexnetNumbers(1)[0]),
+                                                     batchSize: 2)
+        XCTAssertGreaterThan(network.storedEncodings.count, 1)
+        let first = network.storedEncodings[0], hash = network.contentHash
+        let sentinel = TokenGraph(nodeCount: 1, tokenDim: 1, tokens: [42], edges: [], staticFeatures: [])
+        try space.tokens.save(sentinel, graphHash: hash, batchSize: 2, encoding: first)
+        try space.tokens.saveMissing(of: network, batchSize: 2)
+        XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: first)?.tokens, [42])
+        for encoding in network.storedEncodings.dropFirst() {
+            XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: encoding)?.tokens,
+                           try network.tokens(storedEncoding: encoding).tokens, encoding)
+        }
+        XCTAssertFalse(space.tokens.contains(graphHash: hash, batchSize: 1, encoding: first), "other batch sizes untouched")
+    }
+
+    func testWaitingMeasurementFailsAfterTheInboxTimeout() async throws {
+        let space = try LearningWorkspace()
+        let processor = space.processor(timeout: .seconds(3600))
+        let old = space.claimed("m.yaml", oneNetwork, claimedAt: Date().addingTimeInterval(-3601), retries: 7)
+        guard case .failed(let reason) = await processor.process([old])[0] else { return XCTFail("must fail") }
+        XCTAssertTrue(reason.contains("m.yaml") && reason.contains("'net.onnx'") && reason.contains("1 h"), reason)
+
+        let unknownHash = "measurements:\n  - hash: \(String(repeating: "ab", count: 32))\n    batch_size: 1\n    latency_ms: 3\n"
+        guard case .retryLater = await processor.process([space.claimed("h.yaml", unknownHash)])[0] else {
+            return XCTFail("an unknown hash waits for its network")
+        }
+    }
+
+    func testBadFilesAreFailedWithLineAndField() async throws {
+        let space = try LearningWorkspace()
+        let processor = space.processor()
+        let record = "  - network: a.onnx\n    batch_size: 1\n"
+        let cases: [(yaml: String, expected: [String])] = [
+            ("measurements:\n" + record, ["bad.yaml:2", "measurements[0].latency_ms", "missing field"]),
+            ("measurements:\n" + record + "    latency_ms: -3\n", ["bad.yaml:4", "measurements[0].latency_ms", "implausible"]),
+            ("measurements:\n" + record + "    latency_ms: 0\n", ["bad.yaml:4", "implausible"]),
+            ("measurements:\n" + record + "    latency_ms: .nan\n", ["bad.yaml:4", "latency_ms"]),
+            ("measurements:\n" + record + "    latency_ms: 12 ms\n", ["bad.yaml:4", "not a number"]),
+            ("measurements:\n  - network: a.onnx\n    batch_size: 0\n    latency_ms: 1\n",
+             ["bad.yaml:3", "measurements[0].batch_size", "implausible"]),
+            ("measurements:\n" + record + "    latency_ms: 1\n    platform: tpu\n",
+             ["bad.yaml:5", "measurements[0].platform", "'tpu' is not in the daemon's config"]),
+            ("measurements:\n" + record + "    latency: 1\n", ["bad.yaml:4", "measurements[0].latency", "unknown field"]),
+            ("measurements:\n  - batch_size: 1\n    latency_ms: 1\n", ["bad.yaml:2", "measurements[0]", "network"]),
+            ("measurements:\n" + record + "    latency_ms: 1\n    measured_at: yesterday\n",
+             ["bad.yaml:5", "measured_at", "ISO 8601"]),
+            ("measurements:\n" + record + "    latency_ms: 1\n  - network: b.onnx\n    batch_size: x\n    latency_ms: 1\n",
+             ["bad.yaml:6", "measurements[1].batch_size"]),
+            ("measurements: 3\n", ["bad.yaml:1", "measurements", "list"]),
+            ("network: a.onnx\n", ["bad.yaml:1", "unknown key"]),
+            ("measurements:\n  - network: [a\n", ["bad.yaml:", "YAML syntax"]),
+        ]
+        for (yaml, expected) in cases {
+            guard case .failed(let reason) = await processor.process([space.claimed("bad.yaml", yaml)])[0] else {
+                XCTFail("accepted:\n\(yaml)")
+                continue
+            }
+            for piece in expected {
+                XCTAssertTrue(reason.contains(piece), "'\(reason)' lacks '\(piece)' for:\n\(yaml)")
+            }
+        }
+        XCTAssertEqual(try space.measurementCount(), 0)
+    }
+
+    func testNamesThatLeaveTheInboxAreRefused() async throws {
+        let space = try LearningWorkspace()
+        let processor = space.processor()
+        let outside = space.root + "/outside.onnx"
+        let network = RepositoryData.alexnet(RepositoryData.alexnetNumbers(1)[0]).path
+        try FileManager.default.copyItem(atPath: network, toPath: outside)
+        XCTAssertEqual(symlink(outside, space.inbox.path + "/done/escape.onnx"), 0)
+        try FileManager.default.copyItem(atPath: network, toPath: space.inbox.path + "/done/inside.onnx")
+        XCTAssertEqual(symlink(space.inbox.path + "/done/inside.onnx", space.inbox.path + "/alias.onnx"), 0)
+
+        for name in ["../outside.onnx", "done/inside.onnx", "..", "/etc/passwd", "escape.onnx"] {
+            let yaml = "measurements:\n  - network: \"\(name)\"\n    batch_size: 1\n    latency_ms: 2\n"
+            guard case .failed(let reason) = await processor.process([space.claimed("p.yaml", yaml)])[0] else {
+                XCTFail("'\(name)' was not refused")
+                continue
+            }
+            XCTAssertTrue(reason.contains("p.yaml:2"), reason)
+            XCTAssertTrue(reason.contains("leads out of the inbox") || reason.contains("not a plain file name"), reason)
+        }
+        let inside = "measurements:\n  - network: alias.onnx\n    batch_size: 1\n    latency_ms: 2\n"
+        guard case .done = await processor.process([space.claimed("ok.yaml", inside)])[0] else {
+            return XCTFail("a link that stays inside the inbox is followed")
+        }
+        XCTAssertEqual(try space.measurementCount(), 1)
+    }
+
+    func testCellsAreStoredAsCellGraphs() async throws {
+        let space = try LearningWorkspace()
+        let cells = SyntheticCells.cells(3)
+        guard case .done(let json, _) = await space.processor().process([space.claimed("c.yml", SyntheticCells.yaml(cells))])[0] else {
+            return XCTFail("cells not stored")
+        }
+        let result = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+        XCTAssertEqual(result["new"] as? Int, 3)
+        let stored = try space.store.read { try $0.measurements(platform: "cpu") }
+        let graph = try space.store.read { try $0.graph(hash: stored[0].graphHash) }
+        XCTAssertEqual(graph?.kind, .cell)
+    }
+}

@@ -1,0 +1,253 @@
+import Config
+import Engine
+import Foundation
+import Glibc
+import Store
+import XCTest
+import Inbox
+import Learning
+import TestSupport
+
+final class LearningRetrainTests: XCTestCase {
+    /// A small cell model so a retrain takes a fraction of a second.
+    private static let smallCellModel = ModelConfig(kind: .accuracy, inDim: NB201Cell.tokenDim, hidden: 32, layers: 2,
+                                                    groups: 4, ffnRatio: 2, fcHidden: 32, staticDim: 0,
+                                                    readout: .mean, dropout: 0)
+
+    private func settings(_ space: LearningWorkspace, initialWeights: InitialWeights = .activeModel, epochs: Int,
+                          learningRate: Double = 3e-3, minHoldout: Int = 1) -> RetrainSettings {
+        RetrainSettings(
+            retraining: RetrainingConfig(minNewMeasurements: 10, epochs: epochs, batchSize: 16, learningRate: learningRate,
+                                         holdoutShare: 0.25, initialWeights: initialWeights,
+                                         promotion: PromotionRule(minHoldout: minHoldout), nice: 5),
+            modelsDirectory: space.modelsPath, scratchConfig: { _ in Self.smallCellModel })
+    }
+
+    private func feed(_ space: LearningWorkspace, _ cells: [(arch: String, latency: Double)]) async throws {
+        let outcome = await space.processor().process([space.claimed("cells.yaml", SyntheticCells.yaml(cells))])[0]
+        guard case .done = outcome else {
+            throw MeasurementFileError(file: "cells.yaml", line: nil, field: nil, problem: "not stored: \(outcome)")
+        }
+    }
+
+    private func retrainer(_ space: LearningWorkspace, _ settings: RetrainSettings, registry: ModelRegistry? = nil) -> Retrainer {
+        Retrainer(store: space.store, settings: settings, tokens: space.tokens, registry: registry)
+    }
+
+    func testCalibrationMovesEveryPredictionOfTheShippedModelByOneFactor() throws {
+        let model = try DefaultModels.load(.latency)
+        let samples = try RepositoryData.alexnetNumbers(6).enumerated().map { i, number -> MeasuredSample in
+            let graph = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1)
+                .tokens(storedEncoding: model.metadata.tokenEncoding)
+            return MeasuredSample(measurementID: "\(i)", graphHash: "\(i)", graph: graph, latencyMs: 1)
+        }
+        let before = try CandidateTraining.predict(model, samples)
+        // Measured = 3x predicted on every network: the factor is 3 and so is every new ratio.
+        let measured = samples.enumerated().map { i, sample -> MeasuredSample in
+            var copy = sample
+            copy.latencyMs = Float(3 * before[i])
+            return copy
+        }
+        XCTAssertEqual(try CandidateTraining.calibrateScale(model, on: measured), 3, accuracy: 1e-3)
+        for (old, new) in zip(before, try CandidateTraining.predict(model, samples)) {
+            XCTAssertEqual(new / old, 3, accuracy: 1e-3)
+        }
+        let accuracy = try DefaultModels.load(.accuracy)
+        XCTAssertEqual(try CandidateTraining.calibrateScale(accuracy, on: measured), 1, "accuracy (quantile) models are left alone")
+    }
+
+    /// Ten synthetic cells of which exactly `held` fall in the 25% hash holdout.
+    private func cells(holdingOut held: Int) throws -> [(arch: String, latency: Double)] {
+        let split = HoldoutSplit(share: 0.25)
+        var chosen: [(arch: String, latency: Double)] = []
+        var count = 0
+        for cell in SyntheticCells.cells(200) where chosen.count < 10 {
+            let json = try JSONSerialization.data(withJSONObject: ["format": "narformer-graph", "version": 1,
+                                                                   "cell": cell.arch] as [String: Any])
+            let hash = try NetworkImporter.importData(json, format: .graphJSON, name: "cell").contentHash
+            if split.isHoldout(graphHash: hash) {
+                if count == held { continue }
+                count += 1
+            } else if chosen.count - count == 10 - held {
+                continue
+            }
+            chosen.append(cell)
+        }
+        XCTAssertEqual(count, held)
+        XCTAssertEqual(chosen.count, 10)
+        return chosen
+    }
+
+    func testRetrainJudgedOnOneHeldOutNetworkIsStillRecorded() async throws {
+        let space = try LearningWorkspace()
+        // Exactly one held out: its rank correlation does not exist, and the candidate's
+        // checkpoint must still be written.
+        try await feed(space, try cells(holdingOut: 1))
+        let report = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
+        XCTAssertEqual(report.holdoutSize, 1)
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        let version = try XCTUnwrap(report.version)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: space.modelsPath + "/cpu-v\(version).safetensors"))
+    }
+
+    /// Fewer held-out networks than promotion.min_holdout: no candidate is trained, the
+    /// reason names the setting, and the count of new measurements is kept for the next try.
+    func testTooSmallAHoldoutSkipsTheRetrain() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, try cells(holdingOut: 2))
+        let report = try await retrainer(space, settings(space, epochs: 1, minHoldout: 3)).retrain(platform: "cpu")
+        guard case .skipped(let reason) = report.decision else { return XCTFail("not skipped: \(report.summary)") }
+        XCTAssertTrue(reason.contains("2 to judge with") && reason.contains("promotion.min_holdout"), reason)
+        XCTAssertNil(report.version)
+        XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: space.modelsPath)) ?? []).filter { $0.hasSuffix(".safetensors") }, [])
+        XCTAssertNil(try space.store.read { try $0.meta(.lastRetrain(platform: "cpu")) })
+        // Two held out is enough once the rule asks for two.
+        let second = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2)).retrain(platform: "cpu")
+        XCTAssertEqual(second.holdoutSize, 2)
+        XCTAssertNotNil(second.version, second.summary)
+    }
+
+    func testHoldoutMembershipIsStableAndNearTheShare() {
+        let split = HoldoutSplit(share: 0.2)
+        let hashes = (0..<2000).map { String(format: "%064x", $0 * 2_654_435_761) }
+        let held = hashes.filter(split.isHoldout).count
+        XCTAssertEqual(Double(held) / 2000, 0.2, accuracy: 0.03)
+        XCTAssertEqual(hashes.filter(split.isHoldout), hashes.filter(HoldoutSplit(share: 0.2).isHoldout))
+    }
+
+    func testBetterCandidateIsPromotedAndHotSwappedWorseOneRejectedThenRolledBack() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(160))
+        let registry = ModelRegistry()
+
+        // v1: barely trained, nothing to compare with: promoted.
+        let first = try await retrainer(space, settings(space, epochs: 1), registry: registry).retrain(platform: "cpu")
+        XCTAssertEqual(first.decision, .promoted, first.summary)
+        XCTAssertEqual(first.version, 1)
+        XCTAssertNil(first.comparedWith)
+        XCTAssertGreaterThan(first.holdoutSize, 20)
+        XCTAssertEqual(first.trainingSize + first.holdoutSize, 160)
+
+        // v2: fine-tuned from v1 for longer: better on the same holdout, promoted, swapped in.
+        let second = try await retrainer(space, settings(space, epochs: 40), registry: registry).retrain(platform: "cpu")
+        XCTAssertEqual(second.decision, .promoted, second.summary)
+        XCTAssertEqual(second.comparedWith, 1)
+        XCTAssertEqual(second.holdoutSize, first.holdoutSize, "the holdout is the same for every version")
+        let v2mape = try XCTUnwrap(second.candidateMetrics["mape"])
+        XCTAssertLessThan(v2mape, try XCTUnwrap(second.comparedMetrics["mape"]))
+        let entry = await registry.latencyEntry(platform: "cpu")
+        XCTAssertEqual(entry?.version, 2)
+
+        // v3: from scratch with a learning rate too small to learn: rejected, kept with metrics.
+        let third = try await retrainer(space, settings(space, initialWeights: .scratch, epochs: 1, learningRate: 1e-7),
+                                        registry: registry).retrain(platform: "cpu")
+        XCTAssertEqual(third.decision, .rejected, third.summary)
+        XCTAssertEqual(third.comparedWith, 2)
+        let afterReject = await registry.latencyEntry(platform: "cpu")
+        XCTAssertEqual(afterReject?.version, 2, "a rejected candidate never reaches the registry")
+
+        let models = try space.store.read { try $0.models(platform: "cpu") }
+        XCTAssertEqual(models.map(\.state), [.retired, .active, .rejected])
+        XCTAssertEqual(models[1].baseVersion, 1)
+        XCTAssertNil(models[2].baseVersion)
+        XCTAssertEqual(models[1].metrics["mape"], v2mape)
+        XCTAssertNotNil(models[2].metrics["mape"])
+        for model in models { XCTAssertNoThrow(try model.verifyWeights()) }
+        let outcome = try space.store.read { try $0.meta(.retrainOutcome(platform: "cpu")) }
+        XCTAssertTrue(outcome?.hasPrefix("rejected v3") == true, outcome ?? "no outcome")
+        XCTAssertNotNil(try space.store.read { try $0.meta(.lastRetrain(platform: "cpu")) }
+            .flatMap(RetrainSettings.parseTime))
+
+        // Rollback: v2 out (rejected), v1 back; the daemon's sync swaps the registry.
+        let rolled = try ModelVersions(store: space.store).rollback(platform: "cpu")
+        XCTAssertEqual(rolled.removed, 2)
+        XCTAssertEqual(rolled.restored, 1)
+        XCTAssertEqual(try space.store.read { try $0.activeModel(platform: "cpu") }?.version, 1)
+        let reconciler = ModelReconciler(store: space.store, registry: registry,
+                                         locator: DefaultModelLocator(environment: [:]), logger: LogCollector().logger())
+        let report = await reconciler.reconcile(platforms: ["cpu"], models: ModelsConfig(directory: space.modelsPath),
+                                                pass: .poll)
+        XCTAssertEqual(report.changes, ["cpu: now predicting with v1"])
+        let afterRollback = await registry.latencyEntry(platform: "cpu")
+        XCTAssertEqual(afterRollback?.version, 1)
+
+        // Promote by hand: v3 (rejected) can be made active deliberately.
+        _ = try ModelVersions(store: space.store).promote(platform: "cpu", version: 3)
+        XCTAssertEqual(try space.store.read { try $0.activeModel(platform: "cpu") }?.version, 3)
+        XCTAssertThrowsError(try ModelVersions(store: space.store).promote(platform: "cpu", version: 9))
+    }
+
+    func testPromotionRecomputesStoredPredictionsWhenConfigured() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(40))
+        let hash = try XCTUnwrap(try space.store.read { try $0.measurements(platform: "cpu") }.first?.graphHash)
+        try space.store.write { writer in
+            try writer.putPrediction(Prediction(graphHash: hash, platform: "cpu", batchSize: 1, modelVersion: 0,
+                                                kind: .latencyMs, value: 1))
+            try writer.putPrediction(Prediction(graphHash: String(repeating: "0", count: 64), platform: "cpu",
+                                                batchSize: 1, modelVersion: 0, kind: .latencyMs, value: 1))
+        }
+        var settings = settings(space, epochs: 1)
+        settings.retraining.recomputePredictions = true
+        let registry = ModelRegistry()
+        let report = try await retrainer(space, settings, registry: registry).retrain(platform: "cpu")
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        XCTAssertEqual(report.recomputedPredictions, 1, "the graph without tokens is left as it is")
+        let predictions = try space.store.read { try $0.predictions(ofGraph: hash) }
+        XCTAssertEqual(predictions.map(\.modelVersion).sorted(), [0, 1])
+        let fresh = try XCTUnwrap(predictions.first { $0.modelVersion == 1 })
+        let direct = try await registry.predictLatency(platform: "cpu", graphs: [XCTUnwrap(space.tokens.tokens(graphHash: hash, batchSize: 1))])
+        XCTAssertEqual(fresh.value, Double(try XCTUnwrap(direct?.values.first)), accuracy: 1e-6)
+    }
+
+    func testStoppedRetrainLeavesNoTrace() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(80))
+        _ = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
+        let before = try space.store.read { try $0.models(platform: "cpu") }
+        let stop = TrainingStopFlag()
+        stop.request()
+        let report = try await retrainer(space, settings(space, epochs: 50)).retrain(platform: "cpu", stop: stop)
+        guard case .skipped(let reason) = report.decision else { return XCTFail(report.summary) }
+        XCTAssertTrue(reason.contains("stopped"), reason)
+        XCTAssertEqual(try space.store.read { try $0.models(platform: "cpu") }, before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: space.modelsPath).sorted(),
+                       ["cpu-v1.safetensors"])
+    }
+
+    func testTooFewMeasurementsSkipAndSchedulerCountsNewOnes() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(1))
+        let report = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
+        guard case .skipped = report.decision else { return XCTFail(report.summary) }
+        XCTAssertTrue(try space.store.read { try $0.models(platform: "cpu") }.isEmpty)
+
+        let scheduler = RetrainScheduler(retrainer: retrainer(space, settings(space, epochs: 1)), platforms: ["cpu", "gpu"],
+                                         control: RetrainControl(storePath: space.storePath),
+                                         logger: LogCollector().logger())
+        XCTAssertEqual(scheduler.dueByCount(), [], "1 new measurement, 10 needed")
+        try await feed(space, SyntheticCells.cells(10, offset: 5))
+        XCTAssertEqual(scheduler.dueByCount(), ["cpu"])
+    }
+
+    func testControlFileRequestIsAnsweredByTheScheduler() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(40))
+        let control = RetrainControl(storePath: space.storePath)
+        var settings = settings(space, epochs: 1)
+        settings.retraining.enabled = false
+        let scheduler = RetrainScheduler(retrainer: retrainer(space, settings), platforms: ["cpu"], control: control,
+                                         pollInterval: .milliseconds(50), logger: LogCollector().logger())
+        let id = try control.request(platform: "cpu")
+        let task = Task { await scheduler.run() }
+        var answer: String?
+        for _ in 0..<400 where answer == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            answer = control.answer(platform: "cpu", id: id)
+        }
+        task.cancel()
+        _ = await task.value
+        XCTAssertTrue(answer?.hasPrefix("promoted v1") == true, answer ?? "no answer")
+        XCTAssertTrue(control.pending(among: ["cpu"]).isEmpty)
+    }
+}
