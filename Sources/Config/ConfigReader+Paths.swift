@@ -8,15 +8,9 @@ enum PathRole {
     case directoryToCreate
     /// A file that must already exist: a model named in the config.
     case existingFile
-    /// A Unix socket the daemon creates; its directory is created when missing.
-    case socket
 }
 
 extension ConfigReader {
-    /// The longest path a Unix socket address holds on Linux (`sun_path` is 108 bytes,
-    /// one of them the terminating zero).
-    static let maximumSocketPathLength = 107
-
     /// Reads a path, resolves it against the config file's directory when relative, and
     /// checks the file system according to `role` (unless checks are off).
     func path(_ role: PathRole) -> (Node, ConfigKeyPath) -> String? {
@@ -47,22 +41,10 @@ extension ConfigReader {
 
     /// Checks `resolved` for `role`; false after reporting a problem.
     func check(_ resolved: String, role: PathRole, at path: ConfigKeyPath, mark: Mark?) -> Bool {
-        if role == .socket, resolved.utf8.count > Self.maximumSocketPathLength {
-            report("the socket path \(resolved) is \(resolved.utf8.count) bytes long; Unix sockets allow at most "
-                   + "\(Self.maximumSocketPathLength): choose a shorter path", at: path, mark: mark)
-            return false
-        }
         guard checkFileSystem else { return true }
         switch role {
         case .directoryToCreate:
             return checkCreatableDirectory(resolved, at: path, mark: mark)
-        case .socket:
-            if isDirectory(resolved) == true {
-                report("\(resolved) is a directory, not a place for a socket", at: path, mark: mark)
-                return false
-            }
-            let parent = (resolved as NSString).deletingLastPathComponent
-            return checkCreatableDirectory(parent, at: path, mark: mark)
         case .existingFile:
             switch isDirectory(resolved) {
             case nil:

@@ -13,12 +13,10 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
     public var inboxes: [InboxConfig]
     public var retraining: RetrainingConfig
     public var logging: LoggingConfig
-    public var control: ControlConfig
 
     public init(store: StoreConfig, engine: EngineConfig = EngineConfig(), models: ModelsConfig,
                 platforms: [PlatformConfig], inboxes: [InboxConfig] = [],
-                retraining: RetrainingConfig = RetrainingConfig(), logging: LoggingConfig = LoggingConfig(),
-                control: ControlConfig? = nil) {
+                retraining: RetrainingConfig = RetrainingConfig(), logging: LoggingConfig = LoggingConfig()) {
         self.store = store
         self.engine = engine
         self.models = models
@@ -26,7 +24,6 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
         self.inboxes = inboxes
         self.retraining = retraining
         self.logging = logging
-        self.control = control ?? ControlConfig(socket: ControlConfig.defaultSocket(storePath: store.path))
     }
 
     public func platform(named name: String) -> PlatformConfig? {
@@ -38,7 +35,7 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case store, engine, models, platforms, inboxes, retraining, logging, control
+        case store, engine, models, platforms, inboxes, retraining, logging
     }
 
     /// Reads every section of the document's root mapping. Sections are read in an order
@@ -65,10 +62,7 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
         let retraining = RetrainingConfig.read(fields["retraining"], at: fields.path("retraining"),
                                                parentMark: fields.mark, reader: reader)
         let logging = LoggingConfig.read(fields["logging"], at: fields.path("logging"), parentMark: fields.mark, reader: reader)
-        let storePathMark = fields["store"].flatMap { $0.mapping?["path"]?.mark }
-        let control = ControlConfig.read(fields["control"], at: fields.path("control"), parentMark: fields.mark,
-                                         reader: reader, store: store, storeMark: storePathMark)
         return NarformerConfig(store: store, engine: engine, models: models, platforms: platforms, inboxes: inboxes,
-                               retraining: retraining, logging: logging, control: control)
+                               retraining: retraining, logging: logging)
     }
 }

@@ -61,7 +61,6 @@ package final class ConfigReloader: Sendable {
         if old.store != new.store { needRestart.append("store") }
         if old.logging.format != new.logging.format { needRestart.append("logging.format") }
         if old.engine.threads != new.engine.threads { needRestart.append("engine.threads") }
-        if old.control != new.control { needRestart.append("control") }
         if !needRestart.isEmpty {
             logger.warning("some changes take effect only after a restart", metadata: [
                 "keys": "\(needRestart.joined(separator: "; "))"])

@@ -23,7 +23,6 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining.recomputePredictions, false)
         XCTAssertEqual(config.retraining.nice, 10)
         XCTAssertEqual(config.logging, LoggingConfig(level: .info, format: .text))
-        XCTAssertEqual(config.control.socket, base + "/state/store/control.sock")
     }
 
     func testInboxDefaultsAndExplicitValues() throws {
@@ -115,8 +114,6 @@ final class ConfigDefaultsTests: ConfigTestCase {
               directory: /opt/models
             platforms:
               - name: cpu
-            control:
-              socket: ./run/control.sock
             """.write(to: file, atomically: true, encoding: .utf8)
         let previous = FileManager.default.currentDirectoryPath
         defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
@@ -125,7 +122,6 @@ final class ConfigDefaultsTests: ConfigTestCase {
         let base = directory.standardizedFileURL.path
         XCTAssertEqual(config.store.path, base + "/var/store")
         XCTAssertEqual(config.models.directory, "/opt/models")
-        XCTAssertEqual(config.control.socket, base + "/etc/narformer/run/control.sock")
     }
 
     func testTheShippedDemoConfigValidatesOnAFreshClone() throws {
@@ -155,7 +151,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
                     "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "retraining", "enabled",
                     "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",
                     "promotion", "metric", "min_improvement", "min_holdout", "recompute_predictions", "nice", "logging", "level",
-                    "format", "control", "socket"]
+                    "format"]
         for key in keys {
             XCTAssertNotNil(text.range(of: "\n *(- )?\(key):", options: .regularExpression), "no '\(key):' line")
         }

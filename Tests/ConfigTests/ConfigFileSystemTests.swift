@@ -56,14 +56,4 @@ final class ConfigFileSystemTests: ConfigTestCase {
         let issue = onlyIssue(Self.minimal.replacingOccurrences(of: "state/store", with: "~/store"))
         assertIssue(issue, line: 2, column: 9, keyPath: "store.path", contains: "'~' is not expanded")
     }
-
-    func testSocketPathsLongerThanUnixAllowsAreRefused() {
-        let long = "/tmp/" + String(repeating: "s", count: 110) + ".sock"
-        let issue = onlyIssue(Self.minimal + "\ncontrol:\n  socket: \(long)\n")
-        assertIssue(issue, line: 8, column: 11, keyPath: "control.socket", contains: "is 120 bytes long; Unix sockets allow at most 107")
-        // A long store path makes the default socket too long: said at the store's path.
-        let deepStore = "/srv/" + String(repeating: "d", count: 100)
-        let derived = onlyIssue(Self.minimal.replacingOccurrences(of: "state/store", with: deepStore))
-        assertIssue(derived, line: 2, column: 9, keyPath: "control.socket", contains: "set control.socket to a shorter path")
-    }
 }
