@@ -33,7 +33,7 @@ build: deps
 
 # The lab (benchmarks, experiments): `.build/release/narformer-lab bench ...`. Not part of
 # the product; `make run` does not build it.
-bench: deps
+bench: build
 	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer-lab
 
 run: build

@@ -1,5 +1,5 @@
-/// What the service needs to know about one inbox folder (the lead builds these from the
-/// YAML config).
+/// What the drop protocol needs to know about one inbox folder (the daemon builds these
+/// from the YAML config).
 package struct InboxDescriptor: Sendable, Equatable {
     /// The inbox's name in the config; used in logs and results.
     package var name: String

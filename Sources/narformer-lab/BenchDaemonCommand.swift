@@ -40,7 +40,9 @@ struct BenchDaemonCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let executable = Bundle.main.executablePath else { throw BenchDaemonError("cannot find my own executable") }
+        guard let executable = DaemonProcess.locateExecutable() else {
+            throw BenchDaemonError("no narformer executable next to narformer-lab; build both with `make bench`")
+        }
         let sources = try onnxFiles()
         let scratch = try ScratchFolder()
         defer { scratch.remove() }

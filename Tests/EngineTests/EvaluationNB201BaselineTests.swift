@@ -1,7 +1,7 @@
 import XCTest
 @testable import Engine
 
-/// Measures the op-count baseline of issue 5 on the real split: for each of the 21
+/// Measures the op-count baseline on the real split: for each of the 21
 /// devices of latency.csv, fit on the cells of train.csv, score on those of val.csv.
 /// The table it prints is the baseline the NAR-Former model has to beat.
 final class EvaluationNB201BaselineTests: XCTestCase {

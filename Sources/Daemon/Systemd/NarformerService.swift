@@ -126,15 +126,3 @@ package struct NarformerService: Service {
         return line
     }
 }
-
-extension NarformerService {
-    /// Runs the service until SIGTERM or SIGINT, then returns (the caller exits 0).
-    /// What the lead's `serve` command calls after opening the store and loading models.
-    package func runUntilStopped() async throws {
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: self, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
-    }
-}

@@ -109,7 +109,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the AC (isomorphic re-ordering consistency) loss (default: 0.5 for accuracy, 0 for latency; cells only).")
     var consistencyLoss: Float?
 
-    @Option(help: "Tokens of whole networks: baseline (SPEC section 3) or costs (per-node log FLOPs, memory, params, sizes and grouping in front of the baseline columns; log totals as statics).")
+    @Option(help: "Tokens of whole networks: baseline (the paper's tokens) or costs (per-node log FLOPs, memory, params, sizes and grouping in front of the baseline columns; log totals as statics).")
     var encoding: String = TokenEncoding.baseline.rawValue
 
     @Option(help: "Head of a fresh latency model: paper (sum readout + static branch + MLP) or node-cost (per-node compute, memory and overhead terms summed per network; needs --encoding costs; ratio targets).")
