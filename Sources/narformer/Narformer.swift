@@ -9,7 +9,7 @@ struct Narformer: AsyncParsableCommand {
         abstract: "Predicts the latency and accuracy of neural networks (NAR-Former V2).",
         version: "0.1.0",
         subcommands: [
-            // Each subcommand lives in its own file under Sources/Daemon/Commands.
+            // Each subcommand lives in its own file under Sources/narformer/Commands.
             ConfigCommand.self,
             InspectCommand.self,
             ServeCommand.self,

@@ -2,7 +2,7 @@ import Foundation
 import Store
 
 /// Promotion and rollback by hand (`narformer models`), each one store transaction; the
-/// daemon's ModelActivationSync picks the change up at its next poll.
+/// daemon's model reconciler picks the change up at its next poll.
 package struct ModelVersions {
     package let store: NarformerStore
 
