@@ -62,7 +62,7 @@ package final class DropPipeline: Sendable {
             let leftovers = try claimer.claimedDrops()
             if !leftovers.isEmpty {
                 logger.notice("recovering drops claimed before the last stop", metadata: [
-                    "inbox": "\(claimer.inbox.name)", "count": "\(leftovers.count)"])
+                    "inbox": "\(claimer.inbox.name)", "count": .stringConvertible(leftovers.count)])
             }
             for name in leftovers { await queue.enqueue(QueuedDrop(inbox: index, name: name, claimed: true)) }
         }
@@ -181,8 +181,8 @@ package final class DropPipeline: Sendable {
                 held.failures = 0
                 state.withLock { $0.counters.held += 1 }
                 logger.info("drop", metadata: fields(drop, outcome: "held", extra: [
-                    "reason": "\(reason)", "retry_in_ms": "\(delay.milliseconds)",
-                    "bytes": "\(claimed.contents.count)"]))
+                    "reason": "\(reason)", "retry_in_ms": .stringConvertible(delay.milliseconds),
+                    "bytes": .stringConvertible(claimed.contents.count)]))
                 await queue.schedule(held, after: delay)
             }
         }
@@ -203,7 +203,10 @@ package final class DropPipeline: Sendable {
             if let hash = pending.hash { extra["hash"] = "\(hash)" }
             if let reason = pending.reason { extra["reason"] = "\(reason)" }
             if stored != drop.name { extra["stored_as"] = "\(stored)" }
-            logger.info("drop", metadata: fields(drop, outcome: pending.outcome, extra: extra))
+            // A failed drop is something a person has to look at: warning, so that
+            // `journalctl -p warning` shows it and nothing routine.
+            logger.log(level: pending.destination == .failed ? .warning : .info, "drop",
+                       metadata: fields(drop, outcome: pending.outcome, extra: extra))
         } catch {
             var waiting = drop
             waiting.pendingFiling = pending
@@ -219,10 +222,11 @@ package final class DropPipeline: Sendable {
         if count {
             state.withLock { $0.counters.moveErrors += 1 }
             logger.error("drop", metadata: fields(drop, outcome: "retrying", extra: [
-                "reason": "\(reason)", "attempt": "\(again.failures)", "retry_in_ms": "\(delay.milliseconds)"]))
+                "reason": "\(reason)", "attempt": .stringConvertible(again.failures),
+                "retry_in_ms": .stringConvertible(delay.milliseconds)]))
         } else {
             logger.debug("drop", metadata: fields(drop, outcome: "deferred", extra: [
-                "reason": "\(reason)", "retry_in_ms": "\(delay.milliseconds)"]))
+                "reason": "\(reason)", "retry_in_ms": .stringConvertible(delay.milliseconds)]))
         }
         await queue.schedule(again, after: delay)
     }
@@ -232,7 +236,7 @@ package final class DropPipeline: Sendable {
         metadata["inbox"] = "\(inboxes[drop.inbox].name)"
         metadata["name"] = "\(drop.name)"
         metadata["outcome"] = "\(outcome)"
-        metadata["ms"] = "\((ContinuousClock.now - drop.seenAt).milliseconds)"
+        metadata["ms"] = .stringConvertible((ContinuousClock.now - drop.seenAt).milliseconds)
         return metadata
     }
 }

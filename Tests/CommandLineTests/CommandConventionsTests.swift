@@ -38,12 +38,15 @@ final class CommandConventionsTests: XCTestCase {
         let list = try NarformerCommand.run(["models", "list"], environment: environment)
         XCTAssertEqual(list.status, 0, list.output)
         XCTAssertTrue(list.output.contains("no model versions yet"), list.output)
-        let list2 = try NarformerCommand.run(["status"], environment: environment)
-        XCTAssertTrue(list2.output.contains("cpu"), list2.output)
-        // --config wins over the environment.
+        let status = try NarformerCommand.run(["status"], environment: environment)
+        XCTAssertTrue(status.output.contains("cpu"), status.output)
+        XCTAssertEqual(status.status, 3, "status exits 3 when the daemon is not running: \(status.output)")
+        // --config wins over the environment; a config that cannot be used exits 78 (EX_CONFIG).
         let other = try NarformerCommand.run(["models", "list", "--config", root.path + "/missing.yaml"],
                                              environment: environment)
-        assertPlainFailure(other, contains: "missing.yaml")
+        XCTAssertEqual(other.status, 78, other.output)
+        XCTAssertTrue(other.output.contains("missing.yaml"), other.output)
+        XCTAssertFalse(other.output.contains("USAGE"), other.output)
     }
 
     func testRunTimeFailuresExitOneWithoutUsage() throws {
@@ -55,8 +58,10 @@ final class CommandConventionsTests: XCTestCase {
         assertPlainFailure(try NarformerCommand.run(["import", root.path + "/nonexistent.txt", "--platform", "cpu"],
                                                     environment: environment),
                            contains: "nonexistent.txt")
-        assertPlainFailure(try NarformerCommand.run(["models", "list", "--config", root.path + "/missing.yaml"]),
-                           contains: "missing.yaml")
+        assertPlainFailure(try NarformerCommand.run(["export", "--platform", "nope"], environment: environment),
+                           contains: "platform 'nope' is not in the config")
+        assertPlainFailure(try NarformerCommand.run(["export", "--kind", "speed"], environment: environment),
+                           contains: "unknown kind 'speed'")
         // A wrong argument is a usage error.
         let usage = try NarformerCommand.run(["models", "promote", "seven"], environment: environment)
         XCTAssertNotEqual(usage.status, 0)

@@ -207,8 +207,8 @@ final class IntegrationDaemonTests: XCTestCase {
         }
         let status = try f.command(["status", "--config", f.configFile, "--json"])
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
-        XCTAssertEqual(report["daemonRunning"] as? Bool, true, status.output)
-        XCTAssertEqual((report["storeCounts"] as? [String: Any])?["graphs"] as? Int, 4)
+        XCTAssertEqual(report["daemon_running"] as? Bool, true, status.output)
+        XCTAssertEqual((report["store_counts"] as? [String: Any])?["graphs"] as? Int, 4)
 
         daemon.send(SIGTERM)
         XCTAssertEqual(daemon.waitForExit(timeout: .seconds(20)), 0, f.log)

@@ -38,4 +38,26 @@ final class StructuredLogHandlerTests: XCTestCase {
         logger.warning("shown")
         XCTAssertEqual(logs.all.count, 1)
     }
+
+    func testJournalLinesCarryTheirSyslogPriorityAndNumbersStayNumbers() throws {
+        let logs = LogCollector()
+        let logger = logs.logger(format: .json, priorityPrefix: true)
+        logger.warning("drop", metadata: ["outcome": "failed", "ms": .stringConvertible(3), "name": "17"])
+        logger.info("drop", metadata: ["outcome": "done"])
+        logger.error("cannot write")
+        let lines = logs.all
+        XCTAssertEqual(lines.map { String($0.prefix(3)) }, ["<4>", "<6>", "<3>"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].dropFirst(3).utf8)) as? [String: Any])
+        XCTAssertEqual(object["ms"] as? Int, 3, "a number logged as a number is a JSON number")
+        XCTAssertEqual(object["name"] as? String, "17", "a string that looks like a number stays a string")
+        let timestamp = try XCTUnwrap(object["ts"] as? String)
+        XCTAssertTrue(timestamp.hasSuffix("Z"), timestamp)
+        XCTAssertNotNil(try? Date(timestamp, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)), timestamp)
+    }
+
+    func testNoPriorityPrefixOutsideTheJournal() {
+        let logs = LogCollector()
+        logs.logger().warning("drop")
+        XCTAssertTrue(logs.all.first?.hasPrefix("ts=") == true, logs.all.first ?? "")
+    }
 }

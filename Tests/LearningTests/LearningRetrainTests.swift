@@ -156,7 +156,7 @@ final class LearningRetrainTests: XCTestCase {
         let outcome = try space.store.read { try $0.meta(.retrainOutcome(platform: "cpu")) }
         XCTAssertTrue(outcome?.hasPrefix("rejected v3") == true, outcome ?? "no outcome")
         XCTAssertNotNil(try space.store.read { try $0.meta(.lastRetrain(platform: "cpu")) }
-            .flatMap(RetrainSettings.parseTime))
+            .flatMap(StoreJSON.parseTimestamp))
 
         // Rollback: v2 out (rejected), v1 back; the daemon's sync swaps the registry.
         let rolled = try ModelVersions(store: space.store).rollback(platform: "cpu")

@@ -69,9 +69,9 @@ package final class LogCollector: Sendable {
 
     package init() {}
 
-    package func logger(format: StructuredLogHandler.Format = .keyValue) -> Logger {
+    package func logger(format: StructuredLogHandler.Format = .keyValue, priorityPrefix: Bool = false) -> Logger {
         Logger(label: "test") { label in
-            StructuredLogHandler(label: label, format: format, level: .debug) { [self] line in
+            StructuredLogHandler(label: label, format: format, level: .debug, priorityPrefix: priorityPrefix) { [self] line in
                 lines.withLock { $0.append(line) }
             }
         }

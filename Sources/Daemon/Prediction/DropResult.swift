@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// The `<name>.result.json` written next to a processed drop in `done/`.
 package struct DropResult: Encodable, Sendable {
@@ -48,9 +49,7 @@ package struct DropResult: Encodable, Sendable {
     }
 
     package func json() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings and numbers cannot fail.
-        return ((try? encoder.encode(self)) ?? Data("{}".utf8)) + Data("\n".utf8)
+        return ((try? StoreJSON.encode(self)) ?? Data("{}".utf8)) + Data("\n".utf8)
     }
 }

@@ -43,16 +43,11 @@ package struct DaemonStatus: Codable, Sendable {
     /// Reads the status file; nil when there is none or it is unreadable (never ran).
     package static func read(storePath: String) -> DaemonStatus? {
         guard let data = FileManager.default.contents(atPath: path(storePath: storePath)) else { return nil }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(DaemonStatus.self, from: data)
+        return try? StoreJSON.decoder().decode(DaemonStatus.self, from: data)
     }
 
     package func write(storePath: String) throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: URL(fileURLWithPath: Self.path(storePath: storePath)), options: .atomic)
+        try StoreJSON.encode(self).write(to: URL(fileURLWithPath: Self.path(storePath: storePath)), options: .atomic)
     }
 
     /// True when the file says running, its process exists, and it was refreshed lately

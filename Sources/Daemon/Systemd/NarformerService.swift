@@ -71,7 +71,7 @@ package struct NarformerService: Service {
             }
             await pipeline.run()
             notifier.notify(.stopping, .status("Stopping: the last batch is filed."))
-            logger.notice("narformer is stopping", metadata: ["pending": "\(pipeline.counters.queueDepth)"])
+            logger.notice("narformer is stopping", metadata: ["pending": .stringConvertible(pipeline.counters.queueDepth)])
             group.cancelAll()
             watcher.stop()
         }

@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import Logging
 import ServiceLifecycle
+import Store
 
 /// The daemon's learning service: every `pollInterval` it brings the registry in line with
 /// the store's active versions and runs requested retrains; every `retraining.interval` it
@@ -83,7 +84,7 @@ package struct RetrainScheduler: Service {
         return work.platforms.filter { platform in
             let count = try? retrainer.store.read { reader -> Int in
                 let last = try reader.meta(.lastRetrain(platform: platform))
-                    .flatMap(RetrainSettings.parseTime) ?? .distantPast
+                    .flatMap(StoreJSON.parseTimestamp) ?? .distantPast
                 return try reader.measurementCount(platform: platform, since: last)
             }
             return (count ?? 0) >= retrainer.settings.retraining.minNewMeasurements

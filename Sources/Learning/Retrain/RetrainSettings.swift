@@ -45,15 +45,4 @@ package struct RetrainSettings: Sendable {
     package func weightsURL(platform: String, version: Int) -> URL {
         URL(fileURLWithPath: modelsDirectory).appendingPathComponent("\(platform)-v\(version).safetensors")
     }
-
-    /// ISO 8601 with milliseconds (the store's time resolution), UTC.
-    package static func formatTime(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-
-    package static func parseTime(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: .iso8601))
-    }
-
 }

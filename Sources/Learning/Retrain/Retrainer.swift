@@ -273,7 +273,7 @@ package final class Retrainer: Sendable {
         // "last" moves only when a candidate was judged: a skipped retrain must not reset
         // the count of new measurements that schedules the next one.
         if case .skipped = report.decision {} else {
-            try writer.setMeta(.lastRetrain(platform: report.platform), RetrainSettings.formatTime(time))
+            try writer.setMeta(.lastRetrain(platform: report.platform), StoreJSON.timestamp(time))
         }
         try writer.setMeta(.retrainOutcome(platform: report.platform), report.summary)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import Store
 
 /// `narformer eval`: scores a model (the shipped default of the data set's kind when
 /// none is given) on a data set, optionally beside a least-squares baseline fitted on
@@ -117,7 +118,7 @@ struct EvalCommand: ParsableCommand {
     }
 
     static func object(_ report: EvaluationReport) throws -> [String: Any] {
-        let data = try JSONEncoder().encode(report)
+        let data = try StoreJSON.encode(report, pretty: false)
         return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
     }
 }

@@ -15,7 +15,7 @@ struct ExportCommand: ParsableCommand {
         case jsonl, csv
     }
 
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
+    enum Kind: String, CaseIterable {
         case latency, accuracy
 
         var predictionKind: PredictionKind { self == .latency ? .latencyMs : .accuracy }
@@ -31,7 +31,7 @@ struct ExportCommand: ParsableCommand {
     var format: Format = .jsonl
 
     @Option(help: "Only latency or only accuracy predictions.")
-    var kind: Kind?
+    var kind: String?
 
     @OptionGroup var location: StoreOptions
 
@@ -45,13 +45,26 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try location.openStore(try location.loadConfig())
+        // An unknown platform or kind is an error, not an empty export a pipeline would take
+        // for "nothing new".
+        let kindFilter = try kind.map { name in
+            guard let known = Kind(rawValue: name) else {
+                throw CommandFailure("unknown kind '\(name)': use latency or accuracy")
+            }
+            return known
+        }
+        let config = try location.loadConfig()
+        if let platform, let config, config.platform(named: platform) == nil {
+            throw CommandFailure("platform '\(platform)' is not in the config (known: "
+                                 + config.platforms.map(\.name).joined(separator: ", ") + ")")
+        }
+        let store = try location.openStore(config)
         let start = since.flatMap { TimeArgument.parse($0) } ?? Date(timeIntervalSince1970: 0)
         var output = BufferedOutput()
         if format == .csv { output.write("graph_hash,platform,batch_size,model_version,kind,value,predicted_at\n") }
         try PredictionPager(store: store, since: start, pageSize: Self.pageSize).forEach { prediction in
             if let platform, prediction.platform != platform { return }
-            if let kind, prediction.kind != kind.predictionKind { return }
+            if let kindFilter, prediction.kind != kindFilter.predictionKind { return }
             output.write(try line(prediction))
         }
         output.flush()

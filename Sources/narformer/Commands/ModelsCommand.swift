@@ -45,10 +45,7 @@ struct ModelsCommand: ParsableCommand {
             let platforms = common.platform.map { [$0] } ?? context.config.platforms.map(\.name)
             let records = try context.store.read { reader in try platforms.flatMap { try reader.models(platform: $0) } }
             if common.json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.dateEncodingStrategy = .iso8601
-                print(String(decoding: try encoder.encode(records), as: UTF8.self))
+                print(String(decoding: try StoreJSON.encode(records), as: UTF8.self))
                 return
             }
             print(Self.table(records))
@@ -68,7 +65,7 @@ struct ModelsCommand: ParsableCommand {
                 lines.append(row([r.platform, "v\(r.version)", r.state.rawValue, number(r.metrics["mape"], "%.2f%%"),
                                   number(r.metrics["acc10"], "%.1f%%"), number(r.metrics["spearman"], "%.3f"),
                                   "\(r.trainingSetSize)", r.baseVersion.map { "v\($0)" } ?? "-",
-                                  RetrainSettings.formatTime(r.created)]))
+                                  StoreJSON.timestamp(r.created)]))
             }
             if records.isEmpty { lines.append("(no model versions yet: every platform predicts with its default model)") }
             return lines.joined(separator: "\n")

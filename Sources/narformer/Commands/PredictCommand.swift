@@ -48,8 +48,9 @@ struct PredictCommand: ParsableCommand {
                     line["cell"] = arch
                     line["accuracy_percent"] = value
                     line["dataset"] = accuracy.metadata.platform
-                    line["model_version"] = accuracy.version
-                    emit(line, text: "\(file)  \(accuracy.metadata.platform)  accuracy \(String(format: "%.2f", value))%  model \(accuracy.version)")
+                    describe(accuracy, file: accuracyModel, into: &line)
+                    emit(line, text: "\(file)  \(accuracy.metadata.platform)  accuracy \(String(format: "%.2f", value))%  "
+                         + modelName(accuracy, file: accuracyModel))
                 } else {
                     if latencyModel == nil { latencyModel = try load(model, kind: .latency) }
                     guard let latencyModel else { continue }
@@ -60,8 +61,9 @@ struct PredictCommand: ParsableCommand {
                     line["platform"] = latencyModel.metadata.platform
                     line["batch"] = network.batchSize
                     line["latency_ms"] = value
-                    line["model_version"] = latencyModel.version
-                    emit(line, text: "\(file)  \(latencyModel.metadata.platform)  batch \(network.batchSize)  \(String(format: "%.3f", value)) ms  model \(latencyModel.version)")
+                    describe(latencyModel, file: model, into: &line)
+                    emit(line, text: "\(file)  \(latencyModel.metadata.platform)  batch \(network.batchSize)  "
+                         + "\(String(format: "%.3f", value)) ms  " + modelName(latencyModel, file: model))
                 }
             } catch let failure as CommandFailure {
                 throw failure
@@ -88,8 +90,23 @@ struct PredictCommand: ParsableCommand {
         return trained
     }
 
+    /// A model is named as everywhere else: `model_version` 0 is the shipped default (a file
+    /// given with `--model` has no store version), and `model_digest` tells files apart.
+    private func describe(_ trained: TrainedModel, file: String?, into line: inout [String: Any]) {
+        if let file {
+            line["model_file"] = file
+        } else {
+            line["model_version"] = 0
+        }
+        line["model_digest"] = trained.version
+    }
+
+    private func modelName(_ trained: TrainedModel, file: String?) -> String {
+        file == nil ? "model v0 (\(trained.version))" : "model \(file ?? "") (\(trained.version))"
+    }
+
     private func emit(_ object: [String: Any], text: String) {
-        if json, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+        if json, let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print(text)

@@ -7,7 +7,11 @@ import Store
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the inboxes (queue depth), store counts, active models, last retraining, and whether the daemon runs.")
+        abstract: "Show the inboxes (queue depth), store counts, active models, last retraining, and whether the daemon runs.",
+        discussion: "Exit status: 0 when the daemon is running, 3 when it is not (as an init script's status).")
+
+    /// LSB init scripts: `status` exits 3 for "program is not running".
+    static let notRunningStatus: Int32 = 3
 
     @OptionGroup var options: ConfigOption
 
@@ -22,5 +26,6 @@ struct StatusCommand: ParsableCommand {
         } else {
             print(report.text())
         }
+        if !report.daemonRunning { throw ExitCode(Self.notRunningStatus) }
     }
 }

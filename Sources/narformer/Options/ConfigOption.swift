@@ -19,13 +19,19 @@ struct ConfigOption: ParsableArguments {
         return URL(fileURLWithPath: chosen).standardizedFileURL.path
     }
 
-    /// Loads and checks the file; every problem is in the failure's text. `checkFileSystem`
-    /// also checks the folders it names (the daemon creates and uses them; readers do not).
+    /// sysexits' EX_CONFIG: the unit's `RestartPreventExitStatus=78` keeps systemd from
+    /// restarting a daemon whose config cannot work until someone edits it.
+    static let configErrorStatus: Int32 = 78
+
+    /// Loads and checks the file. On failure every problem is printed to standard error
+    /// (FILE:LINE:COL: key.path: message) and the command exits 78. `checkFileSystem` also
+    /// checks the folders it names (the daemon creates and uses them; readers do not).
     func load(checkFileSystem: Bool = false) throws -> NarformerConfig {
         do {
             return try NarformerConfig.load(contentsOf: file, checkFileSystem: checkFileSystem)
         } catch {
-            throw CommandFailure("the configuration is not usable:\n\(error.description)")
+            FileHandle.standardError.write(Data("Error: the configuration \(file) is not usable:\n\(error.description)\n".utf8))
+            throw ExitCode(Self.configErrorStatus)
         }
     }
 }
