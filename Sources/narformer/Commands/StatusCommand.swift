@@ -4,7 +4,7 @@ import Foundation
 import Store
 
 /// `narformer status`: the inboxes and their queues, the store, the models, the daemon.
-struct StatusCommand: ParsableCommand {
+struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the inboxes (queue depth), store counts, active models, last retraining, and whether the daemon runs.",
@@ -18,9 +18,25 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON for scripts.")
     var json = false
 
-    func run() throws {
+    @Option(help: ArgumentHelp("Wait up to this many seconds for the daemon to be ready (after `serve` was started).",
+                               valueName: "seconds"))
+    var wait: Double?
+
+    func validate() throws {
+        if let wait, !(wait >= 0 && wait.isFinite) { throw ValidationError("--wait takes a number of seconds, 0 or more") }
+    }
+
+    func run() async throws {
         let loaded = try options.load()
-        let report = try StatusReport.gather(config: loaded)
+        var report = try StatusReport.gather(config: loaded)
+        if let wait {
+            // A daemon is ready once its status file says so: it writes it after READY=1.
+            let deadline = ContinuousClock.now + .milliseconds(Int(wait * 1000))
+            while !report.daemonRunning && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                report = try StatusReport.gather(config: loaded)
+            }
+        }
         if json {
             print(String(decoding: try StoreJSON.encode(report), as: UTF8.self))
         } else {
