@@ -66,9 +66,27 @@ train-defaults: build
 	  --out $(DEFAULT_MODELS)/accuracy-nb201-cifar10.safetensors
 
 # Installs the binary and the shipped models where an installed binary looks for them
-# (<prefix>/share/narformer/models, see Sources/Engine/Training/DefaultModels.swift).
+# (<prefix>/share/narformer/models, see Sources/Engine/Training/DefaultModels.swift), the
+# docs the systemd unit names (<prefix>/share/doc/narformer), a man page generated from the
+# commands' help (help2man, installed when missing) and bash and zsh completions.
 PREFIX ?= /usr/local
+NARFORMER_COMMANDS := serve config inspect predict query export status import retrain models train eval
 install: build
+	@dpkg-query -W -f='$${Status}' help2man 2>/dev/null | grep -q 'install ok installed' || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq help2man; }
 	install -D -m 0755 .build/release/narformer $(DESTDIR)$(PREFIX)/bin/narformer
 	install -d $(DESTDIR)$(PREFIX)/share/narformer/models
 	install -m 0644 Sources/Engine/DefaultModels/*.safetensors $(DESTDIR)$(PREFIX)/share/narformer/models/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/narformer
+	install -m 0644 README.md docs/*.md docs/*.json $(DESTDIR)$(PREFIX)/share/doc/narformer/
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	.build/release/narformer --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/narformer
+	.build/release/narformer --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_narformer
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	@{ echo "[COMMANDS]"; for c in $(NARFORMER_COMMANDS); do \
+	    echo ".SS narformer $$c"; echo ".nf"; .build/release/narformer help $$c | sed 's/\\/\\e/g; s/^\./\\\&./'; echo ".fi"; \
+	  done; echo "[FILES]"; echo "/etc/narformer/narformer.yaml, $(PREFIX)/share/doc/narformer/"; } > .build/narformer.h2m
+	help2man --no-info --include .build/narformer.h2m \
+	  --name "predict the latency and accuracy of neural networks; the inbox daemon and its tools" \
+	  .build/release/narformer | gzip -9n > $(DESTDIR)$(PREFIX)/share/man/man1/narformer.1.gz
