@@ -41,12 +41,23 @@ final class ImportTransformerDataSetTests: XCTestCase {
         XCTAssertEqual(failures, [], "\(failures.count) of \(records.count) files fail")
     }
 
-    /// Import speed over the 90 files at their own batch (docs/import.md quotes it).
+    /// Import speed over the 90 files at their own batch (docs/import.md quotes it), in
+    /// this thread's CPU time: the machine's other load does not count. Printed, not
+    /// asserted: a test must not fail on a slow machine.
     func testImportSpeed() throws {
         let urls = try Self.records().map(\.url)
-        let start = Date()
-        for url in urls { _ = try NetworkImporter.importFile(at: url) }
-        let ms = Date().timeIntervalSince(start) * 1000 / Double(urls.count)
-        print("import of data/latency-transformers: \(String(format: "%.2f", ms)) ms per file over \(urls.count) files")
+        func cpuSeconds() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+            return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+        }
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let start = cpuSeconds()
+            for url in urls { _ = try NetworkImporter.importFile(at: url) }
+            best = min(best, cpuSeconds() - start)
+        }
+        print("import of data/latency-transformers: \(String(format: "%.2f", best * 1000 / Double(urls.count))) ms CPU per file "
+            + "over \(urls.count) files (best of 3)")
     }
 }
