@@ -151,4 +151,32 @@ final class ImportStaticBatchAndNewOpsTests: XCTestCase {
         let row = try XCTUnwrap(net.canonicalGraph.nodes.firstIndex { $0.name == "yq" })
         XCTAssertEqual(tokens.tokens[row * tokens.tokenDim + CostTokenizer.costColumns + (Costs2Tokenizer.opSlots["QLinearConv"] ?? -1)], 1)
     }
+
+    func testRunTimeShapeArithmeticIsFolded() throws {
+        // How the TorchScript exporter spells cls.expand(n, -1, -1) (Where(Equal(shape, -1),
+        // 1, shape)) and a slice whose end is computed from a shape.
+        var m = ONNXTestModel(opset: 13)
+        m.input("x", [2, 5, 8])
+        m.weight("cls", [1, 1, 8])
+        m.ints("i0", [0], dims: []); m.ints("i1", [1], dims: [])
+        m.ints("ax0", [0]); m.ints("axes1", [1]); m.ints("starts", [0])
+        m.ints("minus1", [-1]); m.ints("ones", [1, 1, 1])
+        m.node("Shape", ["x"], ["sh"])
+        m.node("Gather", ["sh", "i0"], ["n"], ["axis": .int(0)])
+        m.node("Unsqueeze", ["n", "ax0"], ["n1"])
+        m.node("Concat", ["n1", "minus1", "minus1"], ["target"], ["axis": .int(0)])
+        m.node("Equal", ["target", "minus1"], ["isAny"])
+        m.node("Where", ["isAny", "ones", "target"], ["shape"])
+        m.node("Expand", ["cls", "shape"], ["clsN"])
+        m.node("Concat", ["clsN", "x"], ["cat"], ["axis": .int(1)])
+        m.node("Gather", ["sh", "i1"], ["len"], ["axis": .int(0)])
+        m.node("Sub", ["len", "i1"], ["end0"])
+        m.node("Unsqueeze", ["end0", "ax0"], ["end"])
+        m.node("Slice", ["cat", "starts", "end", "axes1"], ["head"])
+        let s = shapes(try m.imported())
+        XCTAssertEqual(s["clsN"], [2, 1, 8])
+        XCTAssertEqual(s["cat"], [2, 6, 8])
+        XCTAssertEqual(s["head"], [2, 4, 8])
+        XCTAssertEqual(shapes(try m.imported(batch: 3))["head"], [3, 4, 8])
+    }
 }
