@@ -8,7 +8,7 @@ import XCTest
 /// the file states it (what `baseline` and `costs` read) is left as it was.
 final class ImportCanonicalFormTests: XCTestCase {
     /// x [1, 10, 16] -> MatMul -> GELU (in `gelu`'s spelling) -> MatMul.
-    private func geluNetwork(_ gelu: (inout ONNXTestModel, String, String) -> Void, identityWeights: Bool) -> ONNXTestModel {
+    private static func geluNetwork(_ gelu: (inout ONNXTestModel, String, String) -> Void, identityWeights: Bool) -> ONNXTestModel {
         var m = ONNXTestModel()
         m.input("x", [1, 10, 16])
         m.weight("w1", [16, 32])
@@ -53,8 +53,8 @@ final class ImportCanonicalFormTests: XCTestCase {
     }
 
     func testErfGeluAndGeluNodeAreOneNetwork() throws {
-        let erf = try geluNetwork(Self.erfGelu, identityWeights: true).imported()
-        let fused = try geluNetwork({ m, x, out in m.node("Gelu", [x], [out], ["approximate": .string("none")]) },
+        let erf = try Self.geluNetwork(Self.erfGelu, identityWeights: true).imported()
+        let fused = try Self.geluNetwork({ m, x, out in m.node("Gelu", [x], [out], ["approximate": .string("none")]) },
                                     identityWeights: false).imported()
         XCTAssertEqual(erf.contentHash, fused.contentHash)
         XCTAssertEqual(erf.canonicalGraph.nodes.map(\.op), ["Input", "MatMul", "Gelu", "MatMul"])
@@ -68,23 +68,23 @@ final class ImportCanonicalFormTests: XCTestCase {
         XCTAssertEqual(erf.graph.opHistogram["Identity"], 1)
         XCTAssertEqual(erf.unknownOps["Identity"], 1)
         // A Gelu node without the attribute is the same network (ONNX default "none").
-        let bare = try geluNetwork({ m, x, out in m.node("Gelu", [x], [out]) }, identityWeights: false).imported()
+        let bare = try Self.geluNetwork({ m, x, out in m.node("Gelu", [x], [out]) }, identityWeights: false).imported()
         XCTAssertEqual(bare.contentHash, fused.contentHash)
     }
 
     func testTanhGeluFoldsToApproximateGelu() throws {
-        let tanh = try geluNetwork(Self.tanhGelu, identityWeights: false).imported()
-        let fused = try geluNetwork({ m, x, out in m.node("Gelu", [x], [out], ["approximate": .string("tanh")]) },
+        let tanh = try Self.geluNetwork(Self.tanhGelu, identityWeights: false).imported()
+        let fused = try Self.geluNetwork({ m, x, out in m.node("Gelu", [x], [out], ["approximate": .string("tanh")]) },
                                     identityWeights: false).imported()
         XCTAssertEqual(tanh.contentHash, fused.contentHash)
         XCTAssertEqual(tanh.folds, [GraphCanonicalizer.Fold.geluTanh.rawValue: 1])
-        let erf = try geluNetwork(Self.erfGelu, identityWeights: false).imported()
+        let erf = try Self.geluNetwork(Self.erfGelu, identityWeights: false).imported()
         XCTAssertNotEqual(tanh.contentHash, erf.contentHash, "the tanh approximation is another network")
     }
 
     func testLookAlikeIsNotFolded() throws {
         // x * (1 + erf(x / 2)) * 0.5 is not GELU (the divisor is 2, not sqrt 2).
-        let net = try geluNetwork({ m, x, out in
+        let net = try Self.geluNetwork({ m, x, out in
             m.floats("two", [2]); m.floats("one", [1]); m.floats("half", [0.5])
             m.node("Div", [x, "two"], ["d"]); m.node("Erf", ["d"], ["e"]); m.node("Add", ["e", "one"], ["a"])
             m.node("Mul", [x, "a"], ["m"]); m.node("Mul", ["m", "half"], [out])
@@ -182,5 +182,13 @@ final class ImportCanonicalFormTests: XCTestCase {
         XCTAssertEqual(TokenEncoding(storedName: "costs2-\(Costs2Tokenizer.tokenDim)"), .costs2)
         // The authors' ops keep their slot numbers in costs2.
         for (op, slot) in BaselineTokenizer.opSlots { XCTAssertEqual(Costs2Tokenizer.opSlots[op], slot, op) }
+    }
+
+    /// Models of this file for the import fuzzer.
+    static func fuzzSeeds() -> [(String, ONNXTestModel)] {
+        [
+            ("erf gelu", geluNetwork(erfGelu, identityWeights: true)),
+            ("tanh gelu", geluNetwork(tanhGelu, identityWeights: false)),
+        ]
     }
 }

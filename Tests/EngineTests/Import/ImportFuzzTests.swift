@@ -13,6 +13,16 @@ final class ImportFuzzTests: XCTestCase {
         }
         seeds.append(.init(name: "resnet18-opset7", data: try Data(contentsOf: ImportTestSupport.fixture("onnx/resnet18-v1-7-no-weight.onnx")), format: .onnx))
         seeds.append(.init(name: "graph json", data: Data(ImportGraphJSONTests.valid.utf8), format: .graphJSON))
+        // The readers of issue 17: a ViT exported at batch 4 (static-batch rescaling when a
+        // mutation changes the input batch), a Swin (ScatterND, Where), a ConvNeXt, and built
+        // graphs with the GELU/LayerNorm patterns, Einsum, LSTM and quantized ops.
+        let transformers = ImportTestSupport.repoRoot.appendingPathComponent("data/latency-transformers/onnx")
+        for file in ["vit/vit_2026_0002.onnx", "swin/swin_2026_0000.onnx", "convnext/convnext_2026_0000.onnx"] {
+            seeds.append(.init(name: file, data: try Data(contentsOf: transformers.appendingPathComponent(file)), format: .onnx))
+        }
+        for (name, model) in ImportCanonicalFormTests.fuzzSeeds() + ImportStaticBatchAndNewOpsTests.fuzzSeeds() {
+            seeds.append(.init(name: name, data: try model.data(), format: .onnx))
+        }
         let seconds = ProcessInfo.processInfo.environment["NARFORMER_FUZZ_SECONDS"].flatMap(Double.init)
         var fuzzer = ImportFuzzer(seeds: seeds, seed: 0x5EED)
         let report = seconds.map { fuzzer.run(seconds: $0) } ?? fuzzer.run(cases: 1500, seconds: 20)

@@ -11,7 +11,7 @@ final class ImportStaticBatchAndNewOpsTests: XCTestCase {
 
     /// A ViT-like stem exported at batch 4: the batch is in Reshape targets, also merged
     /// into another dimension ([144, 16] = 4 x 36 rows), and in a class token folded to [4, 1, 16].
-    private func staticBatchFour() -> ONNXTestModel {
+    private static func staticBatchFour() -> ONNXTestModel {
         var m = ONNXTestModel()
         m.input("x", [4, 8, 6, 6])
         m.ints("t1", [4, 8, 36])
@@ -29,7 +29,7 @@ final class ImportStaticBatchAndNewOpsTests: XCTestCase {
     }
 
     func testStaticBatchFourImportsAtOneAndFour() throws {
-        let m = staticBatchFour()
+        let m = Self.staticBatchFour()
         let own = try m.imported()
         XCTAssertEqual(own.batchSize, 4)
         XCTAssertEqual(shapes(own)["rows"], [144, 16])
@@ -123,20 +123,7 @@ final class ImportStaticBatchAndNewOpsTests: XCTestCase {
     }
 
     func testQuantizedConvAndMatMulAreCostedAsIntegerWork() throws {
-        var m = ONNXTestModel(opset: 13)
-        m.input("x", [1, 3, 8, 8])
-        m.floats("s", [0.1]); m.weight("zp", [], type: 2)
-        m.weight("w", [4, 3, 3, 3], type: 3)
-        m.weight("wf", [4, 3, 3, 3])
-        m.weight("b", [4], type: 6)
-        m.weight("mw", [8, 5], type: 3)
-        m.node("QuantizeLinear", ["x", "s", "zp"], ["xq"])
-        m.node("QLinearConv", ["xq", "s", "zp", "w", "s", "zp", "s", "zp", "b"], ["yq"], ["pads": .ints([1, 1, 1, 1])])
-        m.node("DequantizeLinear", ["yq", "s", "zp"], ["y"])
-        m.node("Conv", ["x", "wf", "b"], ["yf"], ["pads": .ints([1, 1, 1, 1])])
-        m.node("ConvInteger", ["xq", "w"], ["yi"], ["pads": .ints([1, 1, 1, 1])])
-        m.node("MatMulInteger", ["yi", "mw"], ["mi"])
-        let net = try m.imported()
+        let net = try Self.quantizedModel().imported()
         func cost(_ name: String) throws -> NodeCost {
             net.nodeCosts[try XCTUnwrap(net.graph.nodes.firstIndex { $0.name == name }, name)]
         }
@@ -150,6 +137,24 @@ final class ImportStaticBatchAndNewOpsTests: XCTestCase {
         let tokens = net.tokens(encoding: .costs2)
         let row = try XCTUnwrap(net.canonicalGraph.nodes.firstIndex { $0.name == "yq" })
         XCTAssertEqual(tokens.tokens[row * tokens.tokenDim + CostTokenizer.costColumns + (Costs2Tokenizer.opSlots["QLinearConv"] ?? -1)], 1)
+    }
+
+    /// QuantizeLinear -> QLinearConv -> DequantizeLinear, its float twin, ConvInteger, MatMulInteger.
+    private static func quantizedModel() -> ONNXTestModel {
+        var m = ONNXTestModel(opset: 13)
+        m.input("x", [1, 3, 8, 8])
+        m.floats("s", [0.1]); m.weight("zp", [], type: 2)
+        m.weight("w", [4, 3, 3, 3], type: 3)
+        m.weight("wf", [4, 3, 3, 3])
+        m.weight("b", [4], type: 6)
+        m.weight("mw", [8, 5], type: 3)
+        m.node("QuantizeLinear", ["x", "s", "zp"], ["xq"])
+        m.node("QLinearConv", ["xq", "s", "zp", "w", "s", "zp", "s", "zp", "b"], ["yq"], ["pads": .ints([1, 1, 1, 1])])
+        m.node("DequantizeLinear", ["yq", "s", "zp"], ["y"])
+        m.node("Conv", ["x", "wf", "b"], ["yf"], ["pads": .ints([1, 1, 1, 1])])
+        m.node("ConvInteger", ["xq", "w"], ["yi"], ["pads": .ints([1, 1, 1, 1])])
+        m.node("MatMulInteger", ["yi", "mw"], ["mi"])
+        return m
     }
 
     func testRunTimeShapeArithmeticIsFolded() throws {
@@ -178,5 +183,10 @@ final class ImportStaticBatchAndNewOpsTests: XCTestCase {
         XCTAssertEqual(s["cat"], [2, 6, 8])
         XCTAssertEqual(s["head"], [2, 4, 8])
         XCTAssertEqual(shapes(try m.imported(batch: 3))["head"], [3, 4, 8])
+    }
+
+    /// Models of this file for the import fuzzer.
+    static func fuzzSeeds() -> [(String, ONNXTestModel)] {
+        [("static batch 4", staticBatchFour()), ("quantized", quantizedModel())]
     }
 }
