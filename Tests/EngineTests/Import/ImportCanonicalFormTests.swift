@@ -72,6 +72,22 @@ final class ImportCanonicalFormTests: XCTestCase {
         XCTAssertEqual(bare.contentHash, fused.contentHash)
     }
 
+    func testErfGeluWithConstantNodesFolds() throws {
+        // TorchScript writes the GELU constants as Constant nodes; once folded they are unread and dropped.
+        let constants = try Self.geluNetwork({ m, x, out in
+            m.constantNode("sqrt2", Float(2).squareRoot()); m.constantNode("one", 1); m.constantNode("half", 0.5)
+            m.node("Div", [x, "sqrt2"], ["d"]); m.node("Erf", ["d"], ["e"]); m.node("Add", ["e", "one"], ["a"])
+            m.node("Mul", [x, "a"], ["m"]); m.node("Mul", ["m", "half"], [out])
+        }, identityWeights: false).imported()
+        let fused = try Self.geluNetwork({ m, x, out in m.node("Gelu", [x], [out], ["approximate": .string("none")]) },
+                                         identityWeights: false).imported()
+        XCTAssertEqual(constants.contentHash, fused.contentHash)
+        XCTAssertEqual(constants.folds, [
+            GraphCanonicalizer.Fold.geluErf.rawValue: 1, GraphCanonicalizer.Fold.constant.rawValue: 3,
+        ])
+        XCTAssertEqual(constants.graph.opHistogram["Input"], 4, "the graph as stated keeps the Constants as Input nodes")
+    }
+
     func testTanhGeluFoldsToApproximateGelu() throws {
         let tanh = try Self.geluNetwork(Self.tanhGelu, identityWeights: false).imported()
         let fused = try Self.geluNetwork({ m, x, out in m.node("Gelu", [x], [out], ["approximate": .string("tanh")]) },

@@ -52,6 +52,21 @@ struct ONNXTestModel {
         graph.initializer.append(t)
     }
 
+    /// A float scalar as a Constant node (how torch's TorchScript exporter writes them).
+    mutating func constantNode(_ name: String, _ value: Float) {
+        var n = Onnx_NodeProto()
+        n.opType = "Constant"
+        n.output = [name]
+        n.name = "n\(graph.node.count)"
+        var a = Onnx_AttributeProto()
+        a.name = "value"
+        a.type = .tensor
+        a.t.dataType = 1
+        a.t.floatData = [value]
+        n.attribute.append(a)
+        graph.node.append(n)
+    }
+
     enum Attribute {
         case int(Int64), ints([Int64]), float(Float), string(String)
     }
