@@ -16,6 +16,12 @@ final class ImportFuzzTests: XCTestCase {
         let zoo = RepositoryData.root.appendingPathComponent("Tests/EngineTests/Fixtures/onnx/resnet18-v1-7-no-weight.onnx")
         seeds.append(.init(name: "resnet18-opset7", data: try Data(contentsOf: zoo), format: .onnx))
         seeds += ImportFuzzer.hostileSeeds().filter { ["json network", "json cell"].contains($0.name) }
+        // Attention-era readers: a ViT exported at batch 4 (static-batch rescaling when a
+        // mutation changes the input batch), a Swin (ScatterND, Where), a ConvNeXt.
+        let transformers = RepositoryData.root.appendingPathComponent("data/latency-transformers/onnx")
+        for file in ["vit/vit_2026_0002.onnx", "swin/swin_2026_0000.onnx", "convnext/convnext_2026_0000.onnx"] {
+            seeds.append(.init(name: file, data: try Data(contentsOf: transformers.appendingPathComponent(file)), format: .onnx))
+        }
         let seconds = ProcessInfo.processInfo.environment["NARFORMER_FUZZ_SECONDS"].flatMap(Double.init)
         var fuzzer = ImportFuzzer(seeds: seeds, seed: 0x5EED)
         let report = seconds.map { fuzzer.run(seconds: $0) } ?? fuzzer.run(cases: 1500, seconds: 20)

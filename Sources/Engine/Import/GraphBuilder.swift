@@ -39,13 +39,21 @@ enum GraphBuilder {
         for (name, t) in raw.initializers where tensors[name] == nil {
             tensors[name] = .init(shape: t.dims, values: t.values)
         }
+        // A file exported at a fixed batch, imported at another: its shape constants carry
+        // the exported batch and are rescaled (StaticBatchRescaler).
+        var rescaler: StaticBatchRescaler?
+        if let b = batchSize, let exported = staticBatch(raw), exported != b {
+            let batchInputs = raw.inputs.filter { $0.dims.first.flatMap { $0 } == exported }.map(\.name)
+            rescaler = StaticBatchRescaler(exported: exported, batch: b, batchInputs: batchInputs)
+        }
 
         let order = try topologicalOrder(raw, known: Set(tensors.keys), file: file)
 
         let inference = ShapeInference(opset: raw.opset)
         for i in order {
             let node = raw.nodes[i]
-            let ins = node.inputs.map { $0.isEmpty ? nil : tensors[$0] }
+            var ins = node.inputs.map { $0.isEmpty ? nil : tensors[$0] }
+            rescaler?.prepare(node, &ins, tensors: &tensors)
             var outs: [ShapeInference.Tensor] = []
             // A stated output shape is at the file's batch: its first dimension follows the batch.
             var declared = node.declaredOutputShape
@@ -58,10 +66,17 @@ enum GraphBuilder {
                 }
             } catch let f as ShapeInference.Failure {
                 guard let declared, node.outputs.count == 1 else {
-                    throw ImportError(.shape, file: file, node: node.name, op: node.op, f.message)
+                    var message = f.message
+                    if let r = rescaler {
+                        message += " (the file was exported at batch \(r.exported) and is imported at batch \(r.batch): "
+                            + "its batch-carrying constants could not all be rescaled; import it at batch \(r.exported) "
+                            + "or re-export it with a dynamic batch axis)"
+                    }
+                    throw ImportError(.shape, file: file, node: node.name, op: node.op, message)
                 }
                 outs = [.init(shape: declared)]
             }
+            rescaler?.record(node, ins, outs)
             for (k, name) in node.outputs.enumerated() where !name.isEmpty && k < outs.count {
                 let shape = outs[k].shape
                 guard shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 <= maxDimension }),
@@ -87,7 +102,7 @@ enum GraphBuilder {
                   !inputNames.contains(first), let t = raw.initializers[first] else { continue }
             producer[first] = nodes.count
             nodes.append(NetworkNode(name: first, op: "Input", attributes: [:], inputShapes: [],
-                                     outputShapes: [t.dims], predecessors: [], hasBias: false, origin: .initializer))
+                                     outputShapes: [tensors[first]?.shape ?? t.dims], predecessors: [], hasBias: false, origin: .initializer))
         }
         for i in order {
             let node = raw.nodes[i]
@@ -112,6 +127,11 @@ enum GraphBuilder {
                                      origin: .operation))
         }
         return NetworkGraph(nodes: nodes)
+    }
+
+    /// The batch a file was exported at: the first dimension its inputs fix (nil when symbolic).
+    static func staticBatch(_ raw: RawGraph) -> Int? {
+        raw.inputs.lazy.compactMap { $0.dims.first.flatMap { $0 } }.first
     }
 
     /// Kahn's algorithm over tensor dependencies, keeping file order among ready nodes.

@@ -22,6 +22,17 @@ public struct ImportedNetwork: Sendable {
     public var contentHash: String
     /// Ops the baseline encoding has no slot for (their one-hot is all zero), with counts.
     public var unknownOps: [String: Int]
+    /// The network with exporter variants folded (`GraphCanonicalizer`): what the hash and
+    /// the `costs2` tokens describe. The same value as `graph` when nothing was folded.
+    public var canonicalGraph: NetworkGraph
+    /// Costs per node of `canonicalGraph`, and their totals.
+    public var canonicalCosts: [NodeCost]
+    public var canonicalTotals: NodeCost
+    /// What import folded to reach `canonicalGraph` (e.g. "Identity removed": 20), for
+    /// `inspect`; empty when the file was already canonical.
+    public var folds: [String: Int]
+    /// Ops of `canonicalGraph` the `costs2` op table has no slot for, with counts.
+    public var canonicalUnknownOps: [String: Int]
 
     let canonical: Data
 
@@ -54,6 +65,8 @@ public struct ImportedNetwork: Sendable {
             switch encoding {
             case .baseline: return BaselineTokenizer.encode(graph, totals: totals, batchSize: batchSize)
             case .costs: return CostTokenizer.encode(graph, nodeCosts: nodeCosts, totals: totals, batchSize: batchSize)
+            case .costs2:
+                return Costs2Tokenizer.encode(canonicalGraph, nodeCosts: canonicalCosts, totals: canonicalTotals, batchSize: batchSize)
             }
         case .cell(let arch):
             // The arch was validated when the cell was imported.
@@ -63,10 +76,14 @@ public struct ImportedNetwork: Sendable {
     }
 
     /// The canonical form the hash covers: ops, attributes (tensor attributes by shape
-    /// only), connectivity and shapes at batch 1; no names, no weight values, no batch.
+    /// only), connectivity and shapes at batch 1 of the canonical graph; no names, no
+    /// weight values, no batch.
     public func canonicalData() -> Data { canonical }
 
-    init(name: String, graph: NetworkGraph, batchSize: Int, canonicalGraph: NetworkGraph) {
+    /// `graph`: as the file states it; `canonicalGraph`: folded, same batch;
+    /// `hashGraph`: folded, at batch 1.
+    init(name: String, graph: NetworkGraph, batchSize: Int, canonicalGraph: NetworkGraph, hashGraph: NetworkGraph,
+         folds: [String: Int]) {
         self.name = name
         self.kind = .network
         self.graph = graph
@@ -76,7 +93,19 @@ public struct ImportedNetwork: Sendable {
         var unknown: [String: Int] = [:]
         for n in graph.nodes where !BaselineTokenizer.isKnown(n.op) { unknown[n.op, default: 0] += 1 }
         self.unknownOps = unknown
-        self.canonical = CanonicalForm.data(of: canonicalGraph)
+        self.canonicalGraph = canonicalGraph
+        if canonicalGraph == graph {
+            self.canonicalCosts = nodeCosts
+            self.canonicalTotals = totals
+        } else {
+            self.canonicalCosts = canonicalGraph.nodes.map(CostModel.cost(of:))
+            self.canonicalTotals = CostModel.totals(canonicalGraph, canonicalCosts)
+        }
+        var canonicalUnknown: [String: Int] = [:]
+        for n in canonicalGraph.nodes where !Costs2Tokenizer.isKnown(n.op) { canonicalUnknown[n.op, default: 0] += 1 }
+        self.canonicalUnknownOps = canonicalUnknown
+        self.folds = folds
+        self.canonical = CanonicalForm.data(of: hashGraph)
         self.contentHash = CanonicalForm.hash(canonical)
     }
 
@@ -88,6 +117,11 @@ public struct ImportedNetwork: Sendable {
         self.nodeCosts = Array(repeating: NodeCost(), count: graph.nodes.count)
         self.totals = NodeCost()
         self.unknownOps = [:]
+        self.canonicalGraph = graph
+        self.canonicalCosts = nodeCosts
+        self.canonicalTotals = totals
+        self.folds = [:]
+        self.canonicalUnknownOps = [:]
         self.canonical = Data(("narformer-cell v1\n" + cell.arch).utf8)
         self.contentHash = CanonicalForm.hash(canonical)
     }

@@ -54,8 +54,13 @@ public enum NetworkImporter {
     static func importRaw(_ raw: RawGraph, name: String, batchSize: Int?) throws -> ImportedNetwork {
         let graph = try GraphBuilder.build(raw, batchSize: batchSize, file: name)
         let batch = graph.nodes.first(where: { $0.origin == .graphInput })?.outputShape.first ?? batchSize ?? 1
+        // One graph per network whichever exporter wrote it (GraphCanonicalizer); the
+        // graph as stated stays what the baseline and costs encodings read.
+        let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph)
+        let canonical = folded.changed ? try GraphBuilder.build(folded.raw, batchSize: batchSize, file: name) : graph
         // The hash describes the network, not the measurement: shapes at batch 1.
-        let canonical = batch == 1 ? graph : try GraphBuilder.build(raw, batchSize: 1, file: name)
-        return ImportedNetwork(name: name, graph: graph, batchSize: batchSize ?? batch, canonicalGraph: canonical)
+        let hashGraph = batch == 1 ? canonical : try GraphBuilder.build(folded.raw, batchSize: 1, file: name)
+        return ImportedNetwork(name: name, graph: graph, batchSize: batchSize ?? batch, canonicalGraph: canonical,
+                               hashGraph: hashGraph, folds: folded.folds)
     }
 }

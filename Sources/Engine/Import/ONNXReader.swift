@@ -6,10 +6,10 @@ import SwiftProtobuf
 ///
 /// Why not decode the whole ModelProto with SwiftProtobuf: it copies every `bytes`
 /// field, so a file with full weights would be copied into memory. Instead the file is
-/// memory-mapped and walked with `ProtobufWireScanner`; nodes and value infos (small)
-/// are decoded with SwiftProtobuf, initializers are scanned by hand for their dims,
-/// type and name, and their data is read only when it is small enough to matter for
-/// shapes (a Reshape target, Slice bounds, Resize scales).
+/// memory-mapped and walked with `ProtobufWireScanner`; nodes and their attributes are
+/// scanned in place, value infos (few) are decoded with SwiftProtobuf, initializers are
+/// scanned by hand for their dims, type and name, and their data is read only when it is
+/// small enough to matter for shapes (a Reshape target, Slice bounds, Resize scales).
 enum ONNXReader {
     /// Tensors with more elements than this are never decoded.
     static let smallTensorLimit = 64
@@ -63,8 +63,7 @@ enum ONNXReader {
                 guard nodes.count < maxNodes else {
                     throw ImportError(.tooLarge, file: file, "more than \(maxNodes) nodes")
                 }
-                let proto = try Onnx_NodeProto(serializedBytes: Data(buffer[r]))
-                nodes.append(try rawNode(proto, file: file))
+                nodes.append(try scanNode(buffer, range: r, file: file))
             case 5:
                 let (name, info) = try scanTensor(buffer, range: r)
                 initializers[name] = info
@@ -92,33 +91,77 @@ enum ONNXReader {
         return RawGraph(nodes: nodes, initializers: initializers, inputs: inputs, opset: opset)
     }
 
-    private static func rawNode(_ proto: Onnx_NodeProto, file: String) throws -> RawNode {
+    /// Reads a NodeProto in place. Why not SwiftProtobuf: decoding a copy of every node
+    /// was the larger half of import time for 300-node transformer files; the fields
+    /// shapes need are few. Attributes other than numbers, strings and tensors (graphs,
+    /// sparse tensors, type protos) are `.other`, as before.
+    private static func scanNode(_ buffer: UnsafeRawBufferPointer, range: Range<Int>, file: String) throws -> RawNode {
+        var s = ProtobufWireScanner(buffer, range: range)
+        var inputs: [String] = [], outputs: [String] = []
+        var name = "", op = ""
         var attributes: [String: AttributeValue] = [:]
-        for a in proto.attribute {
-            switch a.type {
-            case .int: attributes[a.name] = .int(boundedInt(a.i))
-            case .ints: attributes[a.name] = .ints(a.ints.map(boundedInt))
-            case .float: attributes[a.name] = .float(a.f)
-            case .floats: attributes[a.name] = .floats(a.floats)
-            case .string: attributes[a.name] = .string(String(decoding: a.s, as: UTF8.self))
-            case .tensor: attributes[a.name] = .tensor(tensorInfo(a.t))
-            default:
-                // Exporters that omit the type field: infer from what is set.
-                if a.hasT { attributes[a.name] = .tensor(tensorInfo(a.t)) }
-                else if !a.ints.isEmpty { attributes[a.name] = .ints(a.ints.map(boundedInt)) }
-                else if !a.floats.isEmpty { attributes[a.name] = .floats(a.floats) }
-                else if a.hasI { attributes[a.name] = .int(boundedInt(a.i)) }
-                else if a.hasF { attributes[a.name] = .float(a.f) }
-                else if a.hasS { attributes[a.name] = .string(String(decoding: a.s, as: UTF8.self)) }
-                else { attributes[a.name] = .other }
+        while let (field, value) = try s.next() {
+            guard case .bytes(let r) = value else { continue }
+            switch field {
+            case 1: inputs.append(s.string(r))
+            case 2: outputs.append(s.string(r))
+            case 3: name = s.string(r)
+            case 4: op = s.string(r)
+            case 5:
+                let (key, attribute) = try scanAttribute(buffer, range: r)
+                attributes[key] = attribute
+            default: continue
             }
         }
-        let outputs = proto.output
-        let name = outputs.first { !$0.isEmpty } ?? proto.name
-        guard !name.isEmpty else {
-            throw ImportError(.structure, file: file, op: proto.opType, "a node has neither a name nor an output")
+        let nodeName = outputs.first { !$0.isEmpty } ?? name
+        guard !nodeName.isEmpty else {
+            throw ImportError(.structure, file: file, op: op, "a node has neither a name nor an output")
         }
-        return RawNode(name: name, op: proto.opType, inputs: proto.input, outputs: outputs, attributes: attributes)
+        return RawNode(name: nodeName, op: op, inputs: inputs, outputs: outputs, attributes: attributes)
+    }
+
+    /// Reads an AttributeProto in place. Exporters that omit the type field: the type is
+    /// inferred from what is set.
+    private static func scanAttribute(_ buffer: UnsafeRawBufferPointer, range: Range<Int>) throws -> (String, AttributeValue) {
+        var s = ProtobufWireScanner(buffer, range: range)
+        var name = ""
+        var type: UInt64?
+        var i: Int64?, f: Float?, str: String?, tensor: Range<Int>?
+        var ints: [Int64] = [], floats: [Float] = []
+        while let (field, value) = try s.next() {
+            switch (field, value) {
+            case (1, .bytes(let r)): name = s.string(r)
+            case (20, .varint(let v)): type = v
+            case (2, .fixed32(let bits)): f = Float(bitPattern: bits)
+            case (3, .varint(let v)): i = Int64(bitPattern: v)
+            case (4, .bytes(let r)): str = s.string(r)
+            case (5, .bytes(let r)): tensor = r
+            case (7, _): try s.appendFloats(value, to: &floats)
+            case (8, _): try s.appendVarints(value, to: &ints, limit: Int.max)
+            default: continue
+            }
+        }
+        func tensorValue(_ r: Range<Int>) throws -> AttributeValue {
+            .tensor(tensorInfo(try Onnx_TensorProto(serializedBytes: Data(buffer[r]))))
+        }
+        switch type {
+        case 2?: return (name, .int(boundedInt(i ?? 0)))
+        case 7?: return (name, .ints(ints.map(boundedInt)))
+        case 1?: return (name, .float(f ?? 0))
+        case 6?: return (name, .floats(floats))
+        case 3?: return (name, .string(str ?? ""))
+        case 4?: return (name, try tensor.map { try tensorValue($0) } ?? .tensor(TensorInfo(dims: [], dataType: 0)))
+        case nil, 0?:
+            if let tensor { return (name, try tensorValue(tensor)) }
+            if !ints.isEmpty { return (name, .ints(ints.map(boundedInt))) }
+            if !floats.isEmpty { return (name, .floats(floats)) }
+            if let i { return (name, .int(boundedInt(i))) }
+            if let f { return (name, .float(f)) }
+            if let str { return (name, .string(str)) }
+            return (name, .other)
+        default:
+            return (name, .other)
+        }
     }
 
     /// A Constant's value (decoded by SwiftProtobuf: Constants are small in practice).

@@ -8,7 +8,8 @@ struct ProtobufWireScanner {
     enum Value {
         case varint(UInt64)
         case fixed64
-        case fixed32
+        /// The 4 bytes (little-endian), for float attributes.
+        case fixed32(UInt32)
         case bytes(Range<Int>)
     }
 
@@ -59,10 +60,32 @@ struct ProtobufWireScanner {
             return (field, .bytes(start..<position))
         case 5:
             guard end - position >= 4 else { throw WireError(message: "the file ends inside a field") }
+            let bits = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
             position += 4
-            return (field, .fixed32)
+            return (field, .fixed32(bits))
         default:
             throw WireError(message: "unknown wire type \(key & 7)")
+        }
+    }
+
+    /// A length-delimited field as a string (invalid UTF-8 repaired, as SwiftProtobuf does not
+    /// for names, but a name only has to be consistent within one file).
+    func string(_ r: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: buffer[r]), as: UTF8.self)
+    }
+
+    /// Decodes a packed or single fixed32 (float) field into `out`.
+    func appendFloats(_ value: Value, to out: inout [Float]) throws {
+        switch value {
+        case .fixed32(let bits):
+            out.append(Float(bitPattern: bits))
+        case .bytes(let r):
+            guard r.count % 4 == 0 else { throw WireError(message: "a float list is not a whole number of floats") }
+            for offset in stride(from: r.lowerBound, to: r.upperBound, by: 4) {
+                out.append(Float(bitPattern: UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))))
+            }
+        default:
+            throw WireError(message: "a float list has the wrong wire type")
         }
     }
 

@@ -48,7 +48,9 @@ struct ShapeInference {
         func optionalInput(_ i: Int) -> Tensor? { i < inputs.count ? inputs[i] : nil }
         func valuesOf(_ i: Int, _ what: String) throws -> [Int] {
             guard let v = try input(i).values else {
-                throw Failure(message: "\(what) (input \(i + 1)) is not a constant, so the output shape cannot be known")
+                throw Failure(message: "\(what) (input \(i + 1)) is computed at run time and could not be folded to a constant, "
+                    + "so the output shape cannot be known; re-export with static input shapes and constant folding "
+                    + "(torch.onnx.export(..., do_constant_folding=True) without dynamic axes, or onnxsim)")
             }
             return try v.map { try int($0) }
         }
@@ -57,7 +59,7 @@ struct ShapeInference {
 
         if Self.unaryOps.contains(op) {
             let x = try input(0)
-            var outs = [Tensor(shape: x.shape, values: (op == "Identity" || op == "Cast" || op == "Dropout") ? x.values : nil)]
+            var outs = [Tensor(shape: x.shape, values: Self.foldUnary(op, x.values))]
             if node.outputs.count > 1 && op == "Dropout" { outs.append(Tensor(shape: x.shape)) }
             if op == "BatchNormalization" && node.outputs.count > 1 {
                 let c = x.shape.count > 1 ? x.shape[1] : 1
@@ -72,6 +74,15 @@ struct ShapeInference {
             var values: [Double]?
             if ts.count == 2, let a = ts[0].values, let b = ts[1].values, Self.elements(shape) <= 64 {
                 values = elementwise(op, a, b, count: Self.elements(shape))
+            } else if op == "Where", ts.count == 3, Self.elements(shape) <= 64,
+                      let c = ts[0].values, let a = ts[1].values, let b = ts[2].values {
+                // Where(Equal(shape, -1), ones, shape): how exporters spell Expand's -1.
+                let n = Self.elements(shape)
+                if [c, a, b].allSatisfy({ $0.count == n || $0.count == 1 }) {
+                    values = (0..<n).map { i in
+                        (c.count == 1 ? c[0] : c[i]) != 0 ? (a.count == 1 ? a[0] : a[i]) : (b.count == 1 ? b[0] : b[i])
+                    }
+                }
             }
             return [Tensor(shape: shape, values: values)]
         }
@@ -150,18 +161,7 @@ struct ShapeInference {
             guard ka == kb else { throw Failure(message: "inner dimensions \(ka) and \(kb) differ") }
             return [Tensor(shape: [m, n])]
         case "MatMul", "MatMulInteger":
-            var a = try input(0).shape, b = try input(1).shape
-            guard !a.isEmpty, !b.isEmpty else { throw Failure(message: "MatMul of a scalar") }
-            let va = a.count == 1, vb = b.count == 1
-            if va { a = [1] + a }
-            if vb { b = b + [1] }
-            guard a[a.count - 1] == b[b.count - 2] else {
-                throw Failure(message: "inner dimensions \(a[a.count - 1]) and \(b[b.count - 2]) differ")
-            }
-            var shape = try broadcast(Array(a.dropLast(2)), Array(b.dropLast(2)))
-            if !va { shape.append(a[a.count - 2]) }
-            if !vb { shape.append(b[b.count - 1]) }
-            return [Tensor(shape: shape)]
+            return try matMulShape(try input(0).shape, try input(1).shape)
         case "Flatten":
             let x = try input(0)
             let ax = try axis(attrs["axis"]?.asInt ?? 1, x.shape.count + 1)
@@ -360,10 +360,16 @@ struct ShapeInference {
         case "ConstantOfShape":
             let shape = try valuesOf(0, "the shape")
             guard shape.allSatisfy({ $0 >= 0 }) else { throw Failure(message: "negative dimension") }
-            return [Tensor(shape: shape)]
+            var fill = 0.0
+            if case .tensor(let t)? = attrs["value"], let v = t.values?.first { fill = v }
+            let n = Self.elements(shape)
+            return [Tensor(shape: shape, values: n <= 64 ? Array(repeating: fill, count: n) : nil)]
         case "Expand":
             let x = try input(0)
-            return [Tensor(shape: try broadcast(x.shape, try valuesOf(1, "the shape")))]
+            let shape = try broadcast(x.shape, try valuesOf(1, "the shape"))
+            var values: [Double]?
+            if let v = x.values, v.count == 1, Self.elements(shape) <= 64 { values = Array(repeating: v[0], count: Self.elements(shape)) }
+            return [Tensor(shape: shape, values: values)]
         case "Tile":
             let x = try input(0)
             let reps = try valuesOf(1, "repeats")
@@ -375,22 +381,22 @@ struct ShapeInference {
             if op == "DepthToSpace" { return [Tensor(shape: [x.shape[0], x.shape[1] / (b * b), x.shape[2] * b, x.shape[3] * b])] }
             return [Tensor(shape: [x.shape[0], x.shape[1] * b * b, x.shape[2] / b, x.shape[3] / b])]
         default:
-            throw Failure(message: "shapes for this operation are not supported")
+            return try inferSequenceAndQuantized(node, inputs)
         }
     }
 
-    private func int(_ v: Double) throws -> Int {
+    func int(_ v: Double) throws -> Int {
         guard v.isFinite else { throw Failure(message: "value \(v) is not a usable integer") }
         return Int(min(max(v, -Double(maxAttributeMagnitude)), Double(maxAttributeMagnitude)))
     }
 
-    private func axis(_ a: Int, _ rank: Int) throws -> Int {
+    func axis(_ a: Int, _ rank: Int) throws -> Int {
         let r = a < 0 ? a + rank : a
         guard r >= 0, r < max(rank, 1) else { throw Failure(message: "axis \(a) is outside rank \(rank)") }
         return r
     }
 
-    private func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
+    func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
         let n = max(a.count, b.count)
         var out = [Int](repeating: 1, count: n)
         for i in 0..<n {
@@ -402,15 +408,48 @@ struct ShapeInference {
         return out
     }
 
+    /// Binary ops whose small integer results (shape arithmetic) are carried as values.
+    static let foldedBinaryOps: Set<String> = [
+        "Add", "Sub", "Mul", "Div", "Max", "Min", "Mod", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+        "And", "Or",
+    ]
+
+    /// Values of a unary op over a small (shape-arithmetic) tensor; nil for ops whose
+    /// values shapes never depend on.
+    static func foldUnary(_ op: String, _ values: [Double]?) -> [Double]? {
+        guard let values else { return nil }
+        switch op {
+        case "Identity", "Cast", "Dropout", "CastLike": return values
+        case "Neg": return values.map { -$0 }
+        case "Abs": return values.map { abs($0) }
+        case "Floor": return values.map { $0.rounded(.down) }
+        case "Ceil": return values.map { $0.rounded(.up) }
+        case "Round": return values.map { $0.rounded(.toNearestOrEven) }
+        case "Not": return values.map { $0 == 0 ? 1 : 0 }
+        case "Sign": return values.map { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 }
+        default: return nil
+        }
+    }
+
     private func elementwise(_ op: String, _ a: [Double], _ b: [Double], count: Int) -> [Double]? {
         guard a.count == count || a.count == 1, b.count == count || b.count == 1 else { return nil }
-        guard ["Add", "Sub", "Mul", "Div"].contains(op) else { return nil }
+        guard Self.foldedBinaryOps.contains(op) else { return nil }
         return (0..<count).map { i in
             let x = a.count == 1 ? a[0] : a[i], y = b.count == 1 ? b[0] : b[i]
             switch op {
             case "Add": return x + y
             case "Sub": return x - y
             case "Mul": return x * y
+            case "Max": return max(x, y)
+            case "Min": return min(x, y)
+            case "Mod": return y == 0 ? 0 : x - (x / y).rounded(.down) * y
+            case "Equal": return x == y ? 1 : 0
+            case "Less": return x < y ? 1 : 0
+            case "Greater": return x > y ? 1 : 0
+            case "LessOrEqual": return x <= y ? 1 : 0
+            case "GreaterOrEqual": return x >= y ? 1 : 0
+            case "And": return x != 0 && y != 0 ? 1 : 0
+            case "Or": return x != 0 || y != 0 ? 1 : 0
             default: return y == 0 ? 0 : (x / y).rounded(.towardZero)
             }
         }

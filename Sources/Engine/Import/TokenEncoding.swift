@@ -7,12 +7,16 @@ public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
     /// Per-node log costs in front of the baseline columns, log totals as statics
     /// (`CostTokenizer`).
     case costs
+    /// `costs` over the canonical graph (`GraphCanonicalizer`) with a 72-op table that has
+    /// slots for LayerNormalization, Gelu, Einsum and the quantized ops (`Costs2Tokenizer`).
+    case costs2
 
     /// The name the token cache keys on and checkpoints store (`token_encoding`).
     public var storedName: String {
         switch self {
         case .baseline: return "baseline-\(BaselineTokenizer.tokenDim)"
         case .costs: return "costs-\(CostTokenizer.tokenDim)"
+        case .costs2: return "costs2-\(Costs2Tokenizer.tokenDim)"
         }
     }
 
@@ -99,9 +103,11 @@ enum BaselineTokenizer {
         func first(_ name: String, _ fallback: Int) -> Float { Float(a[name]?.asInts?.first ?? fallback) }
         var slots: [Float] = []
         switch node.op {
-        case "Conv", "ConvTranspose":
+        case "Conv", "ConvTranspose", "ConvInteger", "QLinearConv":
+            // QLinearConv's weight is its 4th input (x, x_scale, x_zero_point, w, ...).
+            let w = node.op == "QLinearConv" ? 3 : 1
             let kernel = a["kernel_shape"]?.asInts?.first
-                ?? (node.inputShapes.count > 1 && node.inputShapes[1].count > 2 ? node.inputShapes[1][2] : 0)
+                ?? (node.inputShapes.count > w && node.inputShapes[w].count > 2 ? node.inputShapes[w][2] : 0)
             slots = [Float(kernel), first("strides", 1), first("pads", 0), first("dilations", 1),
                      Float(a["group"]?.asInt ?? 1), node.hasBias ? 1 : 0]
             if node.op == "ConvTranspose" { slots.append(first("output_padding", 0)) }
