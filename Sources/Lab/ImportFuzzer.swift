@@ -51,8 +51,11 @@ public struct ImportFuzzer {
             let (label, data) = mutate(seed)
             let t0 = Date()
             do {
-                _ = try NetworkImporter.importData(data, format: seed.format, name: "fuzz-\(report.cases).\(seed.format == .onnx ? "onnx" : "json")",
-                                                   batchSize: rng.next() % 4 == 0 ? Int(rng.next() % 64) + 1 : nil).tokens()
+                let network = try NetworkImporter.importData(
+                    data, format: seed.format, name: "fuzz-\(report.cases).\(seed.format == .onnx ? "onnx" : "json")",
+                    batchSize: rng.next() % 4 == 0 ? Int(rng.next() % 64) + 1 : nil)
+                // Every encoding's tokenizer reads the graph: the canonical one too.
+                for encoding in network.storedEncodings { _ = try network.tokens(for: encoding) }
                 report.imported += 1
             } catch is ImportError {
                 report.rejected += 1

@@ -73,7 +73,7 @@ final class LearningMeasurementTests: XCTestCase {
         XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: first)?.tokens, [42])
         for encoding in network.storedEncodings.dropFirst() {
             XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: encoding)?.tokens,
-                           try network.tokens(storedEncoding: encoding).tokens, encoding)
+                           try network.tokens(for: encoding).tokens, encoding.storedName)
         }
         XCTAssertFalse(space.tokens.contains(graphHash: hash, batchSize: 1, encoding: first), "other batch sizes untouched")
     }

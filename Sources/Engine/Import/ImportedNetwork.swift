@@ -40,21 +40,31 @@ public struct ImportedNetwork: Sendable {
     /// `TokenEncoding.storedName`); cells always get their cell tokens.
     public func tokens(storedEncoding: String) throws -> TokenGraph {
         guard case .network = kind else { return tokens() }
-        guard let encoding = TokenEncoding(storedName: storedEncoding) else {
-            let known = TokenEncoding.allCases.map(\.storedName).joined(separator: ", ")
+        guard let encoding = ModelTokens(storedName: storedEncoding) else {
+            let known = ModelTokens.networkEncodings.map(\.storedName).joined(separator: ", ")
             throw ImportError(.unsupported, file: name,
                               "the model reads tokens '\(storedEncoding)', which no whole-network encoding makes (known: \(known))")
         }
-        return tokens(encoding: encoding)
+        return try tokens(for: encoding)
+    }
+
+    /// The rows a model reading `encoding` gets; a cell always gets its cell tokens.
+    public func tokens(for encoding: ModelTokens) throws -> TokenGraph {
+        guard case .network = kind else { return tokens() }
+        guard case .network(let networkEncoding) = encoding else {
+            throw ImportError(.unsupported, file: name, "the model reads tokens '\(encoding.storedName)', "
+                              + "the NAS-Bench-201 cell tokens; a whole network has none")
+        }
+        return tokens(encoding: networkEncoding)
     }
 
     /// The stored names of every encoding a model may read this network in (a cell has
     /// one: its cell tokens). What a retrain needs to fine-tune a model of any encoding
     /// on a measured network.
-    public var storedEncodings: [String] {
+    public var storedEncodings: [ModelTokens] {
         switch kind {
-        case .network: return TokenEncoding.allCases.map(\.storedName)
-        case .cell: return [TrainingDataset.cellEncoding]
+        case .network: return ModelTokens.networkEncodings
+        case .cell: return [.cell]
         }
     }
 

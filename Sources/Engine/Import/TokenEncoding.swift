@@ -11,21 +11,15 @@ public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
     /// slots for LayerNormalization, Gelu, Einsum and the quantized ops (`Costs2Tokenizer`).
     case costs2
 
-    /// The name the token cache keys on and checkpoints store (`token_encoding`).
-    public var storedName: String {
-        switch self {
-        case .baseline: return "baseline-\(BaselineTokenizer.tokenDim)"
-        case .costs: return "costs-\(CostTokenizer.tokenDim)"
-        case .costs2: return "costs2-\(Costs2Tokenizer.tokenDim)"
-        }
-    }
+    /// The name the token cache keys on and checkpoints store (`token_encoding`); named in
+    /// one place, `ModelTokens`.
+    public var storedName: String { ModelTokens.network(self).storedName }
 
     /// The whole-network encoding a checkpoint's `token_encoding` names; nil for another
     /// kind of encoding (cells). An empty name (old checkpoints) is the baseline.
     public init?(storedName: String) {
-        if storedName.isEmpty { self = .baseline; return }
-        guard let match = Self.allCases.first(where: { $0.storedName == storedName }) else { return nil }
-        self = match
+        guard case .network(let encoding) = ModelTokens(storedName: storedName) else { return nil }
+        self = encoding
     }
 }
 

@@ -14,9 +14,9 @@ public struct TrainingDataset: Sendable {
     }
 
     /// The whole-network token encoding (SPEC section 3), as cached and as checkpoints name it.
-    public static let networkEncoding = TokenEncoding.baseline.storedName
+    public static let networkEncoding = ModelTokens.baseline.storedName
     /// The cell token encoding (SPEC section 3, 64 + 64).
-    public static let cellEncoding = "nb201-cell-128"
+    public static let cellEncoding = ModelTokens.cell.storedName
     /// The cell encoding with a one-hot of the device as static features (one latency
     /// model for many devices).
     public static func cellDeviceEncoding(devices: [String]) -> String {

@@ -24,30 +24,25 @@ package struct MeasuredTokenStore: Sendable {
         directory = StoreFolder(path: storePath).tokens
     }
 
-    /// The encodings whose tokens live under the original, encoding-less file name.
-    private static func isOriginal(_ encoding: String) -> Bool {
-        encoding.isEmpty || encoding == TokenEncoding.baseline.storedName || encoding == TrainingDataset.cellEncoding
-    }
-
-    package func url(graphHash: String, batchSize: Int, encoding: String = "") -> URL {
-        let suffix = Self.isOriginal(encoding) ? "" : "-" + encoding
+    package func url(graphHash: String, batchSize: Int, encoding: ModelTokens = .baseline) -> URL {
+        let suffix = encoding.hasUnsuffixedFileName ? "" : "-" + encoding.storedName
         return directory.appendingPathComponent("\(graphHash)-b\(batchSize)\(suffix).json")
     }
 
-    package func contains(graphHash: String, batchSize: Int, encoding: String = "") -> Bool {
+    package func contains(graphHash: String, batchSize: Int, encoding: ModelTokens = .baseline) -> Bool {
         FileManager.default.fileExists(atPath: url(graphHash: graphHash, batchSize: batchSize, encoding: encoding).path)
     }
 
-    /// Saved tokens in `encoding` (empty: baseline or cell), or nil when none were saved
+    /// Saved tokens in `encoding` (the baseline by default; a cell's are found the same way), or nil when none were saved
     /// (or the file cannot be read).
-    package func tokens(graphHash: String, batchSize: Int, encoding: String = "") -> TokenGraph? {
+    package func tokens(graphHash: String, batchSize: Int, encoding: ModelTokens = .baseline) -> TokenGraph? {
         guard let data = try? Data(contentsOf: url(graphHash: graphHash, batchSize: batchSize, encoding: encoding)) else {
             return nil
         }
         return try? JSONDecoder().decode(TokenGraph.self, from: data)
     }
 
-    package func save(_ tokens: TokenGraph, graphHash: String, batchSize: Int, encoding: String = "") throws {
+    package func save(_ tokens: TokenGraph, graphHash: String, batchSize: Int, encoding: ModelTokens = .baseline) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let data = try JSONEncoder().encode(tokens)
         try data.write(to: url(graphHash: graphHash, batchSize: batchSize, encoding: encoding), options: .atomic)
@@ -58,7 +53,7 @@ package struct MeasuredTokenStore: Sendable {
     package func saveMissing(of network: ImportedNetwork, batchSize: Int) throws {
         for encoding in network.storedEncodings
         where !contains(graphHash: network.contentHash, batchSize: batchSize, encoding: encoding) {
-            try save(try network.tokens(storedEncoding: encoding), graphHash: network.contentHash,
+            try save(try network.tokens(for: encoding), graphHash: network.contentHash,
                      batchSize: batchSize, encoding: encoding)
         }
     }

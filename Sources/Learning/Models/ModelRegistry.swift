@@ -18,6 +18,10 @@ package actor ModelRegistry {
         package var inputWidth: Int = 0
         /// The checkpoint's `token_encoding`: which tokens whole networks get for it.
         package var tokenEncoding: String = ""
+
+        /// The tokens the model reads; the unsuffixed (baseline or cell) ones for a name no
+        /// encoding makes.
+        package var tokens: ModelTokens { ModelTokens(storedName: tokenEncoding) ?? .baseline }
     }
 
     private struct Loaded {

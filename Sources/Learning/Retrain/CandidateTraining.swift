@@ -23,11 +23,6 @@ package enum CandidateTraining {
     /// half trained and must be thrown away.
     package struct Stopped: Error {}
 
-    /// The token encoding a checkpoint trained on `graph`s names: whole networks carry
-    /// static features, NAS-Bench-201 cells do not.
-    package static func tokenEncoding(of graph: TokenGraph) -> String {
-        graph.staticFeatures.isEmpty ? "nb201-cell-\(graph.tokenDim)" : "baseline-\(graph.tokenDim)"
-    }
 
     /// Trains a checkpointed model in place, in its own target units: the driver sends the
     /// targets through the model's transform (the shipped models learn log latencies), so
@@ -40,8 +35,8 @@ package enum CandidateTraining {
         let recipe = TrainingRecipe(epochs: plan.epochs, batchSize: max(1, min(plan.batchSize, samples.count)),
                                     peakLearningRate: Float(plan.learningRate), seed: plan.seed,
                                     loss: .standard(for: trained.model.config))
-        let encoding = trained.metadata.tokenEncoding.isEmpty ? tokenEncoding(of: first.graph)
-            : trained.metadata.tokenEncoding
+        let encoding = trained.metadata.tokenEncoding.isEmpty
+            ? (ModelTokens(readBy: first.graph)?.storedName ?? "") : trained.metadata.tokenEncoding
         let dataset = TrainingDataset(encoding: encoding, samples: samples.map(\.trainingSample))
         let result = try TrainingDriver(recipe: recipe, stopFlag: stop).run(trained, train: dataset)
         if result.interrupted { throw Stopped() }

@@ -28,7 +28,7 @@ package struct PredictionRecompute {
         }.sorted { ($0.hash, $0.batch) < ($1.hash, $1.batch) }
         var summary = Summary()
         // Tokens in the encoding the now-active model reads.
-        let encoding = await registry.latencyEntry(platform: platform)?.tokenEncoding ?? ""
+        let encoding = await registry.latencyEntry(platform: platform)?.tokens ?? .baseline
         var ready: [(Target, TokenGraph)] = []
         for target in targets {
             if let graph = tokens.tokens(graphHash: target.hash, batchSize: target.batch, encoding: encoding) {

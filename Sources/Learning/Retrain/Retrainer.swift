@@ -85,7 +85,7 @@ package final class Retrainer: Sendable {
         // `costs` tokens, a model from scratch the baseline ones): the candidate trains on
         // the start model's, and the holdout also carries the compared model's, so both are
         // judged on the same networks.
-        let startEncoding = start.map { Self.tokenEncoding(of: $0.url) } ?? ""
+        let startEncoding = start.map { Self.tokenEncoding(of: $0.url) } ?? .baseline
         let comparedEncoding = compared.map { Self.tokenEncoding(of: $0.url) } ?? startEncoding
         let split = HoldoutSplit(share: settings.retraining.holdoutShare)
         var training: [MeasuredSample] = []
@@ -232,8 +232,8 @@ package final class Retrainer: Sendable {
         if stop.isRequested { throw CandidateTraining.Stopped() }
         // The training driver named the encoding it trained on (the start model's).
         trained.metadata = CheckpointMetadata(
-            tokenEncoding: trained.metadata.tokenEncoding.isEmpty ? CandidateTraining.tokenEncoding(of: judged[0].graph)
-                : trained.metadata.tokenEncoding,
+            tokenEncoding: trained.metadata.tokenEncoding.isEmpty
+                ? (ModelTokens(readBy: judged[0].graph)?.storedName ?? "") : trained.metadata.tokenEncoding,
             platform: platform, trainingDataDigest: digest)
         // JSON has no NaN: a rank correlation of one held-out network does not exist.
         let holdoutMetrics = Retrainer.ruleUnits(candidate).filter { $0.value.isFinite }.mapValues { $0 as Any }
@@ -244,10 +244,11 @@ package final class Retrainer: Sendable {
                                holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path))
     }
 
-    /// The token encoding a checkpoint names, from its header alone ("" when it cannot be
-    /// read: the training thread then reports the damaged file).
-    private static func tokenEncoding(of url: URL) -> String {
-        (try? Checkpoint.metadata(of: url))?.tokenEncoding ?? ""
+    /// The tokens a checkpoint reads, from its header alone. A header that cannot be read
+    /// (the training thread then reports the damaged file) or a name no encoding makes
+    /// reads the unsuffixed token files: the baseline's, which are also a cell's.
+    private static func tokenEncoding(of url: URL) -> ModelTokens {
+        (try? Checkpoint.metadata(of: url))?.tokens ?? .baseline
     }
 
     private static func fits(_ config: ModelConfig, _ graph: TokenGraph) -> Bool {

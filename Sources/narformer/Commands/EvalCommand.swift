@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
         BLASThreads.set(threads)
         let dataURL = URL(fileURLWithPath: data)
         let chosen = try selection.selection(side: .test)
-        let trained = try CLIErrors.wrap {
+        let trained = try CommandFailure.wrap {
             if let model { return try TrainedModel.load(from: URL(fileURLWithPath: model)) }
             return try DefaultModels.load(chosen.defaultKind(for: dataURL))
         }
@@ -62,26 +62,26 @@ struct EvalCommand: ParsableCommand {
             }
             dataSelection.encoding = encoding
         }
-        let (test, rest) = try CLIErrors.wrap {
+        let (test, rest) = try CommandFailure.wrap {
             try dataSelection.load(dataURL, cache: TokenCache(encoding: dataSelection.encoding.storedName))
         }
         guard trained.metadata.tokenEncoding.isEmpty || trained.metadata.tokenEncoding == test.encoding else {
             throw CommandFailure(description: "the model reads tokens '\(trained.metadata.tokenEncoding)' but \(data) gives '\(test.encoding)' (for a model over devices pass the same --target)")
         }
         let families = by == nil ? nil : test.families
-        let predicted = try CLIErrors.wrap { try trained.predictValues(test.graphs) }
-        let report = try CLIErrors.wrap { try EvaluationReport.evaluate(predicted: predicted, measured: test.targets, families: families) }
+        let predicted = try CommandFailure.wrap { try trained.predictValues(test.graphs) }
+        let report = try CommandFailure.wrap { try EvaluationReport.evaluate(predicted: predicted, measured: test.targets, families: families) }
         var baselineReport: EvaluationReport?
         var baselineValues: [Double]?
         if let name = baseline, let kind = BaselineKind(rawValue: name) {
-            let values = try CLIErrors.wrap { try kind.predictions(fit: rest, test: test) }
+            let values = try CommandFailure.wrap { try kind.predictions(fit: rest, test: test) }
             baselineValues = values
-            baselineReport = try CLIErrors.wrap {
+            baselineReport = try CommandFailure.wrap {
                 try EvaluationReport.evaluate(predicted: values, measured: test.targets, families: families)
             }
         }
         if let predictions {
-            try CLIErrors.wrap {
+            try CommandFailure.wrap {
                 try PredictionsCSV(names: test.samples.map(\.name), families: test.families, measured: test.targets,
                                    predicted: predicted, baseline: baselineValues)
                     .write(to: URL(fileURLWithPath: predictions))
@@ -91,7 +91,7 @@ struct EvalCommand: ParsableCommand {
             let unit = trained.kind == .latency ? "latency (ms)" : "accuracy (%)"
             let points = zip(predicted, test.samples).map { ScatterPlotSVG.Point(measured: $1.target, predicted: $0, family: $1.family) }
             let name = model.map { URL(fileURLWithPath: $0).lastPathComponent } ?? "default \(trained.kind.rawValue) model"
-            try CLIErrors.wrap {
+            try CommandFailure.wrap {
                 try ScatterPlotSVG(title: "\(name) on \(dataURL.lastPathComponent)", points: points, metrics: report.overall,
                                    xLabel: "measured \(unit)", yLabel: "predicted \(unit)").write(to: URL(fileURLWithPath: plot))
             }

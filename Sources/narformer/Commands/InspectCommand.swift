@@ -26,7 +26,7 @@ struct InspectCommand: ParsableCommand {
         do {
             net = try NetworkImporter.importFile(at: URL(fileURLWithPath: file), batchSize: batch)
         } catch let error as ImportError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
         let tokens = net.tokens()
         let outputs = net.graph.nodes.enumerated()
@@ -44,6 +44,7 @@ struct InspectCommand: ParsableCommand {
                 "params": net.totals.params,
                 "memory_access": net.totals.memoryAccess,
                 "unknown_ops": net.unknownOps,
+                "folded": net.folds,
                 "outputs": outputs.map { ["name": $0.name, "op": $0.op, "shape": $0.outputShape] as [String: Any] },
             ]
             if case .cell(let arch) = net.kind { object["cell"] = arch }
@@ -53,7 +54,7 @@ struct InspectCommand: ParsableCommand {
                      "flops": c.flops, "params": c.params, "memory_access": c.memoryAccess] as [String: Any]
                 }
             }
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: data, as: UTF8.self))
             return
         }
@@ -67,6 +68,7 @@ struct InspectCommand: ParsableCommand {
         print("params          \(Self.format(net.totals.params))")
         print("memory access   \(Self.format(net.totals.memoryAccess))")
         print("unknown ops     \(net.unknownOps.isEmpty ? "none" : net.unknownOps.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", "))")
+        print("folded          \(net.folds.isEmpty ? "nothing (already canonical)" : net.folds.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", "))")
         print("ops")
         for (op, count) in net.graph.opHistogram.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) {
             print("  \(op.padding(toLength: 22, withPad: " ", startingAt: 0)) \(count)")

@@ -80,7 +80,7 @@ struct PredictCommand: ParsableCommand {
     }
 
     private func load(_ path: String?, kind: ModelConfig.Kind) throws -> TrainedModel {
-        let trained = try CLIErrors.wrap {
+        let trained = try CommandFailure.wrap {
             if let path { return try TrainedModel.load(from: URL(fileURLWithPath: path)) }
             return try DefaultModels.load(kind)
         }

@@ -112,7 +112,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Tokens of whole networks: baseline (the paper's tokens) or costs (per-node log FLOPs, memory, params, sizes and grouping in front of the baseline columns; log totals as statics).")
     var encoding: String = TokenEncoding.baseline.rawValue
 
-    @Option(help: "Head of a fresh latency model: paper (sum readout + static branch + MLP) or node-cost (per-node compute, memory and overhead terms summed per network; needs --encoding costs; ratio targets).")
+    @Option(help: "Head of a fresh latency model: paper (sum readout + static branch + MLP) or node-cost (per-node compute, memory and overhead terms summed per network; needs --encoding costs or costs2; ratio targets).")
     var readout: String = "paper"
 
     @Option(help: "Main loss: relative (the authors' mean((p/y - 1)^2); default) or log (mean((ln p - ln y)^2); default for --readout node-cost).")
@@ -128,7 +128,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--readout must be paper or node-cost")
         }
         if readout != "paper" {
-            if tokenEncoding != .costs { throw ValidationError("--readout node-cost reads the cost columns of --encoding costs") }
+            if tokenEncoding != .costs && tokenEncoding != .costs2 {
+                throw ValidationError("--readout node-cost reads the cost columns of --encoding costs or costs2")
+            }
             if let targetTransform, targetTransform != TargetTransform.ratio.rawValue {
                 throw ValidationError("--readout node-cost predicts target / median directly: --target-transform must be ratio")
             }
@@ -163,7 +165,7 @@ struct TrainCommand: ParsableCommand {
         trainSelection.encoding = tokenEncoding
         let nodeCost = readout == ModelConfig.Readout.nodeCost.rawValue
         let cache = TokenCache(encoding: tokenEncoding.storedName)
-        var train = try CLIErrors.wrap { try trainSelection.load(dataURL, cache: cache).selected }
+        var train = try CommandFailure.wrap { try trainSelection.load(dataURL, cache: cache).selected }
         var validation: TrainingDataset?
         if let val {
             var valSelection = trainSelection
@@ -171,9 +173,9 @@ struct TrainCommand: ParsableCommand {
             valSelection.rowsFrom = nil
             valSelection.rowsNotIn = nil
             valSelection.firstRows = nil
-            validation = try CLIErrors.wrap { try valSelection.load(URL(fileURLWithPath: val), cache: cache).selected }
+            validation = try CommandFailure.wrap { try valSelection.load(URL(fileURLWithPath: val), cache: cache).selected }
         } else if let valSplit {
-            let split = try CLIErrors.wrap { try DatasetSplitter.randomFraction(Array(train.samples.indices), fraction: valSplit, seed: seed) }
+            let split = try CommandFailure.wrap { try DatasetSplitter.randomFraction(Array(train.samples.indices), fraction: valSplit, seed: seed) }
             validation = train.subset(split.test)
             train = train.subset(split.train)
         }
@@ -186,7 +188,7 @@ struct TrainCommand: ParsableCommand {
 
         let trained: TrainedModel
         if let initModel {
-            trained = try CLIErrors.wrap { try TrainedModel.load(from: URL(fileURLWithPath: initModel)) }
+            trained = try CommandFailure.wrap { try TrainedModel.load(from: URL(fileURLWithPath: initModel)) }
             guard trained.kind == kind else {
                 throw ValidationError("\(initModel) is a \(trained.kind.rawValue) model, this run trains a \(kind.rawValue) model")
             }
@@ -196,7 +198,7 @@ struct TrainCommand: ParsableCommand {
             if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
             let transform = targetTransform.flatMap(TargetTransform.init(rawValue:))
                 ?? (nodeCost ? .ratio : kind == .latency ? .log : .quantile)
-            trained = try CLIErrors.wrap {
+            trained = try CommandFailure.wrap {
                 try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "", transform: transform)
             }
         }
@@ -213,7 +215,7 @@ struct TrainCommand: ParsableCommand {
             + (validation.map { ", validating on \($0.count)" } ?? "")
             + ": \(recipe.epochs) epochs, batch \(recipe.batchSize), peak lr \(recipe.peakLearningRate), seed \(recipe.seed), \(threads) thread(s)")
         let outURL = URL(fileURLWithPath: out)
-        let result = try CLIErrors.wrap { try driver.run(trained, train: train, validation: validation, checkpoint: outURL) }
+        let result = try CommandFailure.wrap { try driver.run(trained, train: train, validation: validation, checkpoint: outURL) }
         guard let kept = result.keptEpoch else {
             reporter.print("stopped before the first epoch ended; nothing was written")
             throw ExitCode(130)
@@ -263,14 +265,3 @@ struct TrainCommand: ParsableCommand {
 /// A command that failed at run time, with the reason in plain words (printed by
 /// ArgumentParser as `Error: ...`, without the usage text a ValidationError brings).
 /// Turns any error of the engine into a `CommandFailure` carrying its description.
-enum CLIErrors {
-    static func wrap<T>(_ body: () throws -> T) throws -> T {
-        do { return try body() } catch let error as ExitCode { throw error } catch let error as ValidationError {
-            throw error
-        } catch let error as CommandFailure {
-            throw error
-        } catch {
-            throw CommandFailure(description: "\(error)")
-        }
-    }
-}
