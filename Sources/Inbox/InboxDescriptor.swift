@@ -1,4 +1,4 @@
-/// What the service needs to know about one inbox folder (the lead builds these from the
+/// What the service needs to know about one inbox folder (the daemon builds these from the
 /// YAML config).
 package struct InboxDescriptor: Sendable, Equatable {
     /// The inbox's name in the config; used in logs and results.
