@@ -20,8 +20,13 @@ package struct ClaimedDrop: Sendable {
     package var claimedAt: Date
     /// How many times the processor has already answered `.retryLater` for it.
     package var retries: Int
+    /// The inbox's folders as the pipeline holds them open, for a processor that must
+    /// read other files of the inbox (a measurement's network) through the same checked
+    /// descriptors. nil for a drop made up outside the pipeline.
+    package var folders: InboxFolders?
 
-    package init(inbox: InboxDescriptor, originalName: DropName, claimedPath: String, kind: String, contents: Data, identity: FileIdentity, claimedAt: Date, retries: Int) {
+    package init(inbox: InboxDescriptor, originalName: DropName, claimedPath: String, kind: String, contents: Data,
+                 identity: FileIdentity, claimedAt: Date, retries: Int, folders: InboxFolders? = nil) {
         self.inbox = inbox
         self.originalName = originalName
         self.claimedPath = claimedPath
@@ -30,5 +35,6 @@ package struct ClaimedDrop: Sendable {
         self.identity = identity
         self.claimedAt = claimedAt
         self.retries = retries
+        self.folders = folders
     }
 }

@@ -45,7 +45,7 @@ package final class DropPipeline: Sendable {
          afterReading: (@Sendable (BytePath) -> Void)? = nil) {
         self.inboxes = inboxes
         self.claimers = inboxes.map {
-            var claimer = DropClaimer(inbox: $0, maxDropBytes: settings.maxDropBytes, mover: mover)
+            var claimer = DropClaimer(inbox: $0, maxDropBytes: settings.maxDropBytes, mover: mover, logger: logger)
             claimer.afterReading = afterReading
             return claimer
         }
@@ -54,8 +54,8 @@ package final class DropPipeline: Sendable {
         self.logger = logger
     }
 
-    /// Creates the protocol folders and queues what `.work/` still holds (crash recovery)
-    /// ahead of everything waiting in the inboxes.
+    /// Opens every inbox and its protocol folders (creating what is missing) and queues
+    /// what `.work/` still holds (crash recovery) ahead of everything waiting in the inboxes.
     package func recover() async throws(SystemError) {
         for (index, claimer) in claimers.enumerated() {
             try claimer.prepareFolders()
@@ -160,7 +160,7 @@ package final class DropPipeline: Sendable {
                     inbox: claimer.inbox, originalName: drop.name,
                     claimedPath: claimer.work.appending(drop.name).description,
                     kind: drop.name.fileExtension, contents: contents, identity: identity,
-                    claimedAt: claimedAt, retries: drop.processorRetries)
+                    claimedAt: claimedAt, retries: drop.processorRetries, folders: claimer.folders)
                 ready.append((drop, claimed))
             }
         }

@@ -1,5 +1,5 @@
-/// The work done on drops: import, predict, store. The lead implements it with the engine
-/// and the store; tests use fakes.
+/// The work done on drops: import, predict, store. The daemon implements it with the
+/// engine and the store; tests use fakes.
 ///
 /// The pipeline calls it from one task only, one call at a time, with every drop that was
 /// ready (up to the configured batch size), so an implementation can pack one engine batch

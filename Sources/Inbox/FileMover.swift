@@ -4,16 +4,34 @@ import Glibc
 /// (claim, done, failed). Injectable so tests can make it fail the way a full or read-only
 /// disk would, which permission tricks cannot do for root.
 package struct FileMover: Sendable {
-    /// Renames `from` to `to`, never replacing an existing `to`.
-    package var move: @Sendable (_ from: BytePath, _ to: BytePath) throws(SystemError) -> Void
+    /// A name inside a folder held open by the daemon.
+    package struct Location: Sendable, CustomStringConvertible {
+        package var folder: DirectoryHandle
+        package var name: DropName
 
-    package init(move: @escaping @Sendable (_ from: BytePath, _ to: BytePath) throws(SystemError) -> Void) {
+        package init(_ folder: DirectoryHandle, _ name: DropName) {
+            self.folder = folder
+            self.name = name
+        }
+
+        /// The path it had when the folder was opened, for messages.
+        package var path: BytePath { folder.path.appending(name) }
+        package var description: String { path.description }
+    }
+
+    /// Renames `from` to `to` (relative to their folders' descriptors), never replacing an
+    /// existing `to`.
+    package var move: @Sendable (_ from: Location, _ to: Location) throws(SystemError) -> Void
+
+    package init(move: @escaping @Sendable (_ from: Location, _ to: Location) throws(SystemError) -> Void) {
         self.move = move
     }
 
     package static let posix = FileMover { from, to throws(SystemError) in
-        let result = from.withCString { source in
-            to.withCString { target in renameNoReplace(source, target) }
+        let result = from.name.withCString { source in
+            to.name.withCString { target in
+                renameNoReplace(from.folder.descriptor, source, to.folder.descriptor, target)
+            }
         }
         if result != 0 { throw SystemError("cannot move \(from) to", path: to.description) }
     }
@@ -26,19 +44,20 @@ private typealias RenameAt2 = @convention(c) (
 private let renameAt2: RenameAt2? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2")
     .map { unsafeBitCast($0, to: RenameAt2.self) }
 
-/// rename(2) that fails with EEXIST instead of replacing. Falls back to check-then-rename
-/// (safe here because the daemon is the only writer of `.work/`, `done/`, `failed/`) where
-/// the kernel or file system lacks RENAME_NOREPLACE.
-private func renameNoReplace(_ source: UnsafePointer<CChar>, _ target: UnsafePointer<CChar>) -> Int32 {
+/// renameat(2) that fails with EEXIST instead of replacing. Falls back to check-then-rename
+/// where the kernel or file system lacks RENAME_NOREPLACE: safe here because only the
+/// daemon writes into `.work/`, `done/` and `failed/` (mode 0750, the group cannot).
+private func renameNoReplace(_ sourceFolder: Int32, _ source: UnsafePointer<CChar>,
+                             _ targetFolder: Int32, _ target: UnsafePointer<CChar>) -> Int32 {
     let noReplace: UInt32 = 1  // RENAME_NOREPLACE from linux/fs.h
     if let renameAt2 {
-        let result = renameAt2(AT_FDCWD, source, AT_FDCWD, target, noReplace)
+        let result = renameAt2(sourceFolder, source, targetFolder, target, noReplace)
         if result == 0 || (errno != EINVAL && errno != ENOSYS) { return result }
     }
     var status = stat()
-    if lstat(target, &status) == 0 {
+    if fstatat(targetFolder, target, &status, AT_SYMLINK_NOFOLLOW) == 0 {
         errno = EEXIST
         return -1
     }
-    return rename(source, target)
+    return renameat(sourceFolder, source, targetFolder, target)
 }

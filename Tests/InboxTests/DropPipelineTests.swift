@@ -188,22 +188,29 @@ final class DropPipelineTests: XCTestCase {
         XCTAssertEqual(processor.batches.count, 1)
     }
 
+    /// `done/` replaced by a link while the daemon runs: the link is removed (its target
+    /// untouched), a fresh folder made, and the drop filed there.
     func testSymlinkedDoneFolderIsNeverWrittenThrough() async throws {
         let box = try TemporaryInbox()
+        let logs = LogCollector()
         let elsewhere = box.root + "/elsewhere"
         try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
         let pipeline = DropPipeline(inboxes: [box.inbox], processor: FakeProcessor(), settings: .fast,
-                                    logger: LogCollector().logger())
+                                    logger: logs.logger())
         let run = try await start(pipeline)
         XCTAssertEqual(rmdir(box.path("done")), 0)
         XCTAssertEqual(symlink(elsewhere, box.path("done")), 0)
         try box.drop("net.onnx")
         await pipeline.enqueue(inbox: 0, name: DropName("net.onnx"))
-        let reported = await waitUntil { pipeline.counters.moveErrors >= 2 }
+        let filed = await waitUntil { box.names(in: "done") == ["net.onnx", "net.onnx.result.json"] }
         await pipeline.stop()
         await run.value
-        XCTAssertTrue(reported)
+        XCTAssertTrue(filed)
+        var status = stat()
+        XCTAssertEqual(lstat(box.path("done"), &status), 0)
+        XCTAssertEqual(status.st_mode & S_IFMT, S_IFDIR, "a real folder again")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: elsewhere), [])
-        XCTAssertEqual(box.names(in: ".work"), ["net.onnx"])
+        XCTAssertEqual(box.names(in: ".work"), [])
+        XCTAssertTrue(logs.all.contains { $0.contains("level=warning") && $0.contains("was replaced") }, "\(logs.all)")
     }
 }

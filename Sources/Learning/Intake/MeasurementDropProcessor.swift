@@ -53,15 +53,18 @@ package struct MeasurementDropProcessor: MeasurementIntake {
         } catch {
             return .failed(reason: error.description)
         }
-        let locator = InboxNetworkLocator(inboxPath: drop.inbox.path)
+        // The pipeline's own descriptors; a drop made up elsewhere (tests, the lab) opens
+        // the inbox afresh, through the same checks.
+        let locator = InboxNetworkLocator(folders: drop.folders ?? InboxFolders(path: drop.inbox.path))
         var resolved: [ResolvedNetwork] = []
         var missing: [String] = []
         var imports: [String: ImportedNetwork] = [:]
         for entry in entries {
             do {
                 switch try resolve(entry, file: file, locator: locator, imports: &imports) {
-                case .some(let network): resolved.append(network)
-                case .none: missing.append("\(describe(entry.network)) (line \(entry.line))")
+                case .resolved(let network): resolved.append(network)
+                case .waiting(let reason):
+                    missing.append("\(describe(entry.network)) (line \(entry.line)\(reason.map { "; \($0)" } ?? ""))")
                 }
             } catch let problem as MeasurementFileError {
                 return .failed(reason: problem.description)
@@ -110,33 +113,41 @@ package struct MeasurementDropProcessor: MeasurementIntake {
         }
     }
 
+    private enum Resolution {
+        case resolved(ResolvedNetwork)
+        /// Not there yet; the reason says more when the file is there but unreadable now.
+        case waiting(String?)
+    }
+
     private func resolve(_ entry: MeasurementEntry, file: String, locator: InboxNetworkLocator,
-                         imports: inout [String: ImportedNetwork]) throws -> ResolvedNetwork? {
+                         imports: inout [String: ImportedNetwork]) throws -> Resolution {
         func fail(_ problem: String) -> MeasurementFileError {
             MeasurementFileError(file: file, line: entry.line, field: nil, problem: problem)
         }
         switch entry.network {
         case .file(let name):
             switch locator.locate(name) {
-            case .notYet:
-                return nil
+            case .notYet(let reason):
+                return .waiting(reason)
             case .refused(let reason):
                 throw fail(reason)
-            case .found(let url):
-                let key = "\(url.path)\u{0}\(entry.batchSize)"
-                let network: ImportedNetwork
+            case .found(let network):
+                // Imported from the bytes that were checked, never from the path again.
+                let key = "\(network.location)\u{0}\(entry.batchSize)"
+                let imported: ImportedNetwork
                 if let cached = imports[key] {
-                    network = cached
+                    imported = cached
                 } else {
                     do {
-                        network = try NetworkImporter.importFile(at: url, batchSize: entry.batchSize)
+                        imported = try NetworkImporter.importData(network.contents, format: network.format,
+                                                                  name: network.storedName, batchSize: entry.batchSize)
                     } catch {
-                        throw fail("the network '\(name)' cannot be imported: \(error)")
+                        throw fail("the network '\(name)' (\(network.location)) cannot be imported: \(error)")
                     }
-                    imports[key] = network
+                    imports[key] = imported
                 }
-                return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: name),
-                                       network: network)
+                return .resolved(ResolvedNetwork(hash: imported.contentHash,
+                                                 record: graphRecord(imported, sourceFileName: name), network: imported))
             }
         case .cell(let arch):
             let network: ImportedNetwork
@@ -146,21 +157,22 @@ package struct MeasurementDropProcessor: MeasurementIntake {
             } catch {
                 throw fail("cell '\(arch)' is not a NAS-Bench-201 arch: \(error)")
             }
-            return ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: arch),
-                                   network: network)
+            return .resolved(ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: arch),
+                                             network: network))
         case .hash(let hash):
-            guard let record = try store.read({ try $0.graph(hash: hash) }) else { return nil }
+            guard let record = try store.read({ try $0.graph(hash: hash) }) else { return .waiting(nil) }
             if tokens.contains(graphHash: hash, batchSize: entry.batchSize) {
-                return ResolvedNetwork(hash: hash, record: nil, network: nil)
+                return .resolved(ResolvedNetwork(hash: hash, record: nil, network: nil))
             }
             // Tokens at this batch size need the file; the one the graph was first stored
             // from is often still in done/.
-            if case .found(let url) = locator.locate(record.sourceFileName),
-               let network = try? NetworkImporter.importFile(at: url, batchSize: entry.batchSize),
+            if case .found(let file) = locator.locate(record.sourceFileName),
+               let network = try? NetworkImporter.importData(file.contents, format: file.format, name: file.storedName,
+                                                            batchSize: entry.batchSize),
                network.contentHash == hash {
-                return ResolvedNetwork(hash: hash, record: nil, network: network)
+                return .resolved(ResolvedNetwork(hash: hash, record: nil, network: network))
             }
-            return ResolvedNetwork(hash: hash, record: nil, network: nil)
+            return .resolved(ResolvedNetwork(hash: hash, record: nil, network: nil))
         }
     }
 

@@ -3,9 +3,10 @@ import Inbox
 /// Where `.yaml`/`.yml` measurement drops go. The prediction processor hands every
 /// measurement drop of a batch to one intake call and files what it answers.
 ///
-/// The daemon's intake is `LearningServices`; `DisabledMeasurementIntake` serves a
-/// processor that takes no measurements. Same calling rules as `DropProcessor`: one call
-/// at a time, exactly one outcome per drop, in order.
+/// The daemon's intake is `LearningServices` (which hands the drops to
+/// `MeasurementDropProcessor`); `DisabledMeasurementIntake` fails every measurement drop.
+/// Same calling rules as `DropProcessor`: one call at a time, exactly one outcome per
+/// drop, in order.
 package protocol MeasurementIntake: Sendable {
     func process(_ drops: [ClaimedDrop]) async -> [DropOutcome]
 }
