@@ -123,8 +123,14 @@ package struct DropClaimer: Sendable {
             let stored = attempt == 0 ? base : base.numbered(attempt)
             let note = stored.appending(noteSuffix)
             if folder.status(of: stored).status != nil { continue }
-            let fd = note.withCString {
-                openat(folder.descriptor, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0o640)
+            var fd = Self.createNote(note, in: folder)
+            if fd < 0 && errno == EEXIST && folder.status(of: stored).status == nil {
+                // A note without its drop is what a stop between writing the note and moving
+                // the drop leaves: that drop is this one, back from `.work/` (the pipeline is
+                // the only writer here, and `.work/` holds one drop per name). Replace the
+                // note, so the drop keeps its name and no note is left alone.
+                _ = note.withCString { unlinkat(folder.descriptor, $0, 0) }
+                fd = Self.createNote(note, in: folder)
             }
             if fd < 0 {
                 if errno == EEXIST { continue }
@@ -147,6 +153,12 @@ package struct DropClaimer: Sendable {
             }
         }
         throw SystemError("no free name left for", path: folder.path.appending(base).description, code: EEXIST)
+    }
+
+    private static func createNote(_ note: DropName, in folder: DirectoryHandle) -> Int32 {
+        note.withCString {
+            openat(folder.descriptor, $0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0o640)
+        }
     }
 
     private static func writeAll(_ fd: Int32, _ data: Data) -> Bool {

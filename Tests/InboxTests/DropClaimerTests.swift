@@ -28,6 +28,19 @@ final class DropClaimerTests: XCTestCase {
         XCTAssertEqual(try claimer.claim(DropName("net.onnx")), .gone)
     }
 
+    func testANoteLeftAloneByAStopBeforeTheMoveIsReplacedAndTheDropKeepsItsName() throws {
+        let box = try TemporaryInbox()
+        let claimer = try claimer(box)
+        try box.drop("net.onnx", contents: "abc")
+        XCTAssertEqual(try claimer.claim(DropName("net.onnx")), .claimed)
+        // What a SIGKILL between writing the note and moving the drop leaves behind.
+        try Data("{\"stale\":true}".utf8).write(to: URL(fileURLWithPath: box.path("done", "net.onnx.result.json")))
+        let stored = try claimer.file(DropName("net.onnx"), to: .done, sidecar: Data("{}".utf8))
+        XCTAssertEqual(stored, DropName("net.onnx"))
+        XCTAssertEqual(box.names(in: "done"), ["net.onnx", "net.onnx.result.json"])
+        XCTAssertEqual(try String(contentsOfFile: box.path("done", "net.onnx.result.json"), encoding: .utf8), "{}")
+    }
+
     func testCollisionsGetANumberAndNothingIsOverwritten() throws {
         let box = try TemporaryInbox()
         let claimer = try claimer(box)
