@@ -34,12 +34,20 @@ package final class DaemonParts: Sendable {
     package init(configFile: String, config: NarformerConfig, levelSwitch: LogLevelSwitch, logger: Logger,
                  locator: DefaultModelLocator = DefaultModelLocator()) async throws {
         let fileManager = FileManager.default
-        for (what, folder) in [("store", config.store.path), ("models directory", config.models.directory)]
-            + config.inboxes.map({ ("inbox \($0.name)", $0.path) }) {
+        for (what, folder) in [("store", config.store.path), ("models directory", config.models.directory)] {
             do {
                 try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
                 throw StartError(description: "cannot create the \(what) folder \(folder): \(error.localizedDescription)")
+            }
+        }
+        // Inboxes are shared with lab members: created group-writable with the sticky bit
+        // (3770), as the drop protocol needs.
+        for inbox in config.inboxes {
+            do {
+                try InboxFolders.createInbox(atPath: inbox.path)
+            } catch {
+                throw StartError(description: "cannot create the inbox \(inbox.name) folder \(inbox.path): \(error)")
             }
         }
         do {
