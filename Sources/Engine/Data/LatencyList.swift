@@ -26,7 +26,7 @@ public struct LatencyRecord: Sendable, Hashable, Codable, FamilySample {
     }
 }
 
-/// A latency data set in the NNLQP list format (SPEC.md section 6):
+/// A latency data set in the NNLQP list format:
 /// `<id> <onnx path> <batch> <latency ms> <family> [<platform> [<input res>]]`,
 /// whitespace separated; `#` starts a comment line; blank lines are skipped.
 public struct LatencyList: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// The yardsticks of SPEC.md section 5. Inputs are parallel arrays of equal length;
+/// The yardsticks the paper reports (MAPE, Acc(10%), Kendall tau, Spearman). Inputs are parallel arrays of equal length;
 /// `measured` values are positive (relative errors divide by them).
 public enum Metrics {
     /// Mean absolute percentage error, as a fraction (0.1 = 10%).

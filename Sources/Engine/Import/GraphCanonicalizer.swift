@@ -4,7 +4,7 @@
 /// Why: torch's TorchScript exporter writes GELU as Div/Erf/Add/Mul/Mul and LayerNorm as
 /// ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div/Mul/Add, its default exporter one `Gelu` and
 /// one `LayerNormalization` node; both add Identity nodes that share weights. Without this
-/// the same network gets two hashes (two stored networks) and two predictions (issue 17).
+/// the same network gets two hashes (two stored networks) and two predictions.
 ///
 /// Patterns are matched on the raw graph, where constants have values: every interior
 /// tensor of a pattern must be read by the pattern alone, and its constants must be the

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A NAS-Bench-201 cell (SPEC.md section 3): 8 nodes (input, the 6 edge operations in
+/// A NAS-Bench-201 cell as the paper tokenises it: 8 nodes (input, the 6 edge operations in
 /// arch-string order, output) on a fixed DAG.
 ///
 /// Token (128 = 64 + 64): PE_32 of the op code (input 0, none 1, skip_connect 2,

@@ -1,6 +1,6 @@
 /// Shape rules for the ops of attention-era and deployed networks that the vision core
 /// (`ShapeInference.infer`) does not cover: scatters and gathers by index, Einsum, the
-/// recurrent ops, TopK, Range and the quantized ops (issue 17). Same contract: exact
+/// recurrent ops, TopK, Range and the quantized ops. Same contract: exact
 /// shapes or a `Failure` that says what is missing, never a guess.
 extension ShapeInference {
     /// Ops whose output has the shape of their first input (scatters write into a copy of

@@ -1,6 +1,6 @@
 import Foundation
 
-/// How a network becomes token rows. `.baseline` is SPEC.md section 3 exactly as the
+/// How a network becomes token rows. `.baseline` is the paper's encoding exactly as the
 /// authors' code computes it; new encodings get new cases, the baseline stays.
 public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
     case baseline
@@ -23,7 +23,7 @@ public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// The sinusoidal encoding `PE_n(v)` of SPEC.md: for j in 0..<n, sin(v f_j), cos(v f_j)
+/// The paper's sinusoidal encoding `PE_n(v)`: for j in 0..<n, sin(v f_j), cos(v f_j)
 /// with f_j = 10000^(-j/n). Computed as the authors' numpy code does (float32 product,
 /// then sin/cos), so tokens agree with their fixtures to float precision.
 enum PositionalEncoding {
@@ -91,7 +91,7 @@ enum BaselineTokenizer {
         return TokenGraph(nodeCount: n, tokenDim: tokenDim, tokens: tokens, edges: edges, staticFeatures: staticFeatures)
     }
 
-    /// The 8 attribute slots of SPEC.md, with ONNX defaults for attributes a file omits.
+    /// The paper's 8 attribute slots, with ONNX defaults for attributes a file omits.
     private static func writeAttributes(_ node: NetworkNode, into buf: UnsafeMutableBufferPointer<Float>, at offset: Int) {
         let a = node.attributes
         func first(_ name: String, _ fallback: Int) -> Float { Float(a[name]?.asInts?.first ?? fallback) }

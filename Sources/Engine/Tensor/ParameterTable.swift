@@ -7,7 +7,7 @@ public struct ParameterEntry: Sendable, Hashable {
     public var count: Int { shape.reduce(1, *) }
 }
 
-/// How a parameter is initialised (SPEC section 2).
+/// How a parameter is initialised (as the authors' PyTorch code does).
 enum ParameterInit: Sendable {
     /// U(+-1/sqrt(last dimension)): the authors' init of dense weights and biases.
     case uniformByLastDim

@@ -13,9 +13,9 @@ public struct TrainingDataset: Sendable {
         self.samples = samples
     }
 
-    /// The whole-network token encoding (SPEC section 3), as cached and as checkpoints name it.
+    /// The paper's whole-network token encoding, as cached and as checkpoints name it.
     public static let networkEncoding = ModelTokens.baseline.storedName
-    /// The cell token encoding (SPEC section 3, 64 + 64).
+    /// The cell token encoding (64 operation + 64 position columns).
     public static let cellEncoding = ModelTokens.cell.storedName
     /// The cell encoding with a one-hot of the device as static features (one latency
     /// model for many devices).

@@ -1,5 +1,5 @@
 /// How long and how hard to train: the knobs `narformer train` exposes, with the
-/// authors' recipes (SPEC section 4) as presets.
+/// authors' recipes (the paper's training setups) as presets.
 public struct TrainingRecipe: Sendable, Hashable, Codable {
     public var epochs: Int
     public var batchSize: Int

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import Engine
 
-/// One canonical graph per network (issue 17): the exporter variants of GELU, LayerNorm
+/// One canonical graph per network: the exporter variants of GELU, LayerNorm
 /// and HardSwish, Identity weight sharing and no-op nodes fold to one form, so both
 /// exports of a network get one hash and the same `costs2` tokens, while the graph as
 /// the file states it (what `baseline` and `costs` read) is left as it was.

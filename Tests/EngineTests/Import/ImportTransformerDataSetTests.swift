@@ -4,7 +4,7 @@ import XCTest
 
 /// Every file of data/latency-transformers (ViT, Swin, ConvNeXt from torch 2.15's default
 /// exporter, each at a fixed batch of 1, 2 or 4) imports at its own batch and at others,
-/// with costs that scale with the batch (issue 17).
+/// with costs that scale with the batch.
 final class ImportTransformerDataSetTests: XCTestCase {
     static var root: URL { ImportTestSupport.repoRoot.appendingPathComponent("data/latency-transformers") }
 
