@@ -4,11 +4,20 @@ import Foundation
 /// together or not at all. Valid only inside the `NarformerStore.write` closure.
 public final class StoreWriter: StoreReader {
     /// Stores a graph unless its hash is already there (the first record, with its
-    /// first-seen time, is kept). Returns true when it was new.
+    /// first-seen time, is kept, and a new file name is added to its other names). Returns
+    /// true when it was new.
     @discardableResult
     public func putGraph(_ record: GraphRecord) throws -> Bool {
-        try txn.put(tables.graphs, key: keys.graph(record.hash), value: GraphCodec(codec: codec).encode(record),
-                    overwrite: false)
+        let codec = GraphCodec(codec: self.codec)
+        if try txn.put(tables.graphs, key: keys.graph(record.hash), value: codec.encode(record), overwrite: false) {
+            return true
+        }
+        guard var stored = try graph(hash: record.hash), stored.sourceFileName != record.sourceFileName,
+              !stored.otherFileNames.contains(record.sourceFileName),
+              stored.otherFileNames.count < GraphRecord.maxOtherFileNames else { return false }
+        stored.otherFileNames.append(record.sourceFileName)
+        _ = try txn.put(tables.graphs, key: keys.graph(record.hash), value: codec.encode(stored), overwrite: true)
+        return false
     }
 
     /// Stores a prediction, replacing one with the same key and keeping the time index exact.

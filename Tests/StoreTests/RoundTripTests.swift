@@ -44,7 +44,7 @@ final class RoundTripTests: XCTestCase {
         }
     }
 
-    func testGraphPutKeepsTheFirstRecord() throws {
+    func testGraphPutKeepsTheFirstRecordAndAddsLaterFileNames() throws {
         let dir = try TemporaryDirectory()
         let store = try NarformerStore(path: dir.path)
         let first = Sample.graph(1)
@@ -53,7 +53,11 @@ final class RoundTripTests: XCTestCase {
         later.firstSeen = first.firstSeen.addingTimeInterval(100)
         XCTAssertTrue(try store.write { try $0.putGraph(first) })
         XCTAssertFalse(try store.write { try $0.putGraph(later) })
-        XCTAssertEqual(try store.read { try $0.graph(hash: first.hash) }, first)
+        XCTAssertFalse(try store.write { try $0.putGraph(later) }, "a name is recorded once")
+        XCTAssertFalse(try store.write { try $0.putGraph(first) })
+        var expected = first
+        expected.otherFileNames = ["copy.onnx"]
+        XCTAssertEqual(try store.read { try $0.graph(hash: first.hash) }, expected)
     }
 
     func testWriteThatThrowsLeavesNothing() throws {

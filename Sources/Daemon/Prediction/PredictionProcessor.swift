@@ -161,9 +161,12 @@ package final class PredictionProcessor: DropProcessor {
                 return
             }
             for (request, value) in zip(chunk, answer.values) {
+                let costs = networks[request.work].imports.first { $0.batchSize == batchSize }?.network.totals
                 networks[request.work].latency.append(
                     (batchSize, Prediction(graphHash: networks[request.work].hash, platform: platform, batchSize: batchSize,
-                                           modelVersion: answer.version, kind: .latencyMs, value: Double(value))))
+                                           modelVersion: answer.version, kind: .latencyMs, value: Double(value),
+                                           flops: costs?.flops, params: costs?.params,
+                                           memoryAccess: costs?.memoryAccess)))
             }
         } catch where chunk.count > 1 {
             for request in chunk {

@@ -9,6 +9,7 @@ struct GraphCodec {
         var firstSeen: Date
         var nodeCount: Int
         var kind: GraphKind
+        var otherFileNames: [String]?
     }
 
     let codec: ValueCodec
@@ -16,7 +17,9 @@ struct GraphCodec {
     func encode(_ record: GraphRecord) throws -> [UInt8] {
         let metadata = try codec.encode(Metadata(hash: record.hash, sourceFileName: record.sourceFileName,
                                                  firstSeen: record.firstSeen, nodeCount: record.nodeCount,
-                                                 kind: record.kind)).dropFirst()
+                                                 kind: record.kind,
+                                                 otherFileNames: record.otherFileNames.isEmpty ? nil : record.otherFileNames))
+            .dropFirst()
         var bytes = [ValueCodec.formatVersion]
         withUnsafeBytes(of: UInt32(metadata.count).bigEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: metadata)
@@ -39,6 +42,7 @@ struct GraphCodec {
                                             table: Tables.graphs)
         return GraphRecord(hash: metadata.hash, graph: Data(body[(jsonStart + length)...]),
                            sourceFileName: metadata.sourceFileName, firstSeen: metadata.firstSeen,
-                           nodeCount: metadata.nodeCount, kind: metadata.kind)
+                           nodeCount: metadata.nodeCount, kind: metadata.kind,
+                           otherFileNames: metadata.otherFileNames ?? [])
     }
 }

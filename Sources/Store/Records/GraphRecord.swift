@@ -13,13 +13,18 @@ public struct GraphRecord: Codable, Sendable, Equatable {
     /// The engine's canonical encoding; opaque to the store.
     public var graph: Data
     public var sourceFileName: String
+    /// Other names the same graph arrived under later (at most `maxOtherFileNames`, oldest
+    /// first), for pipelines that join on file names.
+    public var otherFileNames: [String] = []
+    public static let maxOtherFileNames = 32
     /// When the graph was first stored; later puts of the same hash keep the first record.
     public var firstSeen: Date
     public var nodeCount: Int
     public var kind: GraphKind
 
     public init(hash: String, graph: Data, sourceFileName: String, firstSeen: Date = Date(),
-                nodeCount: Int, kind: GraphKind) {
+                nodeCount: Int, kind: GraphKind, otherFileNames: [String] = []) {
+        self.otherFileNames = otherFileNames
         self.hash = hash.lowercased()
         self.graph = graph
         self.sourceFileName = sourceFileName

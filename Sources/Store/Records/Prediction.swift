@@ -16,9 +16,18 @@ public struct Prediction: Codable, Sendable, Equatable {
     public var kind: PredictionKind
     public var value: Double
     public var predictedAt: Date
+    /// The graph's costs at this batch size when the prediction was made (nil for
+    /// predictions stored before costs were kept, and for cells).
+    public var flops: Double?
+    public var params: Double?
+    public var memoryAccess: Double?
 
     public init(graphHash: String, platform: String, batchSize: Int, modelVersion: Int,
-                kind: PredictionKind, value: Double, predictedAt: Date = Date()) {
+                kind: PredictionKind, value: Double, predictedAt: Date = Date(),
+                flops: Double? = nil, params: Double? = nil, memoryAccess: Double? = nil) {
+        self.flops = flops
+        self.params = params
+        self.memoryAccess = memoryAccess
         self.graphHash = graphHash.lowercased()
         self.platform = platform
         self.batchSize = batchSize

@@ -61,23 +61,17 @@ struct ExportCommand: ParsableCommand {
         let store = try location.openStore(config)
         let start = since.flatMap { TimeArgument.parse($0) } ?? Date(timeIntervalSince1970: 0)
         var output = BufferedOutput()
-        if format == .csv { output.write("graph_hash,platform,batch_size,model_version,kind,value,predicted_at\n") }
+        if format == .csv { output.write(ExportRow.csvHeader + "\n") }
+        var join = ExportJoin(store: store)
         try PredictionPager(store: store, since: start, pageSize: Self.pageSize).forEach { prediction in
             if let platform, prediction.platform != platform { return }
             if let kindFilter, prediction.kind != kindFilter.predictionKind { return }
-            output.write(try line(prediction))
+            let row = try join.row(prediction)
+            switch format {
+            case .jsonl: output.write(String(decoding: try StoreJSON.encode(row, pretty: false), as: UTF8.self) + "\n")
+            case .csv: output.write(row.csvLine + "\n")
+            }
         }
         output.flush()
-    }
-
-    private func line(_ p: Prediction) throws -> String {
-        switch format {
-        case .jsonl:
-            return String(decoding: try StoreJSON.encode(p, pretty: false), as: UTF8.self) + "\n"
-        case .csv:
-            // Platform names are [a-z0-9._-] (config rule), hashes hex: nothing needs quoting.
-            return "\(p.graphHash),\(p.platform),\(p.batchSize),\(p.modelVersion),\(p.kind.rawValue),"
-                + "\(p.value),\(StoreJSON.timestamp(p.predictedAt))\n"
-        }
     }
 }
