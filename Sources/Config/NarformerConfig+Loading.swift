@@ -100,7 +100,13 @@ extension NarformerConfig {
 
     /// The config with every default filled in, as YAML that loads back to the same config.
     public func renderedYAML() throws -> String {
-        try YAMLEncoder().encode(self)
+        // libyaml's emitter writes 0.2 as 2e-1; people write (and read) 0.2.
+        let yaml = try YAMLEncoder().encode(self)
+        return yaml.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let match = line.firstMatch(of: /^(.*: )(-?[0-9]+(?:\.[0-9]+)?e[-+]?[0-9]+)$/),
+                  let number = Double(match.output.2) else { return String(line) }
+            return String(match.output.1) + "\(number)"
+        }.joined(separator: "\n")
     }
 
     /// The config with every default filled in, as JSON.

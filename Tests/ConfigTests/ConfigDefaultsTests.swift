@@ -168,6 +168,9 @@ final class ConfigDefaultsTests: ConfigTestCase {
         let shown = try config.renderedYAML()
         XCTAssertTrue(shown.contains("interval: 1h30m"), shown)
         XCTAssertTrue(shown.contains("map_size: 1GiB"), shown)
+        XCTAssertTrue(shown.contains("holdout_share: 0.2\n"), "decimals as people write them: \(shown)")
+        XCTAssertTrue(shown.contains("min_improvement: 0.01\n"), shown)
+        XCTAssertFalse(shown.contains("e-"), shown)
         XCTAssertEqual(try NarformerConfig.parse(yaml: shown, file: "shown.yaml", baseDirectory: "/nowhere",
                                                  checkFileSystem: false), config)
         let json = try config.renderedJSON()
