@@ -51,5 +51,12 @@ final class ExportSchemaTests: XCTestCase {
         let properties = try XCTUnwrap(schema["properties"] as? [String: Any])
         XCTAssertEqual(Set(header.split(separator: ",").map(String.init)), Set(properties.keys), header)
         XCTAssertTrue(csv.output.contains("\"net, v1.onnx\""), "a file name with a comma is quoted: \(csv.output)")
+
+        let querySchemaURL = RepositoryData.root.appendingPathComponent("docs/query.schema.json")
+        let querySchema = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: querySchemaURL)) as? [String: Any])
+        let query = try NarformerCommand.run(["query", hash, "--store", root.path, "--json"], includeStandardError: false)
+        XCTAssertEqual(query.status, 0, query.output)
+        XCTAssertEqual(SchemaCheck.problems(try JSONSerialization.jsonObject(with: Data(query.output.utf8)), against: querySchema),
+                       [], query.output)
     }
 }

@@ -9,6 +9,7 @@ struct QueryAnswer: Encodable {
         var kind: String
         var nodeCount: Int
         var sourceFileName: String
+        var otherFiles: [String]
         var firstSeen: Date
 
         init(_ record: GraphRecord) {
@@ -16,11 +17,13 @@ struct QueryAnswer: Encodable {
             kind = record.kind.rawValue
             nodeCount = record.nodeCount
             sourceFileName = record.sourceFileName
+            otherFiles = record.otherFileNames
             firstSeen = record.firstSeen
         }
 
         enum CodingKeys: String, CodingKey {
-            case hash, kind, nodeCount = "node_count", sourceFileName = "source_file", firstSeen = "first_seen"
+            case hash, kind, nodeCount = "node_count", sourceFileName = "source_file", otherFiles = "other_files"
+            case firstSeen = "first_seen"
         }
     }
 
