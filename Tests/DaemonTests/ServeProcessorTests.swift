@@ -24,15 +24,15 @@ final class ServeProcessorTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    private func makeProcessor(batchSizes: [Int] = [1, 2], withModel: Bool = true, engineBatchSize: Int = 2)
-        async throws -> (PredictionProcessor, NarformerStore) {
+    private func makeProcessor(batchSizes: [Int] = [1, 2], withModel: Bool = true, engineBatchSize: Int = 2,
+                               trainedOn: String = "lab") async throws -> (PredictionProcessor, NarformerStore) {
         let store = try NarformerStore(path: root + "/store")
         let registry = ModelRegistry()
         if withModel {
             let model = try NARFormerModel(config: ModelConfig(kind: .latency, inDim: 152, hidden: 8, layers: 1, groups: 2,
                                                                ffnRatio: 2, fcHidden: 8, staticDim: 40), seed: 3)
             let url = URL(fileURLWithPath: root + "/latency.safetensors")
-            try Checkpoint.save(model, to: url, metadata: CheckpointMetadata(tokenEncoding: "baseline-152", platform: "lab",
+            try Checkpoint.save(model, to: url, metadata: CheckpointMetadata(tokenEncoding: "baseline-152", platform: trainedOn,
                                                                               trainingDataDigest: "test"))
             try await registry.activateLatency(platform: "lab", version: 0, checkpoint: url)
         }
@@ -89,6 +89,18 @@ final class ServeProcessorTests: XCTestCase {
         let record = try XCTUnwrap(try store.read { try $0.graph(hash: hashes.first!) })
         XCTAssertEqual(record.firstSeen, firstSeen)
         XCTAssertFalse(record.sourceFileName.hasPrefix("again-"))
+    }
+
+    func testPredictionsWithAnotherPlatformsModelSaySoInTheirNotes() async throws {
+        let (processor, _) = try await makeProcessor(trainedOn: "cpu-ort-1t")
+        let (calibrated, _) = try await makeProcessor(trainedOn: "lab")
+        let file = try RepositoryData.onnxFiles(1)[0]
+        for (processor, expected) in [(processor, true), (calibrated, false)] {
+            guard case .done(let json, _) = await processor.process([try drop(file)])[0] else { return XCTFail("not done") }
+            let notes = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])["notes"] as? [String] ?? []
+            XCTAssertEqual(notes.contains { $0.hasPrefix("uncalibrated: predicted with the cpu-ort-1t model") }, expected,
+                           "\(notes)")
+        }
     }
 
     func testWithoutAModelDropsFailWithTheReasonAndBadFilesFailAlone() async throws {

@@ -121,6 +121,9 @@ package final class PredictionProcessor: DropProcessor {
                 }
                 continue
             }
+            if let note = entry.uncalibratedNote(platform: platform) {
+                for i in onPlatform where !networks[i].isCell { networks[i].notes.append(note) }
+            }
             let batchSizes = Set(onPlatform.flatMap { networks[$0].imports.map(\.batchSize) }).sorted()
             for batchSize in batchSizes {
                 var requests: [(work: Int, graph: TokenGraph)] = []

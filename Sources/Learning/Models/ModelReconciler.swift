@@ -38,6 +38,8 @@ package final class ModelReconciler: Sendable {
         package var problems: [String] = []
         /// Platforms with no latency model at all.
         package var missing: [String] = []
+        /// Platforms served by a model trained on another platform's measurements.
+        package var uncalibrated: [String] = []
     }
 
     /// Why a pass runs, which decides what it may load.
@@ -67,6 +69,7 @@ package final class ModelReconciler: Sendable {
             return problems.filter { !logged.contains($0) }
         }
         for line in new { logger.error("\(line)") }
+        for line in report.uncalibrated { logger.warning("\(line)") }
         return report
     }
 
@@ -123,6 +126,9 @@ package final class ModelReconciler: Sendable {
             try await registry.activateLatency(platform: platform, version: 0, checkpoint: url)
             report.changes.append(serving == nil ? "\(platform): predicting with the default model (\(url.path))"
                                                  : "\(platform): no version is active; back to the default model")
+            if let note = await registry.latencyEntry(platform: platform)?.uncalibratedNote(platform: platform) {
+                report.uncalibrated.append("\(platform): \(note)")
+            }
         } catch {
             if let serving {
                 report.problems.append("\(platform): the default model \(url.path) cannot be loaded (\(error)); "

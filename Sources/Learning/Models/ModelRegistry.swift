@@ -18,6 +18,17 @@ package actor ModelRegistry {
         package var inputWidth: Int = 0
         /// The checkpoint's `token_encoding`: which tokens whole networks get for it.
         package var tokenEncoding: String = ""
+        /// The platform the model's training labels were measured on (its checkpoint's
+        /// `platform`); when it is not the platform it serves, predictions are uncalibrated.
+        package var trainedOn: String = ""
+
+        /// The note every prediction of `platform` made with this model carries when the
+        /// model was trained on another machine's measurements; nil when it was not.
+        package func uncalibratedNote(platform: String) -> String? {
+            guard version == 0, !trainedOn.isEmpty, trainedOn != platform else { return nil }
+            return "uncalibrated: predicted with the \(trainedOn) model; no model of \(platform) has been trained "
+                + "from its own measurements yet"
+        }
 
         /// The tokens the model reads; the unsuffixed (baseline or cell) ones for a name no
         /// encoding makes.
@@ -39,7 +50,7 @@ package actor ModelRegistry {
     package func activateLatency(platform: String, version: Int, checkpoint: URL) throws {
         let model = try TrainedModel.load(from: checkpoint)
         latency[platform] = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim,
-                                                tokenEncoding: model.metadata.tokenEncoding),
+                                                tokenEncoding: model.metadata.tokenEncoding, trainedOn: model.metadata.platform),
                                    model: model)
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import Foundation
 import Learning
 import Store
@@ -49,6 +50,14 @@ struct ModelsCommand: ParsableCommand {
                 return
             }
             print(Self.table(records))
+            // A platform without a version of its own is predicted with the default model,
+            // which was trained on another machine's measurements.
+            let defaultModel = DefaultModelLocator().locate(.latency, models: context.config.models)
+            let trainedOn = defaultModel.flatMap { try? Checkpoint.metadata(of: $0).platform } ?? ""
+            for platform in platforms where !trainedOn.isEmpty && trainedOn != platform
+                && !records.contains(where: { $0.platform == platform && $0.state == .active }) {
+                print("note: \(platform) has no model of its own yet: uncalibrated predictions with the \(trainedOn) model")
+            }
         }
 
         static func table(_ records: [ModelRecord]) -> String {

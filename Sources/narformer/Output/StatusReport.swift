@@ -23,6 +23,8 @@ struct StatusReport: Encodable {
         var activeVersion: Int?
         /// The version the running daemon predicts with (from its status file).
         var servingVersion: Int?
+        /// Why the serving model's predictions are not calibrated to this platform, if so.
+        var uncalibrated: String?
         var measurements: Int
         var lastRetrain: String?
         var lastRetrainOutcome: String?
@@ -53,6 +55,7 @@ struct StatusReport: Encodable {
         for platform in config.platforms {
             var entry = Platform(name: platform.name, activeVersion: nil,
                                  servingVersion: live ? daemon?.latencyModels.first { $0.platform == platform.name }?.version : nil,
+                                 uncalibrated: live ? daemon?.latencyModels.first { $0.platform == platform.name }?.uncalibrated : nil,
                                  measurements: 0)
             if let store {
                 do {
@@ -124,6 +127,7 @@ struct StatusReport: Encodable {
         for platform in platforms {
             var line = "  \(platform.name): model " + (platform.activeVersion.map { "v\($0)" } ?? "default (v0)")
             if let serving = platform.servingVersion { line += ", daemon serves v\(serving)" }
+            if let uncalibrated = platform.uncalibrated { line += " (\(uncalibrated))" }
             line += ", \(platform.measurements) measurements"
             if let last = platform.lastRetrain {
                 line += ", last retrain \(last)" + (platform.lastRetrainOutcome.map { " (\($0))" } ?? "")
