@@ -205,6 +205,10 @@ final class BLASKernelsTests: XCTestCase {
         let rate = BLASKernels.measureSgemmRate(threads: 1, seconds: 0.01)
         XCTAssertGreaterThan(rate, 0.1)
         XCTAssertEqual(BLASThreads.current, threads)
+        let report = BLASKernels.report(seconds: 0.01)
+        XCTAssertEqual(report.threads, threads)
+        XCTAssertTrue(report.line.hasPrefix("\(current.kernelSet) (OpenBLAS's own choice), sgemm "), report.line)
+        XCTAssertTrue(report.line.hasSuffix(threads == 1 ? " GFLOP/s at 1 thread" : " GFLOP/s at \(threads) threads"), report.line)
     }
 
     func testThePeerBenchmarksLineIsParsedAndComparedAsRatios() throws {

@@ -61,3 +61,23 @@ public struct BLASKernelSelection: Sendable, Codable, Equatable {
         return "\(kernelSet) (\(why))"
     }
 }
+
+/// The kernel set with its measured sgemm rate: what the daemon's start-up log and status
+/// file carry (`BLASKernels.report`).
+public struct BLASKernelReport: Sendable, Codable, Equatable {
+    public var selection: BLASKernelSelection
+    /// `BLASKernels.measureSgemmRate` at `threads` OpenBLAS threads.
+    public var sgemmGFLOPS: Double
+    public var threads: Int
+
+    public init(selection: BLASKernelSelection, sgemmGFLOPS: Double, threads: Int) {
+        self.selection = selection
+        self.sgemmGFLOPS = sgemmGFLOPS
+        self.threads = threads
+    }
+
+    /// "Cooperlake (detected from AVX-512 (F, BW, DQ, VL)), sgemm 158.3 GFLOP/s at 2 threads".
+    public var line: String {
+        "\(selection.description), sgemm \(String(format: "%.1f", sgemmGFLOPS)) GFLOP/s at \(threads) thread\(threads == 1 ? "" : "s")"
+    }
+}

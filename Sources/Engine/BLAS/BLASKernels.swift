@@ -56,14 +56,19 @@ public enum BLASKernels {
         return reference.rate
     }
 
+    /// The kernel set in use (`current`) and its sgemm rate at OpenBLAS's present thread
+    /// count, measured now for about `seconds`.
+    public static func report(seconds: Double = 0.05) -> BLASKernelReport {
+        BLASKernelReport(selection: current, sgemmGFLOPS: measureSgemmRate(seconds: seconds), threads: BLASThreads.current)
+    }
+
     /// Why the program cannot compute with OpenBLAS.
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var description: String
     }
 
     /// For `main`: `activate(configured: nil)`; on a failure prints it and exits with status
-    /// 70 (EX_SOFTWARE), since every prediction would be wrong. Prints each warning of the
-    /// selection to standard error, prefixed with `program`.
+    /// 70 (EX_SOFTWARE), since every prediction would be wrong.
     @discardableResult
     public static func start(program: String = "narformer") -> BLASKernelSelection {
         do {
