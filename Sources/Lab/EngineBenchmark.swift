@@ -16,6 +16,10 @@ public struct EngineBenchmarkReport: Codable, Sendable {
     public var inferenceBatch16GFLOPS: Double
     public var meanNodes: Double
     public var meanDirectedEdges: Double
+    /// The OpenBLAS kernel set the run used and how it was chosen.
+    public var blas: BLASKernelSelection
+    /// The PyTorch implementation on the same thread count, when asked for.
+    public var peer: PeerComparison?
 
     /// Achieved GFLOP/s as a share of the sgemm rate.
     public var trainingShare: Double
@@ -27,9 +31,14 @@ public struct EngineBenchmarkReport: Codable, Sendable {
 /// mean about 190, a chain plus about N/6 extra edges, 152-dim tokens).
 public enum EngineBenchmark {
     /// `seconds` is the model time spent on each of the three measurements; the sgemm
-    /// reference runs interleaved with them for about as long again.
-    public static func run(config: ModelConfig = .paperLatency, threads: Int, seconds: Double) throws -> EngineBenchmarkReport {
+    /// reference runs interleaved with them for about as long again. `peer`: a python
+    /// interpreter and `reference_model.py`, run once before and once after the engine's
+    /// measurements on the same thread count (`PeerBenchmark`).
+    public static func run(config: ModelConfig = .paperLatency, threads: Int, seconds: Double,
+                           peer: (python: String, script: String)? = nil) throws -> EngineBenchmarkReport {
         BLASThreads.set(threads)
+        var peerRuns: [PeerBenchmarkRun] = []
+        if let peer { peerRuns.append(try PeerBenchmark.run(python: peer.python, script: peer.script, threads: threads)) }
         let graphs = syntheticGraphs(count: 256, config: config, seed: 42)
         let meanNodes = Double(graphs.map(\.nodeCount).reduce(0, +)) / Double(graphs.count)
         let meanEdges = Double(graphs.map { 2 * $0.edges.count }.reduce(0, +)) / Double(graphs.count)
@@ -70,12 +79,17 @@ public enum EngineBenchmark {
         let training = try measure(batches16, training: true) { try trainer.step($0, targets: targets) }
         let single = try measure(graphs.map { [$0] }, training: false) { _ = try model.predict($0) }
         let batched = try measure(batches16, training: false) { _ = try model.predict($0) }
+        if let peer { peerRuns.append(try PeerBenchmark.run(python: peer.python, script: peer.script, threads: threads)) }
         return EngineBenchmarkReport(
             threads: threads, config: config, sgemmGFLOPS: reference.rate,
             trainingGraphsPerSecond: training.0, trainingGFLOPS: training.1,
             inferenceBatch1GraphsPerSecond: single.0, inferenceBatch1GFLOPS: single.1,
             inferenceBatch16GraphsPerSecond: batched.0, inferenceBatch16GFLOPS: batched.1,
-            meanNodes: meanNodes, meanDirectedEdges: meanEdges,
+            meanNodes: meanNodes, meanDirectedEdges: meanEdges, blas: BLASKernels.current,
+            peer: peer.map {
+                PeerBenchmark.compare(python: $0.python, script: $0.script, runs: peerRuns,
+                                      trainingGraphsPerSecond: training.0, inferenceBatch1GraphsPerSecond: single.0)
+            },
             trainingShare: training.1 / reference.rate, inferenceBatch1Share: single.1 / reference.rate,
             inferenceBatch16Share: batched.1 / reference.rate)
     }

@@ -7,7 +7,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
         let config = try XCTUnwrap(result.config, "\(result.issues)")
         let base = directory.standardizedFileURL.path
         XCTAssertEqual(config.store, StoreConfig(path: base + "/state/store", mapSize: .gibibytes(1), maxReaders: 126))
-        XCTAssertEqual(config.engine, EngineConfig(threads: 2, batchSize: 16))
+        XCTAssertEqual(config.engine, EngineConfig(threads: 2, batchSize: 16, blasCore: .auto))
         XCTAssertEqual(config.models, ModelsConfig(directory: base + "/state/models", defaultLatency: nil, defaultAccuracy: nil))
         XCTAssertEqual(config.platforms, [PlatformConfig(name: "cpu")])
         XCTAssertEqual(config.inboxes, [])
@@ -88,7 +88,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
               recompute_predictions: true
               nice: 19
             logging: {level: debug, format: json}
-            engine: {threads: 8, batch_size: 128}
+            engine: {threads: 8, batch_size: 128, blas_core: sandybridge}
             store: {path: /var/s, map_size: 8GiB, max_readers: 500}
             """
         // `store` is given twice above (minimal has one): YAML itself refuses that.
@@ -100,7 +100,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
             learningRate: 1e-4, holdoutShare: 0.25, initialWeights: .defaultModel,
             promotion: PromotionRule(metric: .acc10, minImprovement: 2, minHoldout: 7), recomputePredictions: true, nice: 19))
         XCTAssertEqual(config.logging, LoggingConfig(level: .debug, format: .json))
-        XCTAssertEqual(config.engine, EngineConfig(threads: 8, batchSize: 128))
+        XCTAssertEqual(config.engine, EngineConfig(threads: 8, batchSize: 128, blasCore: .sandybridge))
     }
 
     func testRelativePathsResolveAgainstTheConfigFilesDirectoryNotTheWorkingDirectory() throws {
@@ -146,7 +146,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertTrue(config.inboxes.allSatisfy { $0.path.hasPrefix("/srv/narformer/inbox/") })
         // Every key the reader knows appears in the production file.
         let text = try String(contentsOfFile: file, encoding: .utf8)
-        let keys = ["store", "path", "map_size", "max_readers", "engine", "threads", "batch_size", "models", "directory",
+        let keys = ["store", "path", "map_size", "max_readers", "engine", "threads", "batch_size", "blas_core", "models", "directory",
                     "default_latency", "default_accuracy", "platforms", "name", "description", "inboxes", "platform",
                     "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "retraining", "enabled",
                     "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",

@@ -36,6 +36,14 @@ final class ConfigErrorTests: ConfigTestCase {
         assertIssue(section, line: 7, column: 10, keyPath: "logging", contains: "expected a mapping of keys (level, format)")
     }
 
+    func testAnUnknownBLASKernelSetListsTheAllowedOnes() {
+        let issue = onlyIssue(Self.minimal + "\nengine:\n  blas_core: skylake\n")
+        assertIssue(issue, line: 8, column: 14, keyPath: "engine.blas_core",
+                    contains: "'skylake' is not one of: auto, cooperlake, skylakex, zen, haswell, sandybridge, nehalem, prescott; did you mean 'skylakex'?")
+        let number = onlyIssue(Self.minimal + "\nengine: {blas_core: 512}\n")
+        assertIssue(number, line: 7, column: 21, keyPath: "engine.blas_core", contains: "512")
+    }
+
     func testMissingRequiredKeys() {
         let result = check("""
             store:

@@ -11,14 +11,18 @@ import XCTest
 /// held to 1e-4 of itself (the worst such case here is 1e-7 against a gradient of 0.3).
 final class ReferenceParityTests: XCTestCase {
     func testLatencyModelMatchesReference() throws {
-        try checkParity("narformer_v2_latency")
+        try checkReferenceParity("narformer_v2_latency")
     }
 
     func testAccuracyModelMatchesReference() throws {
-        try checkParity("narformer_v2_accuracy")
+        try checkReferenceParity("narformer_v2_accuracy")
     }
+}
 
-    private func checkParity(_ name: String) throws {
+extension XCTestCase {
+    /// The whole parity check against one fixture; also run by `BLASFallbackTests` in a
+    /// process that computes with a fallback kernel set.
+    func checkReferenceParity(_ name: String) throws {
         let fixture = try ReferenceFixture.load(name)
         let model = try fixture.model()
         let table = model.parameterTable
