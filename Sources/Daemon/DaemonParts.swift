@@ -32,7 +32,7 @@ package final class DaemonParts: Sendable {
     /// Opens the store (creating its folder), creates the inbox and model folders and
     /// loads the models. Throws `StartError` when the store or a folder cannot be used.
     package init(configFile: String, config: NarformerConfig, levelSwitch: LogLevelSwitch, logger: Logger,
-                 locator: DefaultModelLocator = DefaultModelLocator()) async throws {
+                 blas: BLASKernelReport? = nil, locator: DefaultModelLocator = DefaultModelLocator()) async throws {
         let fileManager = FileManager.default
         for (what, folder) in [("store", config.store.path), ("models directory", config.models.directory)] {
             do {
@@ -70,7 +70,8 @@ package final class DaemonParts: Sendable {
         pipeline = NarformerService(inboxes: descriptors, processor: processor,
                                     reload: { [reloader] in try await reloader.reload() }, logger: logger)
         statusFile = StatusFileService(storePath: config.store.path, configFile: configFile, inboxes: descriptors,
-                                       pipeline: pipeline.pipeline, registry: registry, logger: logger)
+                                       pipeline: pipeline.pipeline, registry: registry, blas: blas,
+                                       logger: logger)
         scheduler = learning.scheduler()
     }
 }

@@ -44,7 +44,7 @@ public enum EngineBenchmark {
         let meanEdges = Double(graphs.map { 2 * $0.edges.count }.reduce(0, +)) / Double(graphs.count)
         let batches16 = stride(from: 0, to: graphs.count, by: 16).map { Array(graphs[$0..<($0 + 16)]) }
 
-        let reference = SgemmReference()
+        let reference = SgemmRate()
         let model = try NARFormerModel(config: config, seed: 1)
         let trainer = Trainer(model: model, options: .latency(totalSteps: 1_000_000))
         let targets = [Float](repeating: 1, count: 16)
@@ -94,40 +94,6 @@ public enum EngineBenchmark {
             inferenceBatch16Share: batched.1 / reference.rate)
     }
 
-    /// C[2400x512] = A[2400x512] B[512x512], timed in slices between model batches.
-    package final class SgemmReference {
-        package let m = 2400, n = 512, k = 512
-        package var a: [Float], b: [Float], c: [Float]
-        private var seconds = 0.0, calls = 0
-
-        package init() {
-            var rng = SplitMix64(seed: 7)
-            a = (0..<(m * k)).map { _ in rng.nextSymmetric(1) }
-            b = (0..<(k * n)).map { _ in rng.nextSymmetric(1) }
-            c = [Float](repeating: 0, count: m * n)
-            once()
-        }
-
-        private func once() {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n),
-                        0, &c, Int32(n))
-        }
-
-        /// At least one sgemm, then more until about `target` seconds were spent.
-        package func run(forAbout target: Double) {
-            var spent = 0.0
-            repeat {
-                let start = DispatchTime.now().uptimeNanoseconds
-                once()
-                spent += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                calls += 1
-            } while spent < target
-            seconds += spent
-        }
-
-        /// GFLOP/s over every timed call.
-        package var rate: Double { 2 * Double(m * n * k) * Double(calls) / max(seconds, 1e-9) / 1e9 }
-    }
 
     /// Random graphs: N = 40 + 280 * u^0.85 nodes (mean about 191), a chain plus N/6
     /// random extra edges, uniform tokens and static vectors.

@@ -1,8 +1,18 @@
 import ArgumentParser
+import Engine
+
+/// Chooses and checks OpenBLAS's kernel set before anything else runs (it may restart the
+/// process with another set), then parses the command line.
+@main
+enum NarformerMain {
+    static func main() async {
+        _ = BLASKernels.start()
+        await Narformer.main()
+    }
+}
 
 /// The `narformer` executable: the daemon (`serve`) and the command-line tools that
 /// share its store, config and engine.
-@main
 struct Narformer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "narformer",

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Glibc
 import Store
@@ -38,6 +39,8 @@ package struct DaemonStatus: Codable, Sendable {
     package var counters: Counters
     package var latencyModels: [Model]
     package var accuracyModel: Model?
+    /// The OpenBLAS kernel set the daemon computes with, how it was chosen, its sgemm rate.
+    package var blas: BLASKernelReport?
 
 
     package static func path(storePath: String) -> String { StoreFolder(path: storePath).statusFile.path }

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Glibc
 import Inbox
@@ -13,6 +14,7 @@ package struct StatusFileService: Service {
     package let inboxes: [InboxDescriptor]
     package let pipeline: DropPipeline
     package let registry: ModelRegistry
+    package let blas: BLASKernelReport?
     package let logger: Logger
     package let startedAt = Date()
 
@@ -40,7 +42,8 @@ package struct StatusFileService: Service {
                 models[platform].map { .init(platform: platform, version: $0.version, checkpoint: $0.checkpoint.path,
                                              uncalibrated: $0.uncalibratedNote(platform: platform)) }
             },
-            accuracyModel: accuracy.map { .init(platform: "", version: $0.version, checkpoint: $0.checkpoint.path) })
+            accuracyModel: accuracy.map { .init(platform: "", version: $0.version, checkpoint: $0.checkpoint.path) },
+            blas: blas)
         do {
             try status.write(storePath: storePath)
             return false

@@ -70,6 +70,11 @@ public struct BLASKernelReport: Sendable, Codable, Equatable {
     public var sgemmGFLOPS: Double
     public var threads: Int
 
+    // `sgemmGflops` so that snake_case JSON (`sgemm_gflops`) reads back to this name.
+    enum CodingKeys: String, CodingKey {
+        case selection, sgemmGFLOPS = "sgemmGflops", threads
+    }
+
     public init(selection: BLASKernelSelection, sgemmGFLOPS: Double, threads: Int) {
         self.selection = selection
         self.sgemmGFLOPS = sgemmGFLOPS

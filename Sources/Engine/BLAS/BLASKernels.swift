@@ -51,7 +51,7 @@ public enum BLASKernels {
         let before = BLASThreads.current
         if let threads { BLASThreads.set(threads) }
         defer { if threads != nil { BLASThreads.set(before) } }
-        let reference = EngineBenchmark.SgemmReference()
+        let reference = SgemmRate()
         reference.run(forAbout: seconds)
         return reference.rate
     }

@@ -17,14 +17,26 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded = try options.load(checkFileSystem: true)
+        // engine.blas_core is known only now; another set than main chose restarts the
+        // process here, before the store or any socket is opened.
+        let blas: BLASKernelSelection
+        do {
+            blas = try BLASKernels.activate(configured: BLASCoreSetting(configWord: loaded.engine.blasCore.rawValue) ?? .auto)
+        } catch {
+            FileHandle.standardError.write(Data("Error: cannot start: \(error)\n".utf8))
+            throw ExitCode(70)
+        }
         let levelSwitch = LogLevelSwitch(Logger.Level(loaded.logging.level))
         SwitchedLogHandler.bootstrap(format: loaded.logging.format == .json ? .json : .keyValue, levelSwitch: levelSwitch)
         let logger = Logger(label: "narformer")
         BLASThreads.set(loaded.engine.threads)
+        let blasReport = BLASKernels.report()
+        logger.notice("BLAS kernels", metadata: ["kernels": "\(blasReport.line)"])
+        for warning in blas.warnings { logger.warning("\(warning)") }
         let parts: DaemonParts
         do {
             parts = try await DaemonParts(configFile: options.file, config: loaded, levelSwitch: levelSwitch,
-                                          logger: logger)
+                                          logger: logger, blas: blasReport)
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw CommandFailure("cannot start: \(error)")

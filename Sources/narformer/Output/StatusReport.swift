@@ -31,6 +31,8 @@ struct StatusReport: Encodable {
     }
 
     var daemonRunning: Bool
+    /// The running daemon's BLAS kernel set, how it was chosen and its sgemm rate.
+    var blas: String?
     var pid: Int32?
     var statusUpdatedAt: Date?
     var counters: DaemonStatus.Counters?
@@ -75,7 +77,7 @@ struct StatusReport: Encodable {
             do { counts = try store.read { try $0.counts() } } catch { problem = "\(error)" }
         }
         return StatusReport(
-            daemonRunning: live, pid: live ? daemon?.pid : nil, statusUpdatedAt: daemon?.updatedAt,
+            daemonRunning: live, blas: live ? daemon?.blas?.line : nil, pid: live ? daemon?.pid : nil, statusUpdatedAt: daemon?.updatedAt,
             counters: live ? daemon?.counters : nil, storePath: config.store.path, storeCounts: counts,
             storeProblem: problem,
             inboxes: config.inboxes.map { inbox in
@@ -112,6 +114,7 @@ struct StatusReport: Encodable {
         } else {
             lines.append("daemon        not running")
         }
+        if let blas { lines.append("blas          \(blas)") }
         lines.append("store         \(storePath)")
         if let storeCounts {
             lines.append("  graphs \(storeCounts.graphs), predictions \(storeCounts.predictions), "

@@ -11,7 +11,16 @@ public struct PeerBenchmarkRun: Codable, Sendable, Equatable {
     public var inferenceGraphsPerSecond: Double
     public var torchVersion: String?
 
-    enum CodingKeys: String, CodingKey {
+    package init(threads: Int, meanNodes: Double, trainingGraphsPerSecond: Double, inferenceGraphsPerSecond: Double,
+                 torchVersion: String?) {
+        self.threads = threads
+        self.meanNodes = meanNodes
+        self.trainingGraphsPerSecond = trainingGraphsPerSecond
+        self.inferenceGraphsPerSecond = inferenceGraphsPerSecond
+        self.torchVersion = torchVersion
+    }
+
+    package enum CodingKeys: String, CodingKey {
         case threads, meanNodes = "mean_nodes", trainingGraphsPerSecond = "train_graphs_per_s"
         case inferenceGraphsPerSecond = "infer_graphs_per_s", torchVersion = "torch"
     }
