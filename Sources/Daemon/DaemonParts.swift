@@ -17,6 +17,8 @@ package final class DaemonParts: Sendable {
     }
 
     package let config: NarformerConfig
+    /// Held for the daemon's life: no second daemon serves the same store.
+    package let lock: DaemonLock
     package let store: NarformerStore
     package let registry: ModelRegistry
     package let learning: LearningServices
@@ -29,8 +31,9 @@ package final class DaemonParts: Sendable {
     /// Retrains, and follows promotions made by other processes.
     package let scheduler: RetrainScheduler
 
-    /// Opens the store (creating its folder), creates the inbox and model folders and
-    /// loads the models. Throws `StartError` when the store or a folder cannot be used.
+    /// Takes the store's daemon lock, opens the store (creating its folder), creates the
+    /// inbox and model folders and loads the models. Throws `StartError` when another daemon
+    /// serves the store or the store or a folder cannot be used.
     package init(configFile: String, config: NarformerConfig, levelSwitch: LogLevelSwitch, logger: Logger,
                  blas: BLASKernelReport? = nil, locator: DefaultModelLocator = DefaultModelLocator()) async throws {
         let fileManager = FileManager.default
@@ -40,6 +43,11 @@ package final class DaemonParts: Sendable {
             } catch {
                 throw StartError(description: "cannot create the \(what) folder \(folder): \(error.localizedDescription)")
             }
+        }
+        do {
+            lock = try DaemonLock(folder: StoreFolder(path: config.store.path))
+        } catch {
+            throw StartError(description: "\(error)")
         }
         // Inboxes are shared with lab members: created group-writable with the sticky bit
         // (3770), as the drop protocol needs.

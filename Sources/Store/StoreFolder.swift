@@ -10,6 +10,8 @@ import Foundation
 ///   `narformer retrain` writes requests, the daemon answers).
 /// - `status.json`: what the running daemon is doing, rewritten every second by the daemon,
 ///   read by `narformer status`.
+/// - `daemon.lock`: held (`flock`) by the daemon serving the store for as long as it runs,
+///   with its PID in it; a second daemon on the same store refuses to start (`DaemonLock`).
 public struct StoreFolder: Sendable, Equatable {
     /// The folder (`store.path` of the config).
     public var path: String
@@ -25,6 +27,8 @@ public struct StoreFolder: Sendable, Equatable {
     public var tokens: URL { url.appendingPathComponent("tokens", isDirectory: true) }
     public var control: URL { url.appendingPathComponent("control", isDirectory: true) }
     public var statusFile: URL { url.appendingPathComponent("status.json") }
+    /// The daemon's lock: one daemon serves a store.
+    public var daemonLock: URL { url.appendingPathComponent("daemon.lock") }
 
     /// Whether the folder holds a store (its data file exists).
     public var holdsStore: Bool { FileManager.default.fileExists(atPath: database.path) }

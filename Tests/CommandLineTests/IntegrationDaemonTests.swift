@@ -263,6 +263,27 @@ final class IntegrationDaemonTests: XCTestCase {
         XCTAssertEqual(daemon.waitForExit(timeout: .seconds(20)), 0, f.log)
     }
 
+    func testASecondDaemonOnTheSameStoreRefusesToStart() async throws {
+        let f = try fixture()
+        let first = try await f.start()
+        defer { first.kill() }
+        let secondLog = f.root + "/second.log"
+        let second = try DaemonProcess(executable: f.executable, config: f.configFile, logFile: secondLog)
+        defer { second.kill() }
+        let status = second.waitForExit(timeout: .seconds(30))
+        let output = (try? String(contentsOfFile: secondLog, encoding: .utf8)) ?? ""
+        XCTAssertNotNil(status, "the second daemon kept running next to the first")
+        XCTAssertNotEqual(status ?? 0, 0, output)
+        XCTAssertTrue(output.contains("another narformer (pid \(first.pid)) is serving this store"), output)
+        // The first one still serves.
+        XCTAssertTrue(first.isRunning)
+        try f.drop(Data(DaemonFixture.graphJSON.utf8), as: "tiny.json", into: f.nets)
+        let satisfied = await f.waitUntilFiled(1, in: f.nets)
+        XCTAssertTrue(satisfied, f.log)
+        first.send(SIGTERM)
+        XCTAssertEqual(first.waitForExit(timeout: .seconds(20)), 0, f.log)
+    }
+
     func testSigtermMidBurstLosesNothing() async throws {
         let f = try fixture()
         let onnx = try RepositoryData.onnxFiles(40)

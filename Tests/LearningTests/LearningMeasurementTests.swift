@@ -127,6 +127,53 @@ final class LearningMeasurementTests: XCTestCase {
         XCTAssertEqual(try space.measurementCount(), 0)
     }
 
+    /// Numbers a lab would not write on purpose: hexadecimal, denormal and non-finite
+    /// latencies, and times outside 1970 to next year, each named with its line and field.
+    func testHexDenormalNonFiniteLatenciesAndAbsurdYearsAreRefused() async throws {
+        let space = try LearningWorkspace()
+        let processor = space.processor()
+        let record = "  - network: a.onnx\n    batch_size: 1\n"
+        let farYear = Calendar(identifier: .gregorian).component(.year, from: Date()) + 2
+        let cases: [(yaml: String, expected: [String])] = [
+            ("measurements:\n" + record + "    latency_ms: 0x10\n",
+             ["bad.yaml:4", "measurements[0].latency_ms", "'0x10' is not a number", "decimal"]),
+            ("measurements:\n" + record + "    latency_ms: 0o20\n", ["bad.yaml:4", "latency_ms", "decimal"]),
+            ("measurements:\n" + record + "    latency_ms: 1e-320\n",
+             ["bad.yaml:4", "measurements[0].latency_ms", "1e-320", "implausible", "at least"]),
+            ("measurements:\n" + record + "    latency_ms: 1e-9\n", ["bad.yaml:4", "latency_ms", "implausible"]),
+            ("measurements:\n" + record + "    latency_ms: 1e999\n",
+             ["bad.yaml:4", "measurements[0].latency_ms", "not a finite number"]),
+            ("measurements:\n" + record + "    latency_ms: inf\n", ["bad.yaml:4", "latency_ms", "not a finite number"]),
+            ("measurements:\n" + record + "    latency_ms: nan\n", ["bad.yaml:4", "latency_ms", "not a finite number"]),
+            ("measurements:\n" + record + "    latency_ms: 1\n    measured_at: 99999-01-01T00:00:00Z\n",
+             ["bad.yaml:5", "measurements[0].measured_at", "99999"]),
+            ("measurements:\n" + record + "    latency_ms: 1\n    measured_at: \(farYear)-01-01T00:00:00Z\n",
+             ["bad.yaml:5", "measurements[0].measured_at", "implausible", "1970 to \(farYear - 1)"]),
+            ("measurements:\n" + record + "    latency_ms: 1\n    measured_at: 1969-12-31T23:59:59Z\n",
+             ["bad.yaml:5", "measurements[0].measured_at", "implausible"]),
+        ]
+        for (yaml, expected) in cases {
+            guard case .failed(let reason) = await processor.process([space.claimed("bad.yaml", yaml)])[0] else {
+                XCTFail("accepted:\n\(yaml)")
+                continue
+            }
+            for piece in expected {
+                XCTAssertTrue(reason.contains(piece), "'\(reason)' lacks '\(piece)' for:\n\(yaml)")
+            }
+        }
+        XCTAssertEqual(try space.measurementCount(), 0)
+    }
+
+    /// The decimal forms a lab writes are all taken.
+    func testDecimalLatenciesInEveryUsualFormAreRead() {
+        for text in ["12", "12.5", ".5", "5.", "+3", "1.5e2", "1E-3", "0.000001"] {
+            XCTAssertTrue(MeasurementFileParser.isDecimal(text), text)
+        }
+        for text in ["0x10", "0b1", "1_000", "inf", "nan", "1e", "e5", ".", "", "1.2.3", " 1", "12 ms"] {
+            XCTAssertFalse(MeasurementFileParser.isDecimal(text), text)
+        }
+    }
+
     func testNamesThatLeaveTheInboxAreRefused() async throws {
         let space = try LearningWorkspace()
         let processor = space.processor()

@@ -6,6 +6,7 @@ import Store
 import XCTest
 import Inbox
 import Learning
+import ServiceLifecycle
 import TestSupport
 
 final class LearningRetrainTests: XCTestCase {
@@ -249,5 +250,76 @@ final class LearningRetrainTests: XCTestCase {
         _ = await task.value
         XCTAssertTrue(answer?.hasPrefix("promoted v1") == true, answer ?? "no answer")
         XCTAssertTrue(control.pending(among: ["cpu"]).isEmpty)
+    }
+
+    /// A retrain request stays filed while its retrain runs: a daemon stopped (or killed)
+    /// mid-retrain leaves it for the next start, which answers it and only then removes it.
+    func testARequestStaysFiledUntilAnsweredAndIsServedAgainAfterAStop() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(40))
+        let control = RetrainControl(storePath: space.storePath)
+        let id = try control.request(platform: "cpu")
+
+        var long = settings(space, epochs: 1_000_000)
+        long.retraining.enabled = false
+        let logs = LogCollector()
+        let first = RetrainScheduler(retrainer: retrainer(space, long), platforms: ["cpu"], control: control,
+                                     pollInterval: .milliseconds(20), logger: logs.logger())
+        let group = ServiceGroup(configuration: .init(services: [first], gracefulShutdownSignals: [], logger: logs.logger()))
+        let running = Task { try await group.run() }
+        let training = await waitUntil(timeout: .seconds(30)) { logs.all.contains { $0.contains("retraining") } }
+        XCTAssertTrue(training, "\(logs.all)")
+        XCTAssertEqual(control.pending(among: ["cpu"]).map(\.id), [id], "the request was taken before its answer")
+        await group.triggerGracefulShutdown()
+        try await running.value
+        XCTAssertNil(control.answer(platform: "cpu", id: id), "a stopped retrain was answered")
+        XCTAssertEqual(control.pending(among: ["cpu"]).map(\.id), [id])
+        XCTAssertTrue(try space.store.read { try $0.models(platform: "cpu") }.isEmpty)
+
+        // The next start serves it: answered, then removed.
+        var short = settings(space, epochs: 1)
+        short.retraining.enabled = false
+        let second = RetrainScheduler(retrainer: retrainer(space, short), platforms: ["cpu"], control: control,
+                                      pollInterval: .milliseconds(20), logger: LogCollector().logger())
+        let task = Task { await second.run() }
+        let answered = await waitUntil(timeout: .seconds(30)) {
+            control.answer(platform: "cpu", id: id) != nil && control.pending(among: ["cpu"]).isEmpty
+        }
+        task.cancel()
+        _ = await task.value
+        XCTAssertTrue(answered)
+        XCTAssertTrue(control.answer(platform: "cpu", id: id)?.hasPrefix("promoted v1") == true,
+                      control.answer(platform: "cpu", id: id) ?? "no answer")
+    }
+
+    /// A request whose answer was written before a stop could remove it is removed, not
+    /// served again (no second retrain, the answer unchanged); a `touch` request newer than
+    /// the last answer is served.
+    func testARequestThatAlreadyHasItsAnswerIsRemovedNotRetrained() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(40))
+        let control = RetrainControl(storePath: space.storePath)
+        let id = try control.request(platform: "cpu")
+        try control.answer(platform: "cpu", id: id, summary: "promoted v7: written before the stop")
+        var settings = settings(space, epochs: 1)
+        settings.retraining.enabled = false
+        let scheduler = RetrainScheduler(retrainer: retrainer(space, settings), platforms: ["cpu"], control: control,
+                                         pollInterval: .milliseconds(20), logger: LogCollector().logger())
+        let task = Task { await scheduler.run() }
+        let removed = await waitUntil(timeout: .seconds(10)) { control.pending(among: ["cpu"]).isEmpty }
+        XCTAssertTrue(removed)
+        try await Task.sleep(for: .milliseconds(200))
+        XCTAssertEqual(control.answer(platform: "cpu", id: id), "promoted v7: written before the stop")
+        XCTAssertTrue(try space.store.read { try $0.models(platform: "cpu") }.isEmpty, "the answered request was retrained")
+
+        // `touch`: no id; served because it is newer than the answer there.
+        XCTAssertTrue(FileManager.default.createFile(atPath: control.requestURL(platform: "cpu").path, contents: Data()))
+        let served = await waitUntil(timeout: .seconds(30)) {
+            control.answer(platform: "cpu", id: "") != nil && control.pending(among: ["cpu"]).isEmpty
+        }
+        task.cancel()
+        _ = await task.value
+        XCTAssertTrue(served)
+        XCTAssertEqual(try space.store.read { try $0.models(platform: "cpu") }.count, 1)
     }
 }

@@ -103,3 +103,17 @@ final class OpenErrorTests: XCTestCase {
         }
     }
 }
+
+/// A write the disk refuses reads as a disk problem, not as an LMDB code.
+final class DiskErrorTextTests: XCTestCase {
+    func testFullOrFailingDisksAreNamedInPlainWords() {
+        for (code, message) in [(ENOSPC, "No space left on device"), (EIO, "Input/output error"), (EDQUOT, "Disk quota exceeded")] {
+            let text = StoreError.lmdb(path: "/var/lib/narformer/store", operation: "mdb_txn_commit", code: code,
+                                       message: message).description
+            XCTAssertTrue(text.contains("the disk holding the store is full or failing"), text)
+            XCTAssertTrue(text.contains("/var/lib/narformer/store") && text.contains(message), text)
+        }
+        let other = StoreError.lmdb(path: "/s", operation: "mdb_get", code: -30798, message: "MDB_NOTFOUND").description
+        XCTAssertFalse(other.contains("disk"), other)
+    }
+}

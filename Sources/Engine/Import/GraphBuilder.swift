@@ -65,7 +65,7 @@ enum GraphBuilder {
                                       "the stated output shape \(declared) differs from the inferred \(inferred)")
                 }
             } catch let f as ShapeInference.Failure {
-                guard let declared, node.outputs.count == 1 else {
+                guard f.statedShapeMayReplace, let declared, node.outputs.count == 1 else {
                     var message = f.message
                     if let r = rescaler {
                         message += " (the file was exported at batch \(r.exported) and is imported at batch \(r.batch): "

@@ -22,7 +22,7 @@ enum GraphJSONReader {
         do {
             root = try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
-            throw ImportError(.malformed, file: file, "not valid JSON (\((error as NSError).localizedDescription))")
+            throw ImportError(.malformed, file: file, JSONProblem.describe(data, error: error))
         }
         guard let object = root as? [String: Any] else { throw fail("$", "must be an object") }
         let allowed: Set<String> = ["format", "version", "name", "cell", "inputs", "initializers", "nodes", "opset"]

@@ -38,6 +38,7 @@ public enum NetworkImporter {
     }
 
     public static func importData(_ data: Data, format: Format, name: String, batchSize: Int? = nil) throws -> ImportedNetwork {
+        guard !data.isEmpty else { throw ImportError(.malformed, file: name, "the file is empty (0 bytes)") }
         let raw: RawGraph
         switch format {
         case .onnx:

@@ -23,6 +23,9 @@ enum ONNXReader {
             throw error
         } catch let error as ProtobufWireScanner.WireError {
             throw ImportError(.malformed, file: file, "not a valid ONNX file: \(error.message)")
+        } catch BinaryDecodingError.messageDepthLimit {
+            throw ImportError(.malformed, file: file, "not a valid ONNX file: its messages are nested more than "
+                              + "\(BinaryDecodingOptions().messageDepthLimit) levels deep")
         } catch {
             throw ImportError(.malformed, file: file, "not a valid ONNX file: \(error)")
         }

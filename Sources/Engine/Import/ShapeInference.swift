@@ -2,7 +2,12 @@
 /// operation from its inputs' shapes and known values. An op it does not know is an
 /// error naming the node and op: a guessed shape would give wrong tokens silently.
 struct ShapeInference {
-    struct Failure: Error { var message: String }
+    struct Failure: Error {
+        var message: String
+        /// A shape the file states for the node replaces the inference when it fails, unless
+        /// the node itself is impossible (an attribute beyond what its input allows).
+        var statedShapeMayReplace = true
+    }
 
     /// What is known about one tensor.
     struct Tensor {
@@ -122,19 +127,28 @@ struct ShapeInference {
             let group = attrs["group"]?.asInt ?? 1
             let n = x.shape.count - 2
             let k = Array(w.shape.dropFirst(2))
-            let s = attrs["strides"]?.asInts ?? Array(repeating: 1, count: n)
-            let d = attrs["dilations"]?.asInts ?? Array(repeating: 1, count: n)
-            let p = attrs["pads"]?.asInts ?? Array(repeating: 0, count: 2 * n)
-            let op_ = attrs["output_padding"]?.asInts ?? Array(repeating: 0, count: n)
+            let s = try Self.windowInts(attrs, "strides", default: Array(repeating: 1, count: n))
+            let d = try Self.windowInts(attrs, "dilations", default: Array(repeating: 1, count: n))
+            let p = try Self.windowInts(attrs, "pads", default: Array(repeating: 0, count: 2 * n))
+            let op_ = try Self.windowInts(attrs, "output_padding", default: Array(repeating: 0, count: n))
             guard s.count == n, d.count == n, p.count == 2 * n, op_.count == n else {
                 throw Failure(message: "strides, dilations, pads or output_padding do not match the \(n) spatial dimensions")
             }
+            guard s.allSatisfy({ $0 > 0 }), d.allSatisfy({ $0 > 0 }) else {
+                throw Failure(message: "strides and dilations must be positive")
+            }
+            try Self.checkWindow(input: x.shape, kernel: k, strides: s, dilations: d, pads: p + op_)
             var out: [Int] = []
             if let explicit = attrs["output_shape"]?.asInts, explicit.count == n {
                 out = explicit
             } else {
                 for i in 0..<n {
-                    out.append(s[i] * (x.shape[i + 2] - 1) + op_[i] + ((k[i] - 1) * d[i] + 1) - p[i] - p[i + n])
+                    let size = s[i] * (x.shape[i + 2] - 1) + op_[i] + ((k[i] - 1) * d[i] + 1) - p[i] - p[i + n]
+                    guard size >= 1 else {
+                        throw Failure(message: "the pads (\(p[i]), \(p[i + n])) leave no output along spatial axis \(i + 1)",
+                                      statedShapeMayReplace: false)
+                    }
+                    out.append(size)
                 }
             }
             return [Tensor(shape: [x.shape[0], w.shape[1] * group] + out)]
@@ -455,18 +469,62 @@ struct ShapeInference {
         }
     }
 
+    /// A window attribute (strides, dilations, pads, output_padding): whole numbers, or the
+    /// default when absent. Numbers with a fraction, or too large to be read as whole numbers,
+    /// are refused rather than replaced by the default.
+    private static func windowInts(_ attrs: [String: AttributeValue], _ name: String, default value: [Int]) throws -> [Int] {
+        guard let attribute = attrs[name] else { return value }
+        if let ints = attribute.asInts { return ints }
+        guard let floats = attribute.asFloats, !floats.isEmpty else {
+            throw Failure(message: "\(name) must be a list of whole numbers", statedShapeMayReplace: false)
+        }
+        if floats.allSatisfy({ $0.isFinite && abs($0) <= Float(maxAttributeMagnitude) }) {
+            throw Failure(message: "\(name) \(floats) must be whole numbers", statedShapeMayReplace: false)
+        }
+        throw Failure(message: "\(name) \(floats) are beyond what the input allows: they must be whole numbers at most "
+                      + "twice the input size or the kernel size, whichever is larger", statedShapeMayReplace: false)
+    }
+
+    /// Strides, dilations and pads (and a transposed convolution's output padding) of a
+    /// sliding window are each at most twice the input's size along their axis, or the
+    /// kernel's size when that is larger: real networks stay far below (a stride as large as
+    /// the input already takes a single window), and a larger number is a broken or hostile
+    /// file, refused rather than clamped into some shape.
+    private static func checkWindow(input x: [Int], kernel k: [Int], strides s: [Int], dilations d: [Int],
+                                    pads p: [Int]) throws {
+        let n = x.count - 2
+        for i in 0..<n {
+            let size = x[i + 2]
+            let (twice, overflow) = size.multipliedReportingOverflow(by: 2)
+            let limit = max(overflow ? Int.max : twice, k[i], 1)
+            var beyond: [String] = []
+            if s[i] > limit { beyond.append("stride \(s[i])") }
+            if d[i] > limit { beyond.append("dilation \(d[i])") }
+            for pad in stride(from: i, to: p.count, by: n) where p[pad] > limit || p[pad] < 0 {
+                beyond.append("pad \(p[pad])")
+            }
+            guard beyond.isEmpty else {
+                throw Failure(message: "\(beyond.joined(separator: ", ")) along spatial axis \(i + 1) is beyond what the input "
+                              + "allows: strides, dilations and pads may be at most twice the input size (\(size)) or the "
+                              + "kernel size (\(k[i])), whichever is larger, and pads may not be negative",
+                              statedShapeMayReplace: false)
+            }
+        }
+    }
+
     /// Spatial output sizes of a sliding window (Conv, pools), with auto_pad.
     private func windowed(_ x: [Int], kernel k: [Int], attrs: [String: AttributeValue], ceil: Bool) throws -> [Int] {
         let n = x.count - 2
-        let s = attrs["strides"]?.asInts ?? Array(repeating: 1, count: n)
-        let d = attrs["dilations"]?.asInts ?? Array(repeating: 1, count: n)
-        var p = attrs["pads"]?.asInts ?? Array(repeating: 0, count: 2 * n)
+        let s = try Self.windowInts(attrs, "strides", default: Array(repeating: 1, count: n))
+        let d = try Self.windowInts(attrs, "dilations", default: Array(repeating: 1, count: n))
+        var p = try Self.windowInts(attrs, "pads", default: Array(repeating: 0, count: 2 * n))
         guard k.count == n, s.count == n, d.count == n, p.count == 2 * n else {
             throw Failure(message: "kernel, strides, dilations or pads do not match the \(n) spatial dimensions")
         }
         guard k.allSatisfy({ $0 > 0 }), s.allSatisfy({ $0 > 0 }), d.allSatisfy({ $0 > 0 }) else {
             throw Failure(message: "kernel, strides and dilations must be positive")
         }
+        try Self.checkWindow(input: x, kernel: k, strides: s, dilations: d, pads: p)
         if case .string(let mode)? = attrs["auto_pad"], mode == "SAME_UPPER" || mode == "SAME_LOWER" {
             return (0..<n).map { (x[$0 + 2] + s[$0] - 1) / s[$0] }
         } else if case .string(let mode)? = attrs["auto_pad"], mode == "VALID" {

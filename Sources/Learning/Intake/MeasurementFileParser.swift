@@ -11,6 +11,12 @@ package enum MeasurementFileParser {
     /// Far above any real single-inference latency (about 11.6 days); beyond it a number is
     /// a unit mistake (microseconds, nanoseconds) rather than a measurement.
     package static let maximumLatencyMs = 1e9
+    /// One nanosecond: below it a number is no timing a clock can take (a unit mistake, or a
+    /// denormal such as 1e-320).
+    package static let minimumLatencyMs = 1e-6
+    /// The earliest year a `measured_at` may name (the start of Unix time); the latest is
+    /// next year: anything else is a typing mistake, not a measurement.
+    package static let earliestYear = 1970
     package static let maximumBatchSize = 65_536
 
     /// - Parameters:
@@ -123,12 +129,17 @@ package enum MeasurementFileParser {
         guard let (latencyText, latencyNode) = try text("latency_ms") else {
             throw fail(node, "\(path).latency_ms", "missing field: the measured latency in milliseconds")
         }
-        guard let latency = Double(latencyText) else {
-            throw fail(latencyNode, "\(path).latency_ms", "'\(latencyText)' is not a number of milliseconds")
+        let latency = Double(latencyText)
+        if let latency, !latency.isFinite {
+            throw fail(latencyNode, "\(path).latency_ms", "'\(latencyText)' is not a finite number of milliseconds")
         }
-        guard latency.isFinite, latency > 0, latency <= maximumLatencyMs else {
+        guard let latency, isDecimal(latencyText) else {
             throw fail(latencyNode, "\(path).latency_ms",
-                       "latency \(latencyText) ms is implausible; it must be more than 0 and at most \(Int(maximumLatencyMs)) ms")
+                       "'\(latencyText)' is not a number of milliseconds; write it in decimal, such as 12.3 or 1.5e2")
+        }
+        guard latency >= minimumLatencyMs, latency <= maximumLatencyMs else {
+            throw fail(latencyNode, "\(path).latency_ms",
+                       "latency \(latencyText) ms is implausible; it must be at least 0.000001 ms (1 ns) and at most \(Int(maximumLatencyMs)) ms")
         }
 
         var measuredAt: Date?
@@ -137,11 +148,47 @@ package enum MeasurementFileParser {
                 throw fail(dateNode, "\(path).measured_at",
                            "'\(dateText)' is not an ISO 8601 time such as 2026-11-28T10:00:00Z")
             }
+            let latestYear = year(of: Date()) + 1
+            guard (earliestYear...latestYear).contains(year(of: date)) else {
+                throw fail(dateNode, "\(path).measured_at",
+                           "'\(dateText)' is implausible; a measurement time lies in the years \(earliestYear) to \(latestYear)")
+            }
             measuredAt = date
         }
         let device = try text("device")?.0
         return MeasurementEntry(network: network, platform: platform, batchSize: batch, latencyMs: latency,
                                 measuredAt: measuredAt, device: device, line: node.mark?.line ?? 0)
+    }
+
+    /// A decimal number: digits with an optional sign, point and exponent (`12`, `12.5`,
+    /// `.5`, `1.5e2`); no hexadecimal, no `inf` or `nan`, no digit separators.
+    package static func isDecimal(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        func digits() -> Int {
+            let count = bytes.prefix { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.count
+            bytes = bytes.dropFirst(count)
+            return count
+        }
+        if bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        var mantissa = digits()
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            mantissa += digits()
+        }
+        guard mantissa > 0 else { return false }
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return bytes.isEmpty
+    }
+
+    /// The calendar year (UTC) of `date`.
+    private static func year(of date: Date) -> Int {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+        return calendar.component(.year, from: date)
     }
 
     /// ISO 8601 with a zone (`Z` or `+01:00`), with or without fractional seconds.

@@ -53,14 +53,15 @@ package struct RetrainScheduler: Service {
         let stop = TrainingStopFlag()
         let clock = ContinuousClock()
         var nextScheduled = clock.now
+        var served: [RetrainControl.Request] = []
         await withGracefulShutdownHandler {
             while !stop.isRequested && !Task.isCancelled {
                 let work = work()
                 await work.reconcile?()
-                for request in control.pending(among: work.platforms) where !stop.isRequested {
-                    control.take(platform: request.platform, id: request.id)
-                    let summary = await retrain(request.platform, with: work.retrainer, reason: "requested", stop: stop)
-                    try? control.answer(platform: request.platform, id: request.id, summary: summary)
+                let pending = control.pending(among: work.platforms)
+                served.removeAll { !pending.contains($0) }
+                for request in pending where !stop.isRequested {
+                    await serve(request, with: work.retrainer, stop: stop, served: &served)
                 }
                 let retraining = work.retrainer.settings.retraining
                 if retraining.enabled, clock.now >= nextScheduled {
@@ -74,6 +75,33 @@ package struct RetrainScheduler: Service {
         } onGracefulShutdown: {
             stop.request()
         }
+    }
+
+    /// Retrains for a request and answers it, then removes it. The request stays filed
+    /// while the retrain runs: a retrain stopped by shutdown is not answered and the request
+    /// is served again at the next start, as it is after a kill. A request that already has
+    /// its answer is only removed; one this process served but could not remove (`served`)
+    /// is not served again.
+    private func serve(_ request: RetrainControl.Request, with retrainer: Retrainer, stop: TrainingStopFlag,
+                       served: inout [RetrainControl.Request]) async {
+        if control.isAnswered(request) {
+            control.remove(request)
+            return
+        }
+        guard !served.contains(request) else { return }
+        let (summary, stopped) = await retrain(request.platform, with: retrainer, reason: "requested", stop: stop)
+        if stopped {
+            logger.notice("retrain request kept for the next start", metadata: ["platform": "\(request.platform)"])
+            return
+        }
+        do {
+            try control.answer(platform: request.platform, id: request.id, summary: summary)
+        } catch {
+            logger.error("cannot write the answer to a retrain request; the request is removed unanswered",
+                         metadata: ["platform": "\(request.platform)", "error": "\(error)"])
+        }
+        control.remove(request)
+        if control.pending(among: [request.platform]).contains(request) { served.append(request) }
     }
 
     /// Platforms with enough measurements stored since their last judged retrain.
@@ -91,20 +119,23 @@ package struct RetrainScheduler: Service {
         }
     }
 
+    /// Retrains `platform` once; returns the outcome in words and whether shutdown stopped
+    /// it before anything was decided.
     private func retrain(_ platform: String, with retrainer: Retrainer, reason: String,
-                         stop: TrainingStopFlag) async -> String {
+                         stop: TrainingStopFlag) async -> (summary: String, stopped: Bool) {
         logger.notice("retraining", metadata: ["platform": "\(platform)", "reason": "\(reason)"])
         do {
             let report = try await retrainer.retrain(platform: platform, stop: stop)
             logger.notice("retrain finished", metadata: ["platform": "\(platform)", "outcome": "\(report.summary)"])
-            return report.summary
+            if case .skipped = report.decision, stop.isRequested { return (report.summary, true) }
+            return (report.summary, false)
         } catch {
             let summary = "failed: \(error)"
             logger.error("retrain failed", metadata: ["platform": "\(platform)", "error": "\(error)"])
             try? retrainer.store.write { writer in
                 try writer.setMeta(.retrainOutcome(platform: platform), summary)
             }
-            return summary
+            return (summary, false)
         }
     }
 }

@@ -1,4 +1,5 @@
 import CLMDB
+import Glibc
 
 /// Every failure of the store, each naming the store path (or file) and the problem in plain words.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -31,6 +32,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .lmdb(path, operation, code, message):
+            if Self.diskCodes.contains(code) {
+                return "store \(path): the disk holding the store is full or failing (\(operation): \(message), "
+                    + "code \(code)); free space or check the disk, then restart"
+            }
             return "store \(path): \(operation) failed: \(message) (LMDB code \(code))"
         case let .notAStore(path, reason):
             return "store \(path): not a narformer store: \(reason)"
@@ -56,6 +61,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "weights file \(file): cannot be read: \(reason)"
         }
     }
+
+    /// The codes LMDB passes on from a write the disk refused: no space left, quota
+    /// exceeded, I/O error.
+    static let diskCodes: Set<Int32> = [ENOSPC, EDQUOT, EIO]
 
     /// The LMDB return code, when this error came from LMDB.
     public var lmdbCode: Int32? {
