@@ -18,15 +18,27 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
     public var measurementTimeout: Duration
     /// Whether to also predict accuracy for NAS-Bench-201 cells dropped here.
     public var cellAccuracy: Bool
+    /// How new files are noticed: inotify events, or polling (network file systems).
+    public var watch: InboxWatchMode
+    /// How often the whole inbox is scanned besides inotify's events (a safety net for
+    /// anything inotify did not report).
+    public var rescanInterval: Duration
+    /// With `watch: poll`, how often the inbox is scanned.
+    public var pollInterval: Duration
 
     public static let defaultBatchSizes = [1]
     public static let defaultAccept = DropKind.allCases
     public static let defaultMeasurementTimeout = Duration.seconds(24 * 3600)
     public static let defaultCellAccuracy = true
+    public static let defaultWatch = InboxWatchMode.inotify
+    public static let defaultRescanInterval = Duration.seconds(300)
+    public static let defaultPollInterval = Duration.seconds(2)
+    public static let minimumPollInterval = Duration.milliseconds(100)
 
     public init(name: String, path: String, platform: String, batchSizes: [Int] = defaultBatchSizes,
                 accept: [DropKind] = defaultAccept, measurementTimeout: Duration = defaultMeasurementTimeout,
-                cellAccuracy: Bool = defaultCellAccuracy) {
+                cellAccuracy: Bool = defaultCellAccuracy, watch: InboxWatchMode = defaultWatch,
+                rescanInterval: Duration = defaultRescanInterval, pollInterval: Duration = defaultPollInterval) {
         self.name = name
         self.path = path
         self.platform = platform
@@ -34,6 +46,9 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
         self.accept = accept
         self.measurementTimeout = measurementTimeout
         self.cellAccuracy = cellAccuracy
+        self.watch = watch
+        self.rescanInterval = rescanInterval
+        self.pollInterval = pollInterval
     }
 
     public func accepts(_ kind: DropKind) -> Bool {
@@ -43,6 +58,7 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, path, platform, batchSizes = "batch_sizes", accept
         case measurementTimeout = "measurement_timeout", cellAccuracy = "cell_accuracy"
+        case watch, rescanInterval = "rescan_interval", pollInterval = "poll_interval"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,6 +70,9 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
         try container.encode(accept, forKey: .accept)
         try container.encode(DurationFormat.format(measurementTimeout), forKey: .measurementTimeout)
         try container.encode(cellAccuracy, forKey: .cellAccuracy)
+        try container.encode(watch, forKey: .watch)
+        try container.encode(DurationFormat.format(rescanInterval), forKey: .rescanInterval)
+        if watch == .poll { try container.encode(DurationFormat.format(pollInterval), forKey: .pollInterval) }
     }
 
     /// Reads the whole list, reporting names and paths used twice, inboxes inside other
@@ -73,6 +92,7 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
             let name = reader.readOptional(fields, "name", reader.name)
             let folder = reader.readOptional(fields, "path", reader.path(.directoryToCreate))
             let platform = reader.readOptional(fields, "platform", reader.name)
+            let watch = reader.readOptional(fields, "watch", reader.choice(InboxWatchMode.self))
             let inbox = InboxConfig(
                 name: name ?? "",
                 path: folder ?? "",
@@ -85,8 +105,18 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
                 },
                 measurementTimeout: reader.read(fields, "measurement_timeout", default: defaultMeasurementTimeout,
                                                 reader.duration(atLeast: .seconds(1))),
-                cellAccuracy: reader.read(fields, "cell_accuracy", default: defaultCellAccuracy, reader.boolean)
+                cellAccuracy: reader.read(fields, "cell_accuracy", default: defaultCellAccuracy, reader.boolean),
+                watch: watch ?? defaultWatch,
+                rescanInterval: reader.read(fields, "rescan_interval", default: defaultRescanInterval,
+                                            reader.duration(atLeast: .seconds(1))),
+                pollInterval: reader.read(fields, "poll_interval", default: defaultPollInterval,
+                                          reader.duration(atLeast: minimumPollInterval))
             )
+            // An invalid `watch:` is reported already; poll_interval is judged only against a valid one.
+            if watch != .poll, fields["watch"] == nil || watch != nil, let pollNode = fields["poll_interval"] {
+                reader.report("poll_interval applies only to an inbox with watch: poll; remove it, or add watch: poll "
+                              + "for a folder on a network file system", at: fields.path("poll_interval"), node: pollNode)
+            }
             if let name, let nameNode = fields["name"] {
                 if let earlier = nameUse[name] {
                     reader.report("inbox name '\(name)' is already used by \(earlier)", at: fields.path("name"), node: nameNode)

@@ -10,7 +10,7 @@ import Synchronization
 /// running (log level, per-inbox batch sizes and cell accuracy, engine batch size, the
 /// platforms, measurement timeouts and `retraining:` of continual learning, models:
 /// defaults and the store's active versions are loaded again); what needs a restart (the
-/// inbox set, the store, log format, engine threads) is logged as such.
+/// inbox set, how inboxes are watched, the store, log format, engine threads) is logged as such.
 package final class ConfigReloader: Sendable {
     /// A config that cannot be used; its description names the file and every problem.
     package struct Refused: Error, CustomStringConvertible {
@@ -56,8 +56,12 @@ package final class ConfigReloader: Sendable {
         current.withLock { $0 = new }
 
         var needRestart: [String] = []
-        func identity(_ inbox: InboxConfig) -> String { "\(inbox.name)\u{0}\(inbox.path)\u{0}\(inbox.accept)" }
-        if old.inboxes.map(identity) != new.inboxes.map(identity) { needRestart.append("inboxes (names, paths, accept)") }
+        func identity(_ inbox: InboxConfig) -> String {
+            "\(inbox.name)\u{0}\(inbox.path)\u{0}\(inbox.accept)\u{0}\(inbox.watch)\u{0}\(inbox.rescanInterval)\u{0}\(inbox.pollInterval)"
+        }
+        if old.inboxes.map(identity) != new.inboxes.map(identity) {
+            needRestart.append("inboxes (names, paths, accept, watch, rescan_interval, poll_interval)")
+        }
         if old.store != new.store { needRestart.append("store") }
         if old.logging.format != new.logging.format { needRestart.append("logging.format") }
         if old.engine.threads != new.engine.threads { needRestart.append("engine.threads") }

@@ -50,6 +50,24 @@ package struct DropClaimer: Sendable {
         try folders.folder(.work).names()
     }
 
+    /// Whether a name just created in place in the inbox can be taken now: anything but a
+    /// regular file with one link (a folder, a link, a fifo, a socket, a device, a hard
+    /// link), all of which the protocol refuses. A regular file created in place is still
+    /// being written; it is taken once it is closed or renamed. False also when the name is
+    /// gone or cannot be looked at (a later scan finds it).
+    package func isCompleteOnCreation(_ name: DropName) -> Bool {
+        guard let root = try? folders.root(), let status = root.status(of: name).status else { return false }
+        return !(status.st_mode & S_IFMT == S_IFREG && status.st_nlink == 1)
+    }
+
+    /// Whether `.work/` (the one held now) still has `name`; false once the inbox folder was
+    /// replaced and the drop stayed in the old one.
+    package func holds(_ name: DropName) -> Bool {
+        guard let work = try? folders.folder(.work) else { return true }
+        let (status, failure) = work.status(of: name)
+        return status != nil || failure != ENOENT
+    }
+
     package enum ClaimResult: Equatable {
         case claimed
         /// No longer there (another event already claimed it, or the writer removed it).

@@ -75,7 +75,30 @@ package final class DropPipeline: Sendable {
         await queue.enqueue(QueuedDrop(inbox: inbox, name: name, claimed: false))
     }
 
-    /// Queues everything waiting in an inbox (at start, and after an inotify overflow).
+    /// A name the watcher saw created in place: queued when it is something the protocol
+    /// refuses (a folder, a link, a fifo...), so it goes to `failed/` at once; a regular
+    /// file is left until it is closed or renamed.
+    package func enqueueCreated(inbox: Int, name: DropName) async {
+        guard name.isCandidate, claimers[inbox].isCompleteOnCreation(name) else { return }
+        await queue.enqueue(QueuedDrop(inbox: inbox, name: name, claimed: false))
+    }
+
+    /// Opens the folder at the inbox's path again when it is no longer the one held (the
+    /// inbox was removed, renamed away or replaced), making it where missing. Returns true
+    /// when it did, so that the caller watches the new folder. A folder that cannot be used
+    /// is logged and tried again at the next call.
+    package func restore(inbox index: Int) -> Bool {
+        do {
+            return try claimers[index].folders.reopenIfReplaced()
+        } catch {
+            logger.error("cannot open the inbox folder again", metadata: [
+                "inbox": "\(inboxes[index].name)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Queues everything waiting in an inbox (at start, after an inotify overflow, and on
+    /// the inbox's scan timer).
     package func rescan(inbox index: Int) async {
         do {
             for name in try claimers[index].waitingDrops() {
@@ -208,6 +231,12 @@ package final class DropPipeline: Sendable {
             logger.log(level: pending.destination == .failed ? .warning : .info, "drop",
                        metadata: fields(drop, outcome: pending.outcome, extra: extra))
         } catch {
+            if error.code == ENOENT, !claimers[drop.inbox].holds(drop.name) {
+                // The inbox folder was replaced: the drop stayed in the old folder's `.work/`.
+                logger.warning("drop", metadata: fields(drop, outcome: "left", extra: [
+                    "reason": "no longer in .work/: the inbox folder was removed or replaced, and the drop stayed in the old one"]))
+                return
+            }
             var waiting = drop
             waiting.pendingFiling = pending
             await retry(waiting, because: error.description, count: true)

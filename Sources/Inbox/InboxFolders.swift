@@ -86,6 +86,33 @@ package final class InboxFolders: Sendable {
         for folder in ProtocolFolder.allCases { _ = try self.folder(folder) }
     }
 
+    /// Checks that the inbox path still names the folder held open. When it does not (the
+    /// inbox was removed, renamed away, or another folder put in its place), logs it at
+    /// warning, makes the inbox again where nothing bears its path, and opens and prepares
+    /// what now does, like at start. Drops claimed into the old folder's `.work/` stay
+    /// there. Returns true when the inbox was (re)opened, so that the caller watches the
+    /// new folder; false when the held folder still is the inbox. Throws when the new
+    /// folder cannot be used (then the next call tries again).
+    package func reopenIfReplaced() throws(SystemError) -> Bool {
+        var status = stat()
+        let found = path.withCString { lstat($0, &status) } == 0
+        let failure = errno
+        let current: stat? = found ? status : nil
+        let held = state.withLock { state -> DirectoryHandle? in
+            guard let root = state.root else { return nil }
+            if let current, root.isNamed(by: current) { return root }
+            state.root = nil
+            state.folders = [:]
+            return nil
+        }
+        if held != nil { return false }
+        logger.warning("the inbox folder was removed or replaced; narformer opens the folder at its path again (made anew where missing)", metadata: [
+            "folder": "\(path)", "now": "\(Self.describe(current, missing: !found && failure == ENOENT))"])
+        if !found && failure == ENOENT { try Self.createInbox(atPath: pathString) }
+        try prepare()
+        return true
+    }
+
     /// The inbox folder, opened once (not following a link in its place).
     package func root() throws(SystemError) -> DirectoryHandle {
         try state.withLock { state throws(SystemError) in

@@ -148,7 +148,8 @@ final class ConfigDefaultsTests: ConfigTestCase {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let keys = ["store", "path", "map_size", "max_readers", "engine", "threads", "batch_size", "blas_core", "models", "directory",
                     "default_latency", "default_accuracy", "platforms", "name", "description", "inboxes", "platform",
-                    "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "retraining", "enabled",
+                    "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "watch", "rescan_interval",
+                    "poll_interval", "retraining", "enabled",
                     "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",
                     "promotion", "metric", "min_improvement", "min_holdout", "recompute_predictions", "nice", "logging", "level",
                     "format"]

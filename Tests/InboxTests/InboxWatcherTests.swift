@@ -51,4 +51,59 @@ final class InboxWatcherTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("/nonexistent/inbox"), "\(error)")
         }
     }
+
+    /// Every event until `count` arrived or a timeout passed.
+    private func collect(_ iterator: inout AsyncStream<InboxWatcher.Event>.Iterator, count: Int) async -> [InboxWatcher.Event] {
+        let deadline = Task { try await Task.sleep(for: .seconds(5)) }
+        defer { deadline.cancel() }
+        var seen: [InboxWatcher.Event] = []
+        while seen.count < count, let event = await iterator.next() { seen.append(event) }
+        return seen
+    }
+
+    func testObjectsMadeInPlaceAreReportedAsCreated() async throws {
+        let box = try TemporaryInbox()
+        let watcher = try InboxWatcher(folders: [box.inbox.path])
+        defer { watcher.stop() }
+        var events = watcher.events.makeAsyncIterator()
+        XCTAssertEqual(mkdir(box.path("folder.onnx"), 0o755), 0)
+        XCTAssertEqual(mkfifo(box.path("pipe.onnx"), 0o644), 0)
+        XCTAssertEqual(symlink("/etc/passwd", box.path("link.onnx")), 0)
+        let seen = await collect(&events, count: 3)
+        XCTAssertEqual(seen, ["folder.onnx", "pipe.onnx", "link.onnx"].map { .created(inbox: 0, name: DropName($0)) })
+    }
+
+    func testARemovedOrRenamedInboxIsReportedLostAndCanBeWatchedAgain() async throws {
+        let box = try TemporaryInbox()
+        let watcher = try InboxWatcher(folders: [box.inbox.path])
+        defer { watcher.stop() }
+        var events = watcher.events.makeAsyncIterator()
+        XCTAssertEqual(rename(box.inbox.path, box.root + "/away"), 0)
+        let lost = await collect(&events, count: 1)
+        XCTAssertEqual(lost, [.lost(inbox: 0)])
+        XCTAssertFalse(watcher.isWatching(inbox: 0))
+
+        XCTAssertEqual(mkdir(box.inbox.path, 0o755), 0)
+        try watcher.rewatch(inbox: 0)
+        XCTAssertTrue(watcher.isWatching(inbox: 0))
+        // The folder renamed away is no longer watched; the new one is.
+        try Data().write(to: URL(fileURLWithPath: box.root + "/away/stray.onnx"))
+        try box.drop("new.onnx")
+        let name = await next(&events)
+        XCTAssertEqual(name, "new.onnx.tmp")
+
+        try FileManager.default.removeItem(atPath: box.inbox.path)
+        var removed = await collect(&events, count: 1)
+        while let event = removed.first, event != .lost(inbox: 0) { removed = await collect(&events, count: 1) }
+        XCTAssertEqual(removed, [.lost(inbox: 0)])
+    }
+
+    func testPolledInboxesAreNotWatched() throws {
+        let box = try TemporaryInbox()
+        let other = try TemporaryInbox()
+        let watcher = try InboxWatcher(folders: [box.inbox.path, other.inbox.path], polled: [0])
+        defer { watcher.stop() }
+        XCTAssertFalse(watcher.isWatching(inbox: 0))
+        XCTAssertTrue(watcher.isWatching(inbox: 1))
+    }
 }

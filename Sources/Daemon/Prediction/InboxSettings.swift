@@ -47,7 +47,11 @@ extension InboxDescriptor {
             case .measurements: extensions.formUnion(["yaml", "yml"])
             }
         }
+        let watching: Watching = switch inbox.watch {
+        case .inotify: .inotify(rescan: inbox.rescanInterval)
+        case .poll: .poll(interval: inbox.pollInterval)
+        }
         self.init(name: inbox.name, path: inbox.path, platform: inbox.platform, batchSizes: inbox.batchSizes,
-                  acceptedExtensions: extensions)
+                  acceptedExtensions: extensions, watching: watching)
     }
 }

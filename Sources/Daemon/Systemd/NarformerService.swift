@@ -8,7 +8,12 @@ import ServiceLifecycle
 ///
 /// `run()` owns everything it starts, in one task group:
 /// - the pipeline loop (the only consumer of drops, see `DropPipeline`);
-/// - a feeder that turns watcher events into queue entries (rescans on overflow);
+/// - a feeder that turns watcher events into queue entries (rescans on overflow; an inbox
+///   folder that was removed or renamed away is made again or opened anew, watched again
+///   and scanned);
+/// - one scanner per inbox that scans it every `scanInterval` of its `watching` (the safety
+///   net under inotify, the only way to see drops in `poll` mode), opening it again first
+///   when it was replaced;
 /// - a ticker that pings the watchdog at half of WATCHDOG_USEC, but only while the
 ///   pipeline is responsive (a batch stuck for longer than the watchdog timeout stops the
 ///   pings, so systemd restarts the daemon), and refreshes STATUS=;
@@ -42,7 +47,8 @@ package struct NarformerService: Service {
 
     package func run() async throws {
         // Watch before scanning, so a file dropped in between is not missed.
-        let watcher = try InboxWatcher(folders: pipeline.inboxes.map(\.path))
+        let polled = Set(pipeline.inboxes.indices.filter { !pipeline.inboxes[$0].watching.usesInotify })
+        let watcher = try InboxWatcher(folders: pipeline.inboxes.map(\.path), polled: polled)
         defer { watcher.stop() }
         try await pipeline.recover()
         let hangups = await HangupSignals.stream()
@@ -56,10 +62,18 @@ package struct NarformerService: Service {
                     switch event {
                     case .arrived(let inbox, let name):
                         await pipeline.enqueue(inbox: inbox, name: name)
+                    case .created(let inbox, let name):
+                        await pipeline.enqueueCreated(inbox: inbox, name: name)
+                    case .lost(let inbox):
+                        // Logged (warning) by the pipeline when the folder at the path is another one.
+                        await restoreAndScan(inbox, watcher: watcher, lost: true)
                     case .rescanAll:
                         for index in pipeline.inboxes.indices { await pipeline.rescan(inbox: index) }
                     }
                 }
+            }
+            for index in pipeline.inboxes.indices {
+                group.addTask { await scanPeriodically(index, watcher: watcher) }
             }
             group.addTask { await tick() }
             group.addTask {
@@ -88,6 +102,32 @@ package struct NarformerService: Service {
             logger.error("configuration not reloaded; keeping the previous one", metadata: ["error": "\(error)"])
         }
         notifier.notify(.ready, .status(statusLine()))
+    }
+
+    /// Opens the inbox folder again where it was replaced, watches the new one (inotify
+    /// inboxes), then scans it: watching before scanning, so nothing dropped in between
+    /// is missed. `lost`: the watcher reported the watch gone, so it is renewed even when
+    /// the folder held still bears the path (a folder moved away and back).
+    private func restoreAndScan(_ index: Int, watcher: InboxWatcher, lost: Bool) async {
+        let reopened = pipeline.restore(inbox: index)
+        let inbox = pipeline.inboxes[index]
+        if inbox.watching.usesInotify, reopened || lost || !watcher.isWatching(inbox: index) {
+            do {
+                try watcher.rewatch(inbox: index)
+            } catch {
+                logger.error("cannot watch the inbox folder; it is scanned every rescan interval until it can be", metadata: [
+                    "inbox": "\(inbox.name)", "error": "\(error)"])
+            }
+        }
+        await pipeline.rescan(inbox: index)
+    }
+
+    private func scanPeriodically(_ index: Int, watcher: InboxWatcher) async {
+        let interval = pipeline.inboxes[index].watching.scanInterval
+        while !Task.isCancelled {
+            guard (try? await Task.sleep(for: interval)) != nil else { return }
+            await restoreAndScan(index, watcher: watcher, lost: false)
+        }
     }
 
     private func tick() async {
