@@ -1,5 +1,5 @@
 /// Linear warm-up to the peak over the first `warmupFraction` of the steps, then a
-/// linear decay that reaches 0 after the last step (SPEC section 4).
+/// linear decay that reaches 0 after the last step (as the paper trains).
 public struct LearningRateSchedule: Sendable, Hashable, Codable {
     public var peak: Float
     public var totalSteps: Int

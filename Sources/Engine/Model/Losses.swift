@@ -1,6 +1,6 @@
 import Foundation
 
-/// The training losses of SPEC section 4, each returning its value and adding its
+/// The training losses the paper trains with, each returning its value and adding its
 /// gradient with respect to the predictions into `gradient` (scaled by `weight`).
 enum Losses {
     /// mean((p / y - 1)^2) over the first `targets.count` predictions.

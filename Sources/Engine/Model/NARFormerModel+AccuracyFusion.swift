@@ -1,4 +1,4 @@
-/// The accuracy model's readout (SPEC section 2): every block's output averaged per
+/// The accuracy model's readout: every block's output averaged per
 /// graph, and a small network (linear, ReLU, linear, sigmoid) of those means weighing
 /// them; the weighted sum of the means is the head's input (`features`, hidden per
 /// graph).

@@ -1,4 +1,4 @@
-/// One block of the model (SPEC section 2): a graph-attention half that aggregates each
+/// One block of the model: a graph-attention half that aggregates each
 /// node's neighbours into `preNorm`, then a feed-forward half, hidden = ReLU(L2Normalize(
 /// preNorm)) and out = hidden + scale * FFN(hidden). Each half has its training forward,
 /// its backward and (for the feed-forward half) its fused inference variant side by side.

@@ -1,4 +1,4 @@
-/// The head both paper readouts share (SPEC section 2): features -> linear, ReLU,
+/// The head both paper readouts share: features -> linear, ReLU,
 /// dropout -> linear, ReLU, dropout -> linear -> prediction = -log sigmoid(logit), which
 /// is always > 0.
 extension NARFormerModel {

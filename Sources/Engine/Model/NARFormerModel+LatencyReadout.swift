@@ -1,4 +1,4 @@
-/// The latency model's readout (SPEC section 2): the last block's output pooled per
+/// The latency model's readout: the last block's output pooled per
 /// graph (sum or mean), next to ReLU(linear(static vector)); the two side by side are
 /// the head's input (`features`, 2 x hidden per graph).
 extension NARFormerModel {

@@ -1,4 +1,4 @@
-/// NAR-Former V2 (SPEC section 2) on the CPU: all parameters in one contiguous buffer
+/// NAR-Former V2 on the CPU: all parameters in one contiguous buffer
 /// laid out by `ParameterTable` (names and shapes of the reference implementation),
 /// gradients in a parallel buffer, activations in one arena reused by every batch.
 ///
@@ -19,7 +19,7 @@ public final class NARFormerModel {
     var lastForwardUsedDropout = false
     var dropoutGenerator: SplitMix64
 
-    /// A freshly initialised model (SPEC section 2 init) from `seed`.
+    /// A freshly initialised model (initialised as the authors' code does) from `seed`.
     public init(config: ModelConfig, seed: UInt64) throws {
         if let problem = config.problems.first { throw EngineError.invalidConfig(problem) }
         self.config = config

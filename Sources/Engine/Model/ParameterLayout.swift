@@ -80,7 +80,7 @@ struct ParameterLayout {
         head.outBias = table.add("out.bias", [1], .uniformByLastDim)
     }
 
-    /// Fills `parameters` as SPEC section 2 says, from one seeded generator in table order.
+    /// Fills `parameters` as the authors' code initialises them, from one seeded generator in table order.
     func initialise(_ parameters: UnsafeMutablePointer<Float>, seed: UInt64) {
         var rng = SplitMix64(seed: seed)
         for (entry, rule) in zip(table.entries, table.inits) {
