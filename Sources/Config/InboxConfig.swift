@@ -18,6 +18,13 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
     public var measurementTimeout: Duration
     /// Whether to also predict accuracy for NAS-Bench-201 cells dropped here.
     public var cellAccuracy: Bool
+    /// Platforms besides its own whose measurements this inbox takes (`measurement_platforms`).
+    /// An inbox is shared by one lab's members: by default its measurement files may speak
+    /// only of its own platform, so one careless file cannot retrain another lab's model.
+    public var measurementPlatforms: [String] = []
+
+    /// Every platform a measurement dropped here may name.
+    public var acceptedMeasurementPlatforms: Set<String> { Set([platform] + measurementPlatforms) }
     /// How new files are noticed: inotify events, or polling (network file systems).
     public var watch: InboxWatchMode
     /// How often the whole inbox is scanned besides inotify's events (a safety net for
@@ -59,6 +66,7 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
         case name, path, platform, batchSizes = "batch_sizes", accept
         case measurementTimeout = "measurement_timeout", cellAccuracy = "cell_accuracy"
         case watch, rescanInterval = "rescan_interval", pollInterval = "poll_interval"
+        case measurementPlatforms = "measurement_platforms"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -73,6 +81,7 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
         try container.encode(watch, forKey: .watch)
         try container.encode(DurationFormat.format(rescanInterval), forKey: .rescanInterval)
         if watch == .poll { try container.encode(DurationFormat.format(pollInterval), forKey: .pollInterval) }
+        if !measurementPlatforms.isEmpty { try container.encode(measurementPlatforms, forKey: .measurementPlatforms) }
     }
 
     /// Reads the whole list, reporting names and paths used twice, inboxes inside other
@@ -93,7 +102,7 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
             let folder = reader.readOptional(fields, "path", reader.path(.directoryToCreate))
             let platform = reader.readOptional(fields, "platform", reader.name)
             let watch = reader.readOptional(fields, "watch", reader.choice(InboxWatchMode.self))
-            let inbox = InboxConfig(
+            var inbox = InboxConfig(
                 name: name ?? "",
                 path: folder ?? "",
                 platform: platform ?? "",
@@ -112,6 +121,17 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
                 pollInterval: reader.read(fields, "poll_interval", default: defaultPollInterval,
                                           reader.duration(atLeast: minimumPollInterval))
             )
+            if let listNode = fields["measurement_platforms"],
+               let items = reader.list(listNode, at: fields.path("measurement_platforms"), of: "platform names") {
+                for item in items {
+                    guard let name = reader.name(item.node, item.path) else { continue }
+                    if let platforms, !platforms.contains(name) {
+                        reader.report("platform '\(name)' is not defined under platforms:", at: item.path, node: item.node)
+                        continue
+                    }
+                    if !inbox.measurementPlatforms.contains(name) && name != platform { inbox.measurementPlatforms.append(name) }
+                }
+            }
             // An invalid `watch:` is reported already; poll_interval is judged only against a valid one.
             if watch != .poll, fields["watch"] == nil || watch != nil, let pollNode = fields["poll_interval"] {
                 reader.report("poll_interval applies only to an inbox with watch: poll; remove it, or add watch: poll "

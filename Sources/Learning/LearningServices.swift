@@ -47,6 +47,8 @@ package final class LearningServices: MeasurementIntake {
             store: store, platforms: Set(platforms),
             measurementTimeouts: Dictionary(config.inboxes.map { ($0.name, $0.measurementTimeout) },
                                             uniquingKeysWith: { first, _ in first }),
+            measurementPlatforms: Dictionary(config.inboxes.map { ($0.name, $0.acceptedMeasurementPlatforms) },
+                                             uniquingKeysWith: { first, _ in first }),
             tokens: tokens)
         let retrainer = Retrainer(store: store, settings: RetrainSettings(config: config, locator: locator),
                                   tokens: tokens, registry: registry)

@@ -18,14 +18,19 @@ package struct MeasurementDropProcessor: MeasurementIntake {
     package let platforms: Set<String>
     /// Each inbox's measurement timeout by inbox name; inboxes not listed use the default.
     package let measurementTimeouts: [String: Duration]
+    /// Each inbox's accepted measurement platforms by inbox name (its own platform and its
+    /// `measurement_platforms`); an inbox not listed takes its own platform only.
+    package let measurementPlatforms: [String: Set<String>]
     package let tokens: MeasuredTokenStore
     package let now: @Sendable () -> Date
 
     package init(store: NarformerStore, platforms: Set<String>, measurementTimeouts: [String: Duration],
-         tokens: MeasuredTokenStore, now: @escaping @Sendable () -> Date = { Date() }) {
+                 measurementPlatforms: [String: Set<String>] = [:],
+                 tokens: MeasuredTokenStore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.platforms = platforms
         self.measurementTimeouts = measurementTimeouts
+        self.measurementPlatforms = measurementPlatforms
         self.tokens = tokens
         self.now = now
     }
@@ -52,6 +57,12 @@ package struct MeasurementDropProcessor: MeasurementIntake {
                                                       defaultPlatform: drop.inbox.platform)
         } catch {
             return .failed(reason: error.description)
+        }
+        let accepted = measurementPlatforms[drop.inbox.name] ?? [drop.inbox.platform]
+        if let foreign = entries.first(where: { !accepted.contains($0.platform) }) {
+            return .failed(reason: "\(file):\(foreign.line): platform: inbox \(drop.inbox.name) takes measurements of "
+                + accepted.sorted().joined(separator: ", ") + " only, not of '\(foreign.platform)'; drop the file into "
+                + "an inbox of \(foreign.platform), or list it under measurement_platforms of this inbox")
         }
         // The pipeline's own descriptors; a drop made up elsewhere (tests, the lab) opens
         // the inbox afresh, through the same checks.
