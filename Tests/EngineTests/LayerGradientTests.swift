@@ -58,6 +58,36 @@ final class LayerGradientTests: XCTestCase {
         GradientCheck.check("db", values: b, analytic: db) { GradientCheck.weightedSum(run(x, w, $0).y, dy) }
     }
 
+    /// The one-pass moments about the row's first value against a two-pass Double
+    /// reference, on every width path of the row kernel (16 at a time, 8, the tail) and
+    /// on rows far from 0, where the same formula about 0 would cancel to noise.
+    func testLayerNormForwardMatchesDoubleReference() {
+        for width in [1, 5, 8, 13, 16, 29, 64] {
+            for offset: Float in [0, 1000] {
+                let rows = 3
+                let x = GradientCheck.random(rows * width, seed: 29 + UInt64(width), scale: 2).map { $0 + offset }
+                let w = GradientCheck.random(width, seed: 30).map { $0 + 1 }, b = GradientCheck.random(width, seed: 31)
+                var hat = x, y = x, rstd = [Float](repeating: 0, count: rows)
+                LayerNorm.forward(x: x, normalised: &hat, rows: rows, width: width, weight: w, bias: b, rstd: &rstd, y: &y)
+                for r in 0..<rows {
+                    let row = x[(r * width)..<((r + 1) * width)].map(Double.init)
+                    let mean = row.reduce(0, +) / Double(width)
+                    let variance = row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(width)
+                    let s = 1 / (variance + Double(LayerNorm.eps)).squareRoot()
+                    XCTAssertEqual(Double(rstd[r]), s, accuracy: 1e-5 * s, "width \(width), offset \(offset)")
+                    // A float mean near 1000 is itself off by up to half an ulp (3e-5).
+                    let tolerance = 1e-5 + Double(offset.ulp) * s
+                    for j in 0..<width {
+                        let h = (row[j] - mean) * s
+                        XCTAssertEqual(Double(hat[r * width + j]), h, accuracy: tolerance, "width \(width), offset \(offset)")
+                        XCTAssertEqual(Double(y[r * width + j]), h * Double(w[j]) + Double(b[j]), accuracy: 2 * tolerance,
+                                       "width \(width), offset \(offset)")
+                    }
+                }
+            }
+        }
+    }
+
     func testDegreeEnhancement() {
         let rows = 4, width = 3
         let degree: [Float] = [0, 1, 3, 2]

@@ -1,10 +1,9 @@
 /// Inference-only fusions of the pointwise steps between a block's GEMMs. Each walks a
 /// node row while it is in cache and keeps nothing that only backward reads (no x-hat,
-/// no rstd, no inverse norm). The LayerNorm statistics are taken in the pass that writes
-/// the row (sum and sum of squares about the row's first value, which keeps the
-/// difference of the two well conditioned), so a LayerNorm costs two passes instead of
-/// three. The training layers compute the variance in a pass of its own; the two paths
-/// agree to float rounding (ModelInferenceTests holds them to 1e-5 relative).
+/// no rstd, no inverse norm). A LayerNorm's moments (`LayerNorm.Moments`) are taken in
+/// the pass that writes the row (adding the GEMM's bias), so the norm adds only its
+/// normalising pass, `LayerNorm.normalise`, the one training uses. The two paths differ
+/// in where the biases are added (ModelInferenceTests holds them to 1e-5 relative).
 enum FusedInference {
     /// hidden = ReLU(L2Normalize(x + inputBias)) in place (the bias of the linear that
     /// wrote x, broadcast over rows), then out = LayerNorm(hidden) per row.
@@ -18,7 +17,7 @@ enum FusedInference {
             let inv = 1 / max(ss.squareRoot(), L2Normalize.eps)
             let invV = SIMD8<Float>(repeating: inv)
             let raw = UnsafeMutableRawPointer(row)
-            var moments = RowMoments(pivot: max(row[0] * inv, 0))
+            var moments = LayerNorm.Moments(pivot: max(row[0] * inv, 0))
             var j = 0
             while j + 16 <= width {
                 let v = (raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV).rectified
@@ -36,8 +35,8 @@ enum FusedInference {
             }
             while j < width { row[j] = max(row[j] * inv, 0); moments.add(row[j]); j += 1 }
             let (mean, s) = moments.meanAndScale(count: width)
-            normaliseRow(row, width: width, mean: mean, scale: s, weight: weight, bias: bias,
-                         out: out + r * width, relu: false)
+            LayerNorm.normalise(row, width: width, mean: mean, scale: s, weight: weight, bias: bias, relu: false,
+                                into: LayerNorm.Output(out: out + r * width))
         }
     }
 
@@ -65,8 +64,8 @@ enum FusedInference {
             for k in 0..<groups {
                 let chunk = x + (r * groups + k) * width
                 let (mean, s) = addVector(inputBias + k * width, to: chunk, count: width)
-                normaliseRow(chunk, width: width, mean: mean, scale: s, weight: weight, bias: bias,
-                             out: chunk, relu: relu)
+                LayerNorm.normalise(chunk, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                                    relu: relu, into: LayerNorm.Output(out: chunk))
             }
         }
     }
@@ -84,28 +83,8 @@ enum FusedInference {
             for k in 0..<groups {
                 let chunk = row + k * width, at = k * width
                 let (mean, s) = addVector(inputBias + at, to: chunk, count: width)
-                // The LayerNorm output goes straight into the residual sum, in the order
-                // of the training path: v = (x - mean) * s * w + b, then h + scale * v.
-                let rawX = UnsafeRawPointer(chunk), rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
-                let rawH = UnsafeRawPointer(h + at), rawS = UnsafeRawPointer(scale + at)
-                let rawO = UnsafeMutableRawPointer(o + at)
-                let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
-                var j = 0
-                while j + 8 <= width {
-                    let b = j * 4
-                    let v = (rawX.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self) - meanV) * sV
-                        * rawW.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self)
-                        + rawB.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self)
-                    let y = rawH.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self)
-                        + rawS.loadUnaligned(fromByteOffset: b, as: SIMD8<Float>.self) * v
-                    rawO.storeBytes(of: y, toByteOffset: b, as: SIMD8<Float>.self)
-                    j += 8
-                }
-                while j < width {
-                    let v = (chunk[j] - mean) * s * weight[j] + bias[j]
-                    o[at + j] = h[at + j] + scale[at + j] * v
-                    j += 1
-                }
+                LayerNorm.normalise(chunk, width: width, mean: mean, scale: s, weight: weight, bias: bias,
+                                    relu: false, into: LayerNorm.Residual(hidden: h + at, scale: scale + at, out: o + at))
             }
         }
     }
@@ -133,56 +112,6 @@ enum FusedInference {
         var total: Float { (squares + squares2).sum() + tail }
     }
 
-    /// Running sum and sum of squares of a row's values about a pivot (the row's first
-    /// value): var = E[(x - p)^2] - E[x - p]^2 loses little to cancellation when p is
-    /// one of the values, unlike the same formula about 0 when the mean is large.
-    /// Two pairs of vector accumulators, so that a row's two halves of 16 values add into
-    /// independent chains: one chain waits on the previous add's latency every 8 values.
-    struct RowMoments: RowAccumulator {
-        let pivot: Float
-        private let pivotV: SIMD8<Float>
-        private var sum = SIMD8<Float>(), squares = SIMD8<Float>()
-        private var sum2 = SIMD8<Float>(), squares2 = SIMD8<Float>()
-        private var tailSum: Float = 0, tailSquares: Float = 0
-
-        init(pivot: Float) {
-            self.pivot = pivot
-            pivotV = SIMD8(repeating: pivot)
-        }
-
-        @inline(__always)
-        mutating func add(_ v: SIMD8<Float>) {
-            let d = v - pivotV
-            sum += d
-            squares += d * d
-        }
-
-        @inline(__always)
-        mutating func add(_ v: SIMD8<Float>, _ w: SIMD8<Float>) {
-            let d = v - pivotV, e = w - pivotV
-            sum += d
-            squares += d * d
-            sum2 += e
-            squares2 += e * e
-        }
-
-        @inline(__always)
-        mutating func add(_ v: Float) {
-            let d = v - pivot
-            tailSum += d
-            tailSquares += d * d
-        }
-
-        /// The mean and 1 / sqrt(biased variance + eps), as `LayerNorm.forward` uses them.
-        @inline(__always)
-        func meanAndScale(count: Int) -> (Float, Float) {
-            let inv = 1 / Float(count)
-            let shift = ((sum + sum2).sum() + tailSum) * inv
-            let variance = max(((squares + squares2).sum() + tailSquares) * inv - shift * shift, 0)
-            return (pivot + shift, 1 / (variance + LayerNorm.eps).squareRoot())
-        }
-    }
-
     /// x += v, returning the new x's sum of squares, taken in the same pass.
     @inline(__always)
     private static func addVectorSquares(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
@@ -196,7 +125,7 @@ enum FusedInference {
     @inline(__always)
     private static func addVector(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
                                   count: Int) -> (Float, Float) {
-        var moments = RowMoments(pivot: x[0] + v[0])
+        var moments = LayerNorm.Moments(pivot: x[0] + v[0])
         addVector(v, to: x, count: count, into: &moments)
         return moments.meanAndScale(count: count)
     }
@@ -227,30 +156,6 @@ enum FusedInference {
         }
         while j < count { x[j] += v[j]; accumulator.add(x[j]); j += 1 }
     }
-
-    /// out = (x - mean) * scale * weight + bias (ReLU'd if asked), the last step of
-    /// `LayerNorm.forward` without the x-hat store.
-    @inline(__always)
-    private static func normaliseRow(_ row: UnsafePointer<Float>, width: Int, mean: Float, scale s: Float,
-                                     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                                     out: UnsafeMutablePointer<Float>, relu: Bool) {
-        let rawX = UnsafeRawPointer(row), rawOut = UnsafeMutableRawPointer(out)
-        let rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
-        let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
-        var j = 0
-        while j + 8 <= width {
-            let o = j * 4
-            let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
-            var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            if relu { v = v.rectified }
-            rawOut.storeBytes(of: v, toByteOffset: o, as: SIMD8<Float>.self)
-            j += 8
-        }
-        while j < width {
-            let v = (row[j] - mean) * s * weight[j] + bias[j]
-            out[j] = relu ? max(v, 0) : v
-            j += 1
-        }
-    }
 }
+
+extension LayerNorm.Moments: FusedInference.RowAccumulator {}
