@@ -30,21 +30,4 @@ enum VectorReductions {
         while i < n { s += a[i] * b[i]; i += 1 }
         return s
     }
-
-    /// sum((x - c)^2)
-    @inline(__always)
-    static func centredSquares(_ x: UnsafePointer<Float>, _ n: Int, centre c: Float) -> Float {
-        var acc = SIMD8<Float>()
-        let cv = SIMD8<Float>(repeating: c)
-        var i = 0
-        let raw = UnsafeRawPointer(x)
-        while i + 8 <= n {
-            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self) - cv
-            acc += d * d
-            i += 8
-        }
-        var s = acc.sum()
-        while i < n { let d = x[i] - c; s += d * d; i += 1 }
-        return s
-    }
 }
