@@ -184,7 +184,18 @@ package final class InboxWatcher: Sendable {
                     return (nil, [])
                 }
                 let parents = watches.parents[event.wd] ?? []
-                return (nil, parents.filter { $0.name == name.bytes }.map(\.inbox))
+                let gone = parents.filter { $0.name == name.bytes }.map(\.inbox)
+                // The inbox's name left its parent (removed or renamed away): its own watch
+                // ends now, so the inbox is not reported watched between this event and its own
+                // IN_MOVE_SELF/IN_IGNORED (which then find no inbox and are passed over). A name
+                // arriving (made again, renamed into place) leaves a watch made since alone.
+                if event.mask & UInt32(IN_DELETE | IN_MOVED_FROM) != 0 {
+                    for (wd, inbox) in watches.inboxes where gone.contains(inbox) {
+                        watches.inboxes[wd] = nil
+                        inotify_rm_watch(inotifyFD, wd)
+                    }
+                }
+                return (nil, gone)
             }
             for inbox in lost { continuation.yield(.lost(inbox: inbox)) }
             guard let inbox = watched, event.len > 0 else { continue }
