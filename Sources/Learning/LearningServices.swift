@@ -62,12 +62,6 @@ package final class LearningServices: MeasurementIntake {
         current.withLock { $0 = new }
     }
 
-    /// The platforms learning serves now.
-    package var platforms: [String] { current.withLock { $0.platforms } }
-
-    /// The retrainer for the current config.
-    package var retrainer: Retrainer { current.withLock { $0.retrainer } }
-
     package func process(_ drops: [ClaimedDrop]) async -> [DropOutcome] {
         let intake = current.withLock { $0.intake }
         return await intake.process(drops)

@@ -58,7 +58,7 @@ struct EvalCommand: ParsableCommand {
         var dataSelection = chosen
         if !DatasetSelection.isNB201(dataURL) {
             guard let encoding = TokenEncoding(storedName: trained.metadata.tokenEncoding) else {
-                throw CommandFailure(description: "the model reads tokens '\(trained.metadata.tokenEncoding)', which no whole-network encoding makes; \(data) is a latency list")
+                throw CommandFailure("the model reads tokens '\(trained.metadata.tokenEncoding)', which no whole-network encoding makes; \(data) is a latency list")
             }
             dataSelection.encoding = encoding
         }
@@ -66,7 +66,7 @@ struct EvalCommand: ParsableCommand {
             try dataSelection.load(dataURL, cache: TokenCache(encoding: dataSelection.encoding.storedName))
         }
         guard trained.metadata.tokenEncoding.isEmpty || trained.metadata.tokenEncoding == test.encoding else {
-            throw CommandFailure(description: "the model reads tokens '\(trained.metadata.tokenEncoding)' but \(data) gives '\(test.encoding)' (for a model over devices pass the same --target)")
+            throw CommandFailure("the model reads tokens '\(trained.metadata.tokenEncoding)' but \(data) gives '\(test.encoding)' (for a model over devices pass the same --target)")
         }
         let families = by == nil ? nil : test.families
         let predicted = try CommandFailure.wrap { try trained.predictValues(test.graphs) }

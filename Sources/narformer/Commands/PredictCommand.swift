@@ -55,7 +55,7 @@ struct PredictCommand: ParsableCommand {
                     if latencyModel == nil { latencyModel = try load(model, kind: .latency) }
                     guard let latencyModel else { continue }
                     if let platform, platform != latencyModel.metadata.platform {
-                        throw CommandFailure(description: "there is no model for platform '\(platform)'; the latency model is for '\(latencyModel.metadata.platform)' (pass --model)")
+                        throw CommandFailure("there is no model for platform '\(platform)'; the latency model is for '\(latencyModel.metadata.platform)' (pass --model)")
                     }
                     let value = try latencyModel.predictValues([network.tokens(storedEncoding: latencyModel.metadata.tokenEncoding)])[0]
                     line["platform"] = latencyModel.metadata.platform
@@ -85,7 +85,7 @@ struct PredictCommand: ParsableCommand {
             return try DefaultModels.load(kind)
         }
         guard trained.kind == kind else {
-            throw CommandFailure(description: "\(path ?? "the default model") is a \(trained.kind.rawValue) model, not a \(kind.rawValue) model")
+            throw CommandFailure("\(path ?? "the default model") is a \(trained.kind.rawValue) model, not a \(kind.rawValue) model")
         }
         return trained
     }

@@ -24,7 +24,7 @@ struct QueryCommand: ParsableCommand {
             (try reader.graph(hash: hash), try reader.predictions(ofGraph: hash))
         }
         guard let graph else {
-            throw CommandFailure(description: "the store holds no graph with hash \(hash)")
+            throw CommandFailure("the store holds no graph with hash \(hash)")
         }
         if json {
             print(String(decoding: try StoreJSON.encode(QueryAnswer(graph: .init(graph), predictions: predictions)), as: UTF8.self))
@@ -49,7 +49,7 @@ struct QueryCommand: ParsableCommand {
         do {
             return try NetworkImporter.importFile(at: URL(fileURLWithPath: target)).contentHash
         } catch let error as ImportError {
-            throw CommandFailure(description: "\(target) is neither a content hash nor a readable network file: \(error.description)")
+            throw CommandFailure("\(target) is neither a content hash nor a readable network file: \(error.description)")
         }
     }
 }

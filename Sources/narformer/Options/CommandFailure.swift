@@ -11,10 +11,6 @@ struct CommandFailure: Error, CustomStringConvertible {
         self.description = description
     }
 
-    init(description: String) {
-        self.description = description
-    }
-
     /// Runs `body`; a failure that is not already an argument error, an exit code or a
     /// `CommandFailure` becomes one, in its own words.
     static func wrap<T>(_ body: () throws -> T) throws -> T {

@@ -55,9 +55,9 @@ struct StatusReport: Encodable {
             problem = "no store yet (the daemon has not run)"
         }
         for platform in config.platforms {
+            let serving = live ? daemon?.latencyModels.first { $0.platform == platform.name } : nil
             var entry = Platform(name: platform.name, activeVersion: nil,
-                                 servingVersion: live ? daemon?.latencyModels.first { $0.platform == platform.name }?.version : nil,
-                                 uncalibrated: live ? daemon?.latencyModels.first { $0.platform == platform.name }?.uncalibrated : nil,
+                                 servingVersion: serving?.version, uncalibrated: serving?.uncalibrated,
                                  measurements: 0)
             if let store {
                 do {
