@@ -73,4 +73,48 @@ final class IntegrationPoisonTests: XCTestCase {
         XCTAssertEqual(f.names(f.nets, "failed").count, 5)
         XCTAssertLessThan(peak, 3 << 29, "one 1 GiB drop at a time: VmHWM \(peak >> 20) MiB")
     }
+
+    /// A graph JSON chain of `count` activations: legitimate, and slow enough to import
+    /// (seconds) that a kill lands while it is in progress.
+    static func chain(_ count: Int) -> Data {
+        var nodes: [String] = []
+        nodes.reserveCapacity(count)
+        for index in 0..<count {
+            nodes.append(#"{"name": "n\#(index)", "op": "\#(index % 2 == 0 ? "Relu" : "Sigmoid")", "inputs": ["\#(index == 0 ? "x" : "n\(index - 1)")"]}"#)
+        }
+        return Data((#"{"format": "narformer-graph", "version": 1, "name": "chain", "inputs": [{"name": "x", "shape": [1, 64]}], "nodes": ["#
+                     + nodes.joined(separator: ", ") + "]}").utf8)
+    }
+
+    /// The count in the start mark of the one drop in `.work/` (nil while there is none).
+    private static func startMark(in inbox: String) -> String? {
+        let work = inbox + "/.work"
+        guard let mark = ((try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [])
+            .first(where: { $0.hasPrefix(".starts-") && !$0.hasSuffix(".tmp") }) else { return nil }
+        return try? String(contentsOfFile: work + "/" + mark, encoding: .utf8)
+    }
+
+    func testADropInProgressAtThreeKillsIsFailedAtTheFourthStart() async throws {
+        let f = try fixture()
+        for round in 1...3 {
+            let daemon = try await f.start()
+            if round == 1 { try f.drop(Self.chain(20_000), as: "big.json", into: f.nets) }
+            let marked = await waitUntil(timeout: .seconds(30)) { Self.startMark(in: f.nets) == "\(round)\n" }
+            XCTAssertTrue(marked, "round \(round): \(Self.startMark(in: f.nets) ?? "no mark"); \(f.log)")
+            daemon.kill()
+        }
+        XCTAssertEqual(f.names(f.nets, "done") + f.names(f.nets, "failed"), [], "killed in progress every time")
+        let daemon = try await f.start()
+        defer { daemon.kill() }
+        let filed = await f.waitUntilFiled(1, in: f.nets, timeout: .seconds(30))
+        XCTAssertTrue(filed, f.log)
+        XCTAssertEqual(f.names(f.nets, "failed"), ["big.json"])
+        let note = f.errorNote("big.json", in: f.nets)
+        XCTAssertTrue(note.contains("it stopped the daemon 3 times"), note)
+        XCTAssertEqual(f.names(f.nets, ".work"), [], "nothing left behind, no mark either")
+        // The inbox goes on.
+        try f.drop(Data(DaemonFixture.graphJSON.utf8), as: "after.json", into: f.nets)
+        let next = await f.waitUntilFiled(2, in: f.nets, timeout: .seconds(30))
+        XCTAssertTrue(next && f.names(f.nets, "done") == ["after.json"], f.log)
+    }
 }
