@@ -30,10 +30,7 @@ final class PoisonPillTests: XCTestCase {
         try box.drop("fresh.onnx")
         let processor = FakeProcessor()
         let pipeline = DropPipeline(inboxes: [box.inbox], processor: processor, settings: .fast, logger: LogCollector().logger())
-        let run = try await start(pipeline)
-        let filed = await waitUntil { box.names(in: "done").count == 4 && box.names(in: "failed").count == 2 }
-        await pipeline.stop()
-        await run.value
+        let filed = try await pipeline.run { box.names(in: "done").count == 4 && box.names(in: "failed").count == 2 }
         XCTAssertTrue(filed, "done: \(box.names(in: "done")), failed: \(box.names(in: "failed"))")
         XCTAssertEqual(box.names(in: "failed"), ["pill.onnx", "pill.onnx.error.txt"])
         let note = try String(contentsOfFile: box.path("failed", "pill.onnx.error.txt"), encoding: .utf8)
@@ -54,10 +51,7 @@ final class PoisonPillTests: XCTestCase {
         }
         let pipeline = DropPipeline(inboxes: [box.inbox], processor: processor, settings: .fast, logger: LogCollector().logger())
         try box.drop("net.onnx")
-        let run = try await start(pipeline)
-        let filed = await waitUntil { box.names(in: "done").count == 2 }
-        await pipeline.stop()
-        await run.value
+        let filed = try await pipeline.run { box.names(in: "done").count == 2 }
         XCTAssertTrue(filed)
         XCTAssertEqual(seen.withLock { $0 }, [1], "the start is on disk while the processor works")
         XCTAssertEqual(box.names(in: ".work"), [])
@@ -71,10 +65,7 @@ final class PoisonPillTests: XCTestCase {
         let pipeline = DropPipeline(inboxes: [box.inbox], processor: processor, settings: settings, logger: LogCollector().logger())
         for index in 0..<6 { try box.drop("n\(index).onnx", contents: String(repeating: "x", count: 1000)) }
         try box.drop("large.onnx", contents: String(repeating: "x", count: 4000))
-        let run = try await start(pipeline)
-        let filed = await waitUntil { box.names(in: "done").count == 14 }
-        await pipeline.stop()
-        await run.value
+        let filed = try await pipeline.run { box.names(in: "done").count == 14 }
         XCTAssertTrue(filed, "\(box.names(in: "done"))")
         let batches = processor.batches
         XCTAssertTrue(batches.contains(["large.onnx"]), "\(batches)")
