@@ -58,9 +58,12 @@ public enum NetworkImporter {
         // One graph per network whichever exporter wrote it (GraphCanonicalizer); the
         // graph as stated stays what the baseline and costs encodings read.
         let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph)
-        let canonical = folded.changed ? try GraphBuilder.build(folded.raw, batchSize: batchSize, file: name) : graph
+        func finish(_ g: NetworkGraph) -> NetworkGraph {
+            CanonicalGraph.apply(g, constantNodes: folded.constantNodes, viewGathers: folded.viewGathers)
+        }
+        let canonical = finish(folded.changed ? try GraphBuilder.build(folded.raw, batchSize: batchSize, file: name) : graph)
         // The hash describes the network, not the measurement: shapes at batch 1.
-        let hashGraph = batch == 1 ? canonical : try GraphBuilder.build(folded.raw, batchSize: 1, file: name)
+        let hashGraph = batch == 1 ? canonical : finish(try GraphBuilder.build(folded.raw, batchSize: 1, file: name))
         return ImportedNetwork(name: name, graph: graph, batchSize: batchSize ?? batch, canonicalGraph: canonical,
                                hashGraph: hashGraph, folds: folded.folds)
     }
