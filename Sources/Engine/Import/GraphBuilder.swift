@@ -136,7 +136,7 @@ enum GraphBuilder {
 
     /// Kahn's algorithm over tensor dependencies, keeping file order among ready nodes.
     /// A read of a tensor nobody produces is a dangling input; leftovers form a cycle.
-    private static func topologicalOrder(_ raw: RawGraph, known: Set<String>, file: String) throws -> [Int] {
+    static func topologicalOrder(_ raw: RawGraph, known: Set<String>, file: String) throws -> [Int] {
         var producerOf: [String: Int] = [:]
         for (i, n) in raw.nodes.enumerated() {
             for o in n.outputs where !o.isEmpty {

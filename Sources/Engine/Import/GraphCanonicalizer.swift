@@ -18,6 +18,11 @@ enum GraphCanonicalizer {
         var folds: [String: Int]
         /// Whether `raw` differs from the input (folds, or defaults filled in).
         var changed: Bool
+        /// Nodes of `raw` whose outputs do not depend on the input's values (shape
+        /// arithmetic, masks and tables built from constants): the canonical graph drops them.
+        var constantNodes: Set<String>
+        /// Gathers of `raw` that only re-label elements (a whole axis, in order).
+        var viewGathers: Set<String>
     }
 
     /// The kinds of rewrite, as `inspect` reports them.
@@ -26,12 +31,14 @@ enum GraphCanonicalizer {
         case dropout = "Dropout removed"
         case cast = "no-op Cast removed"
         case reshape = "no-op Reshape removed"
+        case slice = "no-op Slice removed"
         case geluErf = "Gelu from Div/Erf/Add/Mul/Mul"
         case geluTanh = "Gelu from Pow/Mul/Add/Mul/Tanh/Add/Mul/Mul"
         case layerNorm = "LayerNormalization from ReduceMean/Sub/Pow/ReduceMean/Add/Sqrt/Div(/Mul/Add)"
         case hardSigmoid = "HardSigmoid from Add/Clip/Div"
         case hardSwish = "HardSwish from Mul(x, HardSigmoid(x)) or Add/Clip/Mul/Div"
         case constant = "unused Constant removed"
+        case computedConstant = "constant computation folded (shapes, masks, tables)"
     }
 
     /// `asRead` is `raw` built into a graph: it supplies the shapes that tell a no-op
@@ -42,9 +49,14 @@ enum GraphCanonicalizer {
         w.fuseGelu()
         w.fuseLayerNorm()
         w.fuseHardSwishAndHardSigmoid()
-        w.normaliseAttributes()
+        w.normaliseAttributes(asRead: asRead)
         w.removeUnusedConstants()
-        return Result(raw: w.result(), folds: w.folds, changed: w.changed)
+        let folded = w.result()
+        let constantNodes = CanonicalGraph.constantNodes(folded)
+        let computed = folded.nodes.filter { $0.op != "Constant" && constantNodes.contains($0.name) }.count
+        if computed > 0 { w.folds[Fold.computedConstant.rawValue] = computed }
+        return Result(raw: folded, folds: w.folds, changed: w.changed, constantNodes: constantNodes,
+                      viewGathers: CanonicalGraph.viewGathers(folded, asRead: asRead))
     }
 
     /// The graph being rewritten: removed nodes become nil, fused nodes take the place of
@@ -134,9 +146,10 @@ enum GraphCanonicalizer {
 
         mutating func removePassThroughNodes(asRead: NetworkGraph) {
             var noOpReshapes = Set<String>()
-            for n in asRead.nodes where n.op == "Reshape" && n.origin == .operation
-                && n.inputShapes.first == n.outputShape {
-                noOpReshapes.insert(n.name)
+            var sameShapeSlices = Set<String>()
+            for n in asRead.nodes where n.origin == .operation && n.inputShapes.first == n.outputShape {
+                if n.op == "Reshape" { noOpReshapes.insert(n.name) }
+                if n.op == "Slice" { sameShapeSlices.insert(n.name) }
             }
             var rename: [String: String] = [:]
             for (i, n) in nodes.enumerated() {
@@ -152,6 +165,10 @@ enum GraphCanonicalizer {
                     fold = isNoOpCast(n, rename: rename) ? .cast : nil
                 case "Reshape":
                     fold = noOpReshapes.contains(n.name) ? .reshape : nil
+                case "Slice":
+                    // Everything, forwards (x[:, :H] of a tensor of height H); a reversing
+                    // slice keeps the shape too but moves the elements.
+                    fold = sameShapeSlices.contains(n.name) && forwardSteps(n) ? .slice : nil
                 default:
                     fold = nil
                 }
@@ -167,6 +184,12 @@ enum GraphCanonicalizer {
                 nodes[i] = n
             }
             index()
+        }
+
+        /// A Slice whose steps are all positive (or not given).
+        func forwardSteps(_ n: RawNode) -> Bool {
+            guard n.inputs.count > 4, !n.inputs[4].isEmpty else { return true }
+            return constant(n.inputs[4])?.allSatisfy { $0 > 0 } ?? false
         }
 
         /// A Cast to the type its input already has: the input is an initializer of that
@@ -351,24 +374,21 @@ enum GraphCanonicalizer {
 
         // MARK: attributes and leftovers
 
-        /// Fills the defaults exporters may omit, so an omitted and a written default hash alike.
-        mutating func normaliseAttributes() {
+        /// One spelling of each node's attributes (`CanonicalAttributes`). Ranks come from
+        /// the graph as read: a fused node takes the place, and the rank, of its last node.
+        mutating func normaliseAttributes(asRead: NetworkGraph) {
+            var rank: [String: Int] = [:]
+            for n in asRead.nodes {
+                rank[n.name] = CanonicalAttributes.axisOps.contains(n.op) || CanonicalAttributes.axesOps.contains(n.op)
+                    ? n.inputShapes.first?.count : n.outputShape.count
+            }
             for i in nodes.indices {
                 guard var n = nodes[i] else { continue }
-                switch n.op {
-                case "Gelu":
-                    if n.attributes["approximate"] == nil { n.attributes["approximate"] = .string("none") }
-                case "LayerNormalization":
-                    if n.attributes["axis"] == nil { n.attributes["axis"] = .int(-1) }
-                    if n.attributes["epsilon"] == nil { n.attributes["epsilon"] = .float(1e-5) }
-                    if n.attributes["stash_type"] == nil { n.attributes["stash_type"] = .int(1) }
-                default:
-                    continue
-                }
-                if n.attributes != nodes[i]?.attributes {
-                    nodes[i] = n
-                    changed = true
-                }
+                let normal = CanonicalAttributes.normalise(n, rank: rank[n.name], opset: raw.opset)
+                guard normal != n.attributes else { continue }
+                n.attributes = normal
+                nodes[i] = n
+                changed = true
             }
         }
 

@@ -155,7 +155,7 @@ enum CanonicalForm {
     static func data(of graph: NetworkGraph) -> Data {
         var w = Writer()
         w.bytes.reserveCapacity(graph.nodes.count * 96)
-        w.text("narformer-graph v1\n")
+        w.text("narformer-graph v2\n")
         for node in graph.nodes {
             w.text(node.op)
             w.byte(UInt8(ascii: "|"))

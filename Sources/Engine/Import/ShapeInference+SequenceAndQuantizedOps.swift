@@ -70,7 +70,7 @@ extension ShapeInference {
             }
             guard bounds[2] != 0 else { throw Failure(message: "a delta of zero") }
             let count = try int(max(((bounds[1] - bounds[0]) / bounds[2]).rounded(.up), 0))
-            let values = count <= 64 ? (0..<count).map { bounds[0] + Double($0) * bounds[2] } : nil
+            let values = count <= Self.maxValueElements ? (0..<count).map { bounds[0] + Double($0) * bounds[2] } : nil
             return [Tensor(shape: [count], values: values)]
         case "NonZero", "NonMaxSuppression", "Unique", "Loop", "If", "Scan":
             throw Failure(message: "the output shape depends on the data or on a subgraph, so it cannot be known before running; "

@@ -77,9 +77,9 @@ struct ShapeInference {
             var shape: [Int] = []
             for t in ts { shape = try broadcast(shape, t.shape) }
             var values: [Double]?
-            if ts.count == 2, let a = ts[0].values, let b = ts[1].values, Self.elements(shape) <= 64 {
+            if ts.count == 2, let a = ts[0].values, let b = ts[1].values, Self.elements(shape) <= Self.maxValueElements {
                 values = elementwise(op, a, b, count: Self.elements(shape))
-            } else if op == "Where", ts.count == 3, Self.elements(shape) <= 64,
+            } else if op == "Where", ts.count == 3, Self.elements(shape) <= Self.maxValueElements,
                       let c = ts[0].values, let a = ts[1].values, let b = ts[2].values {
                 // Where(Equal(shape, -1), ones, shape): how exporters spell Expand's -1.
                 let n = Self.elements(shape)
@@ -214,7 +214,7 @@ struct ShapeInference {
             guard perm.count == x.shape.count, Set(perm) == Set(0..<x.shape.count) else {
                 throw Failure(message: "perm \(perm) is not a permutation of the input's \(x.shape.count) axes")
             }
-            return [Tensor(shape: perm.map { x.shape[$0] })]
+            return [Tensor(shape: perm.map { x.shape[$0] }, values: x.values.flatMap { Self.transposeValues($0, shape: x.shape, perm: perm) })]
         case "Concat":
             let ts = try (0..<inputs.count).map { try input($0) }
             guard let first = ts.first else { throw Failure(message: "Concat without inputs") }
@@ -228,13 +228,7 @@ struct ShapeInference {
                 }
                 shape[ax] += t.shape[ax]
             }
-            var values: [Double]? = nil
-            if shape.count == 1 {
-                var all: [Double] = []
-                for t in ts { if let v = t.values { all += v } else { all = []; break } }
-                if all.count == shape[0] { values = all }
-            }
-            return [Tensor(shape: shape, values: values)]
+            return [Tensor(shape: shape, values: Self.concatValues(ts, axis: ax, outShape: shape))]
         case "Split":
             let x = try input(0)
             let ax = try axis(attrs["axis"]?.asInt ?? 0, x.shape.count)
@@ -267,6 +261,8 @@ struct ShapeInference {
             let ax = try (axes ?? Array(0..<starts.count)).map { try axis($0, x.shape.count) }
             guard ends.count == starts.count, ax.count == starts.count else { throw Failure(message: "starts, ends and axes differ in length") }
             var shape = x.shape
+            var first = Array(repeating: 0, count: x.shape.count)
+            var stride = Array(repeating: 1, count: x.shape.count)
             for (i, a) in ax.enumerated() {
                 let dim = x.shape[a]
                 let step = steps?[i] ?? 1
@@ -278,17 +274,15 @@ struct ShapeInference {
                 if step > 0 {
                     let s = clampIndex(starts[i], 0, dim), e = clampIndex(ends[i], 0, dim)
                     shape[a] = e > s ? (e - s + step - 1) / step : 0
+                    first[a] = s
                 } else {
                     let s = clampIndex(starts[i], -1, dim - 1), e = clampIndex(ends[i], -1, dim - 1)
                     shape[a] = s > e ? (s - e + (-step) - 1) / (-step) : 0
+                    first[a] = s
                 }
+                stride[a] = step
             }
-            var values: [Double]?
-            if x.shape.count == 1, let v = x.values, ax == [0], steps == nil || steps! == [1] {
-                let s = min(max(starts[0] < 0 ? starts[0] + v.count : starts[0], 0), v.count)
-                let e = min(max(ends[0] < 0 ? ends[0] + v.count : ends[0], 0), v.count)
-                values = e > s ? Array(v[s..<e]) : []
-            }
+            let values = x.values.flatMap { Self.sliceValues($0, shape: x.shape, outShape: shape, first: first, step: stride) }
             return [Tensor(shape: shape, values: values)]
         case "Squeeze":
             let x = try input(0)
@@ -377,12 +371,12 @@ struct ShapeInference {
             var fill = 0.0
             if case .tensor(let t)? = attrs["value"], let v = t.values?.first { fill = v }
             let n = Self.elements(shape)
-            return [Tensor(shape: shape, values: n <= 64 ? Array(repeating: fill, count: n) : nil)]
+            return [Tensor(shape: shape, values: n <= Self.maxValueElements ? Array(repeating: fill, count: n) : nil)]
         case "Expand":
             let x = try input(0)
             let shape = try broadcast(x.shape, try valuesOf(1, "the shape"))
             var values: [Double]?
-            if let v = x.values, v.count == 1, Self.elements(shape) <= 64 { values = Array(repeating: v[0], count: Self.elements(shape)) }
+            if let v = x.values, v.count == 1, Self.elements(shape) <= Self.maxValueElements { values = Array(repeating: v[0], count: Self.elements(shape)) }
             return [Tensor(shape: shape, values: values)]
         case "Tile":
             let x = try input(0)

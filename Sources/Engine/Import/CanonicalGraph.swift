@@ -1,0 +1,223 @@
+/// The canonical graph's last steps, after the pattern folds of `GraphCanonicalizer`: what
+/// does not depend on the values a network runs on is dropped, views (Reshape, Flatten,
+/// Squeeze, Unsqueeze, a Gather of a whole axis in order, a Transpose of size-1 axes) become
+/// one kind, a chain of views and transposes becomes one node, a mean over all spatial axes
+/// is a global average pool, and the rest is put in an order that depends on the graph, not
+/// the file.
+///
+/// Why: exporters differ in what they compute at run time that is in fact constant (torch's
+/// TorchScript exporter builds Swin's pads, window masks and reshape targets from Shape,
+/// Gather, Concat, Range and ScatterND nodes that its default exporter folds), in whether a
+/// weight is an initializer or a Constant node, in the order they write independent branches
+/// (q, k and v) and in the operand order of commutative ops. None of that is work the
+/// network does on its input, so none of it is in the graph the hash and the `costs2` tokens
+/// are taken over. The same holds for how a layout change is spelled: one exporter writes
+/// Transpose then Reshape where the other writes Reshape then Transpose, Flatten or Reshape,
+/// GlobalAveragePool or ReduceMean; what moves is the same.
+enum CanonicalGraph {
+    /// Ops whose operands can be swapped without changing the result.
+    static let commutativeOps: Set<String> = ["Add", "Mul", "Max", "Min", "Sum", "Mean", "Equal", "And", "Or", "Xor"]
+    /// Ops that read only their input's shape, which import always knows.
+    static let shapeOnlyOps: Set<String> = ["Shape", "Size"]
+
+    /// Names of the raw nodes whose outputs do not depend on the graph inputs' values:
+    /// Constants, and everything computed from initializers, constants and shapes alone.
+    static func constantNodes(_ raw: RawGraph) -> Set<String> {
+        let initializerNames = Set(raw.initializers.keys)
+        var dataTensors = Set(raw.inputs.map(\.name).filter { !initializerNames.contains($0) })
+        guard let order = try? GraphBuilder.topologicalOrder(raw, known: dataTensors.union(initializerNames), file: "") else {
+            return []
+        }
+        var constant = Set<String>()
+        for i in order {
+            let n = raw.nodes[i]
+            let readsData = !shapeOnlyOps.contains(n.op) && n.inputs.contains { !$0.isEmpty && dataTensors.contains($0) }
+            if readsData {
+                for o in n.outputs where !o.isEmpty { dataTensors.insert(o) }
+            } else {
+                constant.insert(n.name)
+            }
+        }
+        return constant
+    }
+
+    /// Ops that only re-label the same elements.
+    static let viewOps: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze"]
+
+    /// Gathers that take a whole axis in order (indices 0, 1, ..., n-1 of an axis of n):
+    /// torch's default exporter writes some views (`as_strided`) this way.
+    static func viewGathers(_ raw: RawGraph, asRead: NetworkGraph) -> Set<String> {
+        var inputShape: [String: [Int]] = [:]
+        for n in asRead.nodes where n.op == "Gather" { inputShape[n.name] = n.inputShapes.first }
+        var out = Set<String>()
+        for n in raw.nodes where n.op == "Gather" && n.inputs.count == 2 {
+            guard let shape = inputShape[n.name], !shape.isEmpty,
+                  let values = constantValues(n.inputs[1], raw) else { continue }
+            let axis = n.attributes["axis"]?.asInt ?? 0
+            let a = axis < 0 ? axis + shape.count : axis
+            guard a >= 0, a < shape.count, values.count == shape[a],
+                  values.enumerated().allSatisfy({ Double($0.offset) == $0.element }) else { continue }
+            out.insert(n.name)
+        }
+        return out
+    }
+
+    private static func constantValues(_ name: String, _ raw: RawGraph) -> [Double]? {
+        if let t = raw.initializers[name] { return t.values }
+        for n in raw.nodes where n.op == "Constant" && n.outputs.first == name {
+            if case .tensor(let t)? = n.attributes["value"] { return t.values }
+        }
+        return nil
+    }
+
+    /// `graph` without its constant nodes and initializer inputs, views and transposes
+    /// normalised and chains of them joined, its nodes in canonical order, commutative
+    /// operands sorted.
+    static func apply(_ graph: NetworkGraph, constantNodes: Set<String>, viewGathers: Set<String> = []) -> NetworkGraph {
+        var nodes = graph.nodes
+        var keep = nodes.map { n in
+            switch n.origin {
+            case .graphInput: return true
+            case .initializer: return false
+            case .operation: return n.op != "Input" && !constantNodes.contains(n.name)
+            }
+        }
+        var preds = [[Int]](repeating: [], count: nodes.count)
+        var consumerCount = [Int](repeating: 0, count: nodes.count)
+        for (i, n) in nodes.enumerated() where keep[i] {
+            preds[i] = n.predecessors.filter { keep[$0] }
+            for p in preds[i] { consumerCount[p] += 1 }
+        }
+        // Views and transposes: one spelling each, read only through their data input.
+        var layout = [Layout?](repeating: nil, count: nodes.count)
+        for i in nodes.indices where keep[i] {
+            layout[i] = Self.layout(of: nodes[i], viewGathers: viewGathers)
+            if layout[i] != nil { nodes[i].inputShapes = Array(nodes[i].inputShapes.prefix(1)) }
+            if isGlobalMean(nodes[i]) {
+                nodes[i].op = "GlobalAveragePool"
+                nodes[i].attributes = [:]
+                nodes[i].inputShapes = Array(nodes[i].inputShapes.prefix(1))
+            }
+        }
+        // A chain of them is one node: the last takes the first's input (nodes are in
+        // topological order, so a chain is joined front to back).
+        for v in nodes.indices where keep[v] && layout[v] != nil && preds[v].count == 1 {
+            let u = preds[v][0]
+            guard let lu = layout[u], consumerCount[u] == 1, nodes[u].origin == .operation else { continue }
+            nodes[v].inputShapes = nodes[u].inputShapes
+            preds[v] = preds[u]
+            if lu == .transpose { layout[v] = .transpose }
+            keep[u] = false
+        }
+        for i in nodes.indices where keep[i] {
+            guard let l = layout[i] else { continue }
+            nodes[i].op = l == .transpose ? "Transpose" : "Reshape"
+            nodes[i].attributes = [:]
+        }
+        var consumers = [[Int]](repeating: [], count: nodes.count)
+        var pending = [Int](repeating: 0, count: nodes.count)
+        for i in nodes.indices where keep[i] {
+            for p in preds[i] { consumers[p].append(i) }
+            pending[i] = preds[i].count
+        }
+        let signature = nodes.map { signatureBytes(of: $0) }
+        // Kahn's algorithm; among the nodes ready at a time, the one whose (already placed)
+        // predecessors come first, then by what the node is. File order never decides.
+        var position = [Int](repeating: -1, count: nodes.count)
+        var placedPreds = [[Int]](repeating: [], count: nodes.count)
+        var ready = ReadyHeap { a, b in
+            if placedPreds[a] != placedPreds[b] { return placedPreds[a].lexicographicallyPrecedes(placedPreds[b]) }
+            return signature[a].lexicographicallyPrecedes(signature[b])
+        }
+        for i in nodes.indices where keep[i] && pending[i] == 0 { ready.push(i) }
+        var order: [Int] = []
+        order.reserveCapacity(nodes.count)
+        while let i = ready.pop() {
+            position[i] = order.count
+            order.append(i)
+            for c in consumers[i] {
+                pending[c] -= 1
+                if pending[c] == 0 {
+                    placedPreds[c] = preds[c].map { position[$0] }.sorted()
+                    ready.push(c)
+                }
+            }
+        }
+        var out: [NetworkNode] = []
+        out.reserveCapacity(order.count)
+        for i in order {
+            var n = nodes[i]
+            n.predecessors = preds[i].map { position[$0] }
+            if commutativeOps.contains(n.op) {
+                n.predecessors.sort()
+                n.inputShapes.sort { $0.lexicographicallyPrecedes($1) }
+            }
+            out.append(n)
+        }
+        return NetworkGraph(nodes: out)
+    }
+
+    enum Layout { case view, transpose }
+
+    static func layout(of n: NetworkNode, viewGathers: Set<String>) -> Layout? {
+        if viewOps.contains(n.op) || (n.op == "Gather" && viewGathers.contains(n.name)) { return .view }
+        guard n.op == "Transpose", let shape = n.inputShapes.first else { return nil }
+        let perm = n.attributes["perm"]?.asInts ?? Array(shape.indices.reversed())
+        // Moving only axes of size 1 keeps every element where it was.
+        let moved = perm.filter { $0 < shape.count && shape[$0] != 1 }
+        return moved == moved.sorted() ? .view : .transpose
+    }
+
+    /// A ReduceMean over every axis after the channels, keeping them: a global average pool.
+    static func isGlobalMean(_ n: NetworkNode) -> Bool {
+        guard n.op == "ReduceMean", let x = n.inputShapes.first, x.count >= 3 else { return false }
+        let y = n.outputShape
+        return y.count == x.count && y[0] == x[0] && y[1] == x[1] && y.dropFirst(2).allSatisfy { $0 == 1 }
+    }
+
+    /// What a node is, apart from where it sits: op, shapes and attributes.
+    private static func signatureBytes(of n: NetworkNode) -> [UInt8] {
+        var s = n.op + "|" + n.outputShapes.description + "|"
+        s += (commutativeOps.contains(n.op) ? n.inputShapes.sorted { $0.lexicographicallyPrecedes($1) } : n.inputShapes).description
+        for key in n.attributes.keys.sorted() { s += "|\(key)=\(String(describing: n.attributes[key]!))" }
+        return Array(s.utf8)
+    }
+
+    /// A binary min-heap of node positions under a caller's order.
+    private struct ReadyHeap {
+        var items: [Int] = []
+        let less: (Int, Int) -> Bool
+
+        init(less: @escaping (Int, Int) -> Bool) { self.less = less }
+
+        mutating func push(_ x: Int) {
+            items.append(x)
+            var c = items.count - 1
+            while c > 0 {
+                let p = (c - 1) / 2
+                guard less(items[c], items[p]) else { break }
+                items.swapAt(c, p)
+                c = p
+            }
+        }
+
+        mutating func pop() -> Int? {
+            guard let top = items.first else { return nil }
+            let last = items.removeLast()
+            if !items.isEmpty {
+                items[0] = last
+                var p = 0
+                while true {
+                    let l = 2 * p + 1, r = l + 1
+                    var m = p
+                    if l < items.count, less(items[l], items[m]) { m = l }
+                    if r < items.count, less(items[r], items[m]) { m = r }
+                    if m == p { break }
+                    items.swapAt(p, m)
+                    p = m
+                }
+            }
+            return top
+        }
+    }
+}
