@@ -121,13 +121,22 @@ enum CanonicalGraph {
             pending[i] = preds[i].count
         }
         let signature = nodes.map { signatureBytes(of: $0) }
-        // Kahn's algorithm; among the nodes ready at a time, the one whose (already placed)
-        // predecessors come first, then by what the node is. File order never decides.
+        // What follows each node (a hash of its signature and its consumers' hashes, in
+        // reverse topological order): two ready nodes that look alike, such as the first
+        // MatMuls of two branches, are told apart by what they feed.
+        var below = [UInt64](repeating: 0, count: nodes.count)
+        for i in nodes.indices.reversed() where keep[i] {
+            var h = FNV64()
+            h.add(signature[i])
+            for c in consumers[i].map({ below[$0] }).sorted() { h.add(c) }
+            below[i] = h.value
+        }
         var position = [Int](repeating: -1, count: nodes.count)
         var placedPreds = [[Int]](repeating: [], count: nodes.count)
         var ready = ReadyHeap { a, b in
             if placedPreds[a] != placedPreds[b] { return placedPreds[a].lexicographicallyPrecedes(placedPreds[b]) }
-            return signature[a].lexicographicallyPrecedes(signature[b])
+            if signature[a] != signature[b] { return signature[a].lexicographicallyPrecedes(signature[b]) }
+            return below[a] < below[b]
         }
         for i in nodes.indices where keep[i] && pending[i] == 0 { ready.push(i) }
         var order: [Int] = []
@@ -181,6 +190,27 @@ enum CanonicalGraph {
         s += (commutativeOps.contains(n.op) ? n.inputShapes.sorted { $0.lexicographicallyPrecedes($1) } : n.inputShapes).description
         for key in n.attributes.keys.sorted() { s += "|\(key)=\(String(describing: n.attributes[key]!))" }
         return Array(s.utf8)
+    }
+
+    /// FNV-1a, 64 bits: the same value in every process (Swift's `Hasher` is seeded per run).
+    private struct FNV64 {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+        mutating func add(_ bytes: [UInt8]) {
+            for b in bytes {
+                value ^= UInt64(b)
+                value = value &* 0x100_0000_01b3
+            }
+        }
+
+        mutating func add(_ word: UInt64) {
+            var w = word
+            for _ in 0..<8 {
+                value ^= w & 0xff
+                value = value &* 0x100_0000_01b3
+                w >>= 8
+            }
+        }
     }
 
     /// A binary min-heap of node positions under a caller's order.
