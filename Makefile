@@ -6,16 +6,18 @@ SWIFT ?= swift
 CONFIG ?= etc/narformer/demo.yaml
 # Tests run in release mode (with testability) so the engine's parity and
 # gradient checks run at the speed the product runs at.
-# On a CPU with AVX2 and FMA (Intel Haswell and later, AMD Zen) the engine's own vector
-# loops (SIMD8<Float>) compile to one 256-bit instruction per operation instead of two
-# SSE ones; elsewhere the portable x86-64 build. No fast-math: the same float operations
-# in the same order, so results do not change (README, Speed, has the measurement).
-# An AVX-512 build (-target-cpu skylake-avx512) gave the same results and no clear gain
-# with the present loops (README, Speed), so AVX-512 machines get the haswell build too.
+# The engine's own vector loops work on SIMD16<Float>. On a CPU with AVX-512 F/CD/BW/DQ/VL
+# as well as the AVX2 set (Intel Xeons since Skylake-SP, AMD Zen 4 and later) the build
+# targets skylake-avx512: one 512-bit instruction per operation. With AVX2 and FMA only
+# (Intel Haswell and later, AMD Zen 1-3) it targets haswell: two 256-bit instructions;
+# elsewhere the portable x86-64 build. No fast-math: the same float operations in the
+# same order on every build, so results do not change (docs/performance.md, The build).
 HASWELL_FEATURES := avx2 fma bmi1 bmi2 movbe f16c abm
+AVX512_FEATURES := avx512f avx512cd avx512bw avx512dq avx512vl
 CPU_FLAGS ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   for x in $(HASWELL_FEATURES); do echo "$$f" | grep -qw $$x || exit 0; done; \
-  echo "-Xswiftc -target-cpu -Xswiftc haswell")
+  cpu=skylake-avx512; for x in $(AVX512_FEATURES); do echo "$$f" | grep -qw $$x || cpu=haswell; done; \
+  echo "-Xswiftc -target-cpu -Xswiftc $$cpu")
 TEST_FLAGS ?= -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
 .PHONY: deps build bench run test clean install

@@ -7,19 +7,19 @@ final class SIMDSignSelectTests: XCTestCase {
                                    .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude,
                                    -.greatestFiniteMagnitude]
 
-    private func lanes(_ at: Int) -> SIMD8<Float> {
-        SIMD8((0..<8).map { values[(at + $0) % values.count] })
+    private func lanes(_ at: Int) -> SIMD16<Float> {
+        SIMD16((0..<16).map { values[(at + $0) % values.count] })
     }
 
     func testRectifiedIsMaxWithZero() {
         for at in values.indices {
             let v = lanes(at), r = v.rectified
-            for i in 0..<8 { XCTAssertEqual(r[i], max(v[i], 0), "\(v[i])") }
+            for i in 0..<16 { XCTAssertEqual(r[i], max(v[i], 0), "\(v[i])") }
         }
     }
 
     func testClampedBySignMatchesClamped() {
-        let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.3)
+        let low = SIMD16<Float>(repeating: -87.3), high = SIMD16<Float>(repeating: 88.3)
         for at in values.indices {
             let v = lanes(at)
             XCTAssertEqual(v.clampedBySign(lower: low, upper: high), v.clamped(lowerBound: low, upperBound: high), "\(v)")

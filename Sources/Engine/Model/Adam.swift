@@ -26,7 +26,20 @@ struct Adam {
         let correction2Root = Float(correction2.squareRoot())
         let m = firstMoment.pointer, v = secondMoment.pointer
         let b1 = beta1, b2 = beta2, eps = epsilon
-        for i in 0..<count {
+        // Sixteen at a time, each lane the scalar loop's operations in its order.
+        let b1V = SIMD16<Float>(repeating: b1), b2V = SIMD16<Float>(repeating: b2)
+        let c1V = SIMD16<Float>(repeating: 1 - b1), c2V = SIMD16<Float>(repeating: 1 - b2)
+        let stepV = SIMD16<Float>(repeating: stepSize), rootV = SIMD16<Float>(repeating: correction2Root)
+        let epsV = SIMD16<Float>(repeating: eps)
+        let start = RowBlocks.forEach(count) { i, half in
+            let gi = SIMD16(g, at: i, half: half)
+            let mi = b1V * SIMD16(m, at: i, half: half) + c1V * gi
+            let vi = b2V * SIMD16(v, at: i, half: half) + c2V * gi * gi
+            mi.store(to: m, at: i, half: half)
+            vi.store(to: v, at: i, half: half)
+            (SIMD16(p, at: i, half: half) - stepV * mi / (vi.squareRoot() / rootV + epsV)).store(to: p, at: i, half: half)
+        }
+        for i in start..<count {
             let gi = g[i]
             m[i] = b1 * m[i] + (1 - b1) * gi
             v[i] = b2 * v[i] + (1 - b2) * gi * gi

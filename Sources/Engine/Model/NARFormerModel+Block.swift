@@ -106,7 +106,11 @@ extension NARFormerModel {
         let out = A + s.output, v = A + s.downOut, scale = P + bp.scale
         for r in 0..<n {
             let o = r * d
-            for j in 0..<d { out[o + j] = hidden[o + j] + scale[j] * v[o + j] }
+            var j = RowBlocks.forEach(d) { j, half in
+                (SIMD16(hidden + o, at: j, half: half) + SIMD16(scale, at: j, half: half) * SIMD16(v + o, at: j, half: half))
+                    .store(to: out + o, at: j, half: half)
+            }
+            while j < d { out[o + j] = hidden[o + j] + scale[j] * v[o + j]; j += 1 }
         }
     }
 
@@ -164,9 +168,15 @@ extension NARFormerModel {
         let v = A + s.downOut, scale = P + bp.scale, dScale = G + bp.scale
         for r in 0..<n {
             let o = r * d
-            for j in 0..<d {
+            var j = RowBlocks.forEach(d) { j, half in
+                let g = SIMD16(gradOut + o, at: j, half: half)
+                (SIMD16(dScale, at: j, half: half) + g * SIMD16(v + o, at: j, half: half)).store(to: dScale, at: j, half: half)
+                (g * SIMD16(scale, at: j, half: half)).store(to: s1 + o, at: j, half: half)
+            }
+            while j < d {
                 dScale[j] += gradOut[o + j] * v[o + j]
                 s1[o + j] = gradOut[o + j] * scale[j]
+                j += 1
             }
         }
         LayerNorm.backward(dyToDx: s1, normalised: A + s.downHat, rstd: A + s.downRstd, rows: n * g, width: d / g,
@@ -181,7 +191,7 @@ extension NARFormerModel {
         LayerNorm.backward(dyToDx: s1, normalised: A + s.normHat, rstd: A + s.normRstd, rows: n, width: d,
                            weight: P + bp.normWeight, dWeight: G + bp.normWeight, dBias: G + bp.normBias)
         let gh = gradOut
-        for i in 0..<(n * d) { gh[i] += s1[i] }
+        Elementwise.add(s1, to: gh, count: n * d)
         if lastForwardUsedDropout { Elementwise.multiply(gh, by: A + s.dropMask, count: n * d) }
         Elementwise.reluBackward(gh, output: A + s.normalised, count: n * d)
         L2Normalize.backward(dyToDx: gh, output: A + s.normalised, inverseNorm: A + s.inverseNorm, rows: n, width: d)

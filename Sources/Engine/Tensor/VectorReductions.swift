@@ -1,6 +1,9 @@
 /// Float reductions with eight independent SIMD accumulators. The compiler keeps a
 /// plain `s += x[i]` loop in order (IEEE addition is not associative), which makes it
 /// one scalar add per FP latency; these are the model's row sums and dot products.
+/// They stay on eight lanes while the other loops moved to sixteen: a sixteen-lane
+/// accumulator adds in another order, which would change every attention score and
+/// LayerNorm gradient in the last bits; on short rows the one chain costs little.
 enum VectorReductions {
     @inline(__always)
     static func sum(_ x: UnsafePointer<Float>, _ n: Int) -> Float {

@@ -29,14 +29,24 @@ enum DegreeEnhancement {
                          degree: UnsafePointer<Float>, rows: Int, width: Int,
                          dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>,
                          dx: UnsafeMutablePointer<Float>?) {
+        let one = SIMD16<Float>(repeating: 1)
         for r in 0..<rows {
             let d = degree[r], o = r * width
-            for c in 0..<width {
+            let dV = SIMD16<Float>(repeating: d)
+            var c = RowBlocks.forEach(width) { c, half in
+                let s = SIMD16(gate + o, at: c, half: half), g = SIMD16(dy + o, at: c, half: half)
+                let pre = g * SIMD16(x + o, at: c, half: half) * s * (one - s)
+                (SIMD16(dWeight, at: c, half: half) + pre * dV).store(to: dWeight, at: c, half: half)
+                (SIMD16(dBias, at: c, half: half) + pre).store(to: dBias, at: c, half: half)
+                if let dx { (g * s).store(to: dx + o, at: c, half: half) }
+            }
+            while c < width {
                 let s = gate[o + c], g = dy[o + c]
                 let pre = g * x[o + c] * s * (1 - s)
                 dWeight[c] += pre * d
                 dBias[c] += pre
                 dx?[o + c] = g * s
+                c += 1
             }
         }
     }

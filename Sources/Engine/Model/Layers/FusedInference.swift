@@ -15,23 +15,12 @@ enum FusedInference {
             let row = x + r * width
             let ss = addVectorSquares(inputBias, to: row, count: width)
             let inv = 1 / max(ss.squareRoot(), L2Normalize.eps)
-            let invV = SIMD8<Float>(repeating: inv)
-            let raw = UnsafeMutableRawPointer(row)
+            let invV = SIMD16<Float>(repeating: inv)
             var moments = LayerNorm.Moments(pivot: max(row[0] * inv, 0))
-            var j = 0
-            while j + 16 <= width {
-                let v = (raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV).rectified
-                let w = (raw.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self) * invV).rectified
-                raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                raw.storeBytes(of: w, toByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-                moments.add(v, w)
-                j += 16
-            }
-            while j + 8 <= width {
-                let v = (raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self) * invV).rectified
-                raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                moments.add(v)
-                j += 8
+            var j = RowBlocks.forEach(width) { j, half in
+                let v = (SIMD16(row, at: j, half: half) * invV).rectified
+                v.store(to: row, at: j, half: half)
+                moments.add(v, half: half)
             }
             while j < width { row[j] = max(row[j] * inv, 0); moments.add(row[j]); j += 1 }
             let (mean, s) = moments.meanAndScale(count: width)
@@ -89,27 +78,23 @@ enum FusedInference {
         }
     }
 
-    /// What a row pass feeds its values to: eight at a time, sixteen as two halves that
-    /// may go to independent chains, and the scalar tail.
+    /// What a row pass feeds its values to: a block of sixteen (or, with `half`, eight
+    /// in the low lanes and zeros above), and the scalar tail.
     protocol RowAccumulator {
-        mutating func add(_ v: SIMD8<Float>)
-        mutating func add(_ v: SIMD8<Float>, _ w: SIMD8<Float>)
+        mutating func add(_ v: SIMD16<Float>, half: Bool)
         mutating func add(_ v: Float)
     }
 
-    /// The sum of squares of a row's values (the L2 norm's), on two chains.
+    /// The sum of squares of a row's values (the L2 norm's), one chain per lane.
     struct RowSquares: RowAccumulator {
-        private var squares = SIMD8<Float>(), squares2 = SIMD8<Float>()
+        private var squares = SIMD16<Float>()
         private var tail: Float = 0
 
-        @inline(__always) mutating func add(_ v: SIMD8<Float>) { squares += v * v }
-        @inline(__always) mutating func add(_ v: SIMD8<Float>, _ w: SIMD8<Float>) {
-            squares += v * v
-            squares2 += w * w
-        }
+        /// A half block's upper lanes are zeros and add nothing.
+        @inline(__always) mutating func add(_ v: SIMD16<Float>, half _: Bool) { squares += v * v }
         @inline(__always) mutating func add(_ v: Float) { tail += v * v }
 
-        var total: Float { (squares + squares2).sum() + tail }
+        var total: Float { (squares.lowHalf + squares.highHalf).sum() + tail }
     }
 
     /// x += v, returning the new x's sum of squares, taken in the same pass.
@@ -130,29 +115,14 @@ enum FusedInference {
         return moments.meanAndScale(count: count)
     }
 
-    /// x += v, each new value handed to `accumulator` in the same pass (16 at a time, so
-    /// the accumulator can keep two independent chains).
+    /// x += v, each new value handed to `accumulator` in the same pass.
     @inline(__always)
     private static func addVector<Accumulator: RowAccumulator>(_ v: UnsafePointer<Float>, to x: UnsafeMutablePointer<Float>,
                                                                count: Int, into accumulator: inout Accumulator) {
-        let rawX = UnsafeMutableRawPointer(x), rawV = UnsafeRawPointer(v)
-        var j = 0
-        while j + 16 <= count {
-            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            let z = rawX.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-                + rawV.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
-            rawX.storeBytes(of: z, toByteOffset: j * 4 + 32, as: SIMD8<Float>.self)
-            accumulator.add(y, z)
-            j += 16
-        }
-        while j + 8 <= count {
-            let y = rawX.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-                + rawV.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
-            rawX.storeBytes(of: y, toByteOffset: j * 4, as: SIMD8<Float>.self)
-            accumulator.add(y)
-            j += 8
+        var j = RowBlocks.forEach(count) { j, half in
+            let y = SIMD16(x, at: j, half: half) + SIMD16(v, at: j, half: half)
+            y.store(to: x, at: j, half: half)
+            accumulator.add(y, half: half)
         }
         while j < count { x[j] += v[j]; accumulator.add(x[j]); j += 1 }
     }

@@ -46,34 +46,28 @@ enum GraphAttention {
                 let xj = x + j * width, dxj = dx + j * width
                 let p = score[e] * inv
                 let dot = VectorReductions.dot(dmi, xj, width)
-                for c in 0..<width { dxj[c] += p * dmi[c] }
+                addScaled(p, dmi, to: dxj, count: width)
                 dp[e] = dot
                 weighted += dot * p
             }
             for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
                 let j = Int(graph.column[e])
                 let ds = (dp[e] - weighted) * inv * scale
-                let qj = q + j * width, dqj = dq + j * width
-                for c in 0..<width {
-                    dqi[c] += ds * qj[c]
-                    dqj[c] += ds * qi[c]
-                }
+                // Column by column as dqi[c] += ds qj[c]; dqj[c] += ds qi[c] (the same
+                // values even where i == j).
+                addScaled(ds, q + j * width, to: dqi, count: width)
+                addScaled(ds, qi, to: dq + j * width, count: width)
             }
         }
     }
 
-    /// y += a * x, eight lanes at a time (the compiler cannot rule out that y and x
+    /// y += a * x, sixteen lanes at a time (the compiler cannot rule out that y and x
     /// overlap, so it leaves the plain loop scalar).
     @inline(__always)
     static func addScaled(_ a: Float, _ x: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, count: Int) {
-        let rawX = UnsafeRawPointer(x), rawY = UnsafeMutableRawPointer(y)
-        let aV = SIMD8<Float>(repeating: a)
-        var c = 0
-        while c + 8 <= count {
-            let v = rawY.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
-                + aV * rawX.loadUnaligned(fromByteOffset: c * 4, as: SIMD8<Float>.self)
-            rawY.storeBytes(of: v, toByteOffset: c * 4, as: SIMD8<Float>.self)
-            c += 8
+        let aV = SIMD16<Float>(repeating: a)
+        var c = RowBlocks.forEach(count) { c, half in
+            (SIMD16(y, at: c, half: half) + aV * SIMD16(x, at: c, half: half)).store(to: y, at: c, half: half)
         }
         while c < count { y[c] += a * x[c]; c += 1 }
     }

@@ -10,7 +10,7 @@ enum L2Normalize {
             let ss = VectorReductions.dot(row, row, width)
             let inv = 1 / max(ss.squareRoot(), eps)
             inverseNorm[r] = inv
-            for j in 0..<width { out[j] = row[j] * inv }
+            Elementwise.scale(row, by: inv, into: out, count: width)
         }
     }
 
@@ -21,11 +21,15 @@ enum L2Normalize {
             let gr = g + r * width, yr = y + r * width
             let inv = inverseNorm[r]
             if inv >= 1 / eps {
-                for j in 0..<width { gr[j] *= inv }
+                Elementwise.scale(gr, by: inv, into: gr, count: width)
                 continue
             }
             let dot = VectorReductions.dot(gr, yr, width)
-            for j in 0..<width { gr[j] = (gr[j] - yr[j] * dot) * inv }
+            let dotV = SIMD16<Float>(repeating: dot), invV = SIMD16<Float>(repeating: inv)
+            var j = RowBlocks.forEach(width) { j, half in
+                ((SIMD16(gr, at: j, half: half) - SIMD16(yr, at: j, half: half) * dotV) * invV).store(to: gr, at: j, half: half)
+            }
+            while j < width { gr[j] = (gr[j] - yr[j] * dot) * inv; j += 1 }
         }
     }
 }

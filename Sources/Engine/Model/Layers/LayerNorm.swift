@@ -36,15 +36,28 @@ enum LayerNorm {
         let inv = 1 / Float(width)
         for r in 0..<rows {
             let g = dy + r * width, h = normalised + r * width
-            for j in 0..<width {
+            var j = RowBlocks.forEach(width) { j, half in
+                let gv = SIMD16(g, at: j, half: half), hv = SIMD16(h, at: j, half: half)
+                (SIMD16(dWeight, at: j, half: half) + gv * hv).store(to: dWeight, at: j, half: half)
+                (SIMD16(dBias, at: j, half: half) + gv).store(to: dBias, at: j, half: half)
+                (gv * SIMD16(weight, at: j, half: half)).store(to: g, at: j, half: half)
+            }
+            while j < width {
                 dWeight[j] += g[j] * h[j]
                 dBias[j] += g[j]
                 g[j] *= weight[j]
+                j += 1
             }
             let sumG = VectorReductions.sum(g, width) * inv
             let sumGH = VectorReductions.dot(g, h, width) * inv
             let s = rstd[r]
-            for j in 0..<width { g[j] = s * (g[j] - sumG - h[j] * sumGH) }
+            let sV = SIMD16<Float>(repeating: s), sumGV = SIMD16<Float>(repeating: sumG)
+            let sumGHV = SIMD16<Float>(repeating: sumGH)
+            j = RowBlocks.forEach(width) { j, half in
+                let gv = SIMD16(g, at: j, half: half), hv = SIMD16(h, at: j, half: half)
+                (sV * (gv - sumGV - hv * sumGHV)).store(to: g, at: j, half: half)
+            }
+            while j < width { g[j] = s * (g[j] - sumG - h[j] * sumGH); j += 1 }
         }
     }
 
@@ -53,34 +66,28 @@ enum LayerNorm {
     /// Running sum and sum of squares of a row's values about a pivot (the row's first
     /// value): var = E[(x - p)^2] - E[x - p]^2 loses little to cancellation when p is
     /// one of the values, unlike the same formula about 0 when the mean is large.
-    /// Two pairs of vector accumulators, so that a row's two halves of 16 values add into
-    /// independent chains: one chain waits on the previous add's latency every 8 values.
+    /// Sixteen-lane accumulators: each lane sums its column of the row's 16-value blocks,
+    /// and the lanes are added only at the end, so the adds of one block do not wait on
+    /// each other (lanes 0-7 and 8-15 are two independent chains on an AVX2 build).
     struct Moments {
         let pivot: Float
-        private let pivotV: SIMD8<Float>
-        private var sum = SIMD8<Float>(), squares = SIMD8<Float>()
-        private var sum2 = SIMD8<Float>(), squares2 = SIMD8<Float>()
+        private let pivotV: SIMD16<Float>
+        private var sum = SIMD16<Float>(), squares = SIMD16<Float>()
         private var tailSum: Float = 0, tailSquares: Float = 0
 
         init(pivot: Float) {
             self.pivot = pivot
-            pivotV = SIMD8(repeating: pivot)
+            pivotV = SIMD16(repeating: pivot)
         }
 
+        /// A block of sixteen values, or with `half` eight in the low lanes (the upper
+        /// lanes, whatever they hold, add nothing).
         @inline(__always)
-        mutating func add(_ v: SIMD8<Float>) {
-            let d = v - pivotV
+        mutating func add(_ v: SIMD16<Float>, half: Bool) {
+            var d = v - pivotV
+            if half { d.highHalf = SIMD8() }
             sum += d
             squares += d * d
-        }
-
-        @inline(__always)
-        mutating func add(_ v: SIMD8<Float>, _ w: SIMD8<Float>) {
-            let d = v - pivotV, e = w - pivotV
-            sum += d
-            squares += d * d
-            sum2 += e
-            squares2 += e * e
         }
 
         @inline(__always)
@@ -94,36 +101,26 @@ enum LayerNorm {
         @inline(__always)
         func meanAndScale(count: Int) -> (Float, Float) {
             let inv = 1 / Float(count)
-            let shift = ((sum + sum2).sum() + tailSum) * inv
-            let variance = max(((squares + squares2).sum() + tailSquares) * inv - shift * shift, 0)
+            let shift = ((sum.lowHalf + sum.highHalf).sum() + tailSum) * inv
+            let variance = max(((squares.lowHalf + squares.highHalf).sum() + tailSquares) * inv - shift * shift, 0)
             return (pivot + shift, 1 / (variance + LayerNorm.eps).squareRoot())
         }
     }
 
-    /// The mean and scale of a row already in memory, in one read pass (16 values at a
-    /// time, the two halves on `Moments`' two chains).
+    /// The mean and scale of a row already in memory, in one read pass.
     @inline(__always)
     static func moments(of row: UnsafePointer<Float>, width: Int) -> (Float, Float) {
         var moments = Moments(pivot: row[0])
-        let raw = UnsafeRawPointer(row)
-        var j = 0
-        while j + 16 <= width {
-            moments.add(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self),
-                        raw.loadUnaligned(fromByteOffset: j * 4 + 32, as: SIMD8<Float>.self))
-            j += 16
-        }
-        while j + 8 <= width {
-            moments.add(raw.loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self))
-            j += 8
-        }
+        var j = RowBlocks.forEach(width) { j, half in moments.add(SIMD16(row, at: j, half: half), half: half) }
         while j < width { moments.add(row[j]); j += 1 }
         return moments.meanAndScale(count: width)
     }
 
     /// Where the normalising pass puts x-hat = (x - mean) * scale and the output
-    /// v = x-hat * weight + bias of each column `j` (eight at a time, then the tail).
+    /// v = x-hat * weight + bias of each column `j` (a block of sixteen or, with `half`,
+    /// of eight in the low lanes, then one by one for the tail).
     protocol RowSink {
-        func store(hat: SIMD8<Float>, value: SIMD8<Float>, at j: Int)
+        func store(hat: SIMD16<Float>, value: SIMD16<Float>, at j: Int, half: Bool)
         func store(hat: Float, value: Float, at j: Int)
     }
 
@@ -133,17 +130,12 @@ enum LayerNorm {
     static func normalise<Sink: RowSink>(_ row: UnsafePointer<Float>, width: Int, mean: Float, scale s: Float,
                                          weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
                                          into sink: Sink) {
-        let rawX = UnsafeRawPointer(row), rawW = UnsafeRawPointer(weight), rawB = UnsafeRawPointer(bias)
-        let meanV = SIMD8<Float>(repeating: mean), sV = SIMD8<Float>(repeating: s)
-        var j = 0
-        while j + 8 <= width {
-            let o = j * 4
-            let h = (rawX.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) - meanV) * sV
-            var v = h * rawW.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                + rawB.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+        let meanV = SIMD16<Float>(repeating: mean), sV = SIMD16<Float>(repeating: s)
+        var j = RowBlocks.forEach(width) { j, half in
+            let h = (SIMD16(row, at: j, half: half) - meanV) * sV
+            var v = h * SIMD16(weight, at: j, half: half) + SIMD16(bias, at: j, half: half)
             if relu { v = v.rectified }
-            sink.store(hat: h, value: v, at: j)
-            j += 8
+            sink.store(hat: h, value: v, at: j, half: half)
         }
         while j < width {
             let h = (row[j] - mean) * s
@@ -157,9 +149,9 @@ enum LayerNorm {
     struct KeepingHat: RowSink {
         let hat: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
 
-        @inline(__always) func store(hat h: SIMD8<Float>, value v: SIMD8<Float>, at j: Int) {
-            UnsafeMutableRawPointer(hat).storeBytes(of: h, toByteOffset: j * 4, as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out).storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+        @inline(__always) func store(hat h: SIMD16<Float>, value v: SIMD16<Float>, at j: Int, half: Bool) {
+            h.store(to: hat, at: j, half: half)
+            v.store(to: out, at: j, half: half)
         }
         @inline(__always) func store(hat h: Float, value v: Float, at j: Int) {
             hat[j] = h
@@ -171,8 +163,8 @@ enum LayerNorm {
     struct Output: RowSink {
         let out: UnsafeMutablePointer<Float>
 
-        @inline(__always) func store(hat _: SIMD8<Float>, value v: SIMD8<Float>, at j: Int) {
-            UnsafeMutableRawPointer(out).storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+        @inline(__always) func store(hat _: SIMD16<Float>, value v: SIMD16<Float>, at j: Int, half: Bool) {
+            v.store(to: out, at: j, half: half)
         }
         @inline(__always) func store(hat _: Float, value v: Float, at j: Int) { out[j] = v }
     }
@@ -182,11 +174,8 @@ enum LayerNorm {
     struct Residual: RowSink {
         let hidden: UnsafePointer<Float>, scale: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>
 
-        @inline(__always) func store(hat _: SIMD8<Float>, value v: SIMD8<Float>, at j: Int) {
-            let o = j * 4
-            let y = UnsafeRawPointer(hidden).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                + UnsafeRawPointer(scale).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * v
-            UnsafeMutableRawPointer(out).storeBytes(of: y, toByteOffset: o, as: SIMD8<Float>.self)
+        @inline(__always) func store(hat _: SIMD16<Float>, value v: SIMD16<Float>, at j: Int, half: Bool) {
+            (SIMD16(hidden, at: j, half: half) + SIMD16(scale, at: j, half: half) * v).store(to: out, at: j, half: half)
         }
         @inline(__always) func store(hat _: Float, value v: Float, at j: Int) { out[j] = hidden[j] + scale[j] * v }
     }

@@ -40,16 +40,10 @@ enum Linear {
 
 @inline(__always)
 func addRowVector(_ v: UnsafePointer<Float>, to y: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-    for r in 0..<rows {
-        let row = y + r * width
-        for j in 0..<width { row[j] += v[j] }
-    }
+    for r in 0..<rows { Elementwise.add(v, to: y + r * width, count: width) }
 }
 
 @inline(__always)
 func addColumnSums(of m: UnsafePointer<Float>, rows: Int, width: Int, into out: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        let row = m + r * width
-        for j in 0..<width { out[j] += row[j] }
-    }
+    for r in 0..<rows { Elementwise.add(m + r * width, to: out, count: width) }
 }
