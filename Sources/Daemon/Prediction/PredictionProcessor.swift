@@ -34,6 +34,14 @@ package final class PredictionProcessor: DropProcessor {
         self.logger = logger
     }
 
+    /// Imported nodes of a batch (all its networks and batch sizes) from which the freed
+    /// memory is handed back to the system after the batch.
+    static let returnMemoryAfterNodes = 50_000
+
+    /// Nodes of tokens from which an engine call is made before `engine.batch_size` graphs
+    /// are gathered (the tokens of a 100k-node network are about 60 MB).
+    static let chunkNodes = 100_000
+
     /// Most graphs per engine call (`engine.batch_size`; SIGHUP may change it).
     package var engineBatchSize: Int {
         get { engineBatch.load(ordering: .relaxed) }
@@ -69,6 +77,12 @@ package final class PredictionProcessor: DropProcessor {
             await predict(&networks)
             store(&networks)
             for work in networks { outcomes[work.index] = work.outcome() }
+            let nodes = networks.reduce(0) { $0 + $1.imports.reduce(0) { $0 + $1.network.graph.nodes.count } }
+            networks = []
+            // glibc keeps the freed heap of a large batch (graphs, tokens, activations) for
+            // the next allocation; after a big network that is GBs held idle. Returned to
+            // the system only then: a batch of small drops leaves little to give back.
+            if nodes >= Self.returnMemoryAfterNodes { FreedMemory.giveBack() }
         }
         return outcomes.map { $0 ?? .retryLater(reason: "no outcome was decided", delay: .seconds(1)) }
     }
@@ -126,9 +140,14 @@ package final class PredictionProcessor: DropProcessor {
             }
             let batchSizes = Set(onPlatform.flatMap { networks[$0].imports.map(\.batchSize) }).sorted()
             for batchSize in batchSizes {
-                var requests: [(work: Int, graph: TokenGraph)] = []
+                // Tokens are made chunk by chunk and let go after the engine call: a
+                // batch of large networks never holds every network's tokens at once.
+                var chunk: [(work: Int, graph: TokenGraph)] = []
+                var chunkNodes = 0
+                var copies = SameNetworkDrops()
                 for i in onPlatform {
                     guard let network = networks[i].imports.first(where: { $0.batchSize == batchSize })?.network else { continue }
+                    if copies.isCopy(i, of: network.contentHash) { continue }
                     let graph: TokenGraph
                     do { graph = try network.tokens(storedEncoding: entry.tokenEncoding) } catch {
                         let note = "no latency: \(error)"
@@ -136,7 +155,13 @@ package final class PredictionProcessor: DropProcessor {
                         continue
                     }
                     if graph.tokenDim == entry.inputWidth {
-                        requests.append((i, graph))
+                        chunk.append((i, graph))
+                        chunkNodes += graph.nodeCount
+                        if chunk.count >= batch || chunkNodes >= Self.chunkNodes {
+                            await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                            chunk = []
+                            chunkNodes = 0
+                        }
                         continue
                     }
                     let note = networks[i].isCell
@@ -145,9 +170,15 @@ package final class PredictionProcessor: DropProcessor {
                           + "this graph has \(graph.tokenDim)-wide ones"
                     if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
                 }
-                for start in stride(from: 0, to: requests.count, by: batch) {
-                    let chunk = Array(requests[start..<min(start + batch, requests.count)])
+                if !chunk.isEmpty {
                     await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                }
+                copies.share(into: &networks) { first, copy in
+                    if let latency = first.latency.first(where: { $0.batchSize == batchSize }) {
+                        copy.latency.append(latency)
+                    } else if let failure = first.failure {
+                        copy.failure = failure
+                    }
                 }
             }
         }
@@ -188,8 +219,10 @@ package final class PredictionProcessor: DropProcessor {
             return
         }
         var requests: [(work: Int, graph: TokenGraph)] = []
+        var copies = SameNetworkDrops()
         for i in cells {
             guard let network = networks[i].imports.first?.network else { continue }
+            if copies.isCopy(i, of: network.contentHash) { continue }
             let graph = network.tokens()
             if graph.tokenDim == entry.inputWidth {
                 requests.append((i, graph))
@@ -212,6 +245,7 @@ package final class PredictionProcessor: DropProcessor {
                 for request in chunk { networks[request.work].notes.append("no accuracy: \(error)") }
             }
         }
+        copies.share(into: &networks) { first, copy in copy.accuracy = first.accuracy }
     }
 
     // MARK: - store

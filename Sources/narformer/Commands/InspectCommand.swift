@@ -29,9 +29,10 @@ struct InspectCommand: ParsableCommand {
             throw CommandFailure(error.description)
         }
         let tokens = net.tokens()
-        let outputs = net.graph.nodes.enumerated()
-            .filter { i, _ in !net.graph.nodes.contains { $0.predecessors.contains(i) } }
-            .map { $0.element }
+        // Outputs: nodes no node reads (one pass; a search per node was quadratic).
+        var read = [Bool](repeating: false, count: net.graph.nodes.count)
+        for node in net.graph.nodes { for p in node.predecessors { read[p] = true } }
+        let outputs = net.graph.nodes.indices.filter { !read[$0] }.map { net.graph.nodes[$0] }
         if json {
             var object: [String: Any] = [
                 "file": net.name,
