@@ -34,8 +34,8 @@ package final class PredictionProcessor: DropProcessor {
         self.logger = logger
     }
 
-    /// Imported nodes of a batch (all its networks and batch sizes) from which the freed
-    /// memory is handed back to the system after the batch.
+    /// Imported nodes of a batch (all its networks and batch sizes) from which freed memory
+    /// is handed back to the system before the prediction and after the batch.
     static let returnMemoryAfterNodes = 50_000
 
     /// Nodes of tokens from which an engine call is made before `engine.batch_size` graphs
@@ -74,15 +74,20 @@ package final class PredictionProcessor: DropProcessor {
             }
         }
         if !networks.isEmpty {
+            // glibc keeps freed heap for the next allocations. The import's passing
+            // structures (the parsed file, shape tables) are freed by now, but the model's
+            // activations are one large block mapped afresh, so without giving the freed
+            // heap back the two would add up; after the batch, graphs and tokens are freed
+            // and would stay resident, GBs after a big network. Done only for large
+            // batches: a batch of small drops leaves little to give back.
+            let nodes = networks.reduce(0) { $0 + $1.imports.reduce(0) { $0 + $1.network.graph.nodes.count } }
+            let large = nodes >= Self.returnMemoryAfterNodes
+            if large { FreedMemory.giveBack() }
             await predict(&networks)
             store(&networks)
             for work in networks { outcomes[work.index] = work.outcome() }
-            let nodes = networks.reduce(0) { $0 + $1.imports.reduce(0) { $0 + $1.network.graph.nodes.count } }
             networks = []
-            // glibc keeps the freed heap of a large batch (graphs, tokens, activations) for
-            // the next allocation; after a big network that is GBs held idle. Returned to
-            // the system only then: a batch of small drops leaves little to give back.
-            if nodes >= Self.returnMemoryAfterNodes { FreedMemory.giveBack() }
+            if large { FreedMemory.giveBack() }
         }
         return outcomes.map { $0 ?? .retryLater(reason: "no outcome was decided", delay: .seconds(1)) }
     }
