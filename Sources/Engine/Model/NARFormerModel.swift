@@ -37,11 +37,12 @@ public final class NARFormerModel {
     /// Predictions (always > 0) for a batch of graphs, in order. No dropout, no gradients.
     ///
     /// Each graph runs alone: a network's prediction must be the same number whatever it is
-    /// batched with. Packed with others, its rows would go through GEMMs of another size,
-    /// for which OpenBLAS picks other kernels (small-matrix, direct or packed, other tails)
-    /// that round differently; measured, a graph's prediction then moved in the last bits
-    /// with its position in the batch (`BatchCompanionTests`). One graph per pass costs
-    /// little at inference (the README's batch 1 and batch 16 rates are within a few percent).
+    /// batched with. Packed with others, its rows go through GEMMs of other shapes and row
+    /// splits (the whole batch's rows; the feed-forward's 48-row chunks start wherever the
+    /// graph lies), which OpenBLAS does not sum in the same order; measured, a graph's
+    /// prediction moved in the last bits with its place in the batch (`BatchCompanionTests`).
+    /// One graph per pass costs little at inference (the README's batch 1 and batch 16
+    /// rates are within a few percent).
     public func predict(_ graphs: [TokenGraph]) throws -> [Float] {
         guard !graphs.isEmpty else { throw EngineError.invalidBatch("the batch holds no graphs") }
         var out: [Float] = []
@@ -54,7 +55,7 @@ public final class NARFormerModel {
                 throw EngineError.invalidBatch(problem.replacingOccurrences(of: "graph 0 ", with: "graph \(g) "))
             }
         }
-        // A very large network's activations (about 4.6 KB per node at the paper's widths)
+        // A very large network's activations (about 4.7 KB per node for the shipped model)
         // are not kept for the next prediction: the arena would hold them for the life of
         // the model. Up to this size it is kept, so everyday networks allocate nothing.
         if arena.count > Self.keptInferenceArena {
