@@ -13,10 +13,12 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
     public var inboxes: [InboxConfig]
     public var retraining: RetrainingConfig
     public var logging: LoggingConfig
+    public var limits: LimitsConfig
 
     public init(store: StoreConfig, engine: EngineConfig = EngineConfig(), models: ModelsConfig,
                 platforms: [PlatformConfig], inboxes: [InboxConfig] = [],
-                retraining: RetrainingConfig = RetrainingConfig(), logging: LoggingConfig = LoggingConfig()) {
+                retraining: RetrainingConfig = RetrainingConfig(), logging: LoggingConfig = LoggingConfig(),
+                limits: LimitsConfig = LimitsConfig()) {
         self.store = store
         self.engine = engine
         self.models = models
@@ -24,6 +26,7 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
         self.inboxes = inboxes
         self.retraining = retraining
         self.logging = logging
+        self.limits = limits
     }
 
     public func platform(named name: String) -> PlatformConfig? {
@@ -35,7 +38,7 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case store, engine, models, platforms, inboxes, retraining, logging
+        case store, engine, models, platforms, inboxes, retraining, logging, limits
     }
 
     /// Reads every section of the document's root mapping. Sections are read in an order
@@ -62,7 +65,8 @@ public struct NarformerConfig: Sendable, Equatable, Encodable {
         let retraining = RetrainingConfig.read(fields["retraining"], at: fields.path("retraining"),
                                                parentMark: fields.mark, reader: reader)
         let logging = LoggingConfig.read(fields["logging"], at: fields.path("logging"), parentMark: fields.mark, reader: reader)
+        let limits = LimitsConfig.read(fields["limits"], at: fields.path("limits"), parentMark: fields.mark, reader: reader)
         return NarformerConfig(store: store, engine: engine, models: models, platforms: platforms, inboxes: inboxes,
-                               retraining: retraining, logging: logging)
+                               retraining: retraining, logging: logging, limits: limits)
     }
 }

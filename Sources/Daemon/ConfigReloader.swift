@@ -65,6 +65,12 @@ package final class ConfigReloader: Sendable {
         if old.store != new.store { needRestart.append("store") }
         if old.logging.format != new.logging.format { needRestart.append("logging.format") }
         if old.engine.threads != new.engine.threads { needRestart.append("engine.threads") }
+        // Read by the pipeline at start; import_time also sets how long an inbox may go
+        // without progress before the watchdog stops (a reload changes only the imports).
+        if old.limits.batchMemory != new.limits.batchMemory || old.limits.recoveryAttempts != new.limits.recoveryAttempts
+            || old.limits.importTime != new.limits.importTime {
+            needRestart.append("limits (batch_memory, recovery_attempts, import_time for the watchdog)")
+        }
         if !needRestart.isEmpty {
             logger.warning("some changes take effect only after a restart", metadata: [
                 "keys": "\(needRestart.joined(separator: "; "))"])

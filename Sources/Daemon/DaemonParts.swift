@@ -75,11 +75,19 @@ package final class DaemonParts: Sendable {
         reloader = ConfigReloader(file: configFile, config: config, levelSwitch: levelSwitch, inboxSettings: settings,
                                   processor: processor, learning: learning, logger: logger)
         let descriptors = config.inboxes.map(InboxDescriptor.init)
-        pipeline = NarformerService(inboxes: descriptors, processor: processor,
+        pipeline = NarformerService(inboxes: descriptors, processor: processor, settings: Self.pipelineSettings(config.limits),
                                     reload: { [reloader] in try await reloader.reload() }, logger: logger)
         statusFile = StatusFileService(storePath: config.store.path, configFile: configFile, inboxes: descriptors,
                                        pipeline: pipeline.pipeline, registry: registry, blas: blas,
                                        logger: logger)
         scheduler = learning.scheduler()
+    }
+
+    /// The pipeline's share of `limits:` (read at start). An inbox may go without progress
+    /// for as long as one import may take, plus half a minute for what follows it
+    /// (prediction, storing, filing).
+    package static func pipelineSettings(_ limits: LimitsConfig) -> DropPipeline.Settings {
+        DropPipeline.Settings(batchBytes: Int64(limits.batchMemory.bytes), recoveryAttempts: limits.recoveryAttempts,
+                              stallLimit: limits.importTime + .seconds(30))
     }
 }

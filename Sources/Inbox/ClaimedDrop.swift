@@ -24,9 +24,14 @@ package struct ClaimedDrop: Sendable {
     /// read other files of the inbox (a measurement's network) through the same checked
     /// descriptors. nil for a drop made up outside the pipeline.
     package var folders: InboxFolders?
+    /// Beaten by the processor at each phase of its work on this drop (an import's
+    /// phases), so that the pipeline can tell a long drop from a stuck one. nil for a drop
+    /// made up outside the pipeline.
+    package var progress: DropProgress?
 
     package init(inbox: InboxDescriptor, originalName: DropName, claimedPath: String, kind: String, contents: Data,
-                 identity: FileIdentity, claimedAt: Date, retries: Int, folders: InboxFolders? = nil) {
+                 identity: FileIdentity, claimedAt: Date, retries: Int, folders: InboxFolders? = nil,
+                 progress: DropProgress? = nil) {
         self.inbox = inbox
         self.originalName = originalName
         self.claimedPath = claimedPath
@@ -36,5 +41,6 @@ package struct ClaimedDrop: Sendable {
         self.claimedAt = claimedAt
         self.retries = retries
         self.folders = folders
+        self.progress = progress
     }
 }

@@ -47,7 +47,14 @@ package struct DropClaimer: Sendable {
 
     /// Everything left in `.work/` (claimed before a crash or a stop, or held for later).
     package func claimedDrops() throws(SystemError) -> [DropName] {
-        try folders.folder(.work).names()
+        try folders.folder(.work).names().filter { !StartMarks.isMark($0) }
+    }
+
+    /// The size of a claimed drop as it lies in `.work/` now (nil when it cannot be
+    /// looked at), to plan a batch's memory before reading it.
+    package func claimedSize(of name: DropName) -> Int64? {
+        guard let work = try? folders.folder(.work), let status = work.status(of: name).status else { return nil }
+        return Int64(status.st_size)
     }
 
     /// Whether a name just created in place in the inbox can be taken now: anything but a

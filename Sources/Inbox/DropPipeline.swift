@@ -6,39 +6,64 @@ import Synchronization
 /// batches, file away.
 ///
 /// Concurrency: watchers (one thread for all inboxes) only *enqueue* names into the
-/// `DropQueue` actor. `run()` is the single consumer: one task that takes whatever is
-/// ready (up to `maxBatch`), does all file-system work and calls the processor, one batch
-/// at a time. So there is exactly one writer of `.work/`, `done/` and `failed/`, and the
-/// processor never runs concurrently with itself. Failures are re-scheduled in the queue
-/// with backoff, never dropped; what is still queued at shutdown stays on disk (in the
-/// inbox or `.work/`) and is picked up at the next start.
+/// inboxes' `DropQueue` actors. `run()` serves every inbox in a lane of its own: one task
+/// per inbox, on a thread of its own (`LaneThread`), that takes whatever is ready in that
+/// inbox (up to `maxBatch` drops and `batchBytes` bytes), does all file-system work of the
+/// inbox and calls the processor, one batch at a time. So each inbox has exactly one
+/// writer of its `.work/`, `done/` and `failed/`, and a slow drop in one inbox delays no
+/// other: the other lanes go on. The processor may be called by several lanes at once,
+/// never twice at once for one inbox. Failures are re-scheduled in the queue with backoff,
+/// never dropped; what is still queued at shutdown stays on disk (in the inbox or
+/// `.work/`) and is picked up at the next start.
+///
+/// Poison pills: before a drop is handed to the processor its start is recorded beside it
+/// (`StartMarks`); a drop found at start with unfinished starts was in progress when the
+/// daemon stopped, so it is processed alone, and after `recoveryAttempts` such stops it
+/// is failed instead of tried again.
 package final class DropPipeline: Sendable {
     package struct Settings: Sendable {
         /// Most drops handed to the processor in one call.
         package var maxBatch = 64
         /// Drops larger than this go to `failed/` unread.
         package var maxDropBytes: Int64 = 1 << 30
+        /// Most bytes of drops read for one processor call; the next drop that would pass
+        /// it waits for the next call, and a drop larger than it is processed alone. So one
+        /// inbox holds at most this much, or one drop, in memory at a time.
+        package var batchBytes: Int64 = 256 << 20
         package var backoff = RetryBackoff()
         /// A drop that is still changing after this many reads goes to `failed/`.
         package var maxChangingReads = 20
+        /// A drop in progress when the daemon stopped this many times goes to `failed/`.
+        package var recoveryAttempts = 3
+        /// How long one inbox's work may go without progress (a new batch, or a phase of an
+        /// import reported through `DropProgress`) before the pipeline counts as stuck.
+        package var stallLimit: Duration = .seconds(150)
 
-        package init(maxBatch: Int = 64, maxDropBytes: Int64 = 1 << 30, backoff: RetryBackoff = RetryBackoff(),
-                     maxChangingReads: Int = 20) {
+        package init(maxBatch: Int = 64, maxDropBytes: Int64 = 1 << 30, batchBytes: Int64 = 256 << 20,
+                     backoff: RetryBackoff = RetryBackoff(), maxChangingReads: Int = 20, recoveryAttempts: Int = 3,
+                     stallLimit: Duration = .seconds(150)) {
             self.maxBatch = maxBatch
             self.maxDropBytes = maxDropBytes
+            self.batchBytes = batchBytes
             self.backoff = backoff
             self.maxChangingReads = maxChangingReads
+            self.recoveryAttempts = recoveryAttempts
+            self.stallLimit = stallLimit
         }
     }
 
     package let inboxes: [InboxDescriptor]
     private let claimers: [DropClaimer]
+    private let marks: [StartMarks]
     private let processor: any DropProcessor
     private let settings: Settings
     private let logger: Logger
-    private let queue = DropQueue()
-    private let state = Mutex<(counters: PipelineCounters, busySince: ContinuousClock.Instant?)>(
-        (PipelineCounters(), nil))
+    /// One queue per inbox.
+    private let queues: [DropQueue]
+    private let stopped = DropQueue()
+    /// One per inbox: beaten by the processor while it works on that inbox's drops.
+    private let progress: [DropProgress]
+    private let state: Mutex<(counters: PipelineCounters, busySince: [Int: ContinuousClock.Instant])>
 
     package init(inboxes: [InboxDescriptor], processor: any DropProcessor, settings: Settings = Settings(),
          mover: FileMover = .posix, logger: Logger,
@@ -49,6 +74,10 @@ package final class DropPipeline: Sendable {
             claimer.afterReading = afterReading
             return claimer
         }
+        self.marks = claimers.map { StartMarks(folders: $0.folders) }
+        self.queues = inboxes.map { _ in DropQueue() }
+        self.progress = inboxes.map { _ in DropProgress() }
+        self.state = Mutex((PipelineCounters(), [:]))
         self.processor = processor
         self.settings = settings
         self.logger = logger
@@ -60,11 +89,12 @@ package final class DropPipeline: Sendable {
         for (index, claimer) in claimers.enumerated() {
             try claimer.prepareFolders()
             let leftovers = try claimer.claimedDrops()
+            marks[index].removeStale(keeping: leftovers)
             if !leftovers.isEmpty {
                 logger.notice("recovering drops claimed before the last stop", metadata: [
                     "inbox": "\(claimer.inbox.name)", "count": .stringConvertible(leftovers.count)])
             }
-            for name in leftovers { await queue.enqueue(QueuedDrop(inbox: index, name: name, claimed: true)) }
+            for name in leftovers { await queues[index].enqueue(QueuedDrop(inbox: index, name: name, claimed: true)) }
         }
         for index in claimers.indices { await rescan(inbox: index) }
     }
@@ -72,7 +102,7 @@ package final class DropPipeline: Sendable {
     /// A name reported by the watcher.
     package func enqueue(inbox: Int, name: DropName) async {
         guard name.isCandidate else { return }
-        await queue.enqueue(QueuedDrop(inbox: inbox, name: name, claimed: false))
+        await queues[inbox].enqueue(QueuedDrop(inbox: inbox, name: name, claimed: false))
     }
 
     /// A name the watcher saw created in place: queued when it is something the protocol
@@ -80,7 +110,7 @@ package final class DropPipeline: Sendable {
     /// file is left until it is closed or renamed.
     package func enqueueCreated(inbox: Int, name: DropName) async {
         guard name.isCandidate, claimers[inbox].isCompleteOnCreation(name) else { return }
-        await queue.enqueue(QueuedDrop(inbox: inbox, name: name, claimed: false))
+        await queues[inbox].enqueue(QueuedDrop(inbox: inbox, name: name, claimed: false))
     }
 
     /// Opens the folder at the inbox's path again when it is no longer the one held (the
@@ -102,50 +132,75 @@ package final class DropPipeline: Sendable {
     package func rescan(inbox index: Int) async {
         do {
             for name in try claimers[index].waitingDrops() {
-                await queue.enqueue(QueuedDrop(inbox: index, name: name, claimed: false))
+                await queues[index].enqueue(QueuedDrop(inbox: index, name: name, claimed: false))
             }
         } catch {
             logger.error("cannot scan inbox", metadata: ["inbox": "\(inboxes[index].name)", "error": "\(error)"])
         }
     }
 
-    /// Processes batches until `stop()`; returns after the batch in progress is filed.
+    /// Processes batches until `stop()`, every inbox in its own lane; returns after the
+    /// batches in progress are filed.
     package func run() async {
-        while let batch = await queue.take(max: settings.maxBatch) {
-            state.withLock { $0.busySince = .now }
-            await process(batch)
-            let depth = await queue.depth
-            state.withLock {
-                $0.busySince = nil
-                $0.counters.queueDepth = depth
+        await withTaskGroup(of: Void.self) { group in
+            for index in inboxes.indices {
+                group.addTask { await self.runLane(index) }
+            }
+            // Never given a drop: ends at `stop()`, so that `run()` lasts until then even
+            // without inboxes.
+            group.addTask { _ = await self.stopped.take(max: 1) }
+        }
+    }
+
+    private func runLane(_ index: Int) async {
+        let thread = LaneThread(name: "narformer inbox \(inboxes[index].name)")
+        defer { thread.stop() }
+        await withTaskExecutorPreference(thread) {
+            while let batch = await queues[index].take(max: settings.maxBatch) {
+                state.withLock { $0.busySince[index] = .now }
+                await process(batch, lane: index)
+                state.withLock { $0.busySince[index] = nil }
+                await updateDepth()
             }
         }
     }
 
-    /// Ends `run()` after the current batch. Safe to call from any context.
-    package func stop() async { await queue.finish() }
+    private func updateDepth() async {
+        var depth = 0
+        for queue in queues { depth += await queue.depth }
+        state.withLock { $0.counters.queueDepth = depth }
+    }
+
+    /// Ends `run()` after the current batches. Safe to call from any context.
+    package func stop() async {
+        for queue in queues { await queue.finish() }
+        await stopped.finish()
+    }
 
     package var counters: PipelineCounters { state.withLock { $0.counters } }
 
-    /// False when one batch has been running for longer than `limit` (a hung processor):
-    /// the watchdog then stops pinging and systemd restarts the daemon.
-    package func isResponsive(within limit: Duration) -> Bool {
-        state.withLock { state in
-            guard let since = state.busySince else { return true }
-            return ContinuousClock.now - since < limit
+    /// False when an inbox's work has gone longer than `stallLimit` without progress (a
+    /// hung processor): the watchdog then stops pinging and systemd restarts the daemon.
+    /// A long drop whose import reports its phases stays responsive.
+    package func isResponsive() -> Bool {
+        let busy = state.withLock { $0.busySince }
+        let now = ContinuousClock.now
+        return busy.allSatisfy { index, since in
+            now - max(since, progress[index].lastBeat) < settings.stallLimit
         }
     }
 
     // MARK: - one batch
 
-    private func process(_ batch: [QueuedDrop]) async {
+    private func process(_ batch: [QueuedDrop], lane: Int) async {
+        let claimer = claimers[lane]
         var ready: [(QueuedDrop, ClaimedDrop)] = []
+        var readyBytes: Int64 = 0
         for var drop in batch {
             if let pending = drop.pendingFiling {
                 await file(drop, pending)
                 continue
             }
-            let claimer = claimers[drop.inbox]
             if !drop.claimed {
                 do {
                     switch try claimer.claim(drop.name) {
@@ -166,6 +221,25 @@ package final class DropPipeline: Sendable {
                 await fail(drop, reason: "This inbox accepts only \(kinds) files, and this file's name does not end in one of them.")
                 continue
             }
+            let unfinished = marks[lane].count(of: drop.name)
+            if unfinished >= settings.recoveryAttempts {
+                await fail(drop, reason: "This file was in progress each time the daemon stopped (killed, out of memory or "
+                           + "stopped by its watchdog): it stopped the daemon \(unfinished) times, so it is not tried again. "
+                           + "If it is a sound file (a very large network), ask the operator to look at the daemon's log "
+                           + "and its limits, then drop it again.")
+                marks[lane].clear(drop.name)
+                continue
+            }
+            // Memory: a drop that would take the batch past its bytes is read after the
+            // drops before it are done; one that was in progress when the daemon stopped
+            // is processed alone, so it cannot take innocent drops down with it again.
+            let alone = unfinished > 0
+            let size = claimer.claimedSize(of: drop.name) ?? 0
+            if !ready.isEmpty && (alone || readyBytes + size > settings.batchBytes) {
+                await hand(ready, lane: lane)
+                ready = []
+                readyBytes = 0
+            }
             switch claimer.read(drop.name) {
             case .gone:
                 continue
@@ -183,12 +257,36 @@ package final class DropPipeline: Sendable {
                     inbox: claimer.inbox, originalName: drop.name,
                     claimedPath: claimer.work.appending(drop.name).description,
                     kind: drop.name.fileExtension, contents: contents, identity: identity,
-                    claimedAt: claimedAt, retries: drop.processorRetries, folders: claimer.folders)
+                    claimedAt: claimedAt, retries: drop.processorRetries, folders: claimer.folders,
+                    progress: progress[lane])
                 ready.append((drop, claimed))
+                readyBytes += Int64(contents.count)
+                if alone {
+                    await hand(ready, lane: lane)
+                    ready = []
+                    readyBytes = 0
+                }
             }
         }
-        guard !ready.isEmpty else { return }
+        if !ready.isEmpty { await hand(ready, lane: lane) }
+    }
+
+    /// Records each drop's start, hands the drops to the processor, and files or holds
+    /// each by its outcome.
+    private func hand(_ ready: [(QueuedDrop, ClaimedDrop)], lane: Int) async {
+        for (drop, _) in ready {
+            do {
+                try marks[lane].recordStart(of: drop.name)
+            } catch {
+                // Without the mark a drop that kills the daemon is tried again at every
+                // start; processing it is still better than leaving it.
+                logger.error("cannot record the start of a drop", metadata: fields(drop, outcome: "processing", extra: [
+                    "error": "\(error)"]))
+            }
+        }
+        progress[lane].beat()
         let outcomes = await processor.process(ready.map(\.1))
+        for (drop, _) in ready { marks[lane].clear(drop.name) }
         for (index, (drop, claimed)) in ready.enumerated() {
             let outcome = index < outcomes.count
                 ? outcomes[index]
@@ -206,7 +304,7 @@ package final class DropPipeline: Sendable {
                 logger.info("drop", metadata: fields(drop, outcome: "held", extra: [
                     "reason": "\(reason)", "retry_in_ms": .stringConvertible(delay.milliseconds),
                     "bytes": .stringConvertible(claimed.contents.count)]))
-                await queue.schedule(held, after: delay)
+                await queues[lane].schedule(held, after: delay)
             }
         }
     }
@@ -257,7 +355,7 @@ package final class DropPipeline: Sendable {
             logger.debug("drop", metadata: fields(drop, outcome: "deferred", extra: [
                 "reason": "\(reason)", "retry_in_ms": .stringConvertible(delay.milliseconds)]))
         }
-        await queue.schedule(again, after: delay)
+        await queues[drop.inbox].schedule(again, after: delay)
     }
 
     private func fields(_ drop: QueuedDrop, outcome: String, extra: Logger.Metadata) -> Logger.Metadata {

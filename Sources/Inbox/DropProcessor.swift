@@ -1,10 +1,14 @@
 /// The work done on drops: import, predict, store. The daemon implements it with the
 /// engine and the store; tests use fakes.
 ///
-/// The pipeline calls it from one task only, one call at a time, with every drop that was
-/// ready (up to the configured batch size), so an implementation can pack one engine batch
-/// per call and needs no locking of its own. It must return exactly one outcome per drop,
-/// in the same order; a missing outcome is treated as `.retryLater`.
+/// The pipeline calls it once per batch of one inbox, with every drop of that inbox that
+/// was ready (up to the configured batch size and byte budget), so an implementation can
+/// pack one engine batch per call. Inboxes are served side by side, so calls for
+/// different inboxes may run at the same time (on the inboxes' own threads): shared state
+/// must be safe for that (the daemon's is: actors, mutexes and LMDB's single writer).
+/// Never two calls at once for one inbox. It must return exactly one outcome per drop, in
+/// the same order; a missing outcome is treated as `.retryLater`. `ClaimedDrop.progress`
+/// should be beaten while long work moves.
 package protocol DropProcessor: Sendable {
     func process(_ drops: [ClaimedDrop]) async -> [DropOutcome]
 }

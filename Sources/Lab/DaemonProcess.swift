@@ -53,9 +53,15 @@ package final class DaemonProcess {
     }
 
     /// Resident memory (VmRSS) in bytes, nil when it cannot be read.
-    package var residentBytes: Int? {
+    package var residentBytes: Int? { statusBytes("VmRSS:") }
+
+    /// The most resident memory the process has had (VmHWM) in bytes.
+    package var peakResidentBytes: Int? { statusBytes("VmHWM:") }
+
+    /// A size line of /proc/PID/status (kB) in bytes.
+    private func statusBytes(_ key: String) -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return nil }
         let digits = line.split(separator: " ").compactMap { Int($0) }.first
         return digits.map { $0 * 1024 }
     }

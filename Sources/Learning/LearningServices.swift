@@ -49,7 +49,7 @@ package final class LearningServices: MeasurementIntake {
                                             uniquingKeysWith: { first, _ in first }),
             measurementPlatforms: Dictionary(config.inboxes.map { ($0.name, $0.acceptedMeasurementPlatforms) },
                                              uniquingKeysWith: { first, _ in first }),
-            tokens: tokens)
+            tokens: tokens, limits: config.limits)
         let retrainer = Retrainer(store: store, settings: RetrainSettings(config: config, locator: locator),
                                   tokens: tokens, registry: registry)
         return Current(intake: intake, retrainer: retrainer, platforms: platforms, models: config.models)

@@ -19,12 +19,15 @@ final class DaemonFixture: Sendable {
     let executable: String
     let configFile: String
     let logFile: String
+    /// `limits.recovery_attempts` when given (the daemon's default otherwise).
+    let recoveryAttempts: Int?
     var nets: String { root + "/inbox/nets" }
     var cells: String { root + "/inbox/cells" }
     var store: String { root + "/store" }
 
-    init(executable: String, batchSizes: [Int] = [1, 4]) throws {
+    init(executable: String, batchSizes: [Int] = [1, 4], recoveryAttempts: Int? = nil) throws {
         self.executable = executable
+        self.recoveryAttempts = recoveryAttempts
         var template = Array("/tmp/narformer-it-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw SystemError("mkdtemp", path: "/tmp") }
         root = String(cString: made)
@@ -61,7 +64,7 @@ final class DaemonFixture: Sendable {
           - { name: nets, path: \(nets), platform: lab, batch_sizes: \(batchSizes), accept: [onnx, json, measurements] }
           - { name: cells, path: \(cells), platform: lab, batch_sizes: [1], accept: [json], cell_accuracy: true }
         logging: { level: info }
-        """
+        """ + (recoveryAttempts.map { "\nlimits: { recovery_attempts: \($0) }\n" } ?? "")
     }
 
     /// Starts the daemon and waits for READY=1 on a notification socket of our own.

@@ -24,6 +24,22 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining.nice, 10)
         XCTAssertEqual(config.retraining.holdScaleFactor, 10)
         XCTAssertEqual(config.logging, LoggingConfig(level: .info, format: .text))
+        XCTAssertEqual(config.limits, LimitsConfig(batchMemory: .mebibytes(256), measurementRecords: 100_000,
+                                                   networkNodes: 1_000_000, importTime: .seconds(120), recoveryAttempts: 3))
+    }
+
+    func testLimitsAreReadAndCheckedWithTheirKeyPaths() throws {
+        let yaml = Self.minimal + "\nlimits: { batch_memory: 64MiB, measurement_records: 500, network_nodes: 20000, "
+            + "import_time: 30s, recovery_attempts: 5 }\n"
+        let config = try XCTUnwrap(check(yaml).config)
+        XCTAssertEqual(config.limits, LimitsConfig(batchMemory: .mebibytes(64), measurementRecords: 500, networkNodes: 20_000,
+                                                   importTime: .seconds(30), recoveryAttempts: 5))
+        let tooMany = onlyIssue(Self.minimal + "\nlimits:\n  network_nodes: 2000000\n")
+        assertIssue(tooMany, line: 8, column: 18, keyPath: "limits.network_nodes", contains: "1000000")
+        let zero = onlyIssue(Self.minimal + "\nlimits:\n  recovery_attempts: 0\n")
+        assertIssue(zero, line: 8, column: 22, keyPath: "limits.recovery_attempts", contains: "1")
+        let tiny = onlyIssue(Self.minimal + "\nlimits:\n  batch_memory: 1KiB\n")
+        assertIssue(tiny, line: 8, column: 17, keyPath: "limits.batch_memory", contains: "at least")
     }
 
     func testInboxDefaultsAndExplicitValues() throws {

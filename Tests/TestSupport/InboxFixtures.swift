@@ -90,6 +90,19 @@ package func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable 
     return await condition()
 }
 
+extension DropPipeline {
+    /// Recovers, runs until `condition` holds (at most `timeout`), then stops and waits for
+    /// the batches in progress; returns whether the condition held.
+    package func run(timeout: Duration = .seconds(10), until condition: @Sendable () async -> Bool) async throws -> Bool {
+        try await recover()
+        let running = Task { await run() }
+        let held = await waitUntil(timeout: timeout, condition)
+        await stop()
+        await running.value
+        return held
+    }
+}
+
 extension DropPipeline.Settings {
     /// Short backoff so retry tests run in milliseconds.
     package static let fast = DropPipeline.Settings(

@@ -54,4 +54,27 @@ package final class NotifySocket {
         }
         return nil
     }
+
+    /// When each `WATCHDOG=1` arrived during the next `duration`.
+    package func watchdogPings(during duration: Duration) async -> [ContinuousClock.Instant] {
+        let deadline = ContinuousClock.now + duration
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var pings: [ContinuousClock.Instant] = []
+        while ContinuousClock.now < deadline {
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 {
+                if String(decoding: buffer[0..<count], as: UTF8.self).contains("WATCHDOG=1") { pings.append(.now) }
+            } else {
+                try? await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        return pings
+    }
+
+    /// The longest time without a ping from `start` to `end`, pings in between counted.
+    package static func longestGap(_ pings: [ContinuousClock.Instant], from start: ContinuousClock.Instant,
+                                   to end: ContinuousClock.Instant) -> Duration {
+        let times = [start] + pings.filter { $0 > start && $0 < end } + [end]
+        return zip(times, times.dropFirst()).map { $1 - $0 }.max() ?? .zero
+    }
 }

@@ -1,4 +1,5 @@
 import Config
+import Engine
 import Inbox
 import Synchronization
 
@@ -8,20 +9,35 @@ package struct InboxSettings: Sendable, Equatable {
     package var platform: String
     package var batchSizes: [Int]
     package var cellAccuracy: Bool
+    /// `limits.network_nodes` and `limits.import_time`: what one network import may cost.
+    package var maxNodes: Int
+    package var importTime: Duration
 
-    package init(platform: String, batchSizes: [Int], cellAccuracy: Bool) {
+    package init(platform: String, batchSizes: [Int], cellAccuracy: Bool,
+                 maxNodes: Int = LimitsConfig.defaultNetworkNodes, importTime: Duration = LimitsConfig.defaultImportTime) {
         self.platform = platform
         self.batchSizes = batchSizes
         self.cellAccuracy = cellAccuracy
+        self.maxNodes = maxNodes
+        self.importTime = importTime
     }
 
-    package init(_ inbox: InboxConfig) {
-        self.init(platform: inbox.platform, batchSizes: inbox.batchSizes, cellAccuracy: inbox.cellAccuracy)
+    package init(_ inbox: InboxConfig, limits: LimitsConfig = LimitsConfig()) {
+        self.init(platform: inbox.platform, batchSizes: inbox.batchSizes, cellAccuracy: inbox.cellAccuracy,
+                  maxNodes: limits.networkNodes, importTime: limits.importTime)
     }
 
     /// Settings of every inbox of `config`, by name.
     package static func table(_ config: NarformerConfig) -> [String: InboxSettings] {
-        Dictionary(config.inboxes.map { ($0.name, InboxSettings($0)) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(config.inboxes.map { ($0.name, InboxSettings($0, limits: config.limits)) },
+                   uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The budget of one import of a drop; each phase of it tells the pipeline the drop
+    /// is still moving.
+    package func importBudget(for drop: ClaimedDrop) -> ImportBudget {
+        let progress = drop.progress
+        return ImportBudget(maxNodes: maxNodes, timeLimit: importTime, progress: { progress?.beat() })
     }
 }
 

@@ -113,7 +113,8 @@ package final class PredictionProcessor: DropProcessor {
                     continue
                 }
                 imports.append((batchSize, try NetworkImporter.importData(drop.contents, format: format, name: name,
-                                                                          batchSize: batchSize)))
+                                                                          batchSize: batchSize,
+                                                                          budget: settings.importBudget(for: drop))))
             }
         } catch let error as ImportError {
             return .failure(ImportFailure(reason: "This file could not be read as a network. \(error.description)"))

@@ -14,9 +14,11 @@ import ServiceLifecycle
 /// - one scanner per inbox that scans it every `scanInterval` of its `watching` (the safety
 ///   net under inotify, the only way to see drops in `poll` mode), opening it again first
 ///   when it was replaced;
-/// - a ticker that pings the watchdog at half of WATCHDOG_USEC, but only while the
-///   pipeline is responsive (a batch stuck for longer than the watchdog timeout stops the
-///   pings, so systemd restarts the daemon), and refreshes STATUS=;
+/// - a thread of its own (`WatchdogPinger`) that pings the watchdog at half of
+///   WATCHDOG_USEC while the pipeline is responsive: a long drop whose import reports its
+///   phases keeps it pinging; an inbox without progress for longer than the pipeline's
+///   stall limit stops the pings, so systemd restarts the daemon;
+/// - a ticker that refreshes STATUS=;
 /// - the SIGHUP listener that calls `reload`.
 /// On graceful shutdown (SIGTERM/SIGINT through ServiceGroup) the batch in progress is
 /// finished and filed, then `run()` returns: exit status 0. Nothing queued is lost: it
@@ -53,6 +55,11 @@ package struct NarformerService: Service {
         try await pipeline.recover()
         let hangups = await HangupSignals.stream()
         notifier.notify(.ready, .status(statusLine()))
+        let pinger = notifier.watchdogInterval.map { [pipeline, notifier, logger] interval in
+            WatchdogPinger(notifier: notifier, interval: interval, isResponsive: { pipeline.isResponsive() }, logger: logger)
+        }
+        pinger?.start()
+        defer { pinger?.stop() }
         logger.notice("narformer is ready", metadata: [
             "inboxes": "\(pipeline.inboxes.map(\.name).joined(separator: ","))"])
 
@@ -131,24 +138,9 @@ package struct NarformerService: Service {
     }
 
     private func tick() async {
-        let watchdog = notifier.watchdogInterval
-        let interval = min(watchdog ?? statusInterval, statusInterval)
         var lastStatus = ""
-        var lastPing = ContinuousClock.now
-        var warned = false
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            if let watchdog, ContinuousClock.now - lastPing >= watchdog {
-                // WATCHDOG_USEC is twice `watchdog`: a batch running that long is stuck.
-                if pipeline.isResponsive(within: watchdog * 2) {
-                    notifier.notify(.watchdog)
-                    lastPing = .now
-                    warned = false
-                } else if !warned {
-                    logger.critical("a batch has been running for longer than the watchdog allows; not pinging systemd")
-                    warned = true
-                }
-            }
+            try? await Task.sleep(for: statusInterval)
             let status = statusLine()
             if status != lastStatus {
                 notifier.notify(.status(status))

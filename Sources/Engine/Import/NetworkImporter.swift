@@ -37,8 +37,13 @@ public enum NetworkImporter {
         return try importData(data, format: format, name: name, batchSize: batchSize)
     }
 
-    public static func importData(_ data: Data, format: Format, name: String, batchSize: Int? = nil) throws -> ImportedNetwork {
+    /// - Parameter budget: the node cap and time budget of this import (the daemon's
+    ///   `limits:`); a network beyond either is refused with `ImportError.tooLarge`.
+    public static func importData(_ data: Data, format: Format, name: String, batchSize: Int? = nil,
+                                  budget: ImportBudget = .unlimited) throws -> ImportedNetwork {
         guard !data.isEmpty else { throw ImportError(.malformed, file: name, "the file is empty (0 bytes)") }
+        let meter = ImportBudget.Meter(budget: budget, name: name)
+        try meter.check("starting")
         let raw: RawGraph
         switch format {
         case .onnx:
@@ -49,18 +54,25 @@ public enum NetworkImporter {
             case .network(let r): raw = r
             }
         }
-        return try importRaw(raw, name: name, batchSize: batchSize)
+        try meter.checkNodes(raw.nodes.count)
+        try meter.check("reading the file")
+        return try importRaw(raw, name: name, batchSize: batchSize, meter: meter)
     }
 
-    static func importRaw(_ raw: RawGraph, name: String, batchSize: Int?) throws -> ImportedNetwork {
+    static func importRaw(_ raw: RawGraph, name: String, batchSize: Int?,
+                          meter: ImportBudget.Meter? = nil) throws -> ImportedNetwork {
         let graph = try GraphBuilder.build(raw, batchSize: batchSize, file: name)
+        try meter?.check("building the graph")
         let batch = graph.nodes.first(where: { $0.origin == .graphInput })?.outputShape.first ?? batchSize ?? 1
         // One graph per network whichever exporter wrote it (GraphCanonicalizer); the
         // graph as stated stays what the baseline and costs encodings read.
         let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph)
+        try meter?.check("finding the canonical form")
         let canonical = folded.changed ? try GraphBuilder.build(folded.raw, batchSize: batchSize, file: name) : graph
+        try meter?.check("building the canonical graph")
         // The hash describes the network, not the measurement: shapes at batch 1.
         let hashGraph = batch == 1 ? canonical : try GraphBuilder.build(folded.raw, batchSize: 1, file: name)
+        try meter?.check("building the graph at batch 1")
         return ImportedNetwork(name: name, graph: graph, batchSize: batchSize ?? batch, canonicalGraph: canonical,
                                hashGraph: hashGraph, folds: folded.folds)
     }

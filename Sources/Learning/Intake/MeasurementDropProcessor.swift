@@ -22,16 +22,20 @@ package struct MeasurementDropProcessor: MeasurementIntake {
     /// `measurement_platforms`); an inbox not listed takes its own platform only.
     package let measurementPlatforms: [String: Set<String>]
     package let tokens: MeasuredTokenStore
+    /// The record cap of a file, and the node cap and time budget of each network it names.
+    package let limits: LimitsConfig
     package let now: @Sendable () -> Date
 
     package init(store: NarformerStore, platforms: Set<String>, measurementTimeouts: [String: Duration],
                  measurementPlatforms: [String: Set<String>] = [:],
-                 tokens: MeasuredTokenStore, now: @escaping @Sendable () -> Date = { Date() }) {
+                 tokens: MeasuredTokenStore, limits: LimitsConfig = LimitsConfig(),
+                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.platforms = platforms
         self.measurementTimeouts = measurementTimeouts
         self.measurementPlatforms = measurementPlatforms
         self.tokens = tokens
+        self.limits = limits
         self.now = now
     }
 
@@ -54,7 +58,8 @@ package struct MeasurementDropProcessor: MeasurementIntake {
         let entries: [MeasurementEntry]
         do {
             entries = try MeasurementFileParser.parse(drop.contents, file: file, platforms: platforms,
-                                                      defaultPlatform: drop.inbox.platform)
+                                                      defaultPlatform: drop.inbox.platform,
+                                                      maxRecords: limits.measurementRecords)
         } catch {
             return .failed(reason: error.description)
         }
@@ -69,10 +74,15 @@ package struct MeasurementDropProcessor: MeasurementIntake {
         let locator = InboxNetworkLocator(folders: drop.folders ?? InboxFolders(path: drop.inbox.path))
         var resolved: [ResolvedNetwork] = []
         var missing: [String] = []
-        var imports: [String: ImportedNetwork] = [:]
+        // Each network (file and batch size, or cell) is read and imported once per file,
+        // however many records name it.
+        var imports: [String: ResolvedNetwork] = [:]
+        let progress = drop.progress
+        let budget = ImportBudget(maxNodes: limits.networkNodes, timeLimit: limits.importTime,
+                                  progress: { progress?.beat() })
         for entry in entries {
             do {
-                switch try resolve(entry, file: file, locator: locator, imports: &imports) {
+                switch try resolve(entry, file: file, locator: locator, budget: budget, imports: &imports) {
                 case .resolved(let network): resolved.append(network)
                 case .waiting(let reason):
                     missing.append("\(describe(entry.network)) (line \(entry.line)\(reason.map { "; \($0)" } ?? ""))")
@@ -130,13 +140,15 @@ package struct MeasurementDropProcessor: MeasurementIntake {
         case waiting(String?)
     }
 
-    private func resolve(_ entry: MeasurementEntry, file: String, locator: InboxNetworkLocator,
-                         imports: inout [String: ImportedNetwork]) throws -> Resolution {
+    private func resolve(_ entry: MeasurementEntry, file: String, locator: InboxNetworkLocator, budget: ImportBudget,
+                         imports: inout [String: ResolvedNetwork]) throws -> Resolution {
         func fail(_ problem: String) -> MeasurementFileError {
             MeasurementFileError(file: file, line: entry.line, field: nil, problem: problem)
         }
         switch entry.network {
         case .file(let name):
+            let key = "file\u{0}\(name)\u{0}\(entry.batchSize)"
+            if let cached = imports[key] { return .resolved(cached) }
             switch locator.locate(name) {
             case .notYet(let reason):
                 return .waiting(reason)
@@ -144,32 +156,34 @@ package struct MeasurementDropProcessor: MeasurementIntake {
                 throw fail(reason)
             case .found(let network):
                 // Imported from the bytes that were checked, never from the path again.
-                let key = "\(network.location)\u{0}\(entry.batchSize)"
                 let imported: ImportedNetwork
-                if let cached = imports[key] {
-                    imported = cached
-                } else {
-                    do {
-                        imported = try NetworkImporter.importData(network.contents, format: network.format,
-                                                                  name: network.storedName, batchSize: entry.batchSize)
-                    } catch {
-                        throw fail("the network '\(name)' (\(network.location)) cannot be imported: \(error)")
-                    }
-                    imports[key] = imported
+                do {
+                    imported = try NetworkImporter.importData(network.contents, format: network.format,
+                                                              name: network.storedName, batchSize: entry.batchSize,
+                                                              budget: budget)
+                } catch {
+                    throw fail("the network '\(name)' (\(network.location)) cannot be imported: \(error)")
                 }
-                return .resolved(ResolvedNetwork(hash: imported.contentHash,
-                                                 record: graphRecord(imported, sourceFileName: name), network: imported))
+                let resolved = ResolvedNetwork(hash: imported.contentHash,
+                                               record: graphRecord(imported, sourceFileName: name), network: imported)
+                imports[key] = resolved
+                return .resolved(resolved)
             }
         case .cell(let arch):
+            // A cell has no batch dimension: one import serves every record naming it.
+            let key = "cell\u{0}\(arch)"
+            if let cached = imports[key] { return .resolved(cached) }
             let network: ImportedNetwork
             do {
                 let json = try JSONSerialization.data(withJSONObject: ["format": "narformer-graph", "version": 1, "cell": arch] as [String: Any])
-                network = try NetworkImporter.importData(json, format: .graphJSON, name: "cell")
+                network = try NetworkImporter.importData(json, format: .graphJSON, name: "cell", budget: budget)
             } catch {
                 throw fail("cell '\(arch)' is not a NAS-Bench-201 arch: \(error)")
             }
-            return .resolved(ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: arch),
-                                             network: network))
+            let resolved = ResolvedNetwork(hash: network.contentHash, record: graphRecord(network, sourceFileName: arch),
+                                           network: network)
+            imports[key] = resolved
+            return .resolved(resolved)
         case .hash(let hash):
             guard let record = try store.read({ try $0.graph(hash: hash) }) else { return .waiting(nil) }
             if tokens.contains(graphHash: hash, batchSize: entry.batchSize) {
@@ -179,7 +193,7 @@ package struct MeasurementDropProcessor: MeasurementIntake {
             // from is often still in done/.
             if case .found(let file) = locator.locate(record.sourceFileName),
                let network = try? NetworkImporter.importData(file.contents, format: file.format, name: file.storedName,
-                                                            batchSize: entry.batchSize),
+                                                            batchSize: entry.batchSize, budget: budget),
                network.contentHash == hash {
                 return .resolved(ResolvedNetwork(hash: hash, record: nil, network: network))
             }

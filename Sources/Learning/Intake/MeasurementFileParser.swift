@@ -22,13 +22,23 @@ package enum MeasurementFileParser {
     /// - Parameters:
     ///   - platforms: the platforms of the config; a record naming another fails the file.
     ///   - defaultPlatform: the inbox's platform, for records that do not name one.
-    package static func parse(_ data: Data, file: String, platforms: Set<String>,
-                      defaultPlatform: String) throws(MeasurementFileError) -> [MeasurementEntry] {
+    ///   - maxRecords: most records the file may hold (`limits.measurement_records`),
+    ///     counted before the document is built, an alias as the record it stands for.
+    package static func parse(_ data: Data, file: String, platforms: Set<String>, defaultPlatform: String,
+                              maxRecords: Int = LimitsConfig.defaultMeasurementRecords)
+        throws(MeasurementFileError) -> [MeasurementEntry] {
         func fail(_ node: Node?, _ field: String?, _ problem: String) -> MeasurementFileError {
             MeasurementFileError(file: file, line: node?.mark?.line, field: field, problem: problem)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw fail(nil, nil, "the file is not UTF-8 text; save it as UTF-8 YAML")
+        }
+        if let shape = MeasurementFileShape.count(text, maxRecords: maxRecords), shape.stoppedEarly {
+            let what = shape.records > maxRecords
+                ? "more than \(maxRecords) records (an alias counts as the record it stands for)"
+                : "more YAML values than \(maxRecords) records can hold (aliases count as what they stand for)"
+            throw fail(nil, nil, "the file holds \(what), the most one measurement file may hold "
+                       + "(limits.measurement_records); split it into several files")
         }
         let root: Node?
         do {
@@ -51,6 +61,11 @@ package enum MeasurementFileParser {
         }
         guard !list.isEmpty else {
             throw fail(listNode, "measurements", "the list is empty; a measurement file needs at least one record")
+        }
+        // The count above and this one agree on well-formed files; this one is the rule.
+        guard list.count <= maxRecords else {
+            throw fail(listNode, "measurements", "the list holds \(list.count) records, more than the \(maxRecords) one "
+                       + "measurement file may hold (limits.measurement_records); split it into several files")
         }
         var entries: [MeasurementEntry] = []
         for (index, item) in list.enumerated() {

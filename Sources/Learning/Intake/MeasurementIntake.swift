@@ -5,8 +5,8 @@ import Inbox
 ///
 /// The daemon's intake is `LearningServices` (which hands the drops to
 /// `MeasurementDropProcessor`); `DisabledMeasurementIntake` fails every measurement drop.
-/// Same calling rules as `DropProcessor`: one call at a time, exactly one outcome per
-/// drop, in order.
+/// Same calling rules as `DropProcessor`: calls for different inboxes may run at the same
+/// time, exactly one outcome per drop, in order.
 package protocol MeasurementIntake: Sendable {
     func process(_ drops: [ClaimedDrop]) async -> [DropOutcome]
 }

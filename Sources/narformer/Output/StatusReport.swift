@@ -97,10 +97,11 @@ struct StatusReport: Encodable {
         }.count
     }
 
-    /// Files in a protocol folder, without the `.result.json` / `.error.txt` notes.
+    /// Files in a protocol folder, without the `.result.json` / `.error.txt` notes and the
+    /// daemon's own hidden bookkeeping (a drop's name never starts with a dot).
     private static func entries(in folder: String) -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { !($0.hasSuffix(".result.json") || $0.hasSuffix(".error.txt")) }.count
+        return names.filter { !($0.hasPrefix(".") || $0.hasSuffix(".result.json") || $0.hasSuffix(".error.txt")) }.count
     }
 
     func text() -> String {
