@@ -29,6 +29,11 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
     public var recomputePredictions: Bool
     /// Scheduling priority of the training work (`nice`), 0 to 19.
     public var nice: Int
+    /// A candidate that passes the promotion rule but whose latency scale is more than this
+    /// factor above or below the serving model's is held for a person instead of promoted:
+    /// a jump that large is more often a unit mix-up (microseconds recorded as ms) than a
+    /// new machine, and an automatic promotion would mis-predict every network at once.
+    public var holdScaleFactor: Double
 
     public static let defaultEnabled = true
     public static let defaultInterval = Duration.seconds(6 * 3600)
@@ -40,13 +45,14 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
     public static let defaultInitialWeights = InitialWeights.activeModel
     public static let defaultRecomputePredictions = false
     public static let defaultNice = 10
+    public static let defaultHoldScaleFactor = 10.0
 
     public init(enabled: Bool = defaultEnabled, interval: Duration = defaultInterval,
                 minNewMeasurements: Int = defaultMinNewMeasurements, epochs: Int = defaultEpochs,
                 batchSize: Int = defaultBatchSize, learningRate: Double = defaultLearningRate,
                 holdoutShare: Double = defaultHoldoutShare, initialWeights: InitialWeights = defaultInitialWeights,
                 promotion: PromotionRule = PromotionRule(), recomputePredictions: Bool = defaultRecomputePredictions,
-                nice: Int = defaultNice) {
+                nice: Int = defaultNice, holdScaleFactor: Double = defaultHoldScaleFactor) {
         self.enabled = enabled
         self.interval = interval
         self.minNewMeasurements = minNewMeasurements
@@ -58,12 +64,13 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
         self.promotion = promotion
         self.recomputePredictions = recomputePredictions
         self.nice = nice
+        self.holdScaleFactor = holdScaleFactor
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, interval, minNewMeasurements = "min_new_measurements", epochs, batchSize = "batch_size"
         case learningRate = "learning_rate", holdoutShare = "holdout_share", initialWeights = "init", promotion
-        case recomputePredictions = "recompute_predictions", nice
+        case recomputePredictions = "recompute_predictions", nice, holdScaleFactor = "hold_scale_factor"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,6 +86,7 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
         try container.encode(promotion, forKey: .promotion)
         try container.encode(recomputePredictions, forKey: .recomputePredictions)
         try container.encode(nice, forKey: .nice)
+        try container.encode(holdScaleFactor, forKey: .holdScaleFactor)
     }
 
     static func read(_ node: Node?, at path: ConfigKeyPath, parentMark: Mark?, reader: ConfigReader) -> RetrainingConfig {
@@ -102,7 +110,10 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
                                           reader: reader),
             recomputePredictions: reader.read(fields, "recompute_predictions", default: defaultRecomputePredictions,
                                               reader.boolean),
-            nice: reader.read(fields, "nice", default: defaultNice, reader.integer(in: 0...19))
+            nice: reader.read(fields, "nice", default: defaultNice, reader.integer(in: 0...19)),
+            holdScaleFactor: reader.read(fields, "hold_scale_factor", default: defaultHoldScaleFactor, reader.number {
+                $0.isFinite && $0 > 1 ? nil : "it must be a number more than 1"
+            })
         )
     }
 }

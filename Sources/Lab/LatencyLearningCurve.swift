@@ -197,7 +197,7 @@ package struct LatencyLearningCurve {
             let seen = order.prefix(step.fed)
             let trainingSide = seen.filter { hashes[$0].map { !split.isHoldout(graphHash: $0) } ?? false }
             points.append(Point(measurements: seen.count, trained: step.report.trainingSize,
-                                gateHoldout: step.report.holdoutSize, decision: Self.describe(step.report.decision),
+                                gateHoldout: step.report.holdoutSize, decision: step.report.decision.description,
                                 version: step.report.version,
                                 candidateGateMAPE: step.report.candidateMetrics["mape"],
                                 comparedGateMAPE: step.report.comparedMetrics["mape"], activeVersion: step.active,
@@ -259,11 +259,4 @@ package struct LatencyLearningCurve {
         return Scores(predicted: baseline.predict(judged), measured: evaluation.map { list.records[$0].latencyMs })
     }
 
-    package static func describe(_ decision: RetrainReport.Decision) -> String {
-        switch decision {
-        case .promoted: return "promoted"
-        case .rejected: return "rejected"
-        case .skipped(let reason): return "skipped: " + reason
-        }
-    }
 }

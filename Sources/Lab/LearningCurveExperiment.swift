@@ -76,13 +76,7 @@ package struct LearningCurveExperiment {
             let report = try await retrainer.retrain(platform: device)
             let promoted = report.decision == .promoted
             let active = promoted ? report.candidateMetrics : report.comparedMetrics
-            let decision: String
-            switch report.decision {
-            case .promoted: decision = "promoted"
-            case .rejected: decision = "rejected"
-            case .skipped(let reason): decision = "skipped: " + reason
-            }
-            points.append(Point(measurements: (drop + 1) * dropSize, decision: decision, version: report.version,
+            points.append(Point(measurements: (drop + 1) * dropSize, decision: report.decision.description, version: report.version,
                                 activeMAPE: active["mape"] ?? .nan, activeRho: active["spearman"] ?? .nan,
                                 holdout: report.holdoutSize))
         }

@@ -22,6 +22,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining.promotion, PromotionRule(metric: .mape, minImprovement: 0))
         XCTAssertEqual(config.retraining.recomputePredictions, false)
         XCTAssertEqual(config.retraining.nice, 10)
+        XCTAssertEqual(config.retraining.holdScaleFactor, 10)
         XCTAssertEqual(config.logging, LoggingConfig(level: .info, format: .text))
         XCTAssertEqual(config.limits, LimitsConfig(batchMemory: .mebibytes(256), measurementRecords: 100_000,
                                                    networkNodes: 1_000_000, importTime: .seconds(120), recoveryAttempts: 3))
@@ -103,6 +104,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
                 min_holdout: 7
               recompute_predictions: true
               nice: 19
+              hold_scale_factor: 100
             logging: {level: debug, format: json}
             engine: {threads: 8, batch_size: 128, blas_core: sandybridge}
             store: {path: /var/s, map_size: 8GiB, max_readers: 500}
@@ -114,7 +116,8 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining, RetrainingConfig(
             enabled: false, interval: .seconds(172_800), minNewMeasurements: 10, epochs: 5, batchSize: 64,
             learningRate: 1e-4, holdoutShare: 0.25, initialWeights: .defaultModel,
-            promotion: PromotionRule(metric: .acc10, minImprovement: 2, minHoldout: 7), recomputePredictions: true, nice: 19))
+            promotion: PromotionRule(metric: .acc10, minImprovement: 2, minHoldout: 7), recomputePredictions: true, nice: 19,
+            holdScaleFactor: 100))
         XCTAssertEqual(config.logging, LoggingConfig(level: .debug, format: .json))
         XCTAssertEqual(config.engine, EngineConfig(threads: 8, batchSize: 128, blasCore: .sandybridge))
     }
@@ -167,7 +170,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
                     "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "watch", "rescan_interval",
                     "poll_interval", "retraining", "enabled",
                     "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",
-                    "promotion", "metric", "min_improvement", "min_holdout", "recompute_predictions", "nice", "logging", "level",
+                    "promotion", "metric", "min_improvement", "min_holdout", "recompute_predictions", "nice", "hold_scale_factor", "logging", "level",
                     "format"]
         for key in keys {
             XCTAssertNotNil(text.range(of: "\n *(- )?\(key):", options: .regularExpression), "no '\(key):' line")

@@ -141,6 +141,7 @@ final class ConfigErrorTests: ConfigTestCase {
             retraining:
               holdout_share: 1.0
               nice: 20
+              hold_scale_factor: 1
               learning_rate: -0.1
               min_new_measurements: 0
               promotion: {min_holdout: 0}
@@ -150,15 +151,17 @@ final class ConfigErrorTests: ConfigTestCase {
             """
         let result = check(yaml)
         XCTAssertEqual(result.issues.map(\.keyPath.description), [
-            "retraining.holdout_share", "retraining.nice", "retraining.learning_rate",
+            "retraining.holdout_share", "retraining.nice", "retraining.hold_scale_factor", "retraining.learning_rate",
             "retraining.min_new_measurements", "retraining.promotion.min_holdout", "inboxes[0].batch_sizes[0]",
             "inboxes[1].name",
         ], "\(result.issues)")
         XCTAssertTrue(result.issues[0].message.contains("1.0 is out of range: it must be more than 0 and less than 1"))
         XCTAssertTrue(result.issues[1].message.contains("20 is out of range: it must be between 0 and 19"))
-        XCTAssertTrue(result.issues[3].message.contains("it must be at least 1"))
-        XCTAssertTrue(result.issues[4].message.contains("0 is out of range: it must be between 1 and 1000000"), result.issues[4].message)
-        XCTAssertTrue(result.issues[6].message.contains("'B' is not a valid name"))
+        XCTAssertTrue(result.issues[2].message.contains("1 is out of range: it must be a number more than 1"),
+                      result.issues[2].message)
+        XCTAssertTrue(result.issues[4].message.contains("it must be at least 1"))
+        XCTAssertTrue(result.issues[5].message.contains("0 is out of range: it must be between 1 and 1000000"), result.issues[5].message)
+        XCTAssertTrue(result.issues[7].message.contains("'B' is not a valid name"))
     }
 
     func testWordsOutsideTheirListGetASuggestion() {

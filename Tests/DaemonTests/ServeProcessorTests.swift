@@ -67,14 +67,14 @@ final class ServeProcessorTests: XCTestCase {
             XCTAssertEqual((object["predictions"] as? [Any])?.count, 2)
             hashes.insert(try XCTUnwrap(hash))
         }
-        // Packed prediction must equal one-at-a-time prediction (chunks of 2 over 5 graphs).
+        // A prediction in a batch is the very number the network gets alone (chunks of 2 over 5 graphs).
         let model = try Checkpoint.load(from: URL(fileURLWithPath: root + "/latency.safetensors")).0
         for file in files {
             let alone = try model.predict([NetworkImporter.importFile(at: file, batchSize: 2).tokens()])[0]
             let hash = try NetworkImporter.importFile(at: file).contentHash
             let stored = try store.read { try $0.prediction(graphHash: hash, platform: "lab", batchSize: 2, modelVersion: 0,
                                                             kind: .latencyMs) }
-            XCTAssertEqual(try XCTUnwrap(stored).value, Double(alone), accuracy: 1e-4 * Double(alone))
+            XCTAssertEqual(try XCTUnwrap(stored).value, Double(alone), file.lastPathComponent)
         }
         let before = try store.read { try $0.counts() }
         XCTAssertEqual(before.graphs, hashes.count)
@@ -89,6 +89,35 @@ final class ServeProcessorTests: XCTestCase {
         let record = try XCTUnwrap(try store.read { try $0.graph(hash: hashes.first!) })
         XCTAssertEqual(record.firstSeen, firstSeen)
         XCTAssertFalse(record.sourceFileName.hasPrefix("again-"))
+    }
+
+    /// The same network dropped twice under two names in one batch, among others: one
+    /// prediction, the same number in both results and in the store.
+    func testOneNetworkDroppedTwiceInABatchGetsOnePrediction() async throws {
+        let (processor, store) = try await makeProcessor(engineBatchSize: 3)
+        let files = try RepositoryData.onnxFiles(4)
+        let drops = try [drop(files[0]), drop(files[1]), drop(files[0], as: "copy.onnx"), drop(files[2]),
+                         drop(files[3]), drop(files[0], as: "third.onnx")]
+        let outcomes = await processor.process(drops)
+        func latencies(_ outcome: DropOutcome) throws -> [Double] {
+            guard case .done(let json, _) = outcome else {
+                XCTFail("not done: \(outcome)")
+                return []
+            }
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])
+            return try XCTUnwrap(object["predictions"] as? [[String: Any]]).compactMap { $0["latency_ms"] as? Double }
+        }
+        let first = try latencies(outcomes[0])
+        XCTAssertEqual(first.count, 2)
+        XCTAssertEqual(try latencies(outcomes[2]), first)
+        XCTAssertEqual(try latencies(outcomes[5]), first)
+        let hash = try NetworkImporter.importFile(at: files[0]).contentHash
+        for (k, batchSize) in [1, 2].enumerated() {
+            let stored = try store.read { try $0.prediction(graphHash: hash, platform: "lab", batchSize: batchSize,
+                                                            modelVersion: 0, kind: .latencyMs) }
+            // The result file's JSON number is the stored value to the last printed digit.
+            XCTAssertEqual(try XCTUnwrap(stored).value, first[k], accuracy: 1e-12 * first[k])
+        }
     }
 
     func testPredictionsWithAnotherPlatformsModelSaySoInTheirNotes() async throws {

@@ -322,4 +322,51 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertTrue(served)
         XCTAssertEqual(try space.store.read { try $0.models(platform: "cpu") }.count, 1)
     }
+
+    /// Measurements in microseconds recorded as milliseconds (x1000) on a platform served by
+    /// a model at the right scale: the candidate beats that model on its own holdout, but is
+    /// held, not promoted, and does not serve; promoted by hand, it serves.
+    func testACandidateAThousandTimesOffTheServingScaleIsHeldUntilAPersonPromotesIt() async throws {
+        let space = try LearningWorkspace()
+        // cpu's measurements are right: its v1 is at the right scale and serves gpu as its default model.
+        try await feed(space, SyntheticCells.cells(160))
+        let cpu = try await retrainer(space, settings(space, epochs: 1)).retrain(platform: "cpu")
+        XCTAssertEqual(cpu.decision, .promoted, cpu.summary)
+        let defaultModel = URL(fileURLWithPath: space.modelsPath + "/cpu-v1.safetensors")
+        // gpu: 200 measurements in microseconds, written as ms.
+        let microseconds = SyntheticCells.cells(200, offset: 3).map { (arch: $0.arch, latency: $0.latency * 1000) }
+        var drop = space.claimed("us.yaml", SyntheticCells.yaml(microseconds, platform: "gpu"))
+        drop.inbox = InboxDescriptor(name: space.inbox.name, path: space.inbox.path, platform: "gpu", batchSizes: [1])
+        let outcome = await space.processor().process([drop])[0]
+        guard case .done = outcome else { return XCTFail("\(outcome)") }
+        var gpuSettings = settings(space, epochs: 5)
+        gpuSettings.defaultCheckpoint = { _ in defaultModel }
+        let registry = ModelRegistry()
+        try await registry.activateLatency(platform: "gpu", version: 0, checkpoint: defaultModel)
+
+        let report = try await retrainer(space, gpuSettings, registry: registry).retrain(platform: "gpu")
+        guard case .held(let reason) = report.decision else { return XCTFail(report.summary) }
+        XCTAssertTrue(reason.contains("x the default model's") && reason.contains("hold_scale_factor 10"), reason)
+        XCTAssertLessThan(try XCTUnwrap(report.candidateMetrics["mape"]), try XCTUnwrap(report.comparedMetrics["mape"]),
+                          "held although it is better on its holdout")
+        let held = try XCTUnwrap(try space.store.read { try $0.models(platform: "gpu") }.first)
+        XCTAssertEqual(held.state, .held)
+        XCTAssertEqual(try XCTUnwrap(held.metrics["scale_ratio"]), 1000, accuracy: 700)
+        XCTAssertNil(try space.store.read { try $0.activeModel(platform: "gpu") })
+        let serving = await registry.latencyEntry(platform: "gpu")
+        XCTAssertEqual(serving?.version, 0, "a held candidate does not serve")
+        XCTAssertTrue(try space.store.read { try $0.meta(.retrainOutcome(platform: "gpu")) }?.hasPrefix("held v1") == true)
+
+        // A person promotes it; the daemon's reconciler makes it serve.
+        _ = try ModelVersions(store: space.store).promote(platform: "gpu", version: 1)
+        let reconciler = ModelReconciler(store: space.store, registry: registry,
+                                         locator: DefaultModelLocator(environment: [:]), logger: LogCollector().logger())
+        _ = await reconciler.reconcile(platforms: ["gpu"], models: ModelsConfig(directory: space.modelsPath), pass: .poll)
+        let promoted = await registry.latencyEntry(platform: "gpu")
+        XCTAssertEqual(promoted?.version, 1)
+
+        // Once a person has accepted the scale, the next retrain is judged against it: not held.
+        let next = try await retrainer(space, gpuSettings, registry: registry).retrain(platform: "gpu")
+        if case .held = next.decision { XCTFail(next.summary) }
+    }
 }

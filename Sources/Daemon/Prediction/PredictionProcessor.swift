@@ -34,6 +34,14 @@ package final class PredictionProcessor: DropProcessor {
         self.logger = logger
     }
 
+    /// Imported nodes of a batch (all its networks and batch sizes) from which freed memory
+    /// is handed back to the system before the prediction and after the batch.
+    static let returnMemoryAfterNodes = 50_000
+
+    /// Nodes of tokens from which an engine call is made before `engine.batch_size` graphs
+    /// are gathered (the tokens of a 100k-node network are about 60 MB).
+    static let chunkNodes = 100_000
+
     /// Most graphs per engine call (`engine.batch_size`; SIGHUP may change it).
     package var engineBatchSize: Int {
         get { engineBatch.load(ordering: .relaxed) }
@@ -66,9 +74,20 @@ package final class PredictionProcessor: DropProcessor {
             }
         }
         if !networks.isEmpty {
+            // glibc keeps freed heap for the next allocations. The import's passing
+            // structures (the parsed file, shape tables) are freed by now, but the model's
+            // activations are one large block mapped afresh, so without giving the freed
+            // heap back the two would add up; after the batch, graphs and tokens are freed
+            // and would stay resident, GBs after a big network. Done only for large
+            // batches: a batch of small drops leaves little to give back.
+            let nodes = networks.reduce(0) { $0 + $1.imports.reduce(0) { $0 + $1.network.graph.nodes.count } }
+            let large = nodes >= Self.returnMemoryAfterNodes
+            if large { FreedMemory.giveBack() }
             await predict(&networks)
             store(&networks)
             for work in networks { outcomes[work.index] = work.outcome() }
+            networks = []
+            if large { FreedMemory.giveBack() }
         }
         return outcomes.map { $0 ?? .retryLater(reason: "no outcome was decided", delay: .seconds(1)) }
     }
@@ -127,9 +146,14 @@ package final class PredictionProcessor: DropProcessor {
             }
             let batchSizes = Set(onPlatform.flatMap { networks[$0].imports.map(\.batchSize) }).sorted()
             for batchSize in batchSizes {
-                var requests: [(work: Int, graph: TokenGraph)] = []
+                // Tokens are made chunk by chunk and let go after the engine call: a
+                // batch of large networks never holds every network's tokens at once.
+                var chunk: [(work: Int, graph: TokenGraph)] = []
+                var chunkNodes = 0
+                var copies = SameNetworkDrops()
                 for i in onPlatform {
                     guard let network = networks[i].imports.first(where: { $0.batchSize == batchSize })?.network else { continue }
+                    if copies.isCopy(i, of: network.contentHash) { continue }
                     let graph: TokenGraph
                     do { graph = try network.tokens(storedEncoding: entry.tokenEncoding) } catch {
                         let note = "no latency: \(error)"
@@ -137,7 +161,13 @@ package final class PredictionProcessor: DropProcessor {
                         continue
                     }
                     if graph.tokenDim == entry.inputWidth {
-                        requests.append((i, graph))
+                        chunk.append((i, graph))
+                        chunkNodes += graph.nodeCount
+                        if chunk.count >= batch || chunkNodes >= Self.chunkNodes {
+                            await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                            chunk = []
+                            chunkNodes = 0
+                        }
                         continue
                     }
                     let note = networks[i].isCell
@@ -146,9 +176,15 @@ package final class PredictionProcessor: DropProcessor {
                           + "this graph has \(graph.tokenDim)-wide ones"
                     if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
                 }
-                for start in stride(from: 0, to: requests.count, by: batch) {
-                    let chunk = Array(requests[start..<min(start + batch, requests.count)])
+                if !chunk.isEmpty {
                     await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                }
+                copies.share(into: &networks) { first, copy in
+                    if let latency = first.latency.first(where: { $0.batchSize == batchSize }) {
+                        copy.latency.append(latency)
+                    } else if let failure = first.failure {
+                        copy.failure = failure
+                    }
                 }
             }
         }
@@ -189,8 +225,10 @@ package final class PredictionProcessor: DropProcessor {
             return
         }
         var requests: [(work: Int, graph: TokenGraph)] = []
+        var copies = SameNetworkDrops()
         for i in cells {
             guard let network = networks[i].imports.first?.network else { continue }
+            if copies.isCopy(i, of: network.contentHash) { continue }
             let graph = network.tokens()
             if graph.tokenDim == entry.inputWidth {
                 requests.append((i, graph))
@@ -213,6 +251,7 @@ package final class PredictionProcessor: DropProcessor {
                 for request in chunk { networks[request.work].notes.append("no accuracy: \(error)") }
             }
         }
+        copies.share(into: &networks) { first, copy in copy.accuracy = first.accuracy }
     }
 
     // MARK: - store

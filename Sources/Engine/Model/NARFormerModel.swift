@@ -35,9 +35,39 @@ public final class NARFormerModel {
     public var parameterCount: Int { layout.table.totalCount }
 
     /// Predictions (always > 0) for a batch of graphs, in order. No dropout, no gradients.
+    ///
+    /// Each graph runs alone: a network's prediction must be the same number whatever it is
+    /// batched with. Packed with others, its rows go through GEMMs of other shapes and row
+    /// splits (the whole batch's rows; the feed-forward's 48-row chunks start wherever the
+    /// graph lies), which OpenBLAS does not sum in the same order; measured, a graph's
+    /// prediction moved in the last bits with its place in the batch (`BatchCompanionTests`).
+    /// One graph per pass costs little at inference (the README's batch 1 and batch 16
+    /// rates are within a few percent).
     public func predict(_ graphs: [TokenGraph]) throws -> [Float] {
-        try forward(graphs, training: false)
+        guard !graphs.isEmpty else { throw EngineError.invalidBatch("the batch holds no graphs") }
+        var out: [Float] = []
+        out.reserveCapacity(graphs.count)
+        for (g, graph) in graphs.enumerated() {
+            do {
+                out.append(contentsOf: try forward([graph], training: false))
+            } catch EngineError.invalidBatch(let problem) where graphs.count > 1 {
+                // The message names the graph by its place in the caller's batch.
+                throw EngineError.invalidBatch(problem.replacingOccurrences(of: "graph 0 ", with: "graph \(g) "))
+            }
+        }
+        // A very large network's activations (about 4.7 KB per node for the shipped model)
+        // are not kept for the next prediction: the arena would hold them for the life of
+        // the model. Up to this size it is kept, so everyday networks allocate nothing.
+        if arena.count > Self.keptInferenceArena {
+            arena.release()
+            batch = PackedBatch()
+        }
+        return out
     }
+
+    /// Floats of activation arena an inference keeps for the next one (64 MiB): far above
+    /// any network of the data sets, far below a 100k-node graph's.
+    static let keptInferenceArena = 16 << 20
 
     /// A copy of one named tensor's values, nil for an unknown name.
     public func tensor(named name: String) -> [Float]? {

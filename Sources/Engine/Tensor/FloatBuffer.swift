@@ -23,6 +23,15 @@ final class FloatBuffer {
         count = needed
     }
 
+    /// Gives the memory back (count 0); the next `reserve` allocates again.
+    func release() {
+        guard count > 0 else { return }
+        pointer.deallocate()
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: 0)
+        count = 0
+    }
+
     func zero() { pointer.update(repeating: 0, count: count) }
 
     var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }

@@ -3,16 +3,28 @@ import Foundation
 /// What one retrain of a platform did, for logs, `narformer retrain` and the store's
 /// `retrain.<platform>.outcome`.
 package struct RetrainReport: Sendable, Equatable {
-    package enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable, CustomStringConvertible {
         case promoted
         case rejected
         /// Nothing was trained; the reason says why (too little data, stopped, an error).
         case skipped(String)
+        /// Would have been promoted, but waits for a person; the reason says why (`ScaleHold`).
+        case held(String)
+
+        /// "promoted", "rejected", "held: <reason>" or "skipped: <reason>", for tables.
+        package var description: String {
+            switch self {
+            case .promoted: return "promoted"
+            case .rejected: return "rejected"
+            case .held(let reason): return "held: " + reason
+            case .skipped(let reason): return "skipped: " + reason
+            }
+        }
     }
 
     package var platform: String
     package var decision: Decision
-    /// The new version (promoted or rejected); nil when skipped.
+    /// The new version (promoted, rejected or held); nil when skipped.
     package var version: Int?
     /// The version the candidate was compared with (0: the default model); nil: none.
     package var comparedWith: Int?
@@ -42,6 +54,8 @@ package struct RetrainReport: Sendable, Equatable {
             return "rejected v\(version ?? 0): mape \(mape(candidateMetrics))\(against), \(sizes)"
         case .skipped(let reason):
             return "skipped: \(reason)"
+        case .held(let reason):
+            return "held v\(version ?? 0) for a person: \(reason); mape \(mape(candidateMetrics))\(against), \(sizes)"
         }
     }
 }

@@ -126,7 +126,13 @@ package struct RetrainScheduler: Service {
         logger.notice("retraining", metadata: ["platform": "\(platform)", "reason": "\(reason)"])
         do {
             let report = try await retrainer.retrain(platform: platform, stop: stop)
-            logger.notice("retrain finished", metadata: ["platform": "\(platform)", "outcome": "\(report.summary)"])
+            if case .held = report.decision {
+                // A person has to look: the candidate does not serve until promoted by hand.
+                logger.warning("retrain candidate held for a person; 'narformer models promote' makes it serve",
+                               metadata: ["platform": "\(platform)", "outcome": "\(report.summary)"])
+            } else {
+                logger.notice("retrain finished", metadata: ["platform": "\(platform)", "outcome": "\(report.summary)"])
+            }
             if case .skipped = report.decision, stop.isRequested { return (report.summary, true) }
             return (report.summary, false)
         } catch {

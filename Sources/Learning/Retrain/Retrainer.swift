@@ -5,7 +5,8 @@ import Foundation
 import Store
 
 /// Retrains one platform's latency model from its measurements and promotes the candidate
-/// when it beats the active model on the same holdout.
+/// when it beats the active model on the same holdout, unless its latency scale is far from
+/// the active model's: then it is held for a person (`ScaleHold`).
 ///
 /// Crash safety: the candidate's weights are written to a temporary file, fsync'ed and
 /// renamed to a new versioned name that no record points to yet; then one store transaction
@@ -51,6 +52,8 @@ package final class Retrainer: Sendable {
         package var trainingSize: Int
         package var holdoutSize: Int
         package var weightsSHA256: String
+        /// The candidate's target scale over the compared model's; nil when either is unknown.
+        package var scaleRatio: Double?
     }
 
     /// Retrains `platform` once. `stop` is polled between training steps; when raised, the
@@ -152,21 +155,30 @@ package final class Retrainer: Sendable {
         report.trainingSize = result.trainingSize
         report.holdoutSize = result.holdoutSize
         let candidateScore = report.candidateMetrics[metric.rawValue] ?? .nan
-        let promoted: Bool
+        let passed: Bool
         if let comparedScore = report.comparedMetrics[metric.rawValue], comparedScore.isFinite {
-            promoted = candidateScore.isFinite
+            passed = candidateScore.isFinite
                 && settings.retraining.promotion.promotes(candidate: candidateScore, over: comparedScore)
         } else {
-            promoted = candidateScore.isFinite
+            passed = candidateScore.isFinite
         }
-        report.decision = promoted ? .promoted : .rejected
+        let hold = ScaleHold(factor: settings.retraining.holdScaleFactor)
+            .reason(ratio: result.scaleRatio, serving: ScaleHold.servingName(version: compared?.version))
+        let state: ModelState
+        switch (passed, hold) {
+        case (true, nil): report.decision = .promoted; state = .active
+        case (true, let reason?): report.decision = .held(reason); state = .held
+        case (false, _): report.decision = .rejected; state = .rejected
+        }
+        let promoted = state == .active
 
         var metrics = report.candidateMetrics
         metrics["holdout_count"] = Double(result.holdoutSize)
+        if let ratio = result.scaleRatio { metrics["scale_ratio"] = ratio }
         for (name, value) in report.comparedMetrics { metrics["compared_" + name] = value }
         if let comparedVersion = report.comparedWith { metrics["compared_version"] = Double(comparedVersion) }
         let record = ModelRecord(platform: platform, version: version, metrics: metrics.filter { $0.value.isFinite },
-                                 created: now(), state: promoted ? .active : .rejected,
+                                 created: now(), state: state,
                                  trainingSetSize: result.trainingSize, baseVersion: start?.version,
                                  weightsPath: destination.path, weightsSHA256: result.weightsSHA256)
         let finalReport = report
@@ -220,8 +232,8 @@ package final class Retrainer: Sendable {
         let measured = judged.map { Double($0.latencyMs) }
         let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
         var comparedMetrics: EvaluationMetrics?
-        if let compared, let other = try? TrainedModel.load(from: compared.url),
-           fits(other.model.config, judged[0].comparedGraph ?? judged[0].graph) {
+        let comparedModel = compared.flatMap { try? TrainedModel.load(from: $0.url) }
+        if let other = comparedModel, fits(other.model.config, judged[0].comparedGraph ?? judged[0].graph) {
             let asCompared = judged.map { sample in
                 var copy = sample
                 copy.graph = sample.comparedGraph ?? sample.graph
@@ -241,7 +253,8 @@ package final class Retrainer: Sendable {
             try trained.save(to: temporary, extra: holdoutMetrics)
         }
         return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: trainable.count,
-                               holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path))
+                               holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path),
+                               scaleRatio: ScaleHold.ratio(candidate: trained.targetScale, serving: comparedModel?.targetScale))
     }
 
     /// The tokens a checkpoint reads, from its header alone. A header that cannot be read

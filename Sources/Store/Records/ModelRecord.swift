@@ -11,6 +11,9 @@ public enum ModelState: String, Codable, Sendable, CaseIterable {
     case retired
     /// Judged and not promoted.
     case rejected
+    /// Passed the promotion rule, but its latency scale is far from the serving model's:
+    /// waits for a person to promote it (`narformer models promote`) or leave it.
+    case held
 }
 
 /// One trained model version of a platform. Weights live in a file; the store keeps its path

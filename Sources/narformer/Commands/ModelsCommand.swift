@@ -50,6 +50,9 @@ struct ModelsCommand: ParsableCommand {
                 return
             }
             print(Self.table(records))
+            for record in records where record.state == .held {
+                print("note: " + Self.heldNote(record))
+            }
             // A platform without a version of its own is predicted with the default model,
             // which was trained on another machine's measurements.
             let defaultModel = DefaultModelLocator().locate(.latency, models: context.config.models)
@@ -58,6 +61,15 @@ struct ModelsCommand: ParsableCommand {
                 && !records.contains(where: { $0.platform == platform && $0.state == .active }) {
                 print("note: \(platform) has no model of its own yet: uncalibrated predictions with the \(trainedOn) model")
             }
+        }
+
+        /// Why a held version waits and what a person can do about it.
+        static func heldNote(_ record: ModelRecord) -> String {
+            let serving = ScaleHold.servingName(version: record.metrics["compared_version"].map { Int($0) })
+            let why = record.metrics["scale_ratio"].map { ScaleHold.describe(ratio: $0, serving: serving) }
+                ?? "its latency scale is far from \(serving)'s"
+            return "\(record.platform) v\(record.version) is held for a person: \(why). If its measurements are in "
+                + "the right unit: narformer models promote v\(record.version) --platform \(record.platform)"
         }
 
         static func table(_ records: [ModelRecord]) -> String {

@@ -1,0 +1,43 @@
+import Foundation
+import Store
+import TestSupport
+import XCTest
+
+/// `narformer models list` says why a held version waits; `models promote` makes it serve.
+final class ModelsHeldCommandTests: XCTestCase {
+    func testAHeldVersionIsListedWithItsReasonAndPromotedByHand() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("narformer-models-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("models"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let configFile = root.appendingPathComponent("narformer.yaml").path
+        try """
+            store: { path: ./store }
+            models: { directory: ./models }
+            platforms: [{ name: cpu }]
+            """.write(toFile: configFile, atomically: true, encoding: .utf8)
+        let weights = root.appendingPathComponent("models/cpu-v1.safetensors").path
+        try Data("weights".utf8).write(to: URL(fileURLWithPath: weights))
+        do {
+            let store = try NarformerStore(path: root.appendingPathComponent("store").path)
+            try store.write { writer in
+                try writer.putModel(ModelRecord(platform: "cpu", version: 1,
+                                                metrics: ["mape": 7.5, "scale_ratio": 1013, "compared_version": 0],
+                                                state: .held, trainingSetSize: 160, baseVersion: nil, weightsPath: weights,
+                                                weightsSHA256: try ModelRecord.sha256(ofFileAt: weights)))
+            }
+        }
+        let list = try NarformerCommand.run(["models", "list", "--config", configFile])
+        XCTAssertEqual(list.status, 0, list.output)
+        XCTAssertTrue(list.output.contains("held"), list.output)
+        XCTAssertTrue(list.output.contains("cpu v1 is held for a person: its latency scale is 1013x the default model's"),
+                      list.output)
+        XCTAssertTrue(list.output.contains("narformer models promote v1 --platform cpu"), list.output)
+
+        let promote = try NarformerCommand.run(["models", "promote", "v1", "--config", configFile])
+        XCTAssertEqual(promote.status, 0, promote.output)
+        let after = try NarformerCommand.run(["models", "list", "--config", configFile, "--json"])
+        XCTAssertTrue(after.output.contains("\"state\":\"active\"") || after.output.contains("\"state\" : \"active\""),
+                      after.output)
+        XCTAssertFalse(after.output.contains("held"), after.output)
+    }
+}
