@@ -1,8 +1,12 @@
 import Foundation
 
 /// The models narformer ships, and the one place that decides where a default model file
-/// is: a latency model for platform `cpu-ort-1t` and a NAS-Bench-201 CIFAR-10 accuracy
-/// model, found without any flag.
+/// is: latency models for platforms `cpu-ort-1t` and `cpu-openvino-1t` and a NAS-Bench-201
+/// CIFAR-10 accuracy model, found without any flag.
+///
+/// A platform's default latency model is `latency-<platform>.safetensors` where one is
+/// shipped (or put in one of the folders below), else `latency-cpu-ort-1t.safetensors`,
+/// the model every other platform starts from.
 ///
 /// They are SwiftPM resources of the Engine target (`Sources/Engine/DefaultModels`),
 /// which SwiftPM copies next to the executable as `narformer_Engine.resources/`, and
@@ -27,19 +31,28 @@ public enum DefaultModels {
         kind == .latency ? latencyFileName : accuracyFileName
     }
 
-    /// The first readable candidate for `kind`, or nil.
-    public static func locate(_ kind: ModelConfig.Kind, configured: String? = nil,
+    /// The file name of `platform`'s own default latency model, when the name can be one
+    /// (letters, digits, `.`, `_`, `-`; no path).
+    public static func latencyFileName(platform: String) -> String? {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard !platform.isEmpty, !platform.hasPrefix("."), platform.allSatisfy(allowed.contains) else { return nil }
+        return "latency-\(platform).safetensors"
+    }
+
+    /// The first readable candidate for `kind` (for `platform`'s latency when given), or nil.
+    public static func locate(_ kind: ModelConfig.Kind, platform: String? = nil, configured: String? = nil,
                               environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
-        candidates(kind, configured: configured, environment: environment)
+        candidates(kind, platform: platform, configured: configured, environment: environment)
             .first { FileManager.default.isReadableFile(atPath: $0.path) }
     }
 
     /// The default model's file for `kind`, or an error listing where it was looked for.
-    public static func url(for kind: ModelConfig.Kind, configured: String? = nil,
+    public static func url(for kind: ModelConfig.Kind, platform: String? = nil, configured: String? = nil,
                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
-        if let found = locate(kind, configured: configured, environment: environment) { return found }
+        if let found = locate(kind, platform: platform, configured: configured, environment: environment) { return found }
         throw TrainingError("the default \(kind.rawValue) model \(fileName(for: kind)) is not installed; looked in: "
-            + candidates(kind, configured: configured, environment: environment).map(\.path).joined(separator: ", ")
+            + candidates(kind, platform: platform, configured: configured, environment: environment).map(\.path)
+                .joined(separator: ", ")
             + " (set \(folderVariable) to its folder or pass --model)")
     }
 
@@ -48,23 +61,30 @@ public enum DefaultModels {
         try TrainedModel.load(from: url(for: kind))
     }
 
-    /// Every place looked at for `kind`, in order.
-    public static func candidates(_ kind: ModelConfig.Kind, configured: String? = nil,
+    /// Every place looked at for `kind`, in order: the configured file, then in each folder
+    /// `platform`'s own latency model before the common one (a model made for the platform
+    /// beats one made for another machine, wherever both are).
+    public static func candidates(_ kind: ModelConfig.Kind, platform: String? = nil, configured: String? = nil,
                                   environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
-        let name = fileName(for: kind)
+        var names = [fileName(for: kind)]
+        if kind == .latency, let platform, platform != latencyPlatform, let own = latencyFileName(platform: platform) {
+            names.insert(own, at: 0)
+        }
         var out: [URL] = []
         if let configured, !configured.isEmpty { out.append(URL(fileURLWithPath: configured)) }
         if let folder = environment[folderVariable], !folder.isEmpty {
-            out.append(URL(fileURLWithPath: folder, isDirectory: true).appendingPathComponent(name))
+            for name in names { out.append(URL(fileURLWithPath: folder, isDirectory: true).appendingPathComponent(name)) }
         }
         let executableFolder = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
             .deletingLastPathComponent()
         let folders = [Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent(), executableFolder]
         for folder in folders.compactMap({ $0 }) {
-            out.append(folder.appendingPathComponent("narformer_Engine.resources/DefaultModels/\(name)"))
-            out.append(folder.appendingPathComponent("../share/narformer/models/\(name)").standardizedFileURL)
+            for name in names {
+                out.append(folder.appendingPathComponent("narformer_Engine.resources/DefaultModels/\(name)"))
+                out.append(folder.appendingPathComponent("../share/narformer/models/\(name)").standardizedFileURL)
+            }
         }
-        out.append(sourceFolder.appendingPathComponent(name))
+        for name in names { out.append(sourceFolder.appendingPathComponent(name)) }
         var seen = Set<String>()
         return out.filter { seen.insert($0.path).inserted }
     }

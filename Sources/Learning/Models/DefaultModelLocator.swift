@@ -3,7 +3,8 @@ import Engine
 import Foundation
 
 /// A config's default (version 0) models: `models.default_latency` / `default_accuracy`
-/// when the config names them, else the shipped models. Where a default model file is
+/// when the config names them, else the shipped models (a platform's own latency model
+/// where one is shipped). Where a default model file is
 /// looked for is decided in one place, Engine's `DefaultModels`; this only adds the
 /// config's choice in front.
 package struct DefaultModelLocator: Sendable {
@@ -14,13 +15,14 @@ package struct DefaultModelLocator: Sendable {
     }
 
     /// Every place looked at, in order.
-    package func candidates(_ kind: ModelConfig.Kind, models: ModelsConfig) -> [String] {
-        DefaultModels.candidates(kind, configured: configured(kind, models), environment: environment).map(\.path)
+    package func candidates(_ kind: ModelConfig.Kind, models: ModelsConfig, platform: String? = nil) -> [String] {
+        DefaultModels.candidates(kind, platform: platform, configured: configured(kind, models), environment: environment)
+            .map(\.path)
     }
 
     /// The first candidate that is a readable file, or nil.
-    package func locate(_ kind: ModelConfig.Kind, models: ModelsConfig) -> URL? {
-        DefaultModels.locate(kind, configured: configured(kind, models), environment: environment)
+    package func locate(_ kind: ModelConfig.Kind, models: ModelsConfig, platform: String? = nil) -> URL? {
+        DefaultModels.locate(kind, platform: platform, configured: configured(kind, models), environment: environment)
     }
 
     private func configured(_ kind: ModelConfig.Kind, _ models: ModelsConfig) -> String? {

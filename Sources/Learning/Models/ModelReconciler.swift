@@ -87,7 +87,7 @@ package final class ModelReconciler: Sendable {
         }
         guard let active else {
             if let serving, serving.version == 0, !reloadUnchanged,
-               serving.checkpoint == locator.locate(.latency, models: models) { return }
+               serving.checkpoint == locator.locate(.latency, models: models, platform: platform) { return }
             await serveDefault(platform: platform, models: models, into: &report)
             return
         }
@@ -111,14 +111,14 @@ package final class ModelReconciler: Sendable {
 
     private func serveDefault(platform: String, models: ModelsConfig, into report: inout Report) async {
         let serving = await registry.latencyEntry(platform: platform)
-        guard let url = locator.locate(.latency, models: models) else {
+        guard let url = locator.locate(.latency, models: models, platform: platform) else {
             if let serving {
                 report.problems.append("\(platform): no default latency model was found; still predicting with "
                                        + "v\(serving.version)")
             } else {
                 report.missing.append("no latency model for platform \(platform): the store has no active model for it "
                     + "and no default latency model was found (looked at: "
-                    + locator.candidates(.latency, models: models).joined(separator: ", ") + ")")
+                    + locator.candidates(.latency, models: models, platform: platform).joined(separator: ", ") + ")")
             }
             return
         }

@@ -32,7 +32,7 @@ package struct RetrainSettings: Sendable {
     package init(config: NarformerConfig, locator: DefaultModelLocator = DefaultModelLocator()) {
         let models = config.models
         self.init(retraining: config.retraining, modelsDirectory: models.directory,
-                  defaultCheckpoint: { _ in locator.locate(.latency, models: models) })
+                  defaultCheckpoint: { platform in locator.locate(.latency, models: models, platform: platform) })
     }
 
     /// The paper's latency model for whole networks; for NAS-Bench-201 cells (no static

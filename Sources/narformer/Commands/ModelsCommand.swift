@@ -55,11 +55,12 @@ struct ModelsCommand: ParsableCommand {
             }
             // A platform without a version of its own is predicted with the default model,
             // which was trained on another machine's measurements.
-            let defaultModel = DefaultModelLocator().locate(.latency, models: context.config.models)
-            let trainedOn = defaultModel.flatMap { try? Checkpoint.metadata(of: $0).platform } ?? ""
-            for platform in platforms where !trainedOn.isEmpty && trainedOn != platform
-                && !records.contains(where: { $0.platform == platform && $0.state == .active }) {
-                print("note: \(platform) has no model of its own yet: uncalibrated predictions with the \(trainedOn) model")
+            for platform in platforms where !records.contains(where: { $0.platform == platform && $0.state == .active }) {
+                let defaultModel = DefaultModelLocator().locate(.latency, models: context.config.models, platform: platform)
+                let trainedOn = defaultModel.flatMap { try? Checkpoint.metadata(of: $0).platform } ?? ""
+                if !trainedOn.isEmpty && trainedOn != platform {
+                    print("note: \(platform) has no model of its own yet: uncalibrated predictions with the \(trainedOn) model")
+                }
             }
         }
 

@@ -82,7 +82,7 @@ struct PredictCommand: ParsableCommand {
     private func load(_ path: String?, kind: ModelConfig.Kind) throws -> TrainedModel {
         let trained = try CommandFailure.wrap {
             if let path { return try TrainedModel.load(from: URL(fileURLWithPath: path)) }
-            return try DefaultModels.load(kind)
+            return try TrainedModel.load(from: DefaultModels.url(for: kind, platform: kind == .latency ? platform : nil))
         }
         guard trained.kind == kind else {
             throw CommandFailure("\(path ?? "the default model") is a \(trained.kind.rawValue) model, not a \(kind.rawValue) model")

@@ -199,3 +199,33 @@ final class ImportExporterVariantTests: XCTestCase {
         XCTAssertNotEqual(reversed.contentHash, plain.contentHash)
     }
 }
+
+/// The OpenVINO platform's shipped model reads the canonical graph: both exports of a
+/// network get one prediction. Platforms without a model of their own start from the
+/// `cpu-ort-1t` one.
+final class ShippedOpenVINOModelTests: XCTestCase {
+    func testEachPlatformFindsItsOwnDefaultModel() throws {
+        let empty: [String: String] = [:]
+        XCTAssertEqual(try DefaultModels.url(for: .latency, platform: "cpu-openvino-1t", environment: empty).lastPathComponent,
+                       "latency-cpu-openvino-1t.safetensors")
+        XCTAssertEqual(try DefaultModels.url(for: .latency, platform: "my-gpu", environment: empty).lastPathComponent,
+                       DefaultModels.latencyFileName)
+        XCTAssertEqual(try DefaultModels.url(for: .latency, environment: empty).lastPathComponent, DefaultModels.latencyFileName)
+        // A platform name is never a path.
+        XCTAssertNil(DefaultModels.latencyFileName(platform: "../x"))
+        XCTAssertNil(DefaultModels.latencyFileName(platform: ".hidden"))
+    }
+
+    func testBothExportersGetOnePrediction() throws {
+        let model = try TrainedModel.load(from: DefaultModels.url(for: .latency, platform: "cpu-openvino-1t", environment: [:]))
+        XCTAssertEqual(model.metadata.platform, "cpu-openvino-1t")
+        for family in ["vit", "swin", "convnext"] {
+            let files = try ["torchscript", "dynamo"].map {
+                try NetworkImporter.importFile(at: try ImportTestSupport.fixture("onnx/exporters/\(family)-\($0).onnx"))
+            }
+            let values = try model.predictValues(try files.map { try $0.tokens(storedEncoding: model.metadata.tokenEncoding) })
+            XCTAssertEqual(values[0], values[1], family)
+            XCTAssertGreaterThan(values[0], 0, family)
+        }
+    }
+}
