@@ -1,7 +1,7 @@
 # The README's two commands: `make run` and `make test`.
 # Both install the Debian packages they need when missing (as root, apt-get).
 
-APT_PACKAGES := liblmdb-dev libopenblas-dev pkg-config
+APT_PACKAGES := liblmdb-dev libopenblas-dev zlib1g-dev pkg-config
 SWIFT ?= swift
 CONFIG ?= etc/narformer/demo.yaml
 # Tests run in release mode (with testability) so the engine's parity and

@@ -34,13 +34,25 @@ package struct LatencyListImport {
     package func run(_ list: LatencyList, progress: (Int, Int) -> Void = { _, _ in }) throws -> Summary {
         var summary = Summary()
         let listName = list.source.lastPathComponent
-        var pending: [(GraphRecord, LatencyMeasurement)] = []
+        var pending: [(network: ImportedNetwork, record: LatencyRecord)] = []
+        // One write transaction per chunk: the graphs, the tokens not stored yet (made
+        // before the transaction) and the measurements, so a measurement is never stored
+        // without its tokens.
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let batch = pending
+            let tokenRecords = try tokens.missingRecords(of: pending.map { ($0.network, $0.record.batchSize) })
+            let items = pending.map { network, record in
+                (GraphRecord(hash: network.contentHash, graph: network.canonicalData(),
+                             sourceFileName: record.onnxFile.lastPathComponent,
+                             nodeCount: network.graph.nodes.count, kind: .network),
+                 LatencyMeasurement(graphHash: network.contentHash, platform: platform, batchSize: record.batchSize,
+                                    latencyMs: record.latencyMs, source: "import \(listName) \(record.id)",
+                                    measuredAt: Date(timeIntervalSince1970: 0)))
+            }
             let isNew = try store.write { writer in
-                try batch.map { graph, measurement -> Bool in
-                    _ = try writer.putGraph(graph)
+                for tokens in tokenRecords { try writer.putTokens(tokens) }
+                return try items.map { graph, measurement -> Bool in
+                    try writer.putGraph(graph)
                     return try writer.putMeasurement(measurement)
                 }
             }
@@ -50,16 +62,7 @@ package struct LatencyListImport {
         }
         for (index, record) in list.records.enumerated() {
             do {
-                let network = try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize)
-                try tokens.saveMissing(of: network, batchSize: record.batchSize)
-                let graph = GraphRecord(hash: network.contentHash, graph: network.canonicalData(),
-                                        sourceFileName: record.onnxFile.lastPathComponent,
-                                        nodeCount: network.graph.nodes.count, kind: .network)
-                let measurement = LatencyMeasurement(
-                    graphHash: network.contentHash, platform: platform, batchSize: record.batchSize,
-                    latencyMs: record.latencyMs, source: "import \(listName) \(record.id)",
-                    measuredAt: Date(timeIntervalSince1970: 0))
-                pending.append((graph, measurement))
+                pending.append((try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize), record))
                 if pending.count >= chunkSize { try flush() }
             } catch let error as ImportError {
                 summary.failures.append("\(listName):\(record.line): \(error.description)")
