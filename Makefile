@@ -4,8 +4,11 @@
 APT_PACKAGES := liblmdb-dev libopenblas-dev zlib1g-dev pkg-config
 SWIFT ?= swift
 CONFIG ?= etc/narformer/demo.yaml
-# Tests run in release mode (with testability) so the engine's parity and
-# gradient checks run at the speed the product runs at.
+# One build configuration for everything (`make build`, `run`, `bench`, `test`): release,
+# with testability (`-enable-testing`: the tests `@testable import` Engine, Store and Config),
+# so the tests check the very build that runs, at its speed, and `make build` after
+# `make test` (or the other way round) compiles nothing again. The README (Speed) has the
+# measured cost of testability on `narformer-lab bench engine`.
 # On a CPU with AVX2 and FMA (Intel Haswell and later, AMD Zen) the engine's own vector
 # loops (SIMD8<Float>) compile to one 256-bit instruction per operation instead of two
 # SSE ones; elsewhere the portable x86-64 build. No fast-math: the same float operations
@@ -16,7 +19,7 @@ HASWELL_FEATURES := avx2 fma bmi1 bmi2 movbe f16c abm
 CPU_FLAGS ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   for x in $(HASWELL_FEATURES); do echo "$$f" | grep -qw $$x || exit 0; done; \
   echo "-Xswiftc -target-cpu -Xswiftc haswell")
-TEST_FLAGS ?= -c release -Xswiftc -enable-testing $(CPU_FLAGS)
+BUILD_FLAGS ?= -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
 .PHONY: deps build bench run test clean install
 
@@ -31,19 +34,19 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer
+	$(SWIFT) build $(BUILD_FLAGS) --product narformer
 
 # The lab (benchmarks, experiments): `.build/release/narformer-lab bench ...`. Not part of
 # the product; `make run` does not build it.
 bench: build
-	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer-lab
+	$(SWIFT) build $(BUILD_FLAGS) --product narformer-lab
 
 run: build
 	mkdir -p var
 	.build/release/narformer serve --config $(CONFIG)
 
 test: deps
-	$(SWIFT) test $(TEST_FLAGS)
+	$(SWIFT) test $(BUILD_FLAGS)
 
 clean:
 	rm -rf .build var

@@ -22,37 +22,62 @@ package enum MeasuredTokenCodec {
 
     package static func encode(_ graph: TokenGraph) -> [UInt8] {
         let rowBitmapCount = (graph.tokenDim + 7) / 8
-        var out: [UInt8] = []
-        out.reserveCapacity(17 + graph.nodeCount * rowBitmapCount + 4 * graph.tokens.count
-                            + 8 * graph.edges.count + 4 * graph.staticFeatures.count)
-        out.append(layout)
-        for count in [graph.nodeCount, graph.tokenDim, graph.edges.count, graph.staticFeatures.count] {
-            append(UInt32(count), to: &out)
-        }
-        graph.tokens.withUnsafeBufferPointer { tokens in
-            var bitmap = [UInt8](repeating: 0, count: rowBitmapCount)
-            var values: [UInt32] = []
-            values.reserveCapacity(tokens.count)
-            for row in 0..<graph.nodeCount {
-                for i in bitmap.indices { bitmap[i] = 0 }
-                let base = row * graph.tokenDim
-                for column in 0..<graph.tokenDim {
-                    let bits = tokens[base + column].bitPattern
-                    if bits != 0 {
-                        bitmap[column >> 3] |= 1 << UInt8(column & 7)
-                        values.append(bits)
-                    }
-                }
-                out.append(contentsOf: bitmap)
+        let nonzero = graph.tokens.reduce(0) { $0 + ($1.bitPattern != 0 ? 1 : 0) }
+        let count = 17 + graph.nodeCount * rowBitmapCount + 4 * nonzero + 8 * graph.edges.count
+            + 4 * graph.staticFeatures.count
+        // One pass into a buffer of the exact size: this runs for every encoding of every
+        // imported network.
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var out = Writer(base: buffer.baseAddress!)
+            out.byte(layout)
+            for value in [graph.nodeCount, graph.tokenDim, graph.edges.count, graph.staticFeatures.count] {
+                out.u32(UInt32(value))
             }
-            for bits in values { append(bits, to: &out) }
+            graph.tokens.withUnsafeBufferPointer { tokens in
+                var bitmap = out.position
+                out.zeros(graph.nodeCount * rowBitmapCount)
+                for row in 0..<graph.nodeCount {
+                    let base = row * graph.tokenDim
+                    for column in 0..<graph.tokenDim {
+                        let bits = tokens[base + column].bitPattern
+                        if bits != 0 {
+                            bitmap[column >> 3] |= 1 << UInt8(column & 7)
+                            out.u32(bits)
+                        }
+                    }
+                    bitmap += rowBitmapCount
+                }
+            }
+            for edge in graph.edges {
+                out.u32(UInt32(bitPattern: edge.a))
+                out.u32(UInt32(bitPattern: edge.b))
+            }
+            for value in graph.staticFeatures { out.u32(value.bitPattern) }
+            initialized = out.position - buffer.baseAddress!
+            precondition(initialized == count, "token layout size miscounted")
         }
-        for edge in graph.edges {
-            append(UInt32(bitPattern: edge.a), to: &out)
-            append(UInt32(bitPattern: edge.b), to: &out)
+    }
+
+    /// Writes forward from `position`; the caller sized the buffer.
+    private struct Writer {
+        var position: UnsafeMutablePointer<UInt8>
+
+        init(base: UnsafeMutablePointer<UInt8>) { position = base }
+
+        mutating func byte(_ value: UInt8) {
+            position.pointee = value
+            position += 1
         }
-        for value in graph.staticFeatures { append(value.bitPattern, to: &out) }
-        return out
+
+        mutating func u32(_ value: UInt32) {
+            UnsafeMutableRawPointer(position).storeBytes(of: value.littleEndian, as: UInt32.self)
+            position += 4
+        }
+
+        mutating func zeros(_ count: Int) {
+            position.initialize(repeating: 0, count: count)
+            position += count
+        }
     }
 
     /// The graph, checked against the encoding its key names (`expectedTokenDim`).
@@ -99,10 +124,6 @@ package enum MeasuredTokenCodec {
         for _ in 0..<staticCount { staticFeatures.append(Float(bitPattern: try reader.u32())) }
         return TokenGraph(nodeCount: nodeCount, tokenDim: tokenDim, tokens: tokens, edges: edges,
                           staticFeatures: staticFeatures)
-    }
-
-    private static func append(_ value: UInt32, to out: inout [UInt8]) {
-        withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 
     private struct Reader {
