@@ -1,11 +1,14 @@
 # The README's two commands: `make run` and `make test`.
 # Both install the Debian packages they need when missing (as root, apt-get).
 
-APT_PACKAGES := liblmdb-dev libopenblas-dev pkg-config
+APT_PACKAGES := liblmdb-dev libopenblas-dev zlib1g-dev pkg-config
 SWIFT ?= swift
 CONFIG ?= etc/narformer/demo.yaml
-# Tests run in release mode (with testability) so the engine's parity and
-# gradient checks run at the speed the product runs at.
+# One build configuration for everything (`make build`, `run`, `bench`, `test`): release,
+# with testability (`-enable-testing`: the tests `@testable import` Engine, Store and Config),
+# so the tests check the very build that runs, at its speed, and `make build` after
+# `make test` (or the other way round) compiles nothing again. The README (Speed) has the
+# measured cost of testability on `narformer-lab bench engine`.
 # The engine's own vector loops work on SIMD16<Float>. On a CPU with AVX-512 F/CD/BW/DQ/VL
 # as well as the AVX2 set (Intel Xeons since Skylake-SP, AMD Zen 4 and later) the build
 # targets skylake-avx512: one 512-bit instruction per operation. With AVX2 and FMA only
@@ -18,7 +21,7 @@ CPU_FLAGS ?= $(shell f=$$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null); \
   for x in $(HASWELL_FEATURES); do echo "$$f" | grep -qw $$x || exit 0; done; \
   cpu=skylake-avx512; for x in $(AVX512_FEATURES); do echo "$$f" | grep -qw $$x || cpu=haswell; done; \
   echo "-Xswiftc -target-cpu -Xswiftc $$cpu")
-TEST_FLAGS ?= -c release -Xswiftc -enable-testing $(CPU_FLAGS)
+BUILD_FLAGS ?= -c release -Xswiftc -enable-testing $(CPU_FLAGS)
 
 .PHONY: deps build bench run test clean install
 
@@ -33,19 +36,19 @@ deps:
 	fi
 
 build: deps
-	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer
+	$(SWIFT) build $(BUILD_FLAGS) --product narformer
 
 # The lab (benchmarks, experiments): `.build/release/narformer-lab bench ...`. Not part of
 # the product; `make run` does not build it.
 bench: build
-	$(SWIFT) build -c release $(CPU_FLAGS) --product narformer-lab
+	$(SWIFT) build $(BUILD_FLAGS) --product narformer-lab
 
 run: build
 	mkdir -p var
 	.build/release/narformer serve --config $(CONFIG)
 
 test: deps
-	$(SWIFT) test $(TEST_FLAGS)
+	$(SWIFT) test $(BUILD_FLAGS)
 
 clean:
 	rm -rf .build var

@@ -142,7 +142,7 @@ package struct LatencyLearningCurve {
         }
         let platform = "lab-\(name)"
         let store = try NarformerStore(path: root.appendingPathComponent("store").path)
-        let tokens = MeasuredTokenStore(storePath: store.path)
+        let tokens = MeasuredTokenStore(store: store)
         let inbox = InboxDescriptor(name: "lab", path: inboxURL.path, platform: platform, batchSizes: [1])
         let intake = MeasurementDropProcessor(store: store, platforms: [platform], measurementTimeouts: [:], tokens: tokens)
         let retrainSettings = RetrainSettings(

@@ -45,7 +45,7 @@ package struct LearningCurveExperiment {
         try Checkpoint.save(base, to: defaultURL, metadata: CheckpointMetadata(
             tokenEncoding: "nb201-cell-128", platform: "others-than-\(device)", trainingDataDigest: ""))
         let store = try NarformerStore(path: root.appendingPathComponent("store").path)
-        let tokenStore = MeasuredTokenStore(storePath: store.path)
+        let tokenStore = MeasuredTokenStore(store: store)
         let inbox = InboxDescriptor(name: "curve", path: root.appendingPathComponent("inbox").path, platform: device,
                                     batchSizes: [1])
         let intake = MeasurementDropProcessor(store: store, platforms: [device], measurementTimeouts: [:],

@@ -37,7 +37,7 @@ package struct RetrainLoadProbe {
             try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
         let store = try NarformerStore(path: root.appendingPathComponent("store").path)
-        let tokens = MeasuredTokenStore(storePath: store.path)
+        let tokens = MeasuredTokenStore(store: store)
         let inbox = InboxDescriptor(name: "probe", path: root.appendingPathComponent("inbox").path, platform: "probe",
                                     batchSizes: [1])
         let intake = MeasurementDropProcessor(store: store, platforms: ["probe"], measurementTimeouts: [:], tokens: tokens)

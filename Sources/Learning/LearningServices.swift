@@ -1,4 +1,5 @@
 import Config
+import Engine
 import Foundation
 import Inbox
 import Logging
@@ -34,7 +35,7 @@ package final class LearningServices: MeasurementIntake {
         self.store = store
         self.registry = registry
         self.logger = logger
-        tokens = MeasuredTokenStore(storePath: config.store.path)
+        tokens = MeasuredTokenStore(store: store)
         control = RetrainControl(storePath: config.store.path)
         reconciler = ModelReconciler(store: store, registry: registry, locator: locator, logger: logger)
         current = Mutex(Self.current(config, store: store, registry: registry, tokens: tokens, locator: locator))
@@ -75,6 +76,32 @@ package final class LearningServices: MeasurementIntake {
             return RetrainScheduler.Work(retrainer: now.retrainer, platforms: now.platforms, reconcile: {
                 await reconciler.reconcile(platforms: now.platforms, models: now.models, pass: .poll)
             })
-        }, control: control, pollInterval: pollInterval, logger: logger)
+        }, control: control, pollInterval: pollInterval, logger: logger, prepare: { [tokens, logger] stop in
+            await Self.convertLegacyTokens(tokens, stop: stop, logger: logger)
+        })
+    }
+
+    /// Moves the token files of an earlier version into the store, on a thread of its own
+    /// (a large store's files take a while; drops are predicted meanwhile, and retrains
+    /// read the files that are left). Logged; a file that cannot be read stays and is named.
+    private static func convertLegacyTokens(_ tokens: MeasuredTokenStore, stop: TrainingStopFlag, logger: Logger) async {
+        guard FileManager.default.fileExists(atPath: tokens.legacy.directory.path) else { return }
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            let conversion = try await BackgroundThread.run(nice: 0) {
+                try tokens.convertLegacyFiles(shouldStop: { stop.isRequested })
+            }
+            for problem in conversion.unreadable {
+                logger.warning("token file of an earlier version left as it is", metadata: ["problem": "\(problem)"])
+            }
+            logger.notice("token files of an earlier version moved into the store", metadata: [
+                "files": .stringConvertible(conversion.converted),
+                "seconds": .stringConvertible((clock.now - started).components.seconds),
+            ])
+        } catch {
+            logger.error("cannot move the token files of an earlier version into the store; retrains read them where they are",
+                         metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -4,8 +4,9 @@ import Foundation
 /// Nothing else is written there.
 /// - `data.mdb`, `lock.mdb`: the LMDB environment (graphs, predictions, measurements, model
 ///   versions, meta keys), written through `NarformerStore` only.
-/// - `tokens/`: the tokens of measured networks, one file per graph, batch size and token
-///   encoding, for retraining (continual learning's measured-token store).
+/// - `tokens/`: only in a store written by an earlier version: the tokens of measured
+///   networks as JSON files, read until continual learning moves them into the store's
+///   `tokens` table (the daemon at start, `narformer import`), then removed.
 /// - `control/`: retrain requests and their answers (continual learning's retrain control;
 ///   `narformer retrain` writes requests, the daemon answers).
 /// - `status.json`: what the running daemon is doing, rewritten every second by the daemon,

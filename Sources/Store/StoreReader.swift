@@ -145,6 +145,38 @@ public class StoreReader {
         return highest + 1
     }
 
+    // MARK: tokens
+
+    /// The payload put for `key`, or nil when none was.
+    public func tokens(_ key: TokensKey) throws -> [UInt8]? {
+        guard let table = try tokensTable(),
+              let bytes = try txn.get(table, key: keys.tokens(key)) else { return nil }
+        return try TokensCodec(codec: codec).decode(bytes)
+    }
+
+    public func containsTokens(_ key: TokensKey) throws -> Bool {
+        guard let table = try tokensTable() else { return false }
+        return try txn.get(table, key: keys.tokens(key)) != nil
+    }
+
+    /// Whether tokens of the network at this batch size are stored in any encoding.
+    public func containsTokens(graphHash: String, batchSize: Int) throws -> Bool {
+        guard let table = try tokensTable() else { return false }
+        var found = false
+        try txn.scan(table, prefix: keys.tokensPrefix(graphHash: graphHash, batchSize: batchSize)) { _, _ in
+            found = true
+            return false
+        }
+        return found
+    }
+
+    /// The `tokens` table; a reader that opened a schema-1 store looks again, since the
+    /// daemon may have upgraded it since.
+    func tokensTable() throws -> Database? {
+        if let table = tables.tokens { return table }
+        return try txn.openDatabase(Tables.tokens)
+    }
+
     // MARK: meta
 
     /// The schema version recorded in the store.

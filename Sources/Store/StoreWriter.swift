@@ -52,6 +52,17 @@ public final class StoreWriter: StoreReader {
         return true
     }
 
+    /// Stores a network's tokens unless tokens are already stored under the same key (the
+    /// first are kept, as for graphs). Returns true when they were new.
+    @discardableResult
+    public func putTokens(_ record: TokensRecord) throws -> Bool {
+        guard let table = try tokensTable() else {
+            throw StoreError.notAStore(path: txn.path, reason: "table '\(Tables.tokens)' is missing")
+        }
+        return try txn.put(table, key: keys.tokens(record.key), value: TokensCodec(codec: codec).encode(record),
+                           overwrite: false)
+    }
+
     /// Stores (or replaces) a model version. A record in state `.active` retires the platform's
     /// previously active version in this same transaction.
     public func putModel(_ record: ModelRecord) throws {

@@ -39,7 +39,7 @@ final class LearningMeasurementTests: XCTestCase {
         XCTAssertEqual(stored.first?.source, "EPYC 7B13, onnxruntime 1.32, 1 thread")
         let hash = try XCTUnwrap(stored.first?.graphHash)
         XCTAssertNotNil(try space.store.read { try $0.graph(hash: hash) })
-        XCTAssertNotNil(space.tokens.tokens(graphHash: hash, batchSize: 1), "tokens saved for retraining")
+        XCTAssertNotNil(try space.tokens.tokens(graphHash: hash, batchSize: 1), "tokens saved for retraining")
 
         // The same file again (a re-drop, a restart): nothing is stored twice.
         guard case .done(let again, _) = await processor.process([space.claimed("m-1.yaml", oneNetwork)])[0] else {
@@ -56,7 +56,7 @@ final class LearningMeasurementTests: XCTestCase {
             return XCTFail("a known hash is stored")
         }
         XCTAssertEqual(try space.measurementCount(), 2, "platform defaults to the inbox's")
-        XCTAssertNotNil(space.tokens.tokens(graphHash: hash, batchSize: 4), "tokens from the file still in done/")
+        XCTAssertNotNil(try space.tokens.tokens(graphHash: hash, batchSize: 4), "tokens from the file still in done/")
     }
 
     /// Tokens already saved are neither recomputed nor rewritten; only the missing
@@ -67,15 +67,18 @@ final class LearningMeasurementTests: XCTestCase {
                                                      batchSize: 2)
         XCTAssertGreaterThan(network.storedEncodings.count, 1)
         let first = network.storedEncodings[0], hash = network.contentHash
-        let sentinel = TokenGraph(nodeCount: 1, tokenDim: 1, tokens: [42], edges: [], staticFeatures: [])
+        var sentinel = try network.tokens(for: first)
+        sentinel.tokens[0] = 42
         try space.tokens.save(sentinel, graphHash: hash, batchSize: 2, encoding: first)
         try space.tokens.saveMissing(of: network, batchSize: 2)
-        XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: first)?.tokens, [42])
+        XCTAssertEqual(try space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: first), sentinel)
         for encoding in network.storedEncodings.dropFirst() {
-            XCTAssertEqual(space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: encoding)?.tokens,
-                           try network.tokens(for: encoding).tokens, encoding.storedName)
+            XCTAssertEqual(try space.tokens.tokens(graphHash: hash, batchSize: 2, encoding: encoding),
+                           try network.tokens(for: encoding), encoding.storedName)
         }
-        XCTAssertFalse(space.tokens.contains(graphHash: hash, batchSize: 1, encoding: first), "other batch sizes untouched")
+        XCTAssertFalse(try space.tokens.contains(graphHash: hash, batchSize: 1, encoding: first), "other batch sizes untouched")
+        XCTAssertFalse(try space.tokens.contains(graphHash: hash, batchSize: 1))
+        XCTAssertTrue(try space.tokens.contains(graphHash: hash, batchSize: 2))
     }
 
     func testWaitingMeasurementFailsAfterTheInboxTimeout() async throws {

@@ -53,6 +53,15 @@ final class LearningProcessTests: XCTestCase {
         let second = try run(["import", list, "--platform", "cpu", "--store", space.storePath])
         XCTAssertTrue(second.output.contains("0 new, 4 already stored"), second.output)
         XCTAssertEqual(try space.measurementCount(), 4)
+        // Every network's tokens, in every encoding, are in the store (no token files).
+        for number in numbers {
+            let network = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1)
+            for encoding in network.storedEncodings {
+                XCTAssertEqual(try space.tokens.tokens(graphHash: network.contentHash, batchSize: 1, encoding: encoding),
+                               try network.tokens(for: encoding), encoding.storedName)
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: StoreFolder(path: space.storePath).tokens.path))
 
         let unknown = try run(["import", list, "--platform", "tpu", "--config", config])
         XCTAssertNotEqual(unknown.status, 0)

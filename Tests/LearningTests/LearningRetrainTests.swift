@@ -197,7 +197,7 @@ final class LearningRetrainTests: XCTestCase {
         let predictions = try space.store.read { try $0.predictions(ofGraph: hash) }
         XCTAssertEqual(predictions.map(\.modelVersion).sorted(), [0, 1])
         let fresh = try XCTUnwrap(predictions.first { $0.modelVersion == 1 })
-        let direct = try await registry.predictLatency(platform: "cpu", graphs: [XCTUnwrap(space.tokens.tokens(graphHash: hash, batchSize: 1))])
+        let direct = try await registry.predictLatency(platform: "cpu", graphs: [XCTUnwrap(try space.tokens.tokens(graphHash: hash, batchSize: 1))])
         XCTAssertEqual(fresh.value, Double(try XCTUnwrap(direct?.values.first)), accuracy: 1e-6)
     }
 

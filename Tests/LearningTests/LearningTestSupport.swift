@@ -25,7 +25,7 @@ final class LearningWorkspace {
             try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
         }
         store = try NarformerStore(path: root + "/store")
-        tokens = MeasuredTokenStore(storePath: root + "/store")
+        tokens = MeasuredTokenStore(store: store)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }

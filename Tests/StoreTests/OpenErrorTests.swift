@@ -72,7 +72,9 @@ final class OpenErrorTests: XCTestCase {
         for readOnly in [false, true] {
             XCTAssertThrowsError(try NarformerStore(path: dir.path, readOnly: readOnly)) { error in
                 XCTAssertEqual(error as? StoreError, expected)
-                XCTAssertTrue("\(error)".contains("schema version 2 is newer than this narformer knows (1)"), "\(error)")
+                let newer = NarformerStore.schemaVersion + 1
+                XCTAssertTrue("\(error)".contains("schema version \(newer) is newer than this narformer knows (\(newer - 1))"),
+                              "\(error)")
             }
         }
     }

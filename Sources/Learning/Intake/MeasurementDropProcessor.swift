@@ -115,19 +115,23 @@ package struct MeasurementDropProcessor: MeasurementIntake {
                                measuredAt: entry.measuredAt ?? Date(timeIntervalSince1970: 0), storedAt: storedAt)
         }
         do {
-            // Tokens first: a measurement in the store without its tokens would be skipped
-            // by a retrain that starts in between.
-            for (entry, network) in zip(entries, networks) {
-                if let imported = network.network { try tokens.saveMissing(of: imported, batchSize: entry.batchSize) }
+            // The tokens go in the measurements' transaction: a measurement in the store
+            // without its tokens would be skipped by a retrain that starts in between.
+            let tokenRecords = try tokens.missingRecords(of: zip(entries, networks).compactMap { entry, network in
+                network.network.map { ($0, entry.batchSize) }
+            })
+            let trainable = try zip(entries, networks).map { entry, network in
+                try network.network != nil || tokens.contains(graphHash: network.hash, batchSize: entry.batchSize)
             }
             let isNew = try store.write { writer in
+                for record in tokenRecords { try writer.putTokens(record) }
                 for network in networks {
                     if let record = network.record { _ = try writer.putGraph(record) }
                 }
                 return try measurements.map { try writer.putMeasurement($0) }
             }
             return .done(resultJSON: resultJSON(file: file, drop: drop, entries: entries, measurements: measurements,
-                                                isNew: isNew, networks: networks), hash: nil)
+                                                isNew: isNew, trainable: trainable), hash: nil)
         } catch {
             // The store or the disk failed, not the file: try again later.
             return .retryLater(reason: "cannot store the measurements: \(error)", delay: Self.retryDelay(after: drop.retries))
@@ -186,7 +190,7 @@ package struct MeasurementDropProcessor: MeasurementIntake {
             return .resolved(resolved)
         case .hash(let hash):
             guard let record = try store.read({ try $0.graph(hash: hash) }) else { return .waiting(nil) }
-            if tokens.contains(graphHash: hash, batchSize: entry.batchSize) {
+            if try tokens.contains(graphHash: hash, batchSize: entry.batchSize) {
                 return .resolved(ResolvedNetwork(hash: hash, record: nil, network: nil))
             }
             // Tokens at this batch size need the file; the one the graph was first stored
@@ -209,8 +213,8 @@ package struct MeasurementDropProcessor: MeasurementIntake {
     }
 
     private func resultJSON(file: String, drop: ClaimedDrop, entries: [MeasurementEntry],
-                            measurements: [LatencyMeasurement], isNew: [Bool], networks: [ResolvedNetwork]) -> Data {
-        let records: [[String: Any]] = zip(zip(entries, measurements), zip(isNew, networks)).map { pair, status in
+                            measurements: [LatencyMeasurement], isNew: [Bool], trainable: [Bool]) -> Data {
+        let records: [[String: Any]] = zip(zip(entries, measurements), zip(isNew, trainable)).map { pair, status in
             let (entry, measurement) = pair
             return [
                 "line": entry.line,
@@ -220,8 +224,7 @@ package struct MeasurementDropProcessor: MeasurementIntake {
                 "batch_size": measurement.batchSize,
                 "latency_ms": measurement.latencyMs,
                 "stored": status.0 ? "new" : "already stored",
-                "trainable": status.1.network != nil || tokens.contains(graphHash: measurement.graphHash,
-                                                                       batchSize: measurement.batchSize),
+                "trainable": status.1,
             ]
         }
         let object: [String: Any] = [

@@ -7,7 +7,7 @@ import Store
 /// active model, and stores the new values under its version (older versions' predictions
 /// stay, keyed by their version).
 ///
-/// Only graphs whose tokens are saved (MeasuredTokenStore) can be predicted again; the
+/// Only graphs whose tokens are stored (MeasuredTokenStore) can be predicted again; the
 /// others are counted and left as they are.
 package struct PredictionRecompute {
     package let store: NarformerStore
@@ -31,7 +31,7 @@ package struct PredictionRecompute {
         let encoding = await registry.latencyEntry(platform: platform)?.tokens ?? .baseline
         var ready: [(Target, TokenGraph)] = []
         for target in targets {
-            if let graph = tokens.tokens(graphHash: target.hash, batchSize: target.batch, encoding: encoding) {
+            if let graph = try tokens.tokens(graphHash: target.hash, batchSize: target.batch, encoding: encoding) {
                 ready.append((target, graph))
             } else {
                 summary.withoutTokens += 1

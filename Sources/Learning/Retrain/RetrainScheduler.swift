@@ -33,13 +33,18 @@ package struct RetrainScheduler: Service {
     package let control: RetrainControl
     package let pollInterval: Duration
     package let logger: Logger
+    /// Runs once before the first poll (the daemon moves an older store's token files into
+    /// the store there, so that no retrain starts halfway through); it should return soon
+    /// once the flag is raised.
+    package let prepare: (@Sendable (TrainingStopFlag) async -> Void)?
 
     package init(work: @escaping @Sendable () -> Work, control: RetrainControl, pollInterval: Duration = .seconds(1),
-                 logger: Logger) {
+                 logger: Logger, prepare: (@Sendable (TrainingStopFlag) async -> Void)? = nil) {
         self.work = work
         self.control = control
         self.pollInterval = pollInterval
         self.logger = logger
+        self.prepare = prepare
     }
 
     /// A scheduler over a fixed retrainer and platform list.
@@ -55,6 +60,7 @@ package struct RetrainScheduler: Service {
         var nextScheduled = clock.now
         var served: [RetrainControl.Request] = []
         await withGracefulShutdownHandler {
+            await prepare?(stop)
             while !stop.isRequested && !Task.isCancelled {
                 let work = work()
                 await work.reconcile?()

@@ -94,7 +94,7 @@ package final class Retrainer: Sendable {
         var training: [MeasuredSample] = []
         var holdout: [MeasuredSample] = []
         for measurement in measurements {
-            guard let graph = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
+            guard let graph = try tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
                                             encoding: startEncoding) else {
                 report.withoutTokens += 1
                 continue
@@ -103,7 +103,7 @@ package final class Retrainer: Sendable {
                                         graph: graph, latencyMs: Float(measurement.latencyMs))
             if split.isHoldout(graphHash: measurement.graphHash) {
                 if comparedEncoding != startEncoding {
-                    guard let other = tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
+                    guard let other = try tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
                                                     encoding: comparedEncoding) else {
                         report.withoutTokens += 1
                         continue

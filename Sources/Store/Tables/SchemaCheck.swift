@@ -19,6 +19,9 @@ enum SchemaCheck {
 
     /// Opens the tables of an existing store, or creates them when `txn` may write and the
     /// environment is empty. Anything else (foreign data, no schema, a newer schema) is an error.
+    /// A writer upgrades an older store in place: version 1 gets the `tokens` table (its
+    /// readers find the tokens of earlier versions in the `tokens/` folder until the
+    /// learning side converts them, see `MeasuredTokenStore`).
     static func openTables(in txn: Transaction, supported: UInt32) throws -> Tables {
         guard let meta = try txn.openDatabase(Tables.meta, create: false) else {
             guard try txn.mainDatabaseEntryCount() == 0 else {
@@ -27,7 +30,7 @@ enum SchemaCheck {
             guard !txn.isReadOnly else {
                 throw StoreError.notAStore(path: txn.path, reason: "an empty LMDB environment (no narformer tables yet)")
             }
-            let tables = try Tables(in: txn, create: true)
+            let tables = try Tables(in: txn, schema: supported, creating: Set(Tables.all))
             try write(supported, in: txn, meta: tables.meta)
             return tables
         }
@@ -40,6 +43,11 @@ enum SchemaCheck {
         guard found >= 1 else {
             throw StoreError.notAStore(path: txn.path, reason: "schema_version \(found) was never written by narformer")
         }
-        return try Tables(in: txn, create: false)
+        guard found < supported, !txn.isReadOnly else {
+            return try Tables(in: txn, schema: found)
+        }
+        let tables = try Tables(in: txn, schema: found, creating: Tables.sinceVersion2)
+        try write(supported, in: txn, meta: tables.meta)
+        return tables
     }
 }

@@ -60,6 +60,22 @@ struct StoreKeys {
         return key.bytes
     }
 
+    /// hash(32) | batch u32 | encoding\0
+    func tokens(_ key: TokensKey) throws -> [UInt8] {
+        var bytes = KeyBytes(path: path)
+        bytes.append(raw: try tokensPrefix(graphHash: key.graphHash, batchSize: key.batchSize))
+        try bytes.append(string: key.encoding, what: "token encoding")
+        return bytes.bytes
+    }
+
+    /// hash(32) | batch u32: the tokens of one network at one batch size, in every encoding.
+    func tokensPrefix(graphHash: String, batchSize: Int) throws -> [UInt8] {
+        var bytes = KeyBytes(path: path)
+        try bytes.append(hash: graphHash)
+        try bytes.append(count: batchSize, what: "batch size")
+        return bytes.bytes
+    }
+
     func meta(_ name: String) -> [UInt8] {
         Array(name.utf8)
     }

@@ -6,8 +6,11 @@ struct Tables: Sendable {
     static let measurements = "measurements"
     static let measurementsByPlatformTime = "measurements_by_platform_time"
     static let models = "models"
+    static let tokens = "tokens"
     static let meta = "meta"
-    static let all = [graphs, predictions, predictionsByTime, measurements, measurementsByPlatformTime, models, meta]
+    static let all = [graphs, predictions, predictionsByTime, measurements, measurementsByPlatformTime, models, tokens, meta]
+    /// The tables schema version 1 had: `tokens` came with version 2.
+    static let sinceVersion2: Set<String> = [tokens]
 
     let graphs: Database
     let predictions: Database
@@ -15,22 +18,34 @@ struct Tables: Sendable {
     let measurements: Database
     let measurementsByPlatformTime: Database
     let models: Database
+    /// nil only in a reader of a schema-1 store (no tokens table yet; see `StoreReader.tokens`).
+    let tokens: Database?
     let meta: Database
 
-    /// Opens every table, creating missing ones when `create` (writer, fresh store).
-    init(in txn: Transaction, create: Bool) throws {
-        func open(_ name: String) throws -> Database {
-            guard let database = try txn.openDatabase(name, create: create) else {
+    /// Opens every table of a store of version `schema`, creating those named in `creating`
+    /// (a writer: all of them in a fresh store, the new ones in an upgrade). A table that
+    /// came after `schema` may be missing (a reader of an older store).
+    init(in txn: Transaction, schema: UInt32, creating: Set<String> = []) throws {
+        func open(_ name: String) throws -> Database? {
+            if let database = try txn.openDatabase(name, create: creating.contains(name)) { return database }
+            guard schema < 2, Self.sinceVersion2.contains(name) else {
+                throw StoreError.notAStore(path: txn.path, reason: "table '\(name)' is missing")
+            }
+            return nil
+        }
+        func required(_ name: String) throws -> Database {
+            guard let database = try open(name) else {
                 throw StoreError.notAStore(path: txn.path, reason: "table '\(name)' is missing")
             }
             return database
         }
-        graphs = try open(Self.graphs)
-        predictions = try open(Self.predictions)
-        predictionsByTime = try open(Self.predictionsByTime)
-        measurements = try open(Self.measurements)
-        measurementsByPlatformTime = try open(Self.measurementsByPlatformTime)
-        models = try open(Self.models)
-        meta = try open(Self.meta)
+        graphs = try required(Self.graphs)
+        predictions = try required(Self.predictions)
+        predictionsByTime = try required(Self.predictionsByTime)
+        measurements = try required(Self.measurements)
+        measurementsByPlatformTime = try required(Self.measurementsByPlatformTime)
+        models = try required(Self.models)
+        tokens = try open(Self.tokens)
+        meta = try required(Self.meta)
     }
 }

@@ -29,7 +29,7 @@ struct ImportCommand: ParsableCommand {
             } catch {
                 throw CommandFailure("cannot open the store \(store): \(error)")
             }
-            tokens = MeasuredTokenStore(storePath: store)
+            tokens = MeasuredTokenStore(store: storeHandle)
         } else {
             let context = try LearningContext(location.configOption)
             try context.requirePlatform(platform)
@@ -41,6 +41,15 @@ struct ImportCommand: ParsableCommand {
             list = try LatencyList.load(from: URL(fileURLWithPath: dataset))
         } catch {
             throw CommandFailure("\(error)")
+        }
+        // A store of an earlier version keeps its tokens in JSON files; they go into the
+        // store first, so this import adds to one place.
+        let conversion = try tokens.convertLegacyFiles()
+        for problem in conversion.unreadable {
+            FileHandle.standardError.write(Data("token file left as it is: \(problem)\n".utf8))
+        }
+        if conversion.converted > 0 {
+            FileHandle.standardError.write(Data("moved \(conversion.converted) token files of an earlier version into the store\n".utf8))
         }
         let showBar = isatty(STDERR_FILENO) == 1
         var lastDrawn = -1

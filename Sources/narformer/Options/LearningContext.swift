@@ -21,7 +21,7 @@ struct LearningContext {
         } catch {
             throw CommandFailure("cannot open the store \(config.store.path): \(error)")
         }
-        tokens = MeasuredTokenStore(storePath: config.store.path)
+        tokens = MeasuredTokenStore(store: store)
         control = RetrainControl(storePath: config.store.path)
     }
 
