@@ -38,6 +38,11 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public var readout: Readout
     /// Dropout rate after the block ReLU and the head ReLUs when training.
     public var dropout: Float
+    /// Also drop out (same rate) where the authors' code does beyond the paper's text:
+    /// after the feed-forward's ReLU, after its down projection, and between the static
+    /// branch's Linear and its ReLU (latency). A training setting like `dropout`; nil (the
+    /// default, and every checkpoint from before it existed) is false.
+    public var feedForwardAndStaticDropout: Bool?
 
     public init(kind: Kind, inDim: Int, hidden: Int, layers: Int, groups: Int, ffnRatio: Int,
                 fcHidden: Int, staticDim: Int, useDegree: Bool = true, readout: Readout = .sum,
