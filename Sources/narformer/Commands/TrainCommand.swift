@@ -200,11 +200,12 @@ struct TrainCommand: ParsableCommand {
         }
         let kind = kind.flatMap(ModelConfig.Kind.init(rawValue:)) ?? trainSelection.defaultKind(for: dataURL)
         let switches = try switches()
-        if switches.cellEncoding != .trans {
-            guard DatasetSelection.isNB201(dataURL), try trainSelection.deviceList(dataURL) == nil else {
-                throw ValidationError("--cell-encoding \(switches.cellEncoding.rawValue) applies to NAS-Bench-201 cells with one accuracy column as --target")
-            }
+        // The cell encoding applies to cells read for one target column; the recipe's choice
+        // is left aside elsewhere, an explicit --cell-encoding there is an error.
+        if DatasetSelection.isNB201(dataURL), try trainSelection.deviceList(dataURL) == nil {
             trainSelection.cellEncoding = switches.cellEncoding
+        } else if let cellEncoding, cellEncoding != CellEncoding.trans.rawValue {
+            throw ValidationError("--cell-encoding \(cellEncoding) applies to NAS-Bench-201 cells with one accuracy column as --target")
         }
         let reporter = ProgressReporter()
         let tokenEncoding = TokenEncoding(rawValue: encoding) ?? .baseline
@@ -240,8 +241,8 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(initModel) is a \(trained.kind.rawValue) model, this run trains a \(kind.rawValue) model")
             }
         } else {
-            var config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers)
-            if nodeCost { config.readout = .nodeCost }
+            var config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers,
+                                         readout: nodeCost ? .nodeCost : nil)
             // nil, not false, when off: this project's checkpoints stay byte for byte as before.
             if switches.feedForwardAndStaticDropout { config.feedForwardAndStaticDropout = true }
             if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
@@ -281,7 +282,8 @@ struct TrainCommand: ParsableCommand {
 
     /// A fresh model's shape: the paper's for whole networks; for cells a narrower one
     /// (the paper's 6 x 512 accuracy model is 13x the compute for the same 8-node graphs).
-    static func config(kind: ModelConfig.Kind, sample: TokenGraph, hidden: Int?, layers: Int?) throws -> ModelConfig {
+    static func config(kind: ModelConfig.Kind, sample: TokenGraph, hidden: Int?, layers: Int?,
+                       readout: ModelConfig.Readout? = nil) throws -> ModelConfig {
         var config: ModelConfig
         let isCell = sample.tokenDim == NB201Cell.tokenDim
         switch kind {
@@ -297,6 +299,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let hidden { config.hidden = hidden; config.fcHidden = hidden }
         if let layers { config.layers = layers }
+        if let readout { config.readout = readout }
         if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
         if kind == .latency, sample.staticFeatures.isEmpty {
             throw ValidationError("a latency model needs static features; for NAS-Bench-201 cells give --target as a device list or all-devices")
