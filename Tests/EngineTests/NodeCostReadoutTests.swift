@@ -63,8 +63,24 @@ final class NodeCostReadoutTests: XCTestCase {
         }
     }
 
-    func testWholeModelGradients() throws {
-        let config = Self.tinyConfig()
+    func testWholeModelGradients() throws { try checkWholeModel(layers: 2) }
+
+    /// No blocks: the readout reads the tokens (the ablation of what the blocks add).
+    func testWholeModelGradientsWithoutBlocks() throws {
+        try checkWholeModel(layers: 0)
+        var wrongWidth = Self.tinyConfig()
+        wrongWidth.layers = 0
+        wrongWidth.hidden = 8
+        XCTAssertFalse(wrongWidth.problems.isEmpty, "without blocks the width must be the token width")
+        wrongWidth.readout = .sum
+        wrongWidth.hidden = 4
+        XCTAssertFalse(wrongWidth.problems.isEmpty, "the paper's head needs blocks")
+    }
+
+    private func checkWholeModel(layers: Int) throws {
+        var config = Self.tinyConfig()
+        config.layers = layers
+        XCTAssertEqual(config.problems, [])
         let model = try NARFormerModel(config: config, seed: 3)
         for l in 0..<config.layers { try model.setTensor(named: "layers.\(l).scale", values: [0.5, -0.3, 0.8, 0.2]) }
         try model.setTensor(named: "readout.token_weight", values: GradientCheck.random(12, seed: 9, scale: 0.3))

@@ -37,8 +37,13 @@ public struct ImportedNetwork: Sendable {
     let canonical: Data
 
     /// The rows a model whose checkpoint names `storedEncoding` reads (see
-    /// `TokenEncoding.storedName`); cells always get their cell tokens.
+    /// `TokenEncoding.storedName`); a cell gets its cell tokens, in the cell encoding the
+    /// name gives (`CellEncoding.storedName`), else this project's.
     public func tokens(storedEncoding: String) throws -> TokenGraph {
+        if case .cell(let arch) = kind, let encoding = CellEncoding(storedName: storedEncoding),
+           let cell = try? NB201Cell(arch: arch) {
+            return cell.tokenGraph(encoding: encoding)
+        }
         guard case .network = kind else { return tokens() }
         guard let encoding = ModelTokens(storedName: storedEncoding) else {
             let known = ModelTokens.networkEncodings.map(\.storedName).joined(separator: ", ")

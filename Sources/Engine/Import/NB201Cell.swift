@@ -3,9 +3,9 @@ import Foundation
 /// A NAS-Bench-201 cell as the paper tokenises it: 8 nodes (input, the 6 edge operations in
 /// arch-string order, output) on a fixed DAG.
 ///
-/// Token (128 = 64 + 64): PE_32 of the op code (input 0, none 1, skip_connect 2,
-/// nor_conv_1x1 3, nor_conv_3x3 4, avg_pool_3x3 5, output 6), then PE_32 of the node's
-/// position in the row order. A reordering moves rows and re-encodes positions.
+/// Token (128 = 64 + 64): 32 sinusoid pairs of the op code, then 32 of the node's
+/// position in the row order (`CellEncoding`: this project's `trans` by default, the
+/// authors' `nerf` on request). A reordering moves rows and re-encodes positions.
 public struct NB201Cell: Sendable, Hashable {
     public static let operations = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
     public static let tokenDim = 128
@@ -58,7 +58,7 @@ public struct NB201Cell: Sendable, Hashable {
     }
 
     /// Op codes of the 8 nodes in canonical order.
-    var nodeCodes: [Int] { [0] + edgeOps.map { $0 + 1 } + [6] }
+    func nodeCodes(_ encoding: CellEncoding) -> [Int] { [0] + edgeOps.map { encoding.operationCodes[$0] } + [6] }
 
     /// Counts of each of the 5 operations among the 6 edges.
     public var opCountFeatures: [Float] {
@@ -67,11 +67,13 @@ public struct NB201Cell: Sendable, Hashable {
         return c
     }
 
-    public func tokenGraph() -> TokenGraph { tokenGraph(order: Array(0..<8)) }
+    public func tokenGraph(encoding: CellEncoding = .trans) -> TokenGraph {
+        tokenGraph(order: Array(0..<8), encoding: encoding)
+    }
 
     /// The same cell with its rows in another valid topological order (chosen by
     /// `seed`), edges relabelled and positions re-encoded: an isomorphic graph.
-    public func reordered(seed: UInt64) -> TokenGraph {
+    public func reordered(seed: UInt64, encoding: CellEncoding = .trans) -> TokenGraph {
         var rng = SplitMix64(seed: seed)
         var indegree = [Int](repeating: 0, count: 8)
         for (_, b) in Self.dagEdges { indegree[b] += 1 }
@@ -86,24 +88,18 @@ public struct NB201Cell: Sendable, Hashable {
                 if indegree[b] == 0 { ready.append(b) }
             }
         }
-        return tokenGraph(order: order)
+        return tokenGraph(order: order, encoding: encoding)
     }
 
     /// `order[row]` = canonical node shown at that row.
-    private func tokenGraph(order: [Int]) -> TokenGraph {
+    private func tokenGraph(order: [Int], encoding: CellEncoding) -> TokenGraph {
         var rowOf = [Int](repeating: 0, count: 8)
         for (row, node) in order.enumerated() { rowOf[node] = row }
-        let codes = nodeCodes
+        let codes = nodeCodes(encoding)
         var tokens = [Float](repeating: 0, count: 8 * Self.tokenDim)
         for (row, node) in order.enumerated() {
-            let base = row * Self.tokenDim
-            for j in 0..<32 {
-                let f = pow(10000.0, -Double(j) / 32.0)
-                tokens[base + 2 * j] = Float(sin(Double(codes[node]) * f))
-                tokens[base + 2 * j + 1] = Float(cos(Double(codes[node]) * f))
-                tokens[base + 64 + 2 * j] = Float(sin(Double(row) * f))
-                tokens[base + 64 + 2 * j + 1] = Float(cos(Double(row) * f))
-            }
+            encoding.write(codes[node], into: &tokens, at: row * Self.tokenDim)
+            encoding.write(row, into: &tokens, at: row * Self.tokenDim + 64)
         }
         let edges = Self.dagEdges.map { UndirectedEdge(rowOf[$0.0], rowOf[$0.1]) }
         return TokenGraph(nodeCount: 8, tokenDim: Self.tokenDim, tokens: tokens, edges: edges, staticFeatures: [])

@@ -10,11 +10,15 @@ struct ActivationPlan {
         var upHat = 0, upRstd = 0, upAct = 0
         var downHat = 0, downRstd = 0, downOut = 0
         var output = 0
+        /// The feed-forward's own dropout masks (`feedForwardAndStaticDropout`).
+        var upMask = 0, downMask = 0
     }
 
     struct Head {
         var pooled = 0, staticOut = 0, means = 0, fusionHidden = 0, fusionWeights = 0
         var features = 0, fc1 = 0, fc1Mask = 0, fc2 = 0, fc2Mask = 0, logits = 0
+        /// The static branch's dropout mask (`feedForwardAndStaticDropout`).
+        var staticMask = 0
         /// The node-cost readout's per-node terms.
         var nodeTerms = 0
     }
@@ -66,6 +70,7 @@ struct ActivationPlan {
             s.upHat = take(n * f); s.upRstd = take(n * g); s.upAct = take(n * f)
             s.downHat = take(n * d); s.downRstd = take(n * g); s.downOut = take(n * d)
             s.output = take(n * d)
+            if dropout && c.feedForwardAndStaticDropout == true { s.upMask = take(n * f); s.downMask = take(n * d) }
             blocks.append(s)
         }
         let featureDim = placeHead(config: c, graphs: b, dropout: dropout)
@@ -120,6 +125,7 @@ struct ActivationPlan {
         head.features = take(b * featureDim)
         head.fc1 = take(b * fc); head.fc2 = take(b * fc); head.logits = take(b)
         if dropout { head.fc1Mask = take(b * fc); head.fc2Mask = take(b * fc) }
+        if dropout, c.feedForwardAndStaticDropout == true, c.kind == .latency { head.staticMask = take(b * d) }
         return featureDim
     }
 }

@@ -79,6 +79,7 @@ public enum Checkpoint {
         // Dropout is a training setting, not part of the network: it may differ.
         if var expecting {
             expecting.dropout = config.dropout
+            expecting.feedForwardAndStaticDropout = config.feedForwardAndStaticDropout
             guard expecting == config else {
                 throw fail("holds a model of another configuration than expected (file: \(configText))")
             }

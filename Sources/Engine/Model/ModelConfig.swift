@@ -38,6 +38,11 @@ public struct ModelConfig: Codable, Sendable, Hashable {
     public var readout: Readout
     /// Dropout rate after the block ReLU and the head ReLUs when training.
     public var dropout: Float
+    /// Also drop out (same rate) where the authors' code does beyond the paper's text:
+    /// after the feed-forward's ReLU, after its down projection, and between the static
+    /// branch's Linear and its ReLU (latency). A training setting like `dropout`; nil (the
+    /// default, and every checkpoint from before it existed) is false.
+    public var feedForwardAndStaticDropout: Bool?
 
     public init(kind: Kind, inDim: Int, hidden: Int, layers: Int, groups: Int, ffnRatio: Int,
                 fcHidden: Int, staticDim: Int, useDegree: Bool = true, readout: Readout = .sum,
@@ -75,7 +80,14 @@ public struct ModelConfig: Codable, Sendable, Hashable {
         var out: [String] = []
         if inDim < 1 { out.append("inDim must be at least 1 (is \(inDim))") }
         if hidden < 1 { out.append("hidden must be at least 1 (is \(hidden))") }
-        if layers < 1 { out.append("layers must be at least 1 (is \(layers))") }
+        // No blocks at all is the node-cost readout on the tokens themselves (an ablation:
+        // what the blocks add); its width is then the token width.
+        if layers < 0 || (layers == 0 && readout != .nodeCost) {
+            out.append("layers must be at least 1 (is \(layers)); 0 only with the node-cost readout")
+        }
+        if layers == 0, readout == .nodeCost, hidden != inDim {
+            out.append("without blocks the node-cost readout reads the tokens: hidden must equal the token width \(inDim) (is \(hidden))")
+        }
         if groups < 1 { out.append("groups must be at least 1 (is \(groups))") }
         if ffnRatio < 1 { out.append("ffnRatio must be at least 1 (is \(ffnRatio))") }
         if fcHidden < 1 { out.append("fcHidden must be at least 1 (is \(fcHidden))") }

@@ -99,10 +99,13 @@ extension NARFormerModel {
                               weight: P + bp.upWeight, bias: P + bp.upBias, y: A + s.upHat)
         LayerNorm.forward(x: A + s.upHat, normalised: A + s.upHat, rows: n * g, width: f / g, weight: P + bp.upNormWeight,
                           bias: P + bp.upNormBias, rstd: A + s.upRstd, y: A + s.upAct, relu: true)
+        let innerDropout = dropout && c.feedForwardAndStaticDropout == true
+        if innerDropout { Elementwise.dropout(A + s.upAct, mask: A + s.upMask, count: n * f, rate: c.dropout, rng: &dropoutGenerator) }
         GroupedLinear.forward(x: A + s.upAct, rows: n, inDim: f, outDim: d, groups: g,
                               weight: P + bp.downWeight, bias: P + bp.downBias, y: A + s.downHat)
         LayerNorm.forward(xToNormalised: A + s.downHat, rows: n * g, width: d / g, weight: P + bp.downNormWeight,
                           bias: P + bp.downNormBias, rstd: A + s.downRstd, y: A + s.downOut)
+        if innerDropout { Elementwise.dropout(A + s.downOut, mask: A + s.downMask, count: n * d, rate: c.dropout, rng: &dropoutGenerator) }
         let out = A + s.output, v = A + s.downOut, scale = P + bp.scale
         for r in 0..<n {
             let o = r * d
@@ -179,10 +182,14 @@ extension NARFormerModel {
                 j += 1
             }
         }
+        // The feed-forward's own masks (zero offsets when its dropout was off).
+        let innerDropout = lastForwardUsedDropout && c.feedForwardAndStaticDropout == true
+        if innerDropout { Elementwise.multiply(s1, by: A + s.downMask, count: n * d) }
         LayerNorm.backward(dyToDx: s1, normalised: A + s.downHat, rstd: A + s.downRstd, rows: n * g, width: d / g,
                            weight: P + bp.downNormWeight, dWeight: G + bp.downNormWeight, dBias: G + bp.downNormBias)
         GroupedLinear.backward(dy: s1, x: A + s.upAct, rows: n, inDim: f, outDim: d, groups: g,
                                weight: P + bp.downWeight, dWeight: G + bp.downWeight, dBias: G + bp.downBias, dx: s3)
+        if innerDropout { Elementwise.multiply(s3, by: A + s.upMask, count: n * f) }
         Elementwise.reluBackward(s3, output: A + s.upAct, count: n * f)
         LayerNorm.backward(dyToDx: s3, normalised: A + s.upHat, rstd: A + s.upRstd, rows: n * g, width: f / g,
                            weight: P + bp.upNormWeight, dWeight: G + bp.upNormWeight, dBias: G + bp.upNormBias)

@@ -9,6 +9,9 @@ extension NARFormerModel {
                                y: A + s.pooled, rowStride: d)
         Linear.forward(x: A + plan.statics, rows: b, inDim: c.staticDim, weight: P + h.staticWeight,
                        bias: P + h.staticBias, outDim: d, y: A + s.staticOut)
+        if lastForwardUsedDropout, c.feedForwardAndStaticDropout == true {
+            Elementwise.dropout(A + s.staticOut, mask: A + s.staticMask, count: b * d, rate: c.dropout, rng: &dropoutGenerator)
+        }
         Elementwise.relu(A + s.staticOut, count: b * d)
         for g in 0..<b {
             (A + s.features + g * 2 * d).update(from: A + s.pooled + g * d, count: d)
@@ -25,6 +28,10 @@ extension NARFormerModel {
         let gStatic = A + t.head1
         for g in 0..<b { (gStatic + g * d).update(from: A + t.head4 + g * 2 * d + d, count: d) }
         Elementwise.reluBackward(gStatic, output: A + s.staticOut, count: b * d)
+        // relu(m z) = m relu(z) for a mask m >= 0: the mask multiplies after the ReLU's gate.
+        if lastForwardUsedDropout, c.feedForwardAndStaticDropout == true {
+            Elementwise.multiply(gStatic, by: A + s.staticMask, count: b * d)
+        }
         Linear.backward(dy: gStatic, x: A + plan.statics, rows: b, inDim: c.staticDim, outDim: d,
                         weight: P + h.staticWeight, dWeight: G + h.staticWeight, dBias: G + h.staticBias, dx: nil)
         SegmentReadout.backward(dy: A + t.head4, rowStride: 2 * d, width: d, offsets: batch.offsets,

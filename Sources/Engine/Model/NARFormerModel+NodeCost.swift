@@ -1,6 +1,7 @@
 /// The node-cost readout (`ModelConfig.Readout.nodeCost`, latency models only): the
 /// prediction is a sum over nodes of terms read from the last block's output and the
-/// node's tokens (`NodeCostReadout`), in place of the paper's readout and head.
+/// node's tokens (`NodeCostReadout`), in place of the paper's readout and head. A model
+/// without blocks reads the tokens as its "last block's output".
 extension NARFormerModel {
     /// Predictions from the last block's output `h` and the packed tokens.
     func nodeCostReadoutForward(blockOutput h: UnsafeMutablePointer<Float>, plan: ActivationPlan) -> [Float] {
@@ -20,7 +21,8 @@ extension NARFormerModel {
     func nodeCostReadoutBackward(predictionGradient: [Float], plan: ActivationPlan,
                                  gradLastOutput: UnsafeMutablePointer<Float>) {
         let c = config, A = arena.pointer, P = parameters.pointer, G = gradients.pointer, head = layout.head
-        let t = plan.scratch, last = plan.blocks[c.layers - 1].output
+        // Without blocks (`layers` 0) the readout's h is the tokens.
+        let t = plan.scratch, last = c.layers > 0 ? plan.blocks[c.layers - 1].output : plan.input
         predictionGradient.withUnsafeBufferPointer { dp in
             NodeCostReadout.backward(dPrediction: dp.baseAddress!, h: A + last, tokens: A + plan.input,
                                      rows: batch.nodeCount, hidden: c.hidden, tokenDim: c.inDim,

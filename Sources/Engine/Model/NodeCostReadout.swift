@@ -10,7 +10,7 @@ import Foundation
 /// a few units, instead of magnitudes spanning ten orders.
 ///
 /// The cost columns are the `costs` encoding's (`CostTokenizer`): `ln(1 + v) / logScale`.
-enum NodeCostReadout {
+package enum NodeCostReadout {
     /// Terms per node: compute, memory, overhead.
     static let terms = 3
     /// Token columns holding the compute and memory log-costs.
@@ -65,16 +65,33 @@ enum NodeCostReadout {
     /// N: its nodes) by least squares on the relative error, each coefficient kept
     /// positive: b = (ln a, ln b, ln c). The rates then only learn corrections to it.
     static func calibratedBias(graphs: [TokenGraph], targets: [Double]) throws -> [Float] {
-        let scale = Double(CostTokenizer.logScale)
-        var rows: [[Double]] = []
-        for graph in graphs {
-            var f = 0.0, m = 0.0
-            for i in 0..<graph.nodeCount {
-                f += Foundation.exp(scale * Double(graph.tokens[i * graph.tokenDim + costColumns[0]]))
-                m += Foundation.exp(scale * Double(graph.tokens[i * graph.tokenDim + costColumns[1]]))
-            }
-            rows.append([f, m, Double(graph.nodeCount)])
+        let rows = graphs.map(rooflineFeatures)
+        let coefficients = try rooflineFit(rows: rows, targets: targets)
+        let meanTarget = targets.reduce(0, +) / Double(max(targets.count, 1))
+        return (0..<terms).map { j in
+            if coefficients[j] > 0 { return Float(Foundation.log(coefficients[j])) }
+            // A dropped term starts at 1% of what would explain the mean target alone, so
+            // its gradient is not zero and it can still grow.
+            let meanFeature = rows.reduce(0) { $0 + $1[j] } / Double(max(rows.count, 1))
+            return Float(Foundation.log(0.01 * meanTarget / max(meanFeature, 1e-30)))
         }
+    }
+
+    /// A graph's roofline features (F, M, N): the sums of its nodes' FLOPs and memory, as
+    /// the cost columns hold them, and its node count.
+    package static func rooflineFeatures(_ graph: TokenGraph) -> [Double] {
+        let scale = Double(CostTokenizer.logScale)
+        var f = 0.0, m = 0.0
+        for i in 0..<graph.nodeCount {
+            f += Foundation.exp(scale * Double(graph.tokens[i * graph.tokenDim + costColumns[0]]))
+            m += Foundation.exp(scale * Double(graph.tokens[i * graph.tokenDim + costColumns[1]]))
+        }
+        return [f, m, Double(graph.nodeCount)]
+    }
+
+    /// The roofline `t ~ a F + b M + c N` fitted by least squares on the relative error with
+    /// every coefficient kept positive: (a, b, c), 0 for a dropped term.
+    package static func rooflineFit(rows: [[Double]], targets: [Double]) throws -> [Double] {
         var active = [0, 1, 2]
         var coefficients = [Double](repeating: 0, count: terms)
         // Drop features whose coefficient comes out negative (collinear FLOPs and memory)
@@ -91,13 +108,6 @@ enum NodeCostReadout {
             for (j, c) in zip(active, fit.coefficients) { coefficients[j] = c }
             break
         }
-        let meanTarget = targets.reduce(0, +) / Double(max(targets.count, 1))
-        return (0..<terms).map { j in
-            if coefficients[j] > 0 { return Float(Foundation.log(coefficients[j])) }
-            // A dropped term starts at 1% of what would explain the mean target alone, so
-            // its gradient is not zero and it can still grow.
-            let meanFeature = rows.reduce(0) { $0 + $1[j] } / Double(max(rows.count, 1))
-            return Float(Foundation.log(0.01 * meanTarget / max(meanFeature, 1e-30)))
-        }
+        return coefficients
     }
 }

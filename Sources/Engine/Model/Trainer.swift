@@ -11,10 +11,16 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     /// Global gradient-norm clip (torch's clip_grad_norm_), nil for none.
     public var clipNorm: Float?
     public var seed: UInt64
+    /// With isomorphic copies in the batch: the main and SR losses run over the originals
+    /// and their copies (2B predictions, each copy with its original's target), as the
+    /// authors' code does; false: over the B originals only, the copies feeding the AC
+    /// loss alone.
+    public var lossesOverCopies: Bool
 
     public init(schedule: LearningRateSchedule, rankLossWeight: Float = 0, consistencyLossWeight: Float = 0,
-                clipNorm: Float? = nil, seed: UInt64 = 0, loss: RegressionLoss? = nil) {
+                clipNorm: Float? = nil, seed: UInt64 = 0, loss: RegressionLoss? = nil, lossesOverCopies: Bool = false) {
         self.schedule = schedule
+        self.lossesOverCopies = lossesOverCopies
         self.loss = loss
         self.rankLossWeight = rankLossWeight
         self.consistencyLossWeight = consistencyLossWeight
@@ -71,14 +77,16 @@ public final class Trainer {
         let batch = augmented.map { graphs + $0 } ?? graphs
         let predictions = try model.forward(batch, training: true)
         var gradient = [Float](repeating: 0, count: predictions.count)
+        // The main and SR losses read the first lossTargets.count predictions.
+        let lossTargets = options.lossesOverCopies && augmented != nil ? targets + targets : targets
         var loss = options.loss == .log
-            ? Losses.logSquared(predictions: predictions, targets: targets, weight: 1, gradient: &gradient)
-            : Losses.relativeSquared(predictions: predictions, targets: targets, weight: 1, gradient: &gradient)
-        if options.rankLossWeight > 0, graphs.count > 1 {
-            var pairing = Array(0..<graphs.count)
+            ? Losses.logSquared(predictions: predictions, targets: lossTargets, weight: 1, gradient: &gradient)
+            : Losses.relativeSquared(predictions: predictions, targets: lossTargets, weight: 1, gradient: &gradient)
+        if options.rankLossWeight > 0, lossTargets.count > 1 {
+            var pairing = Array(0..<lossTargets.count)
             pairing.shuffle(using: &pairingGenerator)
             loss += options.rankLossWeight * Losses.pairwiseRank(
-                predictions: predictions, targets: targets, pairing: pairing,
+                predictions: predictions, targets: lossTargets, pairing: pairing,
                 weight: options.rankLossWeight, gradient: &gradient)
         }
         if options.consistencyLossWeight > 0, augmented != nil {

@@ -31,6 +31,9 @@ public struct DatasetSelection: Sendable {
     /// The tokens of whole networks (cells have their own); the cache given to `load`
     /// must be keyed by it.
     public var encoding: TokenEncoding = .baseline
+    /// The tokens of NAS-Bench-201 cells read for one target column (a model over devices
+    /// reads this project's cell tokens).
+    public var cellEncoding: CellEncoding = .trans
 
     public init() {}
 
@@ -71,7 +74,7 @@ public struct DatasetSelection: Sendable {
                 if families != nil || !excludeFamilies.isEmpty {
                     throw DatasetError(file: file, problem: "NAS-Bench-201 cells have no families to filter (use --rows-from / --rows-not-in)")
                 }
-                all = try TrainingDataset.cells(base)
+                all = try TrainingDataset.cells(base, encoding: cellEncoding)
                 selectedNames = Set(table.rows.map { String($0.index) })
             }
         } else {
@@ -102,7 +105,7 @@ public struct DatasetSelection: Sendable {
 
     /// The device columns `target` names (one, several, or `all-devices`); nil for an
     /// accuracy column. A single device is a one-hot of width 1: a constant input.
-    func deviceList(_ file: URL) throws -> [String]? {
+    public func deviceList(_ file: URL) throws -> [String]? {
         guard let target else { return nil }
         if target == "all-devices" {
             let header = DatasetText.lines(try DatasetText.read(file)).first ?? ""

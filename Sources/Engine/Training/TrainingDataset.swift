@@ -60,8 +60,8 @@ public struct TrainingDataset: Sendable {
         return TrainingDataset(encoding: encoding.storedName, samples: samples)
     }
 
-    /// The cells of `table`, target = its selected column.
-    public static func cells(_ table: NB201Table) throws -> TrainingDataset {
+    /// The cells of `table`, target = its selected column, tokens in `encoding`.
+    public static func cells(_ table: NB201Table, encoding: CellEncoding = .trans) throws -> TrainingDataset {
         var samples: [TrainingSample] = []
         samples.reserveCapacity(table.rows.count)
         for row in table.rows {
@@ -69,10 +69,10 @@ public struct TrainingDataset: Sendable {
             do { cell = try NB201Cell(arch: row.arch) } catch {
                 throw DatasetError(file: table.source.path, line: row.line, problem: "\(error)")
             }
-            samples.append(TrainingSample(name: String(row.index), graph: cell.tokenGraph(), target: row.target,
-                                          family: row.family, cell: cell))
+            samples.append(TrainingSample(name: String(row.index), graph: cell.tokenGraph(encoding: encoding),
+                                          target: row.target, family: row.family, cell: cell))
         }
-        return TrainingDataset(encoding: cellEncoding, samples: samples)
+        return TrainingDataset(encoding: encoding.storedName, samples: samples)
     }
 
     /// The cells of `table` once per device column of `devices`, each with the device's

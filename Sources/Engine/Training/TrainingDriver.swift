@@ -91,6 +91,7 @@ public final class TrainingDriver {
             throw TrainingError("validation tokens '\(validation.encoding)' differ from training tokens '\(train.encoding)'")
         }
         let augment = recipe.consistencyLossWeight > 0 && train.samples.allSatisfy { $0.cell != nil }
+        let cellEncoding = CellEncoding(storedName: train.encoding) ?? .trans
         let schedule = try MinibatchSchedule(sampleCount: train.count, batchSize: recipe.batchSize, seed: recipe.seed)
         let totalSteps = schedule.stepsPerEpoch * recipe.epochs
         let trainer = Trainer(model: trained.model, options: recipe.options(totalSteps: totalSteps))
@@ -117,7 +118,8 @@ public final class TrainingDriver {
                 if augment {
                     augmented = batch.map { i in
                         let sample = train.samples[i]
-                        var graph = sample.cell?.reordered(seed: recipe.seed &+ UInt64(trainer.stepCount) &* 0x9E37_79B9 &+ UInt64(i))
+                        var graph = sample.cell?.reordered(seed: recipe.seed &+ UInt64(trainer.stepCount) &* 0x9E37_79B9 &+ UInt64(i),
+                                                          encoding: cellEncoding)
                             ?? sample.graph
                         graph.staticFeatures = sample.graph.staticFeatures
                         return graph

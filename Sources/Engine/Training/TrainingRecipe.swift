@@ -12,6 +12,9 @@ public struct TrainingRecipe: Sendable, Hashable, Codable {
     public var clipNorm: Float?
     /// The main loss; nil is the authors' relative loss.
     public var loss: RegressionLoss?
+    /// Main and SR losses over the originals and their isomorphic copies (cells with an AC
+    /// loss), as the authors' code computes them; false: over the originals only.
+    public var lossesOverCopies = false
 
     public init(epochs: Int, batchSize: Int, peakLearningRate: Float, seed: UInt64 = 0,
                 rankLossWeight: Float = 0, consistencyLossWeight: Float = 0, clipNorm: Float? = nil,
@@ -52,6 +55,6 @@ public struct TrainingRecipe: Sendable, Hashable, Codable {
     func options(totalSteps: Int) -> TrainingOptions {
         TrainingOptions(schedule: LearningRateSchedule(peak: peakLearningRate, totalSteps: totalSteps),
                         rankLossWeight: rankLossWeight, consistencyLossWeight: consistencyLossWeight,
-                        clipNorm: clipNorm, seed: seed, loss: loss)
+                        clipNorm: clipNorm, seed: seed, loss: loss, lossesOverCopies: lossesOverCopies)
     }
 }

@@ -54,9 +54,11 @@ struct EvalCommand: ParsableCommand {
             if let model { return try TrainedModel.load(from: URL(fileURLWithPath: model)) }
             return try DefaultModels.load(chosen.defaultKind(for: dataURL))
         }
-        // Whole networks get the tokens the checkpoint was trained on.
+        // Whole networks and cells get the tokens the checkpoint was trained on.
         var dataSelection = chosen
-        if !DatasetSelection.isNB201(dataURL) {
+        if DatasetSelection.isNB201(dataURL) {
+            dataSelection.cellEncoding = CellEncoding(storedName: trained.metadata.tokenEncoding) ?? .trans
+        } else {
             guard let encoding = TokenEncoding(storedName: trained.metadata.tokenEncoding) else {
                 throw CommandFailure("the model reads tokens '\(trained.metadata.tokenEncoding)', which no whole-network encoding makes; \(data) is a latency list")
             }

@@ -118,9 +118,48 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Main loss: relative (the authors' mean((p/y - 1)^2); default) or log (mean((ln p - ln y)^2); default for --readout node-cost).")
     var loss: String?
 
+    @Option(help: "Whose training choices: narformer (this project's, the default) or authors (the authors' released code: nerf cell tokens, dropout also inside the feed-forward and in the static branch, main and SR losses over originals and isomorphic copies, torch_geometric's graph-layer bias init, ratio targets). The four options below override one choice each.")
+    var recipe: String = "narformer"
+
+    @Option(help: "NAS-Bench-201 cell tokens: trans (this project's sinusoids) or nerf (the authors': linear frequencies times pi, op order conv1x1, conv3x3, avgpool, skip, none). Default: from --recipe.")
+    var cellEncoding: String?
+
+    @Option(help: "Dropout (same rate) also after the feed-forward's ReLU, after its down projection and between the static branch's Linear and ReLU: true or false. Default: from --recipe.")
+    var feedForwardDropout: Bool?
+
+    @Option(help: "Main and SR losses over the originals and their isomorphic copies (2B) instead of the originals only (cells with an AC loss): true or false. Default: from --recipe.")
+    var lossesOverCopies: Bool?
+
+    @Option(help: "Initial graph-layer biases (degree, qk, agg): thomas (U(+-1/sqrt(fan_out)), like every other linear) or torch-geometric (U(+-1/sqrt(fan_in))). Default: from --recipe.")
+    var graphBiasInit: String?
+
     @OptionGroup var selection: DatasetSelectionOptions
 
+    /// The recipe's switches with the single-choice options applied.
+    func switches() throws -> RecipeSwitches {
+        guard var s = RecipeSwitches.named[recipe] else {
+            throw ValidationError("--recipe must be one of: \(RecipeSwitches.named.keys.sorted().joined(separator: ", "))")
+        }
+        if let cellEncoding {
+            guard let e = CellEncoding(rawValue: cellEncoding) else {
+                throw ValidationError("--cell-encoding must be one of: \(CellEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            s.cellEncoding = e
+        }
+        if let feedForwardDropout { s.feedForwardAndStaticDropout = feedForwardDropout }
+        if let lossesOverCopies { s.lossesOverCopies = lossesOverCopies }
+        if let graphBiasInit {
+            guard graphBiasInit == "thomas" || graphBiasInit == "torch-geometric" else {
+                throw ValidationError("--graph-bias-init must be thomas or torch-geometric")
+            }
+            s.torchGeometricGraphBiases = graphBiasInit == "torch-geometric"
+        }
+        if let targetTransform { s.targetTransform = TargetTransform(rawValue: targetTransform) }
+        return s
+    }
+
     func validate() throws {
+        _ = try switches()
         guard let tokenEncoding = TokenEncoding(rawValue: encoding) else {
             throw ValidationError("--encoding must be one of: \(TokenEncoding.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -160,6 +199,14 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--encoding and --readout apply to whole networks (latency lists), not to NAS-Bench-201 cells")
         }
         let kind = kind.flatMap(ModelConfig.Kind.init(rawValue:)) ?? trainSelection.defaultKind(for: dataURL)
+        let switches = try switches()
+        // The cell encoding applies to cells read for one target column; the recipe's choice
+        // is left aside elsewhere, an explicit --cell-encoding there is an error.
+        if DatasetSelection.isNB201(dataURL), try trainSelection.deviceList(dataURL) == nil {
+            trainSelection.cellEncoding = switches.cellEncoding
+        } else if let cellEncoding, cellEncoding != CellEncoding.trans.rawValue {
+            throw ValidationError("--cell-encoding \(cellEncoding) applies to NAS-Bench-201 cells with one accuracy column as --target")
+        }
         let reporter = ProgressReporter()
         let tokenEncoding = TokenEncoding(rawValue: encoding) ?? .baseline
         trainSelection.encoding = tokenEncoding
@@ -185,6 +232,7 @@ struct TrainCommand: ParsableCommand {
         if let lr { recipe.peakLearningRate = lr }
         if let rankLoss { recipe.rankLossWeight = rankLoss }
         if let consistencyLoss { recipe.consistencyLossWeight = consistencyLoss }
+        recipe.lossesOverCopies = switches.lossesOverCopies
 
         let trained: TrainedModel
         if let initModel {
@@ -193,14 +241,16 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(initModel) is a \(trained.kind.rawValue) model, this run trains a \(kind.rawValue) model")
             }
         } else {
-            var config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers)
-            if nodeCost { config.readout = .nodeCost }
+            var config = try Self.config(kind: kind, sample: train.samples[0].graph, hidden: hidden, layers: layers,
+                                         readout: nodeCost ? .nodeCost : nil)
+            // nil, not false, when off: this project's checkpoints stay byte for byte as before.
+            if switches.feedForwardAndStaticDropout { config.feedForwardAndStaticDropout = true }
             if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
-            let transform = targetTransform.flatMap(TargetTransform.init(rawValue:))
-                ?? (nodeCost ? .ratio : kind == .latency ? .log : .quantile)
+            let transform = switches.targetTransform ?? (nodeCost ? .ratio : kind == .latency ? .log : .quantile)
             trained = try CommandFailure.wrap {
                 try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "", transform: transform)
             }
+            if switches.torchGeometricGraphBiases { trained.model.initialiseGraphLayerBiasesAsTorchGeometric(seed: seed) }
         }
         trained.metadata.platform = platform ?? Self.platform(of: dataURL, selection: trainSelection, kind: kind)
         recipe.loss = loss.flatMap(RegressionLoss.init(rawValue:)) ?? .standard(for: trained.model.config)
@@ -232,7 +282,8 @@ struct TrainCommand: ParsableCommand {
 
     /// A fresh model's shape: the paper's for whole networks; for cells a narrower one
     /// (the paper's 6 x 512 accuracy model is 13x the compute for the same 8-node graphs).
-    static func config(kind: ModelConfig.Kind, sample: TokenGraph, hidden: Int?, layers: Int?) throws -> ModelConfig {
+    static func config(kind: ModelConfig.Kind, sample: TokenGraph, hidden: Int?, layers: Int?,
+                       readout: ModelConfig.Readout? = nil) throws -> ModelConfig {
         var config: ModelConfig
         let isCell = sample.tokenDim == NB201Cell.tokenDim
         switch kind {
@@ -248,6 +299,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let hidden { config.hidden = hidden; config.fcHidden = hidden }
         if let layers { config.layers = layers }
+        if let readout { config.readout = readout }
         if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
         if kind == .latency, sample.staticFeatures.isEmpty {
             throw ValidationError("a latency model needs static features; for NAS-Bench-201 cells give --target as a device list or all-devices")

@@ -34,12 +34,17 @@ enum ImportTestSupport {
         var static_tokens: [Float]
     }
 
-    static func loadExtraction(_ name: String) throws -> AuthorsExtraction {
-        try JSONDecoder().decode(AuthorsExtraction.self, from: Data(contentsOf: fixture("tokens/\(name)")))
+    /// `folder`: `tokens` (the authors' extractions) or `token-references` (the same layout,
+    /// computed from the written rules by tools/fixtures/token_references.py).
+    static func loadExtraction(_ name: String, folder: String = "tokens") throws -> AuthorsExtraction {
+        try JSONDecoder().decode(AuthorsExtraction.self, from: Data(contentsOf: fixture("\(folder)/\(name)")))
     }
 
-    /// Where the ONNX file an extraction was made from lives in the repository.
+    /// Where the ONNX file an extraction was made from lives in the repository: beside a
+    /// token reference, in Fixtures/onnx, or in the latency data set.
     static func onnxFile(for extraction: AuthorsExtraction) throws -> URL {
+        let reference = try fixture("token-references/\(extraction.file)")
+        if FileManager.default.fileExists(atPath: reference.path) { return reference }
         if extraction.file.hasPrefix("resnet18-v1-7") { return try fixture("onnx/\(extraction.file)") }
         let family = String(extraction.file.prefix { $0 != "_" })
         return latencyONNX.appendingPathComponent(family).appendingPathComponent(extraction.file)
