@@ -229,7 +229,8 @@ package final class PredictionProcessor: DropProcessor {
         for i in cells {
             guard let network = networks[i].imports.first?.network else { continue }
             if copies.isCopy(i, of: network.contentHash) { continue }
-            let graph = network.tokens()
+            // The cell tokens the model was trained on (the project's or the authors' encoding).
+            guard let graph = try? network.tokens(storedEncoding: entry.tokenEncoding) else { continue }
             if graph.tokenDim == entry.inputWidth {
                 requests.append((i, graph))
             } else {

@@ -57,7 +57,8 @@ package actor ModelRegistry {
     /// Loads `checkpoint` as the accuracy model.
     package func activateAccuracy(version: Int, checkpoint: URL) throws {
         let model = try TrainedModel.load(from: checkpoint)
-        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim),
+        accuracy = Loaded(entry: Entry(version: version, checkpoint: checkpoint, inputWidth: model.model.config.inDim,
+                                       tokenEncoding: model.metadata.tokenEncoding),
                           model: model)
     }
 

@@ -44,7 +44,7 @@ struct PredictCommand: ParsableCommand {
                 if case .cell(let arch) = network.kind {
                     if accuracy == nil { accuracy = try load(accuracyModel, kind: .accuracy) }
                     guard let accuracy else { continue }
-                    let value = try accuracy.predictValues([network.tokens()])[0]
+                    let value = try accuracy.predictValues([network.tokens(storedEncoding: accuracy.metadata.tokenEncoding)])[0]
                     line["cell"] = arch
                     line["accuracy_percent"] = value
                     line["dataset"] = accuracy.metadata.platform
