@@ -184,12 +184,34 @@ enum CanonicalGraph {
         return y.count == x.count && y[0] == x[0] && y[1] == x[1] && y.dropFirst(2).allSatisfy { $0 == 1 }
     }
 
-    /// What a node is, apart from where it sits: op, shapes and attributes.
+    /// What a node is, apart from where it sits: op, shapes and attributes, as bytes
+    /// (written directly: formatting them as text was a third of the canonical pass).
     private static func signatureBytes(of n: NetworkNode) -> [UInt8] {
-        var s = n.op + "|" + n.outputShapes.description + "|"
-        s += (commutativeOps.contains(n.op) ? n.inputShapes.sorted { $0.lexicographicallyPrecedes($1) } : n.inputShapes).description
-        for key in n.attributes.keys.sorted() { s += "|\(key)=\(String(describing: n.attributes[key]!))" }
-        return Array(s.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out.append(contentsOf: $0) } }
+        func shapes(_ list: [[Int]]) {
+            int(list.count)
+            for shape in list { int(shape.count); for d in shape { int(d) } }
+        }
+        out.append(contentsOf: n.op.utf8)
+        out.append(0)
+        shapes(n.outputShapes)
+        shapes(commutativeOps.contains(n.op) ? n.inputShapes.sorted { $0.lexicographicallyPrecedes($1) } : n.inputShapes)
+        for key in n.attributes.keys.sorted() {
+            out.append(contentsOf: key.utf8)
+            out.append(0)
+            switch n.attributes[key] ?? .other {
+            case .int(let v): out.append(1); int(v)
+            case .ints(let v): out.append(2); int(v.count); for x in v { int(x) }
+            case .float(let v): out.append(3); int(Int(v.bitPattern))
+            case .floats(let v): out.append(4); int(v.count); for x in v { int(Int(x.bitPattern)) }
+            case .string(let v): out.append(5); out.append(contentsOf: v.utf8); out.append(0)
+            case .tensor(let t): out.append(6); int(Int(t.dataType)); int(t.dims.count); for d in t.dims { int(d) }
+            case .other: out.append(7)
+            }
+        }
+        return out
     }
 
     /// FNV-1a, 64 bits: the same value in every process (Swift's `Hasher` is seeded per run).
