@@ -20,14 +20,17 @@ enum CanonicalGraph {
     /// Ops that read only their input's shape, which import always knows.
     static let shapeOnlyOps: Set<String> = ["Shape", "Size"]
 
+    /// The tensors a raw graph has before any node runs: its inputs and initializers.
+    static func knownTensors(_ raw: RawGraph) -> Set<String> {
+        Set(raw.inputs.map(\.name)).union(raw.initializers.keys)
+    }
+
     /// Names of the raw nodes whose outputs do not depend on the graph inputs' values:
     /// Constants, and everything computed from initializers, constants and shapes alone.
-    static func constantNodes(_ raw: RawGraph) -> Set<String> {
+    /// `order` is a topological order of `raw`.
+    static func constantNodes(_ raw: RawGraph, order: [Int]) -> Set<String> {
         let initializerNames = Set(raw.initializers.keys)
         var dataTensors = Set(raw.inputs.map(\.name).filter { !initializerNames.contains($0) })
-        guard let order = try? GraphBuilder.topologicalOrder(raw, known: dataTensors.union(initializerNames), file: "") else {
-            return []
-        }
         var constant = Set<String>()
         for i in order {
             let n = raw.nodes[i]

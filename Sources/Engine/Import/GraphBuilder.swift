@@ -12,7 +12,9 @@ enum GraphBuilder {
     /// authors draw no edge from those inputs, even when a node (Identity) produces them.
     static let weightedOps: Set<String> = ["Conv", "ConvTranspose", "Gemm", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "PRelu"]
 
-    static func build(_ raw: RawGraph, batchSize: Int?, file: String) throws -> NetworkGraph {
+    /// `order`: `raw`'s topological order when the caller has it already (the canonical
+    /// graph is built twice from one raw graph, at its batch and at batch 1).
+    static func build(_ raw: RawGraph, batchSize: Int?, file: String, order known: [Int]? = nil) throws -> NetworkGraph {
         guard raw.nodes.count <= maxNodes else {
             throw ImportError(.tooLarge, file: file, "the graph has \(raw.nodes.count) nodes, more than \(maxNodes)")
         }
@@ -47,7 +49,7 @@ enum GraphBuilder {
             rescaler = StaticBatchRescaler(exported: exported, batch: b, batchInputs: batchInputs)
         }
 
-        let order = try topologicalOrder(raw, known: Set(tensors.keys), file: file)
+        let order = try known ?? topologicalOrder(raw, known: Set(tensors.keys), file: file)
 
         let inference = ShapeInference(opset: raw.opset)
         for i in order {

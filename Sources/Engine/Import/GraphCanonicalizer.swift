@@ -21,6 +21,8 @@ enum GraphCanonicalizer {
         /// Nodes of `raw` whose outputs do not depend on the input's values (shape
         /// arithmetic, masks and tables built from constants): the canonical graph drops them.
         var constantNodes: Set<String>
+        /// A topological order of `raw` (nil only if the folds broke it, which they must not).
+        var order: [Int]?
         /// Gathers of `raw` that only re-label elements (a whole axis, in order).
         var viewGathers: Set<String>
     }
@@ -52,10 +54,13 @@ enum GraphCanonicalizer {
         w.normaliseAttributes(asRead: asRead)
         w.removeUnusedConstants()
         let folded = w.result()
-        let constantNodes = CanonicalGraph.constantNodes(folded)
+        // The folds keep the graph valid, so the order exists; computed once for the
+        // constant analysis and both builds of the canonical graph.
+        let order = try? GraphBuilder.topologicalOrder(folded, known: CanonicalGraph.knownTensors(folded), file: "")
+        let constantNodes = order.map { CanonicalGraph.constantNodes(folded, order: $0) } ?? []
         let computed = folded.nodes.filter { $0.op != "Constant" && constantNodes.contains($0.name) }.count
         if computed > 0 { w.folds[Fold.computedConstant.rawValue] = computed }
-        return Result(raw: folded, folds: w.folds, changed: w.changed, constantNodes: constantNodes,
+        return Result(raw: folded, folds: w.folds, changed: w.changed, constantNodes: constantNodes, order: order,
                       viewGathers: CanonicalGraph.viewGathers(folded, asRead: asRead))
     }
 

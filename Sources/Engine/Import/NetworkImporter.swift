@@ -71,10 +71,11 @@ public enum NetworkImporter {
         func finish(_ g: NetworkGraph) -> NetworkGraph {
             CanonicalGraph.apply(g, constantNodes: folded.constantNodes, viewGathers: folded.viewGathers)
         }
-        let canonical = finish(folded.changed ? try GraphBuilder.build(folded.raw, batchSize: batchSize, file: name) : graph)
+        let canonical = finish(folded.changed
+            ? try GraphBuilder.build(folded.raw, batchSize: batchSize, file: name, order: folded.order) : graph)
         try meter?.check("building the canonical graph")
         // The hash describes the network, not the measurement: shapes at batch 1.
-        let hashGraph = batch == 1 ? canonical : finish(try GraphBuilder.build(folded.raw, batchSize: 1, file: name))
+        let hashGraph = batch == 1 ? canonical : finish(try GraphBuilder.build(folded.raw, batchSize: 1, file: name, order: folded.order))
         try meter?.check("building the graph at batch 1")
         return ImportedNetwork(name: name, graph: graph, batchSize: batchSize ?? batch, canonicalGraph: canonical,
                                hashGraph: hashGraph, folds: folded.folds)
