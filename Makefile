@@ -7,8 +7,8 @@ CONFIG ?= etc/narformer/demo.yaml
 # One build configuration for everything (`make build`, `run`, `bench`, `test`): release,
 # with testability (`-enable-testing`: the tests `@testable import` Engine, Store and Config),
 # so the tests check the very build that runs, at its speed, and `make build` after
-# `make test` (or the other way round) compiles nothing again. The README (Speed) has the
-# measured cost of testability on `narformer-lab bench engine`.
+# `make test` only compiles the executable's own module and links it (README, Speed, has
+# the timings and the measured cost of testability on `narformer-lab bench engine`).
 # The engine's own vector loops work on SIMD16<Float>. On a CPU with AVX-512 F/CD/BW/DQ/VL
 # as well as the AVX2 set (Intel Xeons since Skylake-SP, AMD Zen 4 and later) the build
 # targets skylake-avx512: one 512-bit instruction per operation. With AVX2 and FMA only
