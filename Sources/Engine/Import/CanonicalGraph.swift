@@ -47,32 +47,6 @@ enum CanonicalGraph {
     /// Ops that only re-label the same elements.
     static let viewOps: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze"]
 
-    /// Gathers that take a whole axis in order (indices 0, 1, ..., n-1 of an axis of n):
-    /// torch's default exporter writes some views (`as_strided`) this way.
-    static func viewGathers(_ raw: RawGraph, asRead: NetworkGraph) -> Set<String> {
-        var inputShape: [String: [Int]] = [:]
-        for n in asRead.nodes where n.op == "Gather" { inputShape[n.name] = n.inputShapes.first }
-        var out = Set<String>()
-        for n in raw.nodes where n.op == "Gather" && n.inputs.count == 2 {
-            guard let shape = inputShape[n.name], !shape.isEmpty,
-                  let values = constantValues(n.inputs[1], raw) else { continue }
-            let axis = n.attributes["axis"]?.asInt ?? 0
-            let a = axis < 0 ? axis + shape.count : axis
-            guard a >= 0, a < shape.count, values.count == shape[a],
-                  values.enumerated().allSatisfy({ Double($0.offset) == $0.element }) else { continue }
-            out.insert(n.name)
-        }
-        return out
-    }
-
-    private static func constantValues(_ name: String, _ raw: RawGraph) -> [Double]? {
-        if let t = raw.initializers[name] { return t.values }
-        for n in raw.nodes where n.op == "Constant" && n.outputs.first == name {
-            if case .tensor(let t)? = n.attributes["value"] { return t.values }
-        }
-        return nil
-    }
-
     /// `graph` without its constant nodes and initializer inputs, views and transposes
     /// normalised and chains of them joined, its nodes in canonical order, commutative
     /// operands sorted.
@@ -123,7 +97,7 @@ enum CanonicalGraph {
             for p in preds[i] { consumers[p].append(i) }
             pending[i] = preds[i].count
         }
-        let signature = nodes.map { signatureBytes(of: $0) }
+        let signature = nodes.indices.map { keep[$0] ? signatureBytes(of: nodes[$0]) : [] }
         // What follows each node (a hash of its signature and its consumers' hashes, in
         // reverse topological order): two ready nodes that look alike, such as the first
         // MatMuls of two branches, are told apart by what they feed.

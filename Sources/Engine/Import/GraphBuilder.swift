@@ -15,6 +15,12 @@ enum GraphBuilder {
     /// `order`: `raw`'s topological order when the caller has it already (the canonical
     /// graph is built twice from one raw graph, at its batch and at batch 1).
     static func build(_ raw: RawGraph, batchSize: Int?, file: String, order known: [Int]? = nil) throws -> NetworkGraph {
+        try buildOrdered(raw, batchSize: batchSize, file: file, order: known).graph
+    }
+
+    /// `build`, also giving the topological order of `raw` it used.
+    static func buildOrdered(_ raw: RawGraph, batchSize: Int?, file: String,
+                             order known: [Int]? = nil) throws -> (graph: NetworkGraph, order: [Int]) {
         guard raw.nodes.count <= maxNodes else {
             throw ImportError(.tooLarge, file: file, "the graph has \(raw.nodes.count) nodes, more than \(maxNodes)")
         }
@@ -128,7 +134,7 @@ enum GraphBuilder {
                                      outputShapes: outputShapes, predecessors: preds, hasBias: hasBias,
                                      origin: .operation))
         }
-        return NetworkGraph(nodes: nodes)
+        return (NetworkGraph(nodes: nodes), order)
     }
 
     /// The batch a file was exported at: the first dimension its inputs fix (nil when symbolic).

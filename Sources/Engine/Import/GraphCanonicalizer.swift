@@ -44,8 +44,9 @@ enum GraphCanonicalizer {
     }
 
     /// `asRead` is `raw` built into a graph: it supplies the shapes that tell a no-op
-    /// Reshape (output shape = input shape) from a real one.
-    static func canonicalize(_ raw: RawGraph, asRead: NetworkGraph) -> Result {
+    /// Reshape (output shape = input shape) from a real one. `order` is `raw`'s topological
+    /// order, reused when no fold removed a node (the structure is then the same).
+    static func canonicalize(_ raw: RawGraph, asRead: NetworkGraph, order rawOrder: [Int]? = nil) -> Result {
         var w = Work(raw)
         w.removePassThroughNodes(asRead: asRead)
         w.fuseGelu()
@@ -53,15 +54,17 @@ enum GraphCanonicalizer {
         w.fuseHardSwishAndHardSigmoid()
         w.normaliseAttributes(asRead: asRead)
         w.removeUnusedConstants()
+        let viewGathers = w.viewGathers(asRead: asRead)
         let folded = w.result()
         // The folds keep the graph valid, so the order exists; computed once for the
         // constant analysis and both builds of the canonical graph.
-        let order = try? GraphBuilder.topologicalOrder(folded, known: CanonicalGraph.knownTensors(folded), file: "")
+        let order = folded.nodes.count == raw.nodes.count && rawOrder != nil ? rawOrder
+            : try? GraphBuilder.topologicalOrder(folded, known: CanonicalGraph.knownTensors(folded), file: "")
         let constantNodes = order.map { CanonicalGraph.constantNodes(folded, order: $0) } ?? []
         let computed = folded.nodes.filter { $0.op != "Constant" && constantNodes.contains($0.name) }.count
         if computed > 0 { w.folds[Fold.computedConstant.rawValue] = computed }
         return Result(raw: folded, folds: w.folds, changed: w.changed, constantNodes: constantNodes, order: order,
-                      viewGathers: CanonicalGraph.viewGathers(folded, asRead: asRead))
+                      viewGathers: viewGathers)
     }
 
     /// The graph being rewritten: removed nodes become nil, fused nodes take the place of
@@ -145,6 +148,25 @@ enum GraphCanonicalizer {
             nodes[at] = fused
             count(fold)
             index()
+        }
+
+        // MARK: views spelled as a Gather
+
+        /// Gathers that take a whole axis in order (indices 0, 1, ..., n-1 of an axis of n):
+        /// torch's default exporter writes some views (`as_strided`) this way.
+        func viewGathers(asRead: NetworkGraph) -> Set<String> {
+            var inputShape: [String: [Int]] = [:]
+            for n in asRead.nodes where n.op == "Gather" { inputShape[n.name] = n.inputShapes.first }
+            var out = Set<String>()
+            for case let n? in nodes where n.op == "Gather" && n.inputs.count == 2 {
+                guard let shape = inputShape[n.name], !shape.isEmpty, let values = constant(n.inputs[1]) else { continue }
+                let axis = n.attributes["axis"]?.asInt ?? 0
+                let a = axis < 0 ? axis + shape.count : axis
+                guard a >= 0, a < shape.count, values.count == shape[a],
+                      values.enumerated().allSatisfy({ Double($0.offset) == $0.element }) else { continue }
+                out.insert(n.name)
+            }
+            return out
         }
 
         // MARK: pass-through nodes

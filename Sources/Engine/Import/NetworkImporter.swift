@@ -61,12 +61,12 @@ public enum NetworkImporter {
 
     static func importRaw(_ raw: RawGraph, name: String, batchSize: Int?,
                           meter: ImportBudget.Meter? = nil) throws -> ImportedNetwork {
-        let graph = try GraphBuilder.build(raw, batchSize: batchSize, file: name)
+        let (graph, order) = try GraphBuilder.buildOrdered(raw, batchSize: batchSize, file: name)
         try meter?.check("building the graph")
         let batch = graph.nodes.first(where: { $0.origin == .graphInput })?.outputShape.first ?? batchSize ?? 1
         // One graph per network whichever exporter wrote it (GraphCanonicalizer); the
         // graph as stated stays what the baseline and costs encodings read.
-        let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph)
+        let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph, order: order)
         try meter?.check("finding the canonical form")
         func finish(_ g: NetworkGraph) -> NetworkGraph {
             CanonicalGraph.apply(g, constantNodes: folded.constantNodes, viewGathers: folded.viewGathers)
