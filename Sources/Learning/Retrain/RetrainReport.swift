@@ -37,6 +37,8 @@ package struct RetrainReport: Sendable, Equatable {
     package var withoutTokens = 0
     /// Stored predictions made again with the promoted model (`recompute_predictions`).
     package var recomputedPredictions: Int?
+    /// For cell measurements: the known device the candidate's cell priors were centred on.
+    package var cellPrior: String?
 
     /// One line, e.g. `promoted v3: mape 6.10% (active v2: 7.40%), 412 trained, 98 held out`.
     package var summary: String {
@@ -45,6 +47,7 @@ package struct RetrainReport: Sendable, Equatable {
         }
         let sizes = "\(trainingSize) trained, \(holdoutSize) held out"
             + (withoutTokens > 0 ? ", \(withoutTokens) without tokens" : "")
+            + (cellPrior.map { ", cell prior \($0)" } ?? "")
         let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
             ?? " (no model to compare with)"
         switch decision {

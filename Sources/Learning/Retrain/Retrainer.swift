@@ -54,6 +54,8 @@ package final class Retrainer: Sendable {
         package var weightsSHA256: String
         /// The candidate's target scale over the compared model's; nil when either is unknown.
         package var scaleRatio: Double?
+        /// The known device a cell candidate's priors were centred on.
+        package var cellPrior: String?
     }
 
     /// Retrains `platform` once. `stop` is polled between training steps; when raised, the
@@ -130,6 +132,7 @@ package final class Retrainer: Sendable {
                                           learningRate: settings.retraining.learningRate, seed: settings.seed)
         let destination = settings.weightsURL(platform: platform, version: version)
         let scratchConfig = settings.scratchConfig
+        let cellPriors = settings.cellPriors
         let digest = Self.digest(of: training.map(\.measurementID))
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
@@ -139,7 +142,7 @@ package final class Retrainer: Sendable {
         do {
             result = try await BackgroundThread.run(nice: settings.retraining.nice) { [training, holdout] in
                 try Self.trainCandidate(platform: platform, training: training, holdout: holdout, start: start,
-                                        compared: compared, scratchConfig: scratchConfig, plan: plan,
+                                        compared: compared, scratchConfig: scratchConfig, cellPriors: cellPriors, plan: plan,
                                         destination: destination, digest: digest, stop: stop)
             }
         } catch is CandidateTraining.Stopped {
@@ -154,6 +157,7 @@ package final class Retrainer: Sendable {
         report.comparedMetrics = result.compared.map(Self.ruleUnits) ?? [:]
         report.trainingSize = result.trainingSize
         report.holdoutSize = result.holdoutSize
+        report.cellPrior = result.cellPrior
         let candidateScore = report.candidateMetrics[metric.rawValue] ?? .nan
         let passed: Bool
         if let comparedScore = report.comparedMetrics[metric.rawValue], comparedScore.isFinite {
@@ -204,7 +208,8 @@ package final class Retrainer: Sendable {
     /// the holdout, and writes the candidate's weights durably. Runs on the training thread.
     private static func trainCandidate(platform: String, training: [MeasuredSample], holdout: [MeasuredSample],
                                        start: ModelSource?, compared: ModelSource?,
-                                       scratchConfig: (TokenGraph) -> ModelConfig, plan: CandidateTraining.Plan,
+                                       scratchConfig: (TokenGraph) -> ModelConfig,
+                                       cellPriors: (@Sendable () throws -> CellPriors)?, plan: CandidateTraining.Plan,
                                        destination: URL, digest: String, stop: TrainingStopFlag) throws -> CandidateResult {
         // Models are handled as `TrainedModel`s so their target transform travels with
         // them: the shipped defaults predict log latencies that `decode` turns into ms.
@@ -215,10 +220,14 @@ package final class Retrainer: Sendable {
                                 targetScale: median,
                                 metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
+        // Cells are made by their own recipe from the cell priors, whatever the start model.
+        let cell = try cellPriors.map { priors in CellCandidateRecipe.allCells(training) ? priors : nil }
+            .flatMap { $0 }
+            .map { try CellCandidateRecipe(priors: try $0(), plan: plan).make(platform: platform, training: training, stop: stop) }
         // A start model whose token width does not fit the data is replaced by fresh weights.
-        let checkpoint = try start.map { try TrainedModel.load(from: $0.url) }
+        let checkpoint = try cell != nil ? nil : start.map { try TrainedModel.load(from: $0.url) }
             .flatMap { fits($0.model.config, training[0].graph) ? $0 : nil }
-        let trained = try checkpoint ?? scratch()
+        let trained = try cell?.model ?? checkpoint ?? scratch()
         let config = trained.model.config
         let trainable = training.filter { fits(config, $0.graph) }
         let judged = holdout.filter { fits(config, $0.graph) }
@@ -228,10 +237,12 @@ package final class Retrainer: Sendable {
         // A start checkpoint is first brought to the platform's level (one factor), then
         // fine-tuned; a fresh model's scale is already the training median.
         if checkpoint != nil { try CandidateTraining.calibrateScale(trained, on: trainable) }
-        try CandidateTraining.train(trained, on: trainable, plan: plan, stop: stop)
+        if cell == nil { try CandidateTraining.train(trained, on: trainable, plan: plan, stop: stop) }
         let measured = judged.map { Double($0.latencyMs) }
-        let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
+        let candidatePredicted = try CandidateTraining.predict(trained, judged)
+        let candidate = EvaluationMetrics(predicted: candidatePredicted, measured: measured)
         var comparedMetrics: EvaluationMetrics?
+        var comparedPredicted: [Double]?
         let comparedModel = compared.flatMap { try? TrainedModel.load(from: $0.url) }
         if let other = comparedModel, fits(other.model.config, judged[0].comparedGraph ?? judged[0].graph) {
             let asCompared = judged.map { sample in
@@ -239,7 +250,8 @@ package final class Retrainer: Sendable {
                 copy.graph = sample.comparedGraph ?? sample.graph
                 return copy
             }
-            comparedMetrics = EvaluationMetrics(predicted: try CandidateTraining.predict(other, asCompared), measured: measured)
+            comparedPredicted = try CandidateTraining.predict(other, asCompared)
+            comparedMetrics = EvaluationMetrics(predicted: comparedPredicted!, measured: measured)
         }
         if stop.isRequested { throw CandidateTraining.Stopped() }
         // The training driver named the encoding it trained on (the start model's).
@@ -254,7 +266,10 @@ package final class Retrainer: Sendable {
         }
         return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: trainable.count,
                                holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path),
-                               scaleRatio: ScaleHold.ratio(candidate: trained.targetScale, serving: comparedModel?.targetScale))
+                               scaleRatio: cell == nil
+                                   ? ScaleHold.ratio(candidate: trained.targetScale, serving: comparedModel?.targetScale)
+                                   : ScaleHold.ratio(candidatePredictions: candidatePredicted, servingPredictions: comparedPredicted),
+                               cellPrior: cell.map { $0.adaptation.source ?? "mean of the cell priors" })
     }
 
     /// The tokens a checkpoint reads, from its header alone. A header that cannot be read
