@@ -41,6 +41,17 @@ package struct CellCandidateRecipe: Sendable {
         !samples.isEmpty && samples.allSatisfy { NB201Cell.edgeOperations(in: $0.graph) != nil }
     }
 
+    /// How the outcome line names the prior of a candidate made from `training`: the known
+    /// device the adaptation centres on (deterministic, and a small solve, so it is worked
+    /// out again rather than carried out of the folds of a cross-validation).
+    package static func priorName(_ priors: CellPriors, training: [MeasuredSample]) throws -> String? {
+        let cells = training.compactMap { sample in
+            NB201Cell.edgeOperations(in: sample.graph).map { (ops: $0, latencyMs: Double(sample.latencyMs)) }
+        }
+        guard !cells.isEmpty else { return nil }
+        return try CellPriorAdaptation(priors: priors).adapt(cells: cells).source ?? "mean of the cell priors"
+    }
+
     /// The candidate for `training` (cells with positive latencies).
     package func make(platform: String, training: [MeasuredSample],
                       stop: TrainingStopFlag = TrainingStopFlag()) throws -> Candidate {
