@@ -86,11 +86,12 @@ final class CellPriorTests: XCTestCase {
 }
 
 final class CellRetrainTests: XCTestCase {
-    /// A platform served by the shipped whole-network model receives cells: its retrain,
-    /// with a config's settings, trains a cell model from the cell priors and promotes it.
+    /// A platform served by the shipped whole-network model receives ten cells: its first
+    /// retrain, with a config's default settings, trains a cell model from the cell priors,
+    /// judged by cross-validation, and promotes it.
     func testACellDropOnAPlatformWhoseDefaultIsTheNetworkModelYieldsACellModel() async throws {
         let space = try LearningWorkspace()
-        let cells = SyntheticCells.cells(60)
+        let cells = SyntheticCells.cells(10)
         let outcome = await space.processor().process([space.claimed("cells.yaml", SyntheticCells.yaml(cells))])[0]
         guard case .done = outcome else { return XCTFail("\(outcome)") }
         let config = NarformerConfig(store: StoreConfig(path: space.storePath), models: ModelsConfig(directory: space.modelsPath),
@@ -103,6 +104,8 @@ final class CellRetrainTests: XCTestCase {
             .retrain(platform: "cpu")
         XCTAssertEqual(report.decision, .promoted, report.summary)
         XCTAssertEqual(report.withoutTokens, 0)
+        XCTAssertEqual(report.trainingSize, 10)
+        XCTAssertNotNil(report.crossValidationFolds, report.summary)
         XCTAssertNotNil(report.cellPrior)
         XCTAssertTrue(report.summary.contains("cell prior"), report.summary)
         let record = try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") })

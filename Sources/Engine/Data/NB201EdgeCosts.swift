@@ -21,8 +21,9 @@ public struct NB201EdgeCosts: Sendable, Equatable, Codable {
     public var coefficients: [Double]
     /// Where `predict` stops being linear: an additive fit extrapolated to a cell of cheap
     /// operations can fall to or below zero, which no latency is. Below the floor the value
-    /// decays exponentially towards 0 (`floor * exp((sum - floor) / floor)`): positive,
-    /// continuous, and still in the order of the sums, so a ranking is not flattened into ties.
+    /// falls hyperbolically towards 0 (`floor^2 / (2 floor - sum)`, which meets the line with
+    /// its slope): positive, never rounding to 0 as an exponential would, and still in the
+    /// order of the sums, so a ranking is not flattened into ties.
     public var floor: Double
 
     public struct Invalid: Error, Sendable, CustomStringConvertible {
@@ -53,7 +54,7 @@ public struct NB201EdgeCosts: Sendable, Equatable, Codable {
         let perEdge = NB201EdgeOps.operations.count - 1
         var value = coefficients[0]
         for (edge, op) in ops.enumerated() where op > 0 { value += coefficients[1 + edge * perEdge + op - 1] }
-        return value >= floor ? value : floor * Foundation.exp((value - floor) / floor)
+        return value >= floor ? value : floor * floor / (2 * floor - value)
     }
 
     /// Least squares on `targets`; the floor is half the smallest positive target.
