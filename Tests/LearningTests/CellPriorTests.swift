@@ -118,4 +118,30 @@ final class CellRetrainTests: XCTestCase {
         XCTAssertGreaterThan(Metrics.spearman(predicted, unseen.map(\.latency)), 0.9)
         XCTAssertLessThan(EvaluationMetrics(predicted: predicted, measured: unseen.map(\.latency)).mape, 0.2)
     }
+
+    /// A cell model of the recipe, its network switched off, fine-tuned by settings without
+    /// cell priors (cells trained like networks): its width is opened first, so it trains.
+    func testACellRecipeModelCanBeFineTunedLikeANetworkModel() async throws {
+        let space = try LearningWorkspace()
+        let cells = SyntheticCells.cells(40)
+        guard case .done = await space.processor().process([space.claimed("c.yaml", SyntheticCells.yaml(cells))])[0] else {
+            return XCTFail("measurements not stored")
+        }
+        var withPriors = RetrainSettings(retraining: RetrainingConfig(epochs: 2), modelsDirectory: space.modelsPath)
+        withPriors.cellPriors = { try CellPriors.shipped(environment: [:]) }
+        let first = try await Retrainer(store: space.store, settings: withPriors, tokens: space.tokens, registry: nil)
+            .retrain(platform: "cpu")
+        XCTAssertEqual(first.decision, .promoted, first.summary)
+        let made = try TrainedModel.load(from: URL(fileURLWithPath: try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") }).weightsPath))
+        XCTAssertEqual(made.transformWidth, CellCandidateRecipe.networkOffWidth)
+
+        let plain = RetrainSettings(retraining: RetrainingConfig(epochs: 2), modelsDirectory: space.modelsPath)
+        let second = try await Retrainer(store: space.store, settings: plain, tokens: space.tokens, registry: nil)
+            .retrain(platform: "cpu")
+        XCTAssertNotNil(second.version, second.summary)
+        XCTAssertNil(second.cellPrior)
+        let tuned = try TrainedModel.load(from: URL(fileURLWithPath: try XCTUnwrap(try space.store.read { try $0.models(platform: "cpu") }.last).weightsPath))
+        XCTAssertNotNil(tuned.cellBase, "the base travels with the fine-tuned model")
+        XCTAssertGreaterThan(tuned.transformWidth, 1e-3 / 2)
+    }
 }

@@ -52,6 +52,19 @@ package struct CellCandidateRecipe: Sendable {
         return try CellPriorAdaptation(priors: priors).adapt(cells: cells).source ?? "mean of the cell priors"
     }
 
+    /// A cell model made with its network switched off cannot be fine-tuned as it is (its
+    /// tiny target width maps every other measurement outside the transform's range): when
+    /// something fine-tunes it anyway (cells trained like networks, settings without cell
+    /// priors), its width is first opened to the measurements' spread around its base.
+    package static func prepareForFineTuning(_ trained: TrainedModel, on training: [MeasuredSample]) {
+        guard trained.cellBase != nil, trained.transform == .log, trained.transformWidth <= networkOffWidth else { return }
+        let logRatios = training.compactMap { sample -> Double? in
+            guard let base = try? trained.baseValue(of: sample.graph), base > 0, sample.latencyMs > 0 else { return nil }
+            return Foundation.log(Double(sample.latencyMs) / base / trained.targetScale)
+        }
+        trained.transformWidth = max((logRatios.map(abs).max() ?? 0) / 0.7, 1e-3)
+    }
+
     /// The candidate for `training` (cells with positive latencies).
     package func make(platform: String, training: [MeasuredSample],
                       stop: TrainingStopFlag = TrainingStopFlag()) throws -> Candidate {

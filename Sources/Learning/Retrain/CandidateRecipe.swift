@@ -39,6 +39,7 @@ package struct CandidateRecipe: Sendable {
         let trained: TrainedModel
         if let start {
             trained = try TrainedModel.load(from: start.url)
+            CellCandidateRecipe.prepareForFineTuning(trained, on: training)
             // A checkpoint is first brought to the platform's level (one factor), then
             // fine-tuned, so its few steps go to what differs between networks.
             try CandidateTraining.calibrateScale(trained, on: training)
