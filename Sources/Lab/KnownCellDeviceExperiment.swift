@@ -22,7 +22,7 @@ package struct KnownCellDeviceExperiment {
 
     package let data: NB201Devices
     package let priors: CellPriors
-    package var residualMinimum = CellCandidateRecipe(priors: CellPriors(devices: [:]), plan: Self.defaultPlan).residualMinimum
+    package var residualMinimum = CellCandidateRecipe.defaultResidualMinimum
     /// At most this many training cells (all when nil), the first in the seeded arrival order.
     package var cellLimit: Int?
     package var seed: UInt64 = 7

@@ -18,12 +18,14 @@ package struct CellCandidateRecipe: Sendable {
                                                    groups: 8, ffnRatio: 2, fcHidden: 64, staticDim: 0, readout: .mean,
                                                    dropout: 0)
     package static let networkOffWidth = 1e-6
+    /// Measured: docs/continual-learning.md, "A known device with all its training cells".
+    package static let defaultResidualMinimum = 400
 
     package var priors: CellPriors
     package var plan: CandidateTraining.Plan
     package var residualMinimum: Int
 
-    package init(priors: CellPriors, plan: CandidateTraining.Plan, residualMinimum: Int = 400) {
+    package init(priors: CellPriors, plan: CandidateTraining.Plan, residualMinimum: Int = defaultResidualMinimum) {
         self.priors = priors
         self.plan = plan
         self.residualMinimum = residualMinimum
