@@ -1,6 +1,7 @@
 import Config
 import Engine
 import Foundation
+import Glibc
 import Inbox
 import Learning
 import Store
@@ -14,12 +15,18 @@ package struct MeasurementIntakeBenchmark {
     package struct Result: Sendable {
         package var records: Int
         package var networks: Int
-        /// Seconds for the drop, per case.
-        package var withoutComparison: Double
-        package var compared: Double
-        package var droppedAgain: Double
+        /// Wall and CPU seconds (all threads of the process) for the drop, per case: on a
+        /// shared machine the CPU time is the steadier of the two.
+        package var withoutComparison: Timing
+        package var compared: Timing
+        package var droppedAgain: Timing
         /// The drop's MAPE against the serving model, as its note says.
         package var mape: Double?
+    }
+
+    package struct Timing: Sendable {
+        package var wall: Double
+        package var cpu: Double
     }
 
     package var list: URL
@@ -57,7 +64,7 @@ package struct MeasurementIntakeBenchmark {
         let registry = ModelRegistry()
         try await registry.activateLatency(platform: "bench", version: 0, checkpoint: model)
 
-        func timed(_ name: String, storeFolder: String, registry: ModelRegistry?) async throws -> (Double, [String: Any]) {
+        func timed(_ name: String, storeFolder: String, registry: ModelRegistry?) async throws -> (Timing, [String: Any]) {
             let store = try NarformerStore(path: scratch.path + "/" + storeFolder)
             let intake = MeasurementDropProcessor(store: store, platforms: ["bench"], measurementTimeouts: [:],
                                                   tokens: MeasuredTokenStore(store: store), registry: registry,
@@ -67,16 +74,25 @@ package struct MeasurementIntakeBenchmark {
                                    claimedAt: Date(), retries: 0)
             let clock = ContinuousClock()
             let start = clock.now
+            let cpuStart = Self.processCPUSeconds()
             let outcome = await intake.process([drop])[0]
+            let cpu = Self.processCPUSeconds() - cpuStart
             let elapsed = clock.now - start
             guard case .done(let json, _) = outcome else { throw BenchDaemonError("the drop was not stored: \(outcome)") }
             let note = (try JSONSerialization.jsonObject(with: json) as? [String: Any]) ?? [:]
-            return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, note)
+            return (Timing(wall: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, cpu: cpu),
+                    note)
         }
         let (alone, _) = try await timed("m.yaml", storeFolder: "store-alone", registry: nil)
         let (compared, note) = try await timed("m.yaml", storeFolder: "store-compared", registry: registry)
         let (again, _) = try await timed("m-1.yaml", storeFolder: "store-compared", registry: registry)
         return Result(records: records, networks: networks, withoutComparison: alone, compared: compared,
                       droppedAgain: again, mape: note["mape"] as? Double)
+    }
+
+    private static func processCPUSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
     }
 }
