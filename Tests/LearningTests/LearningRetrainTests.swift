@@ -124,10 +124,26 @@ final class LearningRetrainTests: XCTestCase {
         try await feed(space, (0..<10).map { (one.arch, one.latency * (1 + Double($0) / 100)) })
         let report = try await retrainer(space, settings(space, epochs: 1, minHoldout: 5)).retrain(platform: "cpu")
         guard case .skipped(let reason) = report.decision else { return XCTFail("not skipped: \(report.summary)") }
-        XCTAssertTrue(reason.contains("10 measurements give 10 of 1 networks") && reason.contains("promotion.min_holdout"),
-                      reason)
+        XCTAssertTrue(reason.contains("10 measurements give 1 of 1 networks") && reason.contains("promotion.min_holdout")
+                      && reason.contains("9 repeated measurements averaged"), reason)
         XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: space.modelsPath)) ?? []).filter { $0.hasSuffix(".safetensors") }, [])
         XCTAssertNil(try space.store.read { try $0.meta(.lastRetrain(platform: "cpu")) })
+    }
+
+    func testRepeatedMeasurementsAreOneSampleAtTheirGeometricMean() {
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        func measurement(_ hash: String, _ batch: Int, _ ms: Double, _ k: Int) -> LatencyMeasurement {
+            LatencyMeasurement(graphHash: hash, platform: "p", batchSize: batch, latencyMs: ms, source: "run \(k)",
+                               measuredAt: at.addingTimeInterval(Double(k)))
+        }
+        let all = [measurement("aa", 1, 2, 0), measurement("bb", 1, 5, 1), measurement("aa", 1, 8, 2),
+                   measurement("aa", 2, 3, 3)]
+        let (merged, repeats) = PlatformSamples.mergedRepeats(all)
+        XCTAssertEqual(repeats, 1)
+        XCTAssertEqual(merged.map(\.graphHash), ["aa", "bb", "aa"])
+        XCTAssertEqual(merged.map(\.batchSize), [1, 1, 2])
+        XCTAssertEqual(merged[0].latencyMs, 4, accuracy: 1e-12, "sqrt(2 * 8)")
+        XCTAssertEqual(merged[1].latencyMs, 5)
     }
 
     func testFoldsKeepEveryMeasurementOfANetworkTogether() {

@@ -1,4 +1,5 @@
 import Engine
+import Foundation
 import Store
 
 /// A platform's measurements as training samples of one kind.
@@ -28,6 +29,8 @@ package struct PlatformSamples: Sendable {
     package var withoutTokens = 0
     /// Measurements of the other kind (not trained on by this retrain).
     package var otherKind = 0
+    /// Measurements folded into another of the same network at the same batch size.
+    package var repeats = 0
 
     /// Distinct networks among the samples.
     package var networks: Int { Set(samples.map(\.graphHash)).count }
@@ -35,8 +38,14 @@ package struct PlatformSamples: Sendable {
     /// Reads the tokens of every measurement: cells in the cell encoding, whole networks in
     /// `networkEncoding` (the start model's when it reads networks); `comparedEncoding` is
     /// also loaded when it differs and reads the same kind.
+    ///
+    /// Repeated measurements of one network at one batch size (runs of a lab's benchmark)
+    /// are one sample at their geometric mean: the model learns the network's latency, and
+    /// a network measured ten times does not weigh ten times as much as one measured once.
     package static func load(_ measurements: [LatencyMeasurement], tokens: MeasuredTokenStore,
                              networkEncoding: ModelTokens, comparedEncoding: ModelTokens?) throws -> PlatformSamples {
+        let (distinct, repeats) = mergedRepeats(measurements)
+        let measurements = distinct
         var cells: [MeasuredSample] = []
         var networks: [MeasuredSample] = []
         var withoutTokens = 0
@@ -55,7 +64,8 @@ package struct PlatformSamples: Sendable {
         }
         let kind: Kind = cells.count > networks.count ? .cell : .network
         var result = PlatformSamples(samples: kind == .cell ? cells : networks, kind: kind,
-                                     withoutTokens: withoutTokens, otherKind: kind == .cell ? networks.count : cells.count)
+                                     withoutTokens: withoutTokens, otherKind: kind == .cell ? networks.count : cells.count,
+                                     repeats: repeats)
         // The compared model judges the same networks in its own encoding.
         if kind == .network, let compared = comparedEncoding, Kind(compared) == .network, compared != networkEncoding {
             let byID = Dictionary(measurements.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -75,10 +85,32 @@ package struct PlatformSamples: Sendable {
         return result
     }
 
+    /// One measurement per network and batch size, in first-seen order, at the geometric mean
+    /// of its repeats' latencies; and how many measurements were folded in.
+    package static func mergedRepeats(_ measurements: [LatencyMeasurement]) -> (measurements: [LatencyMeasurement], repeats: Int) {
+        struct Key: Hashable { var graphHash: String; var batchSize: Int }
+        var order: [Key] = []
+        var groups: [Key: [LatencyMeasurement]] = [:]
+        for measurement in measurements {
+            let key = Key(graphHash: measurement.graphHash, batchSize: measurement.batchSize)
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(measurement)
+        }
+        let merged = order.map { key -> LatencyMeasurement in
+            let group = groups[key] ?? []
+            guard group.count > 1 else { return group[0] }
+            var first = group.min { $0.id < $1.id } ?? group[0]
+            first.latencyMs = exp(group.map { log($0.latencyMs) }.reduce(0, +) / Double(group.count))
+            return first
+        }
+        return (merged, measurements.count - merged.count)
+    }
+
     /// The words the outcome line adds for measurements not trained on, e.g.
     /// ", 3 without tokens, 2 whole networks not read by a cell model".
     package var unusedNote: String {
         var note = ""
+        if repeats > 0 { note += ", \(repeats) repeated measurements averaged" }
         if withoutTokens > 0 { note += ", \(withoutTokens) without tokens" }
         if otherKind > 0 {
             let other: Kind = kind == .cell ? .network : .cell

@@ -39,6 +39,8 @@ package struct RetrainReport: Sendable, Equatable {
     /// it does not train on (see `PlatformSamples`).
     package var trainedKind: PlatformSamples.Kind = .network
     package var otherKind = 0
+    /// Measurements averaged into another of the same network and batch size.
+    package var repeats = 0
     /// Folds of the cross-validation that judged the candidate; nil: the fixed holdout.
     package var crossValidationFolds: Int?
     /// Stored predictions made again with the promoted model (`recompute_predictions`).
@@ -53,7 +55,7 @@ package struct RetrainReport: Sendable, Equatable {
         }
         let judged = crossValidationFolds.map { "judged by \($0)-fold cross-validation" } ?? "\(holdoutSize) held out"
         let unused = PlatformSamples(samples: [], kind: trainedKind, withoutTokens: withoutTokens,
-                                     otherKind: otherKind).unusedNote
+                                     otherKind: otherKind, repeats: repeats).unusedNote
         let sizes = "\(trainingSize) trained, \(judged)\(unused)" + (cellPrior.map { ", cell prior \($0)" } ?? "")
         let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
             ?? " (no model to compare with)"

@@ -92,6 +92,7 @@ package final class Retrainer: Sendable {
                                             comparedEncoding: comparedTokens)
         report.withoutTokens = data.withoutTokens
         report.otherKind = data.otherKind
+        report.repeats = data.repeats
         report.trainedKind = data.kind
         // A start model that reads the other kind (the shipped whole-network model for a
         // platform measured on cells) cannot be fine-tuned on these measurements: the
