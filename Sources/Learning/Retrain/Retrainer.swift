@@ -76,7 +76,14 @@ package final class Retrainer: Sendable {
             }
             return ModelSource(version: record.version, url: URL(fileURLWithPath: record.weightsPath))
         }
-        let defaultSource = settings.defaultCheckpoint(platform).map { ModelSource(version: 0, url: $0) }
+        let split = HoldoutSplit(share: settings.retraining.holdoutShare)
+        // Without a version of its own, the platform starts from the shipped model that ranks
+        // its training-side measurements best.
+        let prior = activeSource == nil
+            ? PriorChoice.choose(settings.priorCheckpoints(platform), measurements: measurements, tokens: tokens,
+                                 include: { !split.isHoldout(graphHash: $0.graphHash) })
+            : nil
+        let defaultSource = (prior ?? settings.defaultCheckpoint(platform)).map { ModelSource(version: 0, url: $0) }
         let start: ModelSource?
         switch settings.retraining.initialWeights {
         case .activeModel: start = activeSource ?? defaultSource
@@ -90,7 +97,6 @@ package final class Retrainer: Sendable {
         // judged on the same networks.
         let startEncoding = start.map { Self.tokenEncoding(of: $0.url) } ?? .baseline
         let comparedEncoding = compared.map { Self.tokenEncoding(of: $0.url) } ?? startEncoding
-        let split = HoldoutSplit(share: settings.retraining.holdoutShare)
         var training: [MeasuredSample] = []
         var holdout: [MeasuredSample] = []
         for measurement in measurements {
@@ -227,7 +233,10 @@ package final class Retrainer: Sendable {
         }
         // A start checkpoint is first brought to the platform's level (one factor), then
         // fine-tuned; a fresh model's scale is already the training median.
-        if checkpoint != nil { try CandidateTraining.calibrateScale(trained, on: trainable) }
+        // A node-cost checkpoint also gets its per-node-group rates refitted (`NodeCostRateFit`).
+        if checkpoint != nil, try NodeCostRateFit.adapt(trained, on: trainable) == nil {
+            try CandidateTraining.calibrateScale(trained, on: trainable)
+        }
         try CandidateTraining.train(trained, on: trainable, plan: plan, stop: stop)
         let measured = judged.map { Double($0.latencyMs) }
         let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
