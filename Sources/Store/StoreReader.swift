@@ -88,12 +88,14 @@ public class StoreReader {
         return found
     }
 
-    /// How many measurements of `platform` were stored at or after `time`, without decoding them.
-    public func measurementCount(platform: String, since time: Date = .distantPast) throws -> Int {
+    /// How many measurements of `platform` were stored at or after `time`, without decoding
+    /// them; counting stops at `limit` (a cheap "at least N?" on a big platform).
+    public func measurementCount(platform: String, since time: Date = .distantPast, limit: Int = .max) throws -> Int {
         var count = 0
+        guard limit > 0 else { return 0 }
         try scanMeasurementIndex(platform: platform, since: time) { _ in
             count += 1
-            return true
+            return count < limit
         }
         return count
     }

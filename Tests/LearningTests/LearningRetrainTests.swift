@@ -91,21 +91,56 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: space.modelsPath + "/cpu-v\(version).safetensors"))
     }
 
-    /// Fewer held-out networks than promotion.min_holdout: no candidate is trained, the
-    /// reason names the setting, and the count of new measurements is kept for the next try.
-    func testTooSmallAHoldoutSkipsTheRetrain() async throws {
+    /// Fewer held-out networks than promotion.min_holdout: the candidate recipe is judged by
+    /// cross-validation over every measured network, and the kept candidate trains on all.
+    func testYoungPlatformIsJudgedByCrossValidation() async throws {
         let space = try LearningWorkspace()
         try await feed(space, try cells(holdingOut: 2))
-        let report = try await retrainer(space, settings(space, epochs: 1, minHoldout: 3)).retrain(platform: "cpu")
+        let report = try await retrainer(space, settings(space, initialWeights: .scratch, epochs: 2, minHoldout: 3))
+            .retrain(platform: "cpu")
+        XCTAssertEqual(report.crossValidationFolds, 5, report.summary)
+        XCTAssertEqual(report.trainingSize, 10)
+        XCTAssertEqual(report.holdoutSize, 10, "every network is judged once, out of fold")
+        XCTAssertTrue(report.summary.contains("judged by 5-fold cross-validation"), report.summary)
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        let record = try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") })
+        XCTAssertEqual(record.metrics["cv_folds"], 5)
+        XCTAssertEqual(record.trainingSetSize, 10)
+        // The same measurements give the same folds and the same candidate.
+        let again = try await retrainer(space, settings(space, initialWeights: .scratch, epochs: 2, minHoldout: 3))
+            .retrain(platform: "cpu")
+        XCTAssertEqual(again.candidateMetrics["mape"], report.candidateMetrics["mape"])
+        // Two held out is enough for the fixed holdout once the rule asks for two.
+        let fixed = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2)).retrain(platform: "cpu")
+        XCTAssertNil(fixed.crossValidationFolds)
+        XCTAssertEqual(fixed.holdoutSize, 2)
+    }
+
+    /// Ten measurements of one network are one network: nothing can judge a candidate, the
+    /// reason says so, and the count of new measurements is kept for the next try.
+    func testRepeatedMeasurementsOfOneNetworkSkipTheRetrain() async throws {
+        let space = try LearningWorkspace()
+        let one = SyntheticCells.cells(1)[0]
+        try await feed(space, (0..<10).map { (one.arch, one.latency * (1 + Double($0) / 100)) })
+        let report = try await retrainer(space, settings(space, epochs: 1, minHoldout: 5)).retrain(platform: "cpu")
         guard case .skipped(let reason) = report.decision else { return XCTFail("not skipped: \(report.summary)") }
-        XCTAssertTrue(reason.contains("2 to judge with") && reason.contains("promotion.min_holdout"), reason)
-        XCTAssertNil(report.version)
+        XCTAssertTrue(reason.contains("10 measurements give 10 of 1 networks") && reason.contains("promotion.min_holdout"),
+                      reason)
         XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: space.modelsPath)) ?? []).filter { $0.hasSuffix(".safetensors") }, [])
         XCTAssertNil(try space.store.read { try $0.meta(.lastRetrain(platform: "cpu")) })
-        // Two held out is enough once the rule asks for two.
-        let second = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2)).retrain(platform: "cpu")
-        XCTAssertEqual(second.holdoutSize, 2)
-        XCTAssertNotNil(second.version, second.summary)
+    }
+
+    func testFoldsKeepEveryMeasurementOfANetworkTogether() {
+        let hashes = ["a", "b", "a", "c", "d", "e", "f", "a", "g"]
+        let folds = CrossValidationFolds(graphHashes: hashes, maxFolds: 3)
+        XCTAssertEqual(folds.folds.count, 3)
+        XCTAssertEqual(folds.folds.flatMap { $0 }.sorted(), Array(hashes.indices))
+        let networksPerFold = folds.folds.map { Set($0.map { hashes[$0] }) }
+        XCTAssertEqual(networksPerFold.map(\.count).reduce(0, +), Set(hashes).count, "each network in one fold only")
+        let foldOfA = folds.folds.firstIndex { $0.contains(0) }
+        XCTAssertTrue(folds.folds[foldOfA!].contains(2) && folds.folds[foldOfA!].contains(7))
+        XCTAssertEqual(CrossValidationFolds(graphHashes: ["x", "y"]).folds.count, 2, "one fold per network when few")
+        XCTAssertEqual(folds, CrossValidationFolds(graphHashes: hashes, maxFolds: 3))
     }
 
     func testHoldoutMembershipIsStableAndNearTheShare() {
@@ -227,8 +262,13 @@ final class LearningRetrainTests: XCTestCase {
                                          control: RetrainControl(storePath: space.storePath),
                                          logger: LogCollector().logger())
         XCTAssertEqual(scheduler.dueByCount(), [], "1 new measurement, 10 needed")
+        XCTAssertTrue(scheduler.youngDue().isEmpty, "a young platform waits for 5")
+        try await feed(space, SyntheticCells.cells(4, offset: 3))
+        XCTAssertEqual(scheduler.youngDue().map(\.platform), ["cpu"])
+        XCTAssertEqual(scheduler.youngDue().map(\.measurements), [5])
         try await feed(space, SyntheticCells.cells(10, offset: 5))
         XCTAssertEqual(scheduler.dueByCount(), ["cpu"])
+        XCTAssertTrue(scheduler.youngDue().isEmpty, "15 measurements: no longer young (10 is the regular count)")
     }
 
     func testControlFileRequestIsAnsweredByTheScheduler() async throws {
