@@ -85,7 +85,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let dropSize, dropSize < 1 { throw ValidationError("--drop-size must be at least 1") }
         if let drops, drops < 1 { throw ValidationError("--drops must be at least 1") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if epochs < 0 { throw ValidationError("--epochs must be 0 (no fine-tuning) or more") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
         if !(holdoutShare > 0 && holdoutShare < 1) { throw ValidationError("--holdout-share must lie strictly between 0 and 1") }

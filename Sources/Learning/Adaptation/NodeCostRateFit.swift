@@ -63,6 +63,7 @@ package enum NodeCostRateFit {
             let graph = sample.graph, nodeTerms = terms[index]
             let total = (0..<(graph.nodeCount * RateCorrection.terms)).reduce(0.0) { $0 + Double(nodeTerms[$1]) }
             guard total > 0, predicted[index] > 0, sample.latencyMs > 0 else { continue }
+            // Nodes of the same groups are merged into one part.
             var parts: [[Int]: [Double]] = [:]
             for node in 0..<graph.nodeCount {
                 let groups = used.filter { graph.tokens[node * graph.tokenDim + $0] == 1 }.map { groupOfColumn[$0]! }

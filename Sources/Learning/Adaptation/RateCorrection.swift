@@ -26,8 +26,10 @@ package struct RateCorrection: Sendable, Equatable {
 
     package static let terms = 3
     /// The penalties cross-validation chooses from (sum of squared log errors + lambda x sum
-    /// of squared shifts), strongest first: a tie goes to the stronger shrinkage.
-    package static let lambdaGrid: [Double] = [30, 10, 3, 1, 0.3, 0.1, 0.03]
+    /// of squared shifts), strongest first: a tie goes to the stronger shrinkage. Infinite:
+    /// the common scale alone, which wins whenever no shift helps on networks left out.
+    package static let lambdaGrid: [Double] = [.infinity, 30, 10, 3, 1, 0.3, 0.1, 0.03]
+
 
     /// The identity: nothing changes.
     package static func identity(groups: Int) -> RateCorrection {
@@ -78,11 +80,12 @@ package struct RateCorrectionProblem: Sendable {
     var parameterCount: Int { 1 + RateCorrection.terms * (1 + groupCount) }
 
     /// The correction with the penalty cross-validation prefers (folds grouped by key,
-    /// at most 5); with fewer than 3 networks only the common scale is fitted.
+    /// at most 10); with fewer than 3 networks only the common scale is fitted.
     package func fitChoosingLambda() -> RateCorrection {
         let keys = Array(Set(networks.map(\.key))).sorted()
         guard keys.count >= 3 else { return fit(lambda: .infinity) }
-        let folds = min(5, keys.count)
+        // Leave-one-out up to 10 networks, then 10 folds.
+        let folds = min(10, keys.count)
         let foldOfKey = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0 % folds) })
         var best: (lambda: Double, error: Double)?
         for lambda in RateCorrection.lambdaGrid {
