@@ -8,8 +8,8 @@ import Foundation
 /// Why that is exact: the readout's log-rates are `W h + U x + b` with `x` the node's token,
 /// and a node's groups are token columns that hold exactly 1 for it and 0 otherwise (its op
 /// one-hot slot, the depthwise flag). Adding a group's shift to `U[term, column]` multiplies
-/// that term of exactly that group's nodes by `exp(shift)`; the common and per-term shifts go
-/// into the bias `b`.
+/// that term of exactly that group's nodes by `exp(shift)`; the per-term shifts go into the
+/// bias `b`, the common scale into the target scale.
 package enum NodeCostRateFit {
     /// The token columns that are node groups for tokens `tokenDim` wide: the depthwise flag
     /// and the op one-hot slots of the `costs` and `costs2` encodings; empty for others.
@@ -86,8 +86,11 @@ package enum NodeCostRateFit {
               bias.count == RateCorrection.terms, tokenWeight.count == RateCorrection.terms * width else {
             throw Retrainer.Failure(description: "the model has no node-cost readout to correct")
         }
+        // The common scale goes into the target scale, where the retrainer's scale hold
+        // (microseconds recorded as milliseconds) looks for a level change.
+        trained.targetScale *= Foundation.exp(correction.shift)
         for r in 0..<RateCorrection.terms {
-            bias[r] += Float(correction.shift + correction.termShift[r])
+            bias[r] += Float(correction.termShift[r])
             for (group, column) in columns.enumerated() { tokenWeight[r * width + column] += Float(correction.groupShift[r][group]) }
         }
         try model.setTensor(named: "readout.bias", values: bias)

@@ -80,28 +80,38 @@ package struct RateCorrectionProblem: Sendable {
     var parameterCount: Int { 1 + RateCorrection.terms * (1 + groupCount) }
 
     /// The correction with the penalty cross-validation prefers (folds grouped by key,
-    /// at most 10); with fewer than 3 networks only the common scale is fitted.
+    /// at most 10; the one-standard-error rule); with fewer than 3 networks only the common
+    /// scale is fitted.
     package func fitChoosingLambda() -> RateCorrection {
         let keys = Array(Set(networks.map(\.key))).sorted()
         guard keys.count >= 3 else { return fit(lambda: .infinity) }
         // Leave-one-out up to 10 networks, then 10 folds.
         let folds = min(10, keys.count)
         let foldOfKey = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0 % folds) })
-        var best: (lambda: Double, error: Double)?
-        for lambda in RateCorrection.lambdaGrid {
-            var error = 0.0
+        // Out-of-fold squared log error of every network, per penalty.
+        let errors = RateCorrection.lambdaGrid.map { lambda -> [Double] in
+            var out: [Double] = []
             for fold in 0..<folds {
                 let train = RateCorrectionProblem(groupCount: groupCount,
                                                   networks: networks.filter { foldOfKey[$0.key] != fold })
                 let correction = train.fit(lambda: lambda)
                 for network in networks where foldOfKey[network.key] == fold {
                     let r = Self.residual(network, correction.parameters)
-                    error += r * r
+                    out.append(r * r)
                 }
             }
-            if best == nil || error < best!.error - 1e-12 { best = (lambda, error) }
+            return out
         }
-        return fit(lambda: best?.lambda ?? .infinity)
+        // The one-standard-error rule: the strongest penalty whose error is within one
+        // standard error of the smallest. Ten networks' cross-validation errors are noisy,
+        // and a penalty that only seems better by noise moves the rates the wrong way.
+        let means = errors.map { $0.reduce(0, +) / Double(max($0.count, 1)) }
+        guard let bestIndex = means.indices.min(by: { means[$0] < means[$1] }) else { return fit(lambda: .infinity) }
+        let best = errors[bestIndex]
+        let variance = best.reduce(0) { $0 + ($1 - means[bestIndex]) * ($1 - means[bestIndex]) } / Double(max(best.count - 1, 1))
+        let tolerance = means[bestIndex] + (variance / Double(max(best.count, 1))).squareRoot()
+        let chosen = means.indices.first { means[$0] <= tolerance } ?? bestIndex
+        return fit(lambda: RateCorrection.lambdaGrid[chosen])
     }
 
     /// The correction minimising the sum of squared log errors plus `lambda` times the sum
