@@ -24,20 +24,26 @@ final class LearningCurveTests: XCTestCase {
 
     private var listURL: URL { RepositoryData.root.appendingPathComponent("data/latency/gt.txt") }
 
-    func testShortCurveScoresEveryActiveModelOnTheFixedHashHoldout() async throws {
-        let full = try LatencyList.load(from: listURL)
-        let list = LatencyList(source: full.source, records: Array(full.records.filter { $0.family == "alexnet" }.prefix(24)))
-        XCTAssertEqual(list.records.count, 24)
+    /// A curve over `list` from the shipped model, one epoch per retrain, holdout share 0.3.
+    private func makeExperiment(_ list: LatencyList, dropSize: Int) throws
+        -> (experiment: LatencyLearningCurve, start: URL, dataset: TrainingDataset, settings: LatencyLearningCurve.Settings) {
         let start = try DefaultModels.url(for: .latency)
         let encoding = try XCTUnwrap(TokenEncoding(storedName: try TrainedModel.load(from: start).metadata.tokenEncoding))
         let dataset = try TrainingDataset.latency(list, cache: nil, encoding: encoding)
         var settings = LatencyLearningCurve.Settings()
-        settings.dropSize = 8
+        settings.dropSize = dropSize
         settings.epochs = 1
         settings.learningRate = 1e-4
         settings.holdoutShare = 0.3
         settings.minHoldout = 1
-        let experiment = try LatencyLearningCurve(list: list, dataset: dataset, settings: settings)
+        return (try LatencyLearningCurve(list: list, dataset: dataset, settings: settings), start, dataset, settings)
+    }
+
+    func testShortCurveScoresEveryActiveModelOnTheFixedHashHoldout() async throws {
+        let full = try LatencyList.load(from: listURL)
+        let list = LatencyList(source: full.source, records: Array(full.records.filter { $0.family == "alexnet" }.prefix(24)))
+        XCTAssertEqual(list.records.count, 24)
+        let (experiment, start, dataset, settings) = try makeExperiment(list, dropSize: 8)
         var reported: [Int] = []
         let curve = try await experiment.run(name: "alexnet", indices: Array(list.records.indices), startingModel: start,
                                              workDirectory: work, progress: { fed, _ in reported.append(fed) })
@@ -102,16 +108,7 @@ final class LearningCurveTests: XCTestCase {
         let alexnet = full.records.filter { $0.family == "alexnet" }.prefix(12)
         let vgg = full.records.filter { $0.family == "vgg" }.prefix(10)
         let list = LatencyList(source: full.source, records: Array(alexnet) + Array(vgg))
-        let start = try DefaultModels.url(for: .latency)
-        let encoding = try XCTUnwrap(TokenEncoding(storedName: try TrainedModel.load(from: start).metadata.tokenEncoding))
-        let dataset = try TrainingDataset.latency(list, cache: nil, encoding: encoding)
-        var settings = LatencyLearningCurve.Settings()
-        settings.dropSize = 4
-        settings.epochs = 1
-        settings.learningRate = 1e-4
-        settings.holdoutShare = 0.3
-        settings.minHoldout = 1
-        let experiment = try LatencyLearningCurve(list: list, dataset: dataset, settings: settings)
+        let (experiment, start, _, settings) = try makeExperiment(list, dropSize: 4)
         let earlier = Array(0..<12), fed = Array(12..<20), judged = [20, 21]
         let curve = try await experiment.run(name: "families", indices: fed, earlier: earlier, alsoJudged: judged,
                                              startingModel: start, workDirectory: work)
