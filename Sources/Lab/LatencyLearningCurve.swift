@@ -76,6 +76,8 @@ package struct LatencyLearningCurve {
         package var model: Scores
         /// FLOPs+MAC fitted on the training-side measurements received so far.
         package var flopsMac: Scores?
+        /// The active model on the platform's earlier networks (nil without any).
+        package var earlier: Scores?
         package var retrainSeconds: Double
     }
 
@@ -88,6 +90,12 @@ package struct LatencyLearningCurve {
         package var evaluated: Int
         /// The starting model on the fixed evaluation set, before any measurement.
         package var start: Scores
+        /// The seed of the order the networks arrived in.
+        package var seed: UInt64
+        /// The platform's earlier networks judged (the holdout side of those measured before
+        /// the curve), and the starting model on them; 0 and nil without any.
+        package var earlierEvaluated = 0
+        package var earlierStart: Scores?
         package var points: [Point]
         /// The fewest measurements after which the active model's MAPE, and FLOPs+MAC's,
         /// were under 10% (nil: never).
@@ -129,8 +137,13 @@ package struct LatencyLearningCurve {
     /// Feeds the records at `indices` (positions in the list) to a fresh platform whose
     /// starting model is `startingModel`, in this run's seeded order. Everything the run
     /// writes (store, inbox, model versions) goes under `workDirectory/<name>`.
-    package func run(name: String, indices: [Int], startingModel: URL, workDirectory: URL,
-             progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
+    ///
+    /// `earlier`: networks the platform measured before (delivered first, without a
+    /// retrain: a known platform's data, e.g. what its shipped model was trained on), whose
+    /// holdout side is scored after every retrain to show what is forgotten. `alsoJudged`:
+    /// networks never fed that join the fixed evaluation set (the rest of the new networks).
+    package func run(name: String, indices: [Int], earlier: [Int] = [], alsoJudged: [Int] = [], startingModel: URL,
+                     workDirectory: URL, progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
         guard !indices.isEmpty else { throw Failure(description: "curve \(name): there are no networks to feed") }
         guard settings.dropSize > 0 else { throw Failure(description: "the drop size must be at least 1") }
         let fm = FileManager.default
@@ -157,6 +170,13 @@ package struct LatencyLearningCurve {
         var generator = SplitMix64(seed: settings.seed)
         let order = indices.shuffled(using: &generator)
         var hashes: [Int: String] = [:]
+        var earlierDrop = 0
+        while earlierDrop * settings.dropSize < earlier.count {
+            let chunk = Array(earlier[(earlierDrop * settings.dropSize)..<min(earlier.count, (earlierDrop + 1) * settings.dropSize)])
+            let dropHashes = try deliver(chunk, number: 100_000 + earlierDrop, inbox: inbox, inboxURL: inboxURL, intake: intake)
+            for (index, hash) in zip(chunk, dropHashes) { hashes[index] = hash }
+            earlierDrop += 1
+        }
         // Per drop: the records fed so far, and the version active after its retrain.
         var steps: [(fed: Int, report: RetrainReport, active: Int, seconds: Double)] = []
         var active = 0
@@ -174,39 +194,45 @@ package struct LatencyLearningCurve {
             progress?(fed, report)
         }
 
-        // The fixed evaluation set: every fed network on the holdout side of the hash rule.
+        // The fixed evaluation set: every network of the run never trained on: the fed ones
+        // on the holdout side of the hash rule, and those never fed (a run cut short by
+        // `maxDrops`: the platform's other networks).
         let fed = order.prefix(steps.last?.fed ?? 0)
-        let evaluation = fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
+        let evaluation = fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false } + order.dropFirst(fed.count)
+            + alsoJudged
+        let earlierJudged = earlier.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
         guard !evaluation.isEmpty else {
             throw Failure(description: "curve \(name): none of the \(fed.count) networks fell on the holdout side; "
                           + "feed more networks or raise the holdout share")
         }
-        let measured = evaluation.map { list.records[$0].latencyMs }
-        let graphs = evaluation.map { dataset.samples[$0].graph }
-        var scoresByVersion: [Int: Scores] = [:]
-        func scores(version: Int) throws -> Scores {
-            if let known = scoresByVersion[version] { return known }
+        var scoresByVersion: [[Int]: Scores] = [:]
+        func scores(version: Int, on judged: [Int] = evaluation) throws -> Scores {
+            if let known = scoresByVersion[[version] + judged] { return known }
             let url = version == 0 ? startingModel : retrainSettings.weightsURL(platform: platform, version: version)
             let model = try TrainedModel.load(from: url)
-            let result = Scores(predicted: try model.predictValues(graphs), measured: measured)
-            scoresByVersion[version] = result
+            let result = Scores(predicted: try model.predictValues(judged.map { dataset.samples[$0].graph }),
+                                measured: judged.map { list.records[$0].latencyMs })
+            scoresByVersion[[version] + judged] = result
             return result
         }
         var points: [Point] = []
         for step in steps {
             let seen = order.prefix(step.fed)
-            let trainingSide = seen.filter { hashes[$0].map { !split.isHoldout(graphHash: $0) } ?? false }
+            let trainingSide = (earlier + seen).filter { hashes[$0].map { !split.isHoldout(graphHash: $0) } ?? false }
             points.append(Point(measurements: seen.count, trained: step.report.trainingSize,
                                 gateHoldout: step.report.holdoutSize, decision: step.report.decision.description,
                                 version: step.report.version,
                                 candidateGateMAPE: step.report.candidateMetrics["mape"],
                                 comparedGateMAPE: step.report.comparedMetrics["mape"], activeVersion: step.active,
                                 model: try scores(version: step.active), flopsMac: flopsMac(fittedOn: trainingSide, judging: evaluation),
+                                earlier: earlierJudged.isEmpty ? nil : try scores(version: step.active, on: earlierJudged),
                                 retrainSeconds: step.seconds))
         }
         let startName = startingModel.lastPathComponent
         var curve = Curve(name: name, platform: platform, startingModel: startName, networks: indices.count,
-                          evaluated: evaluation.count, start: try scores(version: 0), points: points)
+                          evaluated: evaluation.count, start: try scores(version: 0), seed: settings.seed,
+                          earlierEvaluated: earlierJudged.count,
+                          earlierStart: earlierJudged.isEmpty ? nil : try scores(version: 0, on: earlierJudged), points: points)
         curve.modelUnder10Percent = curve.measurementsUntilModel(under: 10)
         curve.flopsMacUnder10Percent = curve.measurementsUntilFlopsMac(under: 10)
         return curve

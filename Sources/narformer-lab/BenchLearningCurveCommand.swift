@@ -7,9 +7,14 @@ import Lab
 import Learning
 
 /// `narformer bench learning-curve`: the learning curves of docs/continual-learning.md.
-/// Without `--new-platform`: the shipped default latency model fed the whole latency list
-/// in drops. With it: for each family, a model trained without that family starts a new
-/// platform that is fed only that family's measurements.
+/// Without `--new-platform` or `--new-families`: a starting model (the shipped default
+/// latency model unless `--model`) fed the latency list in drops: the whole list, or with
+/// `--drops` a new machine's first measurements, judged on all its other networks. With
+/// `--new-platform`: for each family, a model trained without that family starts a new
+/// platform that is fed only that family's measurements. With `--new-families`: a known
+/// platform that measured the other families before (its model's training data) is fed
+/// `--per-family` networks of each new family; the old families are judged as well.
+/// Every retrain uses the retrainer's default recipe unless an option changes it.
 struct BenchLearningCurveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "learning-curve",
@@ -34,6 +39,12 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Folder of the models trained without a family (see --new-platform).")
     var startModels = "."
 
+    @Option(help: "Families (comma-separated) that --model never saw: the platform's other families are measured before, then --per-family networks of each of these arrive.")
+    var newFamilies: String?
+
+    @Option(help: "Networks of each new family measured (see --new-families).")
+    var perFamily = 20
+
     @Option(help: "Measurements per drop (default: 50; 10 with --new-platform).")
     var dropSize: Int?
 
@@ -41,22 +52,22 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     var drops: Int?
 
     @Option(help: "Epochs per retrain (the config's retraining.epochs).")
-    var epochs = 3
+    var epochs = RetrainingConfig.defaultEpochs
 
     @Option(help: "Peak learning rate of a retrain.")
-    var lr = 3e-4
+    var lr = RetrainingConfig.defaultLearningRate
 
     @Option(help: "Batch size of a retrain.")
-    var batch = 16
+    var batch = RetrainingConfig.defaultBatchSize
 
     @Option(help: "Share of networks the hash holdout keeps out of training.")
-    var holdoutShare = 0.2
+    var holdoutShare = RetrainingConfig.defaultHoldoutShare
 
     @Option(help: "Held-out networks a retrain must be judged on before it may promote (the config's retraining.promotion.min_holdout).")
     var minHoldout = PromotionRule.defaultMinHoldout
 
-    @Option(help: "Seed of the order the measurements arrive in.")
-    var seed: UInt64 = 0
+    @Option(help: "Seeds (comma-separated) of the orders the measurements arrive in: one curve each.")
+    var seeds = "0"
 
     @Option(help: "OpenBLAS threads.")
     var threads = 1
@@ -74,11 +85,22 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let dropSize, dropSize < 1 { throw ValidationError("--drop-size must be at least 1") }
         if let drops, drops < 1 { throw ValidationError("--drops must be at least 1") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if epochs < 0 { throw ValidationError("--epochs must be 0 (no fine-tuning) or more") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
         if !(holdoutShare > 0 && holdoutShare < 1) { throw ValidationError("--holdout-share must lie strictly between 0 and 1") }
         if minHoldout < 1 { throw ValidationError("--min-holdout must be at least 1") }
+        if perFamily < 1 { throw ValidationError("--per-family must be at least 1") }
+        if newFamilies != nil, newPlatform != nil { throw ValidationError("--new-families and --new-platform are two different scenarios") }
+        if newFamilies != nil, model == nil {
+            throw ValidationError("--new-families needs --model: a model trained without those families")
+        }
+        if seedList == nil { throw ValidationError("--seeds must be comma-separated whole numbers") }
+    }
+
+    private var seedList: [UInt64]? {
+        let parts = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.isEmpty || parts.contains(nil) ? nil : parts.compactMap { $0 }
     }
 
     func run() async throws {
@@ -92,7 +114,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.learningRate = lr
         settings.holdoutShare = holdoutShare
         settings.minHoldout = minHoldout
-        settings.seed = seed
+        settings.seed = seedList?.first ?? 0
         let curves: [LatencyLearningCurve.Curve]
         do {
             curves = try await measure(families: families, settings: settings)
@@ -107,7 +129,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             for curve in curves { print(Self.table(curve)) }
         }
         if let svg {
-            let chart = Self.chart(curves, newPlatform: families != nil)
+            let chart = Self.chart(curves, newPlatform: families != nil, newFamilies: newFamilies != nil)
             do {
                 try chart.svg().write(toFile: svg, atomically: true, encoding: .utf8)
             } catch {
@@ -117,35 +139,68 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
     }
 
+    /// One curve to run: its name, starting model, the networks fed (positions in the
+    /// subset list), the platform's earlier networks, the other networks judged, the seed.
+    private struct Run {
+        var name: String
+        var model: URL
+        var fed: [Int]
+        var earlier: [Int] = []
+        var alsoJudged: [Int] = []
+        var seed: UInt64
+    }
+
     private func measure(families: [String]?, settings: LatencyLearningCurve.Settings) async throws -> [LatencyLearningCurve.Curve] {
         let list = try LatencyList.load(from: URL(fileURLWithPath: data))
+        let known = Set(list.families)
+        let newFamilyNames = newFamilies.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        for family in (families ?? []) + (newFamilyNames ?? []) where !known.contains(family) {
+            throw LatencyLearningCurve.Failure(description: "\(data) has no family '\(family)' (it has: "
+                                               + list.families.joined(separator: ", ") + ")")
+        }
         let wanted = families.map { names in list.records.indices.filter { names.contains(list.records[$0].family) } }
             ?? Array(list.records.indices)
-        if let families {
-            let known = Set(list.families)
-            if let unknown = families.first(where: { !known.contains($0) }) {
-                throw LatencyLearningCurve.Failure(description: "\(data) has no family '\(unknown)' (it has: "
-                                                   + list.families.joined(separator: ", ") + ")")
-            }
-        }
+        // Tokens and costs of the networks fed (the fixed set is scored with them, the
+        // baseline fitted on their costs); the intake imports the files itself.
+        let subset = LatencyList(source: list.source, records: wanted.map { list.records[$0] })
+        let seeds = seedList ?? [0]
         // Every starting model is found before anything is imported or trained.
-        let starts: [(name: String, family: String?, model: URL)]
+        var runs: [Run] = []
         if let families {
-            starts = try families.map { family in
+            for family in families {
                 let start = URL(fileURLWithPath: startModels).appendingPathComponent("without-\(family).safetensors")
                 guard FileManager.default.isReadableFile(atPath: start.path) else {
                     throw LatencyLearningCurve.Failure(description: "the starting model \(start.path) is missing; train it with: "
                         + "narformer train --data \(data) --exclude-families \(family) --encoding costs --readout node-cost "
                         + "--epochs 15 --batch 16 --lr 1e-3 --hidden 128 --seed 0 --out \(start.path)")
                 }
-                return (family, family, start)
+                let indices = subset.records.indices.filter { subset.records[$0].family == family }
+                for seed in seeds {
+                    runs.append(Run(name: seeds.count > 1 ? "\(family)-seed\(seed)" : family, model: start, fed: indices, seed: seed))
+                }
             }
         } else {
-            starts = [("all", nil, try model.map { URL(fileURLWithPath: $0) } ?? DefaultModels.url(for: .latency))]
+            let start = try model.map { URL(fileURLWithPath: $0) } ?? DefaultModels.url(for: .latency)
+            for seed in seeds {
+                if let newFamilyNames {
+                    // Each new family's first `perFamily` networks in a seeded order are measured;
+                    // the rest of them, never fed, are judged.
+                    var generator = SplitMix64(seed: seed)
+                    var fed: [Int] = [], rest: [Int] = []
+                    for family in newFamilyNames {
+                        let members = subset.records.indices.filter { subset.records[$0].family == family }.shuffled(using: &generator)
+                        fed += members.prefix(perFamily)
+                        rest += members.dropFirst(perFamily)
+                    }
+                    let earlier = subset.records.indices.filter { !newFamilyNames.contains(subset.records[$0].family) }
+                    runs.append(Run(name: "new-families-seed\(seed)", model: start, fed: fed, earlier: earlier, alsoJudged: rest,
+                                    seed: seed))
+                } else {
+                    runs.append(Run(name: seeds.count > 1 ? "seed\(seed)" : "all", model: start, fed: Array(subset.records.indices),
+                                    seed: seed))
+                }
+            }
         }
-        // Tokens and costs of the networks fed (the fixed set is scored with them, the
-        // baseline fitted on their costs); the intake imports the files itself.
-        let subset = LatencyList(source: list.source, records: wanted.map { list.records[$0] })
         if !json { FileHandle.standardError.write(Data("importing \(subset.records.count) networks (token cache)...\n".utf8)) }
         let workDirectory = work.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("narformer-curve-\(ProcessInfo.processInfo.processIdentifier)")
@@ -156,19 +211,20 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         var curves: [LatencyLearningCurve.Curve] = []
         // Each starting model is scored on tokens of the encoding it reads.
         var datasets: [String: TrainingDataset] = [:]
-        for start in starts {
-            let stored = try TrainedModel.load(from: start.model).metadata.tokenEncoding
+        for run in runs {
+            let stored = try TrainedModel.load(from: run.model).metadata.tokenEncoding
             guard let encoding = TokenEncoding(storedName: stored) else {
-                throw LatencyLearningCurve.Failure(description: "\(start.model.path) reads tokens '\(stored)', which no whole-network encoding makes")
+                throw LatencyLearningCurve.Failure(description: "\(run.model.path) reads tokens '\(stored)', which no whole-network encoding makes")
             }
             let dataset = try datasets[encoding.storedName]
                 ?? TrainingDataset.latency(subset, cache: TokenCache(encoding: encoding.storedName), encoding: encoding)
             datasets[encoding.storedName] = dataset
-            let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: settings)
-            if !json { FileHandle.standardError.write(Data("curve \(start.name) from \(start.model.path)\n".utf8)) }
-            let indices = subset.records.indices.filter { index in start.family.map { subset.records[index].family == $0 } ?? true }
-            curves.append(try await curve.run(name: start.name, indices: indices, startingModel: start.model,
-                                              workDirectory: workDirectory, progress: log))
+            var runSettings = settings
+            runSettings.seed = run.seed
+            let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: runSettings)
+            if !json { FileHandle.standardError.write(Data("curve \(run.name) from \(run.model.path)\n".utf8)) }
+            curves.append(try await curve.run(name: run.name, indices: run.fed, earlier: run.earlier, alsoJudged: run.alsoJudged,
+                                              startingModel: run.model, workDirectory: workDirectory, progress: log))
         }
         return curves
     }
@@ -178,13 +234,18 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         var out = "\(curve.name): \(curve.networks) networks, fixed evaluation set \(curve.evaluated), "
             + "starting model \(curve.startingModel): MAPE \(percent(curve.start.mape)), "
             + String(format: "Acc10 %.1f%%, rho %.3f\n", curve.start.acc10, curve.start.spearman)
-        out += "measurements  trained  gate-holdout  decision  candidate(gate)  compared(gate)  active   MAPE     Acc10    rho     FLOPs+MAC MAPE  retrain s\n"
+        if let earlier = curve.earlierStart {
+            out += "earlier networks judged: \(curve.earlierEvaluated), starting model MAPE \(percent(earlier.mape))\n"
+        }
+        out += "measurements  trained  gate-holdout  decision  candidate(gate)  compared(gate)  active   MAPE     Acc10    rho     FLOPs+MAC MAPE  retrain s"
+            + (curve.earlierStart == nil ? "\n" : "  earlier MAPE\n")
         for point in curve.points {
             out += String(format: "%12d  %7d  %12d  ", point.measurements, point.trained, point.gateHoldout)
                 + String(point.decision.prefix(8)).padding(toLength: 8, withPad: " ", startingAt: 0)
                 + "  " + percent(point.candidateGateMAPE) + "         " + percent(point.comparedGateMAPE)
                 + String(format: "        v%-5d %@  %6.1f%%  %6.3f  %@       %7.1f\n", point.activeVersion, percent(point.model.mape),
                          point.model.acc10, point.model.spearman, percent(point.flopsMac?.mape), point.retrainSeconds)
+            if curve.earlierStart != nil { out = String(out.dropLast()) + "  " + percent(point.earlier?.mape) + "\n" }
         }
         out += "under 10% MAPE after: model "
             + (curve.measurementsUntilModel(under: 10).map { "\($0) measurements" } ?? "never")
@@ -192,25 +253,36 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         return out
     }
 
-    static func chart(_ curves: [LatencyLearningCurve.Curve], newPlatform: Bool) -> LearningCurveChart {
+    static func chart(_ curves: [LatencyLearningCurve.Curve], newPlatform: Bool, newFamilies: Bool = false) -> LearningCurveChart {
         var series: [LearningCurveChart.Series] = []
         for (i, curve) in curves.enumerated() {
             let color = LearningCurveChart.palette[i % LearningCurveChart.palette.count]
             let model = [(x: 0.0, y: curve.start.mape)] + curve.points.map { (x: Double($0.measurements), y: $0.model.mape) }
             let baseline = curve.points.compactMap { point in point.flopsMac.map { (x: Double(point.measurements), y: $0.mape) } }
-            let label = newPlatform ? curve.name : "active model"
-            series.append(.init(label: label, color: color, points: model))
-            series.append(.init(label: newPlatform ? "\(curve.name) FLOPs+MAC" : "FLOPs+MAC", color: color, dashed: true,
+            let several = curves.count > 1
+            let label = newPlatform || several ? curve.name : "active model"
+            series.append(.init(label: newFamilies ? "\(curve.name): new families" : label, color: color, points: model))
+            if newFamilies, let start = curve.earlierStart {
+                let earlier = [(x: 0.0, y: start.mape)]
+                    + curve.points.compactMap { point in point.earlier.map { (x: Double(point.measurements), y: $0.mape) } }
+                series.append(.init(label: "\(curve.name): old families", color: color, dashed: true, points: earlier))
+                continue
+            }
+            series.append(.init(label: newPlatform || several ? "\(curve.name) FLOPs+MAC" : "FLOPs+MAC", color: color, dashed: true,
                                 points: baseline))
-            if !newPlatform {
+            if !newPlatform, !several {
                 let rejected = curve.points.filter { $0.decision == "rejected" }
                     .compactMap { point in point.candidateGateMAPE.map { (x: Double(point.measurements), y: $0) } }
                 series.append(.init(label: "rejected candidates (gate holdout)", color: "#d62728", markersOnly: true,
                                     points: rejected))
             }
         }
-        let title = newPlatform
+        let title = newFamilies
+            ? "New families on a known platform (MAPE on networks never trained on)"
+            : newPlatform
             ? "New platform: a family left out of the model, then measured (holdout MAPE)"
+            : curves.count > 1
+            ? "A new machine from a prior (MAPE on its networks never trained on)"
             : "Default model fed all of gt.txt in drops (holdout MAPE)"
         return LearningCurveChart(title: title, series: series)
     }

@@ -24,20 +24,26 @@ final class LearningCurveTests: XCTestCase {
 
     private var listURL: URL { RepositoryData.root.appendingPathComponent("data/latency/gt.txt") }
 
-    func testShortCurveScoresEveryActiveModelOnTheFixedHashHoldout() async throws {
-        let full = try LatencyList.load(from: listURL)
-        let list = LatencyList(source: full.source, records: Array(full.records.filter { $0.family == "alexnet" }.prefix(24)))
-        XCTAssertEqual(list.records.count, 24)
+    /// A curve over `list` from the shipped model, one epoch per retrain, holdout share 0.3.
+    private func makeExperiment(_ list: LatencyList, dropSize: Int) throws
+        -> (experiment: LatencyLearningCurve, start: URL, dataset: TrainingDataset, settings: LatencyLearningCurve.Settings) {
         let start = try DefaultModels.url(for: .latency)
         let encoding = try XCTUnwrap(TokenEncoding(storedName: try TrainedModel.load(from: start).metadata.tokenEncoding))
         let dataset = try TrainingDataset.latency(list, cache: nil, encoding: encoding)
         var settings = LatencyLearningCurve.Settings()
-        settings.dropSize = 8
+        settings.dropSize = dropSize
         settings.epochs = 1
         settings.learningRate = 1e-4
         settings.holdoutShare = 0.3
         settings.minHoldout = 1
-        let experiment = try LatencyLearningCurve(list: list, dataset: dataset, settings: settings)
+        return (try LatencyLearningCurve(list: list, dataset: dataset, settings: settings), start, dataset, settings)
+    }
+
+    func testShortCurveScoresEveryActiveModelOnTheFixedHashHoldout() async throws {
+        let full = try LatencyList.load(from: listURL)
+        let list = LatencyList(source: full.source, records: Array(full.records.filter { $0.family == "alexnet" }.prefix(24)))
+        XCTAssertEqual(list.records.count, 24)
+        let (experiment, start, dataset, settings) = try makeExperiment(list, dropSize: 8)
         var reported: [Int] = []
         let curve = try await experiment.run(name: "alexnet", indices: Array(list.records.indices), startingModel: start,
                                              workDirectory: work, progress: { fed, _ in reported.append(fed) })
@@ -92,6 +98,35 @@ final class LearningCurveTests: XCTestCase {
         let curves = try XCTUnwrap(object["curves"] as? [[String: Any]])
         XCTAssertEqual((curves[0]["points"] as? [[String: Any]])?.count, 3)
         XCTAssertEqual((curves[0]["points"] as? [[String: Any]])?[0]["model"].flatMap { ($0 as? [String: Any])?["spearman"] } as? String, "NaN")
+    }
+
+    /// The new-families scenario's plumbing: a platform's earlier networks are delivered
+    /// first without a retrain and their holdout side is scored after every retrain; the
+    /// networks never fed join the fixed set.
+    func testEarlierNetworksAreStoredFirstAndScoredAfterEveryRetrain() async throws {
+        let full = try LatencyList.load(from: listURL)
+        let alexnet = full.records.filter { $0.family == "alexnet" }.prefix(12)
+        let vgg = full.records.filter { $0.family == "vgg" }.prefix(10)
+        let list = LatencyList(source: full.source, records: Array(alexnet) + Array(vgg))
+        let (experiment, start, _, settings) = try makeExperiment(list, dropSize: 4)
+        let earlier = Array(0..<12), fed = Array(12..<20), judged = [20, 21]
+        let curve = try await experiment.run(name: "families", indices: fed, earlier: earlier, alsoJudged: judged,
+                                             startingModel: start, workDirectory: work)
+        XCTAssertEqual(curve.points.map(\.measurements), [4, 8], "earlier networks are not counted as the curve's")
+        let split = HoldoutSplit(share: settings.holdoutShare)
+        let hashes = try list.records.map { try NetworkImporter.importFile(at: $0.onnxFile, batchSize: $0.batchSize).contentHash }
+        let heldEarlier = earlier.filter { split.isHoldout(graphHash: hashes[$0]) }
+        let heldFed = fed.filter { split.isHoldout(graphHash: hashes[$0]) }
+        XCTAssertEqual(curve.earlierEvaluated, heldEarlier.count)
+        XCTAssertEqual(curve.evaluated, heldFed.count + judged.count)
+        // Every retrain trained on the earlier networks too (replay) and judged old and new.
+        let last = try XCTUnwrap(curve.points.last)
+        XCTAssertEqual(last.trained + last.gateHoldout, 20)
+        XCTAssertEqual(last.gateHoldout, heldEarlier.count + heldFed.count)
+        if !heldEarlier.isEmpty {
+            XCTAssertNotNil(curve.earlierStart)
+            XCTAssertTrue(curve.points.allSatisfy { $0.earlier != nil })
+        }
     }
 
     func testChartDrawsEverySeriesAndClipsHugeErrors() {

@@ -25,6 +25,22 @@ package struct DefaultModelLocator: Sendable {
         DefaultModels.locate(kind, platform: platform, configured: configured(kind, models), environment: environment)
     }
 
+    /// The latency models a platform may adapt from: the configured default alone when the
+    /// config names one, the platform's own shipped model alone where there is one, else
+    /// every shipped platform's model (the `cpu-ort-1t` one first).
+    package func latencyPriors(models: ModelsConfig, platform: String) -> [URL] {
+        guard let own = locate(.latency, models: models, platform: platform) else { return [] }
+        if models.defaultLatency?.isEmpty == false || own.lastPathComponent == DefaultModels.latencyFileName(platform: platform) {
+            return [own]
+        }
+        var seen = Set<String>()
+        return ([own] + Self.shippedLatencyPlatforms.compactMap { locate(.latency, models: models, platform: $0) })
+            .filter { seen.insert($0.standardizedFileURL.path).inserted }
+    }
+
+    /// The platforms a latency model is shipped for.
+    package static let shippedLatencyPlatforms = [DefaultModels.latencyPlatform, "cpu-openvino-1t"]
+
     private func configured(_ kind: ModelConfig.Kind, _ models: ModelsConfig) -> String? {
         kind == .latency ? models.defaultLatency : models.defaultAccuracy
     }

@@ -40,9 +40,12 @@ package struct CandidateRecipe: Sendable {
         if let start {
             trained = try TrainedModel.load(from: start.url)
             CellCandidateRecipe.prepareForFineTuning(trained, on: training)
-            // A checkpoint is first brought to the platform's level (one factor), then
-            // fine-tuned, so its few steps go to what differs between networks.
-            try CandidateTraining.calibrateScale(trained, on: training)
+            // A checkpoint is first brought to the platform's level (one factor; for a
+            // node-cost model, per node group: `NodeCostRateFit`), then fine-tuned, so its
+            // few steps go to what differs between networks.
+            if try NodeCostRateFit.adapt(trained, on: training) == nil {
+                try CandidateTraining.calibrateScale(trained, on: training)
+            }
         } else {
             // A fresh model's scale is the training median, its output starts near 1.
             let latencies = training.map { Double($0.latencyMs) }.sorted()

@@ -11,6 +11,9 @@ package struct RetrainSettings: Sendable {
     /// The shipped (or configured) default latency model for a platform; nil when there is
     /// none.
     package var defaultCheckpoint: @Sendable (_ platform: String) -> URL?
+    /// The models a platform without an active version may start from, one chosen by rank
+    /// agreement with its measurements (`PriorChoice`); empty: the default checkpoint.
+    package var priorCheckpoints: @Sendable (_ platform: String) -> [URL]
     /// The shape of a model trained from scratch for graphs like `sample`.
     package var scratchConfig: @Sendable (_ sample: TokenGraph) -> ModelConfig
     /// Seed of weight init, sample order and dropout: a retrain is reproducible.
@@ -24,11 +27,13 @@ package struct RetrainSettings: Sendable {
 
     package init(retraining: RetrainingConfig, modelsDirectory: String,
          defaultCheckpoint: @escaping @Sendable (String) -> URL? = { _ in nil },
+         priorCheckpoints: @escaping @Sendable (String) -> [URL] = { _ in [] },
          scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig = RetrainSettings.paperShape,
          seed: UInt64 = 20_261_129) {
         self.retraining = retraining
         self.modelsDirectory = modelsDirectory
         self.defaultCheckpoint = defaultCheckpoint
+        self.priorCheckpoints = priorCheckpoints
         self.scratchConfig = scratchConfig
         self.seed = seed
     }
@@ -38,7 +43,8 @@ package struct RetrainSettings: Sendable {
     package init(config: NarformerConfig, locator: DefaultModelLocator = DefaultModelLocator()) {
         let models = config.models
         self.init(retraining: config.retraining, modelsDirectory: models.directory,
-                  defaultCheckpoint: { platform in locator.locate(.latency, models: models, platform: platform) })
+                  defaultCheckpoint: { platform in locator.locate(.latency, models: models, platform: platform) },
+                  priorCheckpoints: { platform in locator.latencyPriors(models: models, platform: platform) })
         let environment = locator.environment
         cellPriors = { try CellPriors.shipped(environment: environment) }
     }

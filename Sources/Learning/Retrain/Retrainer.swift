@@ -72,7 +72,18 @@ package final class Retrainer: Sendable {
             }
             return ModelSource(version: record.version, url: URL(fileURLWithPath: record.weightsPath))
         }
-        let defaultSource = settings.defaultCheckpoint(platform).map { ModelSource(version: 0, url: $0) }
+        // Without a version of its own, the platform starts from the shipped model that ranks
+        // its measurements best (those on the training side of the hash holdout); on the
+        // retrain's niced thread, as it predicts every one of them with every prior.
+        var prior: URL?
+        if activeSource == nil {
+            let priors = settings.priorCheckpoints(platform), split = HoldoutSplit(share: settings.retraining.holdoutShare)
+            prior = try await BackgroundThread.run(nice: settings.retraining.nice) { [tokens] in
+                PriorChoice.choose(priors, measurements: measurements, tokens: tokens,
+                                   include: { !split.isHoldout(graphHash: $0.graphHash) })
+            }
+        }
+        let defaultSource = (prior ?? settings.defaultCheckpoint(platform)).map { ModelSource(version: 0, url: $0) }
         var start: ModelSource?
         switch settings.retraining.initialWeights {
         case .activeModel: start = activeSource ?? defaultSource

@@ -1,0 +1,249 @@
+import Engine
+import Foundation
+
+/// A correction of a node-cost model's rates for another machine, fitted in closed form
+/// (Levenberg-Marquardt on the log error) instead of by gradient steps.
+///
+/// Why: another runtime on another CPU does not change what a network computes, it changes
+/// how fast each kind of node runs (OpenVINO over onnxruntime: dense convolutions about half
+/// the time, depthwise ones about the same), so one scale factor leaves a per-family error
+/// that fine-tuning all weights on ten networks cannot remove without forgetting the rest.
+/// Here every node's compute, memory and overhead term of the prior is multiplied by
+/// `exp(shift + termShift[r] + sum of groupShift[r][j] over the node's groups j)`: one free
+/// common scale and, shrunk toward it by a ridge penalty `lambda`, a log-rate change per term
+/// and per node group (op type, depthwise). The penalty is chosen by cross-validation on the
+/// measurements themselves, so ten networks move the rates little and a few hundred move them
+/// as far as the data says.
+package struct RateCorrection: Sendable, Equatable {
+    /// ln of the common scale (not shrunk).
+    package var shift: Double
+    /// Per term (compute, memory, overhead): the log-rate change of every node.
+    package var termShift: [Double]
+    /// Per term, per group: the log-rate change of the group's nodes.
+    package var groupShift: [[Double]]
+    /// The ridge penalty it was fitted with.
+    package var lambda: Double
+
+    package static let terms = 3
+    /// The penalties cross-validation chooses from (sum of squared log errors + lambda x sum
+    /// of squared shifts), strongest first: a tie goes to the stronger shrinkage. Infinite:
+    /// the common scale alone, which wins whenever no shift helps on networks left out.
+    package static let lambdaGrid: [Double] = [.infinity, 30, 10, 3, 1, 0.3, 0.1, 0.03]
+
+
+    /// The identity: nothing changes.
+    package static func identity(groups: Int) -> RateCorrection {
+        RateCorrection(shift: 0, termShift: Array(repeating: 0, count: terms),
+                       groupShift: Array(repeating: Array(repeating: 0, count: groups), count: terms), lambda: .infinity)
+    }
+}
+
+/// The data a `RateCorrection` is fitted on: per measured network, its nodes merged by the
+/// set of groups they belong to, with each part's share of the prior's prediction per term,
+/// and ln(measured / prior prediction).
+package struct RateCorrectionProblem: Sendable {
+    package struct Part: Sendable, Equatable {
+        /// The groups every node of this part belongs to.
+        package var groups: [Int]
+        /// The part's compute, memory and overhead terms over the prior's whole prediction.
+        package var shares: [Double]
+
+        package init(groups: [Int], shares: [Double]) {
+            self.groups = groups
+            self.shares = shares
+        }
+    }
+
+    package struct Network: Sendable {
+        package var parts: [Part]
+        /// ln(measured / the prior's prediction).
+        package var logRatio: Double
+        /// Networks with the same key (graph hash) fall in the same cross-validation fold.
+        package var key: String
+
+        package init(parts: [Part], logRatio: Double, key: String) {
+            self.parts = parts
+            self.logRatio = logRatio
+            self.key = key
+        }
+    }
+
+    package var groupCount: Int
+    package var networks: [Network]
+
+    package init(groupCount: Int, networks: [Network]) {
+        self.groupCount = groupCount
+        self.networks = networks
+    }
+
+    /// Parameters: shift, 3 term shifts, then 3 x groupCount group shifts.
+    var parameterCount: Int { 1 + RateCorrection.terms * (1 + groupCount) }
+
+    /// The correction with the penalty cross-validation prefers (folds grouped by key,
+    /// at most 10; the one-standard-error rule); with fewer than 3 networks only the common
+    /// scale is fitted.
+    package func fitChoosingLambda() -> RateCorrection {
+        let keys = Array(Set(networks.map(\.key))).sorted()
+        guard keys.count >= 3 else { return fit(lambda: .infinity) }
+        // Leave-one-out up to 10 networks, then 10 folds.
+        let folds = min(10, keys.count)
+        let foldOfKey = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0 % folds) })
+        // Out-of-fold squared log error of every network, per penalty.
+        let errors = RateCorrection.lambdaGrid.map { lambda -> [Double] in
+            var out: [Double] = []
+            for fold in 0..<folds {
+                let train = RateCorrectionProblem(groupCount: groupCount,
+                                                  networks: networks.filter { foldOfKey[$0.key] != fold })
+                let correction = train.fit(lambda: lambda)
+                for network in networks where foldOfKey[network.key] == fold {
+                    let r = Self.residual(network, correction.parameters)
+                    out.append(r * r)
+                }
+            }
+            return out
+        }
+        // The one-standard-error rule: the strongest penalty whose error is within one
+        // standard error of the smallest. Ten networks' cross-validation errors are noisy,
+        // and a penalty that only seems better by noise moves the rates the wrong way.
+        let means = errors.map { $0.reduce(0, +) / Double(max($0.count, 1)) }
+        guard let bestIndex = means.indices.min(by: { means[$0] < means[$1] }) else { return fit(lambda: .infinity) }
+        let best = errors[bestIndex]
+        let variance = best.reduce(0) { $0 + ($1 - means[bestIndex]) * ($1 - means[bestIndex]) } / Double(max(best.count - 1, 1))
+        let tolerance = means[bestIndex] + (variance / Double(max(best.count, 1))).squareRoot()
+        let chosen = means.indices.first { means[$0] <= tolerance } ?? bestIndex
+        return fit(lambda: RateCorrection.lambdaGrid[chosen])
+    }
+
+    /// The correction minimising the sum of squared log errors plus `lambda` times the sum
+    /// of squared shifts (the common scale is free). `lambda` infinite: the scale alone.
+    package func fit(lambda: Double) -> RateCorrection {
+        let p = parameterCount
+        var theta = [Double](repeating: 0, count: p)
+        guard !networks.isEmpty else { return RateCorrection(parameters: theta, groups: groupCount, lambda: lambda) }
+        // The common scale alone is the mean log ratio (the geometric mean of measured /
+        // predicted), exact when every other parameter is 0.
+        theta[0] = networks.reduce(0) { $0 + $1.logRatio } / Double(networks.count)
+        guard lambda.isFinite else { return RateCorrection(parameters: theta, groups: groupCount, lambda: lambda) }
+        var damping = 1e-3
+        var current = objective(theta, lambda: lambda)
+        for _ in 0..<40 {
+            var normal = [Double](repeating: 0, count: p * p)
+            var gradient = [Double](repeating: 0, count: p)
+            var row = [Double](repeating: 0, count: p)
+            for network in networks {
+                let r = Self.residual(network, theta, jacobian: &row)
+                let nonzero = row.indices.filter { row[$0] != 0 }
+                for a in nonzero {
+                    gradient[a] += row[a] * r
+                    for b in nonzero { normal[a * p + b] += row[a] * row[b] }
+                }
+            }
+            for k in 1..<p {
+                gradient[k] += lambda * theta[k]
+                normal[k * p + k] += lambda
+            }
+            var improved = false
+            while damping < 1e8 {
+                var system = normal
+                for k in 0..<p { system[k * p + k] += damping * max(normal[k * p + k], 1e-9) }
+                guard let step = Self.solveSymmetric(system, gradient.map { -$0 }, size: p) else { damping *= 10; continue }
+                let trial = zip(theta, step).map { $0 + $1 }
+                let value = objective(trial, lambda: lambda)
+                if value < current {
+                    let gain = current - value
+                    theta = trial
+                    current = value
+                    damping = max(damping / 3, 1e-9)
+                    improved = gain > 1e-12 * max(current, 1e-12)
+                    break
+                }
+                damping *= 4
+            }
+            if !improved { break }
+        }
+        return RateCorrection(parameters: theta, groups: groupCount, lambda: lambda)
+    }
+
+    func objective(_ theta: [Double], lambda: Double) -> Double {
+        var value = networks.reduce(0.0) { sum, network in
+            let r = Self.residual(network, theta)
+            return sum + r * r
+        }
+        for k in 1..<theta.count { value += lambda * theta[k] * theta[k] }
+        return value
+    }
+
+    /// ln(corrected prediction / measured) of one network.
+    static func residual(_ network: Network, _ theta: [Double]) -> Double {
+        var unused: [Double] = []
+        return residual(network, theta, jacobian: &unused, wantJacobian: false)
+    }
+
+    /// The same, with d residual / d theta written into `jacobian` (zeroed first).
+    static func residual(_ network: Network, _ theta: [Double], jacobian: inout [Double],
+                         wantJacobian: Bool = true) -> Double {
+        let terms = RateCorrection.terms
+        let groups = (theta.count - 1) / terms - 1
+        if wantJacobian { for k in jacobian.indices { jacobian[k] = 0 } }
+        var total = 0.0
+        for part in network.parts {
+            for r in 0..<terms where part.shares[r] > 0 {
+                var exponent = theta[1 + r]
+                for g in part.groups { exponent += theta[1 + terms + r * groups + g] }
+                let weighted = part.shares[r] * Foundation.exp(exponent)
+                total += weighted
+                if wantJacobian {
+                    jacobian[1 + r] += weighted
+                    for g in part.groups { jacobian[1 + terms + r * groups + g] += weighted }
+                }
+            }
+        }
+        total = max(total, 1e-300)
+        if wantJacobian {
+            for k in 1..<jacobian.count { jacobian[k] /= total }
+            jacobian[0] = 1
+        }
+        return theta[0] + Foundation.log(total) - network.logRatio
+    }
+
+    /// Solves the symmetric positive definite `a x = b` (row-major, `size` x `size`) by
+    /// Cholesky; nil when it is not positive definite.
+    static func solveSymmetric(_ a: [Double], _ b: [Double], size n: Int) -> [Double]? {
+        var l = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = a[i * n + j]
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                if i == j {
+                    guard sum > 0 else { return nil }
+                    l[i * n + i] = sum.squareRoot()
+                } else {
+                    l[i * n + j] = sum / l[j * n + j]
+                }
+            }
+        }
+        var y = b
+        for i in 0..<n {
+            for k in 0..<i { y[i] -= l[i * n + k] * y[k] }
+            y[i] /= l[i * n + i]
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            for k in (i + 1)..<n { y[i] -= l[k * n + i] * y[k] }
+            y[i] /= l[i * n + i]
+        }
+        return y
+    }
+}
+
+extension RateCorrection {
+    /// From the fit's parameter vector (shift, term shifts, group shifts per term).
+    init(parameters theta: [Double], groups: Int, lambda: Double) {
+        let terms = Self.terms
+        self.init(shift: theta[0], termShift: Array(theta[1...terms]),
+                  groupShift: (0..<terms).map { r in Array(theta[(1 + terms + r * groups)..<(1 + terms + (r + 1) * groups)]) },
+                  lambda: lambda)
+    }
+
+    /// The fit's parameter vector.
+    var parameters: [Double] { [shift] + termShift + groupShift.flatMap { $0 } }
+}
