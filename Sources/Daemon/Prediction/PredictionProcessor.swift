@@ -200,13 +200,17 @@ package final class PredictionProcessor: DropProcessor {
                 for request in chunk { networks[request.work].failure = "The latency model of platform \(platform) was removed while this file was processed; drop it again." }
                 return
             }
-            for (request, value) in zip(chunk, answer.values) {
-                let costs = networks[request.work].imports.first { $0.batchSize == batchSize }?.network.totals
+            for (position, request) in chunk.enumerated() {
+                let network = networks[request.work].imports.first { $0.batchSize == batchSize }?.network
+                let costs = network?.totals
+                let novelty = answer.novelty?[position].adding(unknownOps: network?.unknownOps ?? [:])
                 networks[request.work].latency.append(
                     (batchSize, Prediction(graphHash: networks[request.work].hash, platform: platform, batchSize: batchSize,
-                                           modelVersion: answer.version, kind: .latencyMs, value: Double(value),
+                                           modelVersion: answer.version, kind: .latencyMs,
+                                           value: Double(answer.values[position]),
                                            flops: costs?.flops, params: costs?.params,
-                                           memoryAccess: costs?.memoryAccess)))
+                                           memoryAccess: costs?.memoryAccess,
+                                           novelty: novelty?.score, noveltyReason: novelty?.reason)))
             }
         } catch where chunk.count > 1 {
             for request in chunk {
@@ -242,11 +246,13 @@ package final class PredictionProcessor: DropProcessor {
             let chunk = Array(requests[start..<min(start + batch, requests.count)])
             do {
                 guard let answer = try await registry.predictAccuracy(graphs: chunk.map(\.graph)) else { continue }
-                for (request, value) in zip(chunk, answer.values) {
+                for (position, request) in chunk.enumerated() {
                     let work = networks[request.work]
+                    let novelty = answer.novelty?[position]
                     networks[request.work].accuracy = Prediction(
                         graphHash: work.hash, platform: work.settings.platform, batchSize: 1,
-                        modelVersion: answer.version, kind: .accuracy, value: Double(value))
+                        modelVersion: answer.version, kind: .accuracy, value: Double(answer.values[position]),
+                        novelty: novelty?.score, noveltyReason: novelty?.reason)
                 }
             } catch {
                 for request in chunk { networks[request.work].notes.append("no accuracy: \(error)") }

@@ -2,6 +2,7 @@ import Config
 import Daemon
 import Foundation
 import Inbox
+import Learning
 import Store
 
 /// What `narformer status` shows, gathered from the config, the inbox folders, the store
@@ -28,6 +29,10 @@ struct StatusReport: Encodable {
         var measurements: Int
         var lastRetrain: String?
         var lastRetrainOutcome: String?
+        /// Networks predicted for the platform and not measured on it (what `narformer
+        /// suggest` chooses from), and how many of them are novel (novelty >= 2).
+        var suggestionsWaiting: Int?
+        var novelWaiting: Int?
     }
 
     var daemonRunning: Bool
@@ -67,6 +72,9 @@ struct StatusReport: Encodable {
                         entry.lastRetrain = try reader.meta(.lastRetrain(platform: platform.name))
                         entry.lastRetrainOutcome = try reader.meta(.retrainOutcome(platform: platform.name))
                     }
+                    let planner = try SuggestionPlanner.load(store: store, platform: platform.name)
+                    entry.suggestionsWaiting = planner.candidates.count
+                    entry.novelWaiting = planner.novelCount
                 } catch {
                     problem = "\(error)"
                 }
@@ -133,6 +141,9 @@ struct StatusReport: Encodable {
             if let serving = platform.servingVersion { line += ", daemon serves v\(serving)" }
             if let uncalibrated = platform.uncalibrated { line += " (\(uncalibrated))" }
             line += ", \(platform.measurements) measurements"
+            if let waiting = platform.suggestionsWaiting {
+                line += ", \(waiting) unmeasured networks to suggest (\(platform.novelWaiting ?? 0) novel)"
+            }
             if let last = platform.lastRetrain {
                 line += ", last retrain \(last)" + (platform.lastRetrainOutcome.map { " (\($0))" } ?? "")
             } else {
