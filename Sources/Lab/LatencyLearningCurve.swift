@@ -127,9 +127,13 @@ package struct LatencyLearningCurve {
     }
 
     /// Feeds the records at `indices` (positions in the list) to a fresh platform whose
-    /// starting model is `startingModel`, in this run's seeded order. Everything the run
-    /// writes (store, inbox, model versions) goes under `workDirectory/<name>`.
+    /// starting model is `startingModel`, in this run's seeded order, or with `suggested`
+    /// in the order the suggestions give, drop by drop. Everything the run writes (store,
+    /// inbox, model versions) goes under `workDirectory/<name>`. With `evaluation`, the
+    /// fixed set is those positions (the same for runs in different orders); without, every
+    /// fed network on the holdout side.
     package func run(name: String, indices: [Int], startingModel: URL, workDirectory: URL,
+             suggested: SuggestedMeasurementOrder? = nil, evaluation fixedEvaluation: [Int]? = nil,
              progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
         guard !indices.isEmpty else { throw Failure(description: "curve \(name): there are no networks to feed") }
         guard settings.dropSize > 0 else { throw Failure(description: "the drop size must be at least 1") }
@@ -155,14 +159,23 @@ package struct LatencyLearningCurve {
         let split = HoldoutSplit(share: settings.holdoutShare)
 
         var generator = SplitMix64(seed: settings.seed)
-        let order = indices.shuffled(using: &generator)
+        var order = indices.shuffled(using: &generator)
         var hashes: [Int: String] = [:]
         // Per drop: the records fed so far, and the version active after its retrain.
         var steps: [(fed: Int, report: RetrainReport, active: Int, seconds: Double)] = []
         var active = 0
         var dropNumber = 0
         while dropNumber * settings.dropSize < order.count, dropNumber < (settings.maxDrops ?? .max) {
-            let chunk = Array(order[(dropNumber * settings.dropSize)..<min(order.count, (dropNumber + 1) * settings.dropSize)])
+            let from = dropNumber * settings.dropSize
+            if let suggested {
+                // The drop is what the serving model's suggestions put first among the networks not measured yet.
+                let url = active == 0 ? startingModel : retrainSettings.weightsURL(platform: platform, version: active)
+                let picks = try suggested.next(remaining: Array(order[from...]), measured: Array(order[..<from]),
+                                               activeModel: url, count: settings.dropSize)
+                let picked = Set(picks)
+                order = Array(order[..<from]) + picks + order[from...].filter { !picked.contains($0) }
+            }
+            let chunk = Array(order[from..<min(order.count, from + settings.dropSize)])
             let dropHashes = try deliver(chunk, number: dropNumber, inbox: inbox, inboxURL: inboxURL, intake: intake)
             for (index, hash) in zip(chunk, dropHashes) { hashes[index] = hash }
             let started = ProcessInfo.processInfo.systemUptime
@@ -176,7 +189,7 @@ package struct LatencyLearningCurve {
 
         // The fixed evaluation set: every fed network on the holdout side of the hash rule.
         let fed = order.prefix(steps.last?.fed ?? 0)
-        let evaluation = fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
+        let evaluation = fixedEvaluation ?? fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
         guard !evaluation.isEmpty else {
             throw Failure(description: "curve \(name): none of the \(fed.count) networks fell on the holdout side; "
                           + "feed more networks or raise the holdout share")

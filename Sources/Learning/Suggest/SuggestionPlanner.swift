@@ -22,6 +22,17 @@ package struct SuggestionPlanner {
         package var modelVersion: Int
         /// ln FLOPs, ln params, ln memory access (0 when unknown).
         package var size: [Double]
+
+        package init(graphHash: String, batchSize: Int, predictedMs: Double, novelty: Double?, noveltyReason: String?,
+                     modelVersion: Int, size: [Double]) {
+            self.graphHash = graphHash
+            self.batchSize = batchSize
+            self.predictedMs = predictedMs
+            self.novelty = novelty
+            self.noveltyReason = noveltyReason
+            self.modelVersion = modelVersion
+            self.size = size
+        }
     }
 
     package struct Pick: Sendable {
@@ -66,7 +77,17 @@ package struct SuggestionPlanner {
     }
 
     static func size(_ p: Prediction) -> [Double] {
-        [p.flops, p.params, p.memoryAccess].map { Foundation.log(max(1, $0 ?? 1)) }
+        size(flops: p.flops, params: p.params, memoryAccess: p.memoryAccess)
+    }
+
+    /// The size coordinates the picks are spread over.
+    package static func size(flops: Double?, params: Double?, memoryAccess: Double?) -> [Double] {
+        [flops, params, memoryAccess].map { Foundation.log(max(1, $0 ?? 1)) }
+    }
+
+    package init(candidates: [Candidate], measuredSizes: [[Double]]) {
+        self.candidates = candidates
+        self.measuredSizes = measuredSizes
     }
 
     /// Up to `count` picks whose predicted latencies add up to at most `budgetMs` (nil: no

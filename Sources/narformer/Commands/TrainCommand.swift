@@ -212,7 +212,12 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--cell-encoding \(cellEncoding) applies to NAS-Bench-201 cells with one accuracy column as --target")
         }
         let reporter = ProgressReporter()
-        let tokenEncoding = TokenEncoding(rawValue: encoding) ?? .baseline
+        var tokenEncoding = TokenEncoding(rawValue: encoding) ?? .baseline
+        if summaryOnly, let initModel {
+            // The summary describes the tokens the checkpoint reads, whatever --encoding says.
+            let metadata = try CommandFailure.wrap { try Checkpoint.metadata(of: URL(fileURLWithPath: initModel)) }
+            tokenEncoding = TokenEncoding(storedName: metadata.tokenEncoding) ?? tokenEncoding
+        }
         trainSelection.encoding = tokenEncoding
         let nodeCost = readout == ModelConfig.Readout.nodeCost.rawValue
         let cache = TokenCache(encoding: tokenEncoding.storedName)
