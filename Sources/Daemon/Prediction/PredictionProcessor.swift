@@ -164,7 +164,7 @@ package final class PredictionProcessor: DropProcessor {
                         chunk.append((i, graph))
                         chunkNodes += graph.nodeCount
                         if chunk.count >= batch || chunkNodes >= Self.chunkNodes {
-                            await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                            await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
                             chunk = []
                             chunkNodes = 0
                         }
@@ -177,7 +177,7 @@ package final class PredictionProcessor: DropProcessor {
                     if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
                 }
                 if !chunk.isEmpty {
-                    await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                    await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
                 }
                 copies.share(into: &networks) { first, copy in
                     if let latency = first.latency.first(where: { $0.batchSize == batchSize }) {
@@ -194,7 +194,7 @@ package final class PredictionProcessor: DropProcessor {
     /// One packed engine call; when it fails, each graph alone, so one bad graph fails only
     /// its own drop.
     private func predictLatency(_ chunk: [(work: Int, graph: TokenGraph)], platform: String, batchSize: Int,
-                                into networks: inout [NetworkWork]) async {
+                                entry: ModelRegistry.Entry, into networks: inout [NetworkWork]) async {
         do {
             guard let answer = try await registry.predictLatency(platform: platform, graphs: chunk.map(\.graph)) else {
                 for request in chunk { networks[request.work].failure = "The latency model of platform \(platform) was removed while this file was processed; drop it again." }
@@ -203,7 +203,7 @@ package final class PredictionProcessor: DropProcessor {
             for (position, request) in chunk.enumerated() {
                 let network = networks[request.work].imports.first { $0.batchSize == batchSize }?.network
                 let costs = network?.totals
-                let novelty = answer.novelty?[position].adding(unknownOps: network?.unknownOps ?? [:])
+                let novelty = answer.novelty?[position].adding(unknownOps: network?.opsWithoutToken(for: entry.tokens) ?? [:])
                 networks[request.work].latency.append(
                     (batchSize, Prediction(graphHash: networks[request.work].hash, platform: platform, batchSize: batchSize,
                                            modelVersion: answer.version, kind: .latencyMs,
@@ -214,7 +214,7 @@ package final class PredictionProcessor: DropProcessor {
             }
         } catch where chunk.count > 1 {
             for request in chunk {
-                await predictLatency([request], platform: platform, batchSize: batchSize, into: &networks)
+                await predictLatency([request], platform: platform, batchSize: batchSize, entry: entry, into: &networks)
             }
         } catch {
             networks[chunk[0].work].failure = "The latency model could not predict this network: \(error)"

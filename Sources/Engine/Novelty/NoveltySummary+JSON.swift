@@ -10,10 +10,11 @@ extension NoveltySummary {
         var object: [String: Any] = [
             "format": Self.formatVersion, "method": method.rawValue, "k": k, "width": width,
             "center": Self.base64(center), "spread": Self.base64(spread), "vectors": Self.base64(vectors),
-            "typical_distance": typicalDistance, "training_count": trainingCount,
+            // Doubles as their shortest exact text: JSONSerialization rounds the last digits.
+            "typical_distance": "\(typicalDistance)", "training_count": trainingCount,
             "op_types": opTypes.sorted(), "node_range": [nodeRange.lowerBound, nodeRange.upperBound],
         ]
-        if let flopsRange { object["flops_range"] = [flopsRange.lowerBound, flopsRange.upperBound] }
+        if let flopsRange { object["flops_range"] = ["\(flopsRange.lowerBound)", "\(flopsRange.upperBound)"] }
         // Numbers, strings and arrays of them always serialise.
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
@@ -32,7 +33,7 @@ extension NoveltySummary {
             throw Problem(description: "names no known method (\(object["method"] ?? "missing"))")
         }
         guard let k = object["k"] as? Int, k >= 1, let width = object["width"] as? Int, width >= 1,
-              let typical = (object["typical_distance"] as? NSNumber)?.doubleValue, typical > 0, typical.isFinite,
+              let typical = (object["typical_distance"] as? String).flatMap(Double.init), typical > 0, typical.isFinite,
               let trainingCount = object["training_count"] as? Int,
               let center = (object["center"] as? String).flatMap(Self.floats), center.count == width,
               let spread = (object["spread"] as? String).flatMap(Self.floats), spread.count == width,
@@ -54,7 +55,7 @@ extension NoveltySummary {
         self.trainingCount = trainingCount
         self.opTypes = Set(opTypes)
         nodeRange = nodes[0]...nodes[1]
-        if let flops = (object["flops_range"] as? [NSNumber])?.map(\.doubleValue), flops.count == 2, flops[0] <= flops[1] {
+        if let flops = (object["flops_range"] as? [String])?.compactMap(Double.init), flops.count == 2, flops[0] <= flops[1] {
             flopsRange = flops[0]...flops[1]
         } else {
             flopsRange = nil

@@ -65,7 +65,7 @@ struct PredictCommand: ParsableCommand {
                     line["batch"] = network.batchSize
                     line["latency_ms"] = value
                     describe(latencyModel, file: model, into: &line)
-                    let novelty = describe(answer.novelty?[0].adding(unknownOps: network.unknownOps), into: &line)
+                    let novelty = describe(answer.novelty?[0].adding(unknownOps: network.opsWithoutToken(for: latencyModel.metadata.tokens ?? .baseline)), into: &line)
                     emit(line, text: "\(file)  \(latencyModel.metadata.platform)  batch \(network.batchSize)  "
                          + "\(String(format: "%.3f", value)) ms  " + novelty + modelName(latencyModel, file: model))
                 }
