@@ -50,7 +50,7 @@ package final class LearningServices: MeasurementIntake {
                                             uniquingKeysWith: { first, _ in first }),
             measurementPlatforms: Dictionary(config.inboxes.map { ($0.name, $0.acceptedMeasurementPlatforms) },
                                              uniquingKeysWith: { first, _ in first }),
-            tokens: tokens, limits: config.limits)
+            tokens: tokens, limits: config.limits, registry: registry, predictionChunk: config.engine.batchSize)
         let retrainer = Retrainer(store: store, settings: RetrainSettings(config: config, locator: locator),
                                   tokens: tokens, registry: registry)
         return Current(intake: intake, retrainer: retrainer, platforms: platforms, models: config.models)

@@ -88,12 +88,70 @@ public class StoreReader {
         return found
     }
 
-    /// How many measurements of `platform` were stored at or after `time`, without decoding them.
-    public func measurementCount(platform: String, since time: Date = .distantPast) throws -> Int {
+    /// Every measurement of one graph, on any platform, ordered by platform, batch size and
+    /// measuring time. The measurements table is keyed by content id, so this reads the whole
+    /// table (a value's bytes are searched for the hash before any is decoded): fine for one
+    /// graph at a time (`narformer query`), not for a loop over graphs.
+    public func measurements(ofGraph hash: String) throws -> [LatencyMeasurement] {
+        let needle = Array("\"graphHash\":\"\(hash.lowercased())\"".utf8)
+        var found: [LatencyMeasurement] = []
+        try txn.scan(tables.measurements, from: [], before: nil) { _, value in
+            guard Self.contains(value, needle) else { return true }
+            let measurement = try codec.decode(LatencyMeasurement.self, from: value, table: Tables.measurements)
+            if measurement.graphHash == hash.lowercased() { found.append(measurement) }
+            return true
+        }
+        return found.sorted { ($0.platform, $0.batchSize, $0.measuredAt) < ($1.platform, $1.batchSize, $1.measuredAt) }
+    }
+
+    /// The platforms that have measurements, in name order (one seek per platform).
+    public func measuredPlatforms() throws -> [String] {
+        var names: [String] = []
+        try txn.withCursor(tables.measurementsByPlatformTime) { cursor in
+            var entry = try cursor.first()
+            while let (key, _) = entry {
+                var reader = KeyReader(key, path: txn.path, table: Tables.measurementsByPlatformTime)
+                let name = try reader.string()
+                names.append(name)
+                guard let next = KeyBytes.successor(ofPrefix: try keys.platformPrefix(name)) else { break }
+                entry = try cursor.seek(atOrAfter: next)
+            }
+        }
+        return names
+    }
+
+    /// Whether `platform` has at least one measurement, without counting them all.
+    public func hasMeasurements(platform: String) throws -> Bool {
+        try measurementCount(platform: platform, limit: 1) > 0
+    }
+
+    private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        return bytes.withUnsafeBufferPointer { haystack in
+            needle.withUnsafeBufferPointer { pattern in
+                var start = 0
+                let last = haystack.count - pattern.count
+                while start <= last {
+                    if haystack[start] == first {
+                        var k = 1
+                        while k < pattern.count && haystack[start + k] == pattern[k] { k += 1 }
+                        if k == pattern.count { return true }
+                    }
+                    start += 1
+                }
+                return false
+            }
+        }
+    }
+
+    /// How many measurements of `platform` were stored at or after `time`, without decoding
+    /// them; counting stops at `limit` (a cheap "at least N?" on a big platform).
+    public func measurementCount(platform: String, since time: Date = .distantPast, limit: Int = .max) throws -> Int {
         var count = 0
+        guard limit > 0 else { return 0 }
         try scanMeasurementIndex(platform: platform, since: time) { _ in
             count += 1
-            return true
+            return count < limit
         }
         return count
     }

@@ -140,6 +140,38 @@ final class IntegrationLearningTests: XCTestCase {
         XCTAssertEqual(daemon.waitForExit(timeout: .seconds(20)), 0, f.log)
     }
 
+    /// With the shipped retraining defaults (min_new_measurements 50, min_holdout 5, a 6 h
+    /// interval), a new platform is not made to wait: its first 5 measured networks are
+    /// retrained on at once, judged by cross-validation, and the next drop of 5 (count
+    /// doubled) retrains it again.
+    func testYoungPlatformIsRetrainedFromItsFirstFiveMeasurementsWithTheDefaultSchedule() async throws {
+        let f = try fixture()
+        try f.writeLearningConfig(epochs: 3, defaultSchedule: true)
+        let files = try MeasuredFile.take(10)
+        let daemon = try await f.start()
+        defer { daemon.kill() }
+        for file in files { try f.drop(Data(contentsOf: file.file), as: file.name, into: f.nets) }
+        let filed = await f.waitUntilFiled(files.count, in: f.nets, timeout: .seconds(60))
+        XCTAssertTrue(filed, f.log)
+        XCTAssertEqual(try f.models(), [], "no measurement yet, no retrain")
+
+        try f.drop(Data(MeasuredFile.measurementYAML(Array(files[..<5])).utf8), as: "first.yaml", into: f.nets)
+        let first = await waitUntil(timeout: .seconds(90)) { (try? f.models().count) == 1 }
+        XCTAssertTrue(first, f.log)
+        let v1 = try XCTUnwrap(try f.models().first)
+        XCTAssertEqual(v1.metrics["cv_folds"], 5, "\(v1.metrics)")
+        XCTAssertEqual(v1.trainingSetSize, 5)
+        XCTAssertEqual(v1.metrics["holdout_count"], 5)
+        XCTAssertGreaterThanOrEqual(f.logLines("retraining", "young platform"), 1, f.log)
+
+        try f.drop(Data(MeasuredFile.measurementYAML(Array(files[5...])).utf8), as: "second.yaml", into: f.nets)
+        let second = await waitUntil(timeout: .seconds(90)) { (try? f.models().count) == 2 }
+        XCTAssertTrue(second, f.log)
+        XCTAssertEqual(try f.models().last?.trainingSetSize, 10)
+        daemon.send(SIGTERM)
+        XCTAssertEqual(daemon.waitForExit(timeout: .seconds(20)), 0, f.log)
+    }
+
     /// A long retrain: the active v1 predicts while it runs; SIGKILL mid-way adds or changes
     /// no version, leaves v1's weights intact, and the restarted daemon serves v1 again.
     func testRetrainKilledMidwayLeavesVersionsAndActiveWeightsAsTheyWereWhilePredictionsGoOn() async throws {

@@ -54,7 +54,19 @@ struct MeasuredFile {
 extension DaemonFixture {
     /// Platform `lab`, inbox `nets` (onnx, json, measurements at batch size 1), retraining
     /// with `epochs` per retrain and promotion by MAPE at `minImprovement`.
-    func writeLearningConfig(epochs: Int, minImprovement: Double = 0) throws {
+    /// `defaultSchedule`: the `retraining:` section names only `epochs`, so when and on what
+    /// a platform is retrained and judged are the shipped defaults.
+    func writeLearningConfig(epochs: Int, minImprovement: Double = 0, defaultSchedule: Bool = false) throws {
+        let retraining = defaultSchedule ? "retraining: { epochs: \(epochs) }" : """
+            retraining:
+              enabled: true
+              interval: 6h
+              min_new_measurements: 5
+              epochs: \(epochs)
+              batch_size: 8
+              holdout_share: 0.25
+              promotion: { metric: mape, min_improvement: \(minImprovement), min_holdout: 1 }
+            """
         let yaml = """
             store: { path: \(store) }
             models:
@@ -65,14 +77,7 @@ extension DaemonFixture {
             platforms: [{ name: lab }]
             inboxes:
               - { name: nets, path: \(nets), platform: lab, batch_sizes: [1], accept: [onnx, json, measurements] }
-            retraining:
-              enabled: true
-              interval: 6h
-              min_new_measurements: 5
-              epochs: \(epochs)
-              batch_size: 8
-              holdout_share: 0.25
-              promotion: { metric: mape, min_improvement: \(minImprovement), min_holdout: 1 }
+            \(retraining)
             logging: { level: info }
             """
         try yaml.write(toFile: configFile, atomically: true, encoding: .utf8)

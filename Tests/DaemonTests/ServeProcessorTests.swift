@@ -25,8 +25,9 @@ final class ServeProcessorTests: XCTestCase {
     }
 
     private func makeProcessor(batchSizes: [Int] = [1, 2], withModel: Bool = true, engineBatchSize: Int = 2,
-                               trainedOn: String = "lab") async throws -> (PredictionProcessor, NarformerStore) {
-        let store = try NarformerStore(path: root + "/store")
+                               trainedOn: String = "lab", storeName: String = "store")
+        async throws -> (PredictionProcessor, NarformerStore) {
+        let store = try NarformerStore(path: root + "/" + storeName)
         let registry = ModelRegistry()
         if withModel {
             let model = try NARFormerModel(config: ModelConfig(kind: .latency, inDim: 152, hidden: 8, layers: 1, groups: 2,
@@ -120,16 +121,30 @@ final class ServeProcessorTests: XCTestCase {
         }
     }
 
+    /// The note says whose model predicted, and how far the platform is from a model of its
+    /// own: no measurement yet, then measurements but no model; a calibrated model adds none.
     func testPredictionsWithAnotherPlatformsModelSaySoInTheirNotes() async throws {
-        let (processor, _) = try await makeProcessor(trainedOn: "cpu-ort-1t")
-        let (calibrated, _) = try await makeProcessor(trainedOn: "lab")
         let file = try RepositoryData.onnxFiles(1)[0]
-        for (processor, expected) in [(processor, true), (calibrated, false)] {
-            guard case .done(let json, _) = await processor.process([try drop(file)])[0] else { return XCTFail("not done") }
-            let notes = try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])["notes"] as? [String] ?? []
-            XCTAssertEqual(notes.contains { $0.hasPrefix("uncalibrated: predicted with the cpu-ort-1t model") }, expected,
-                           "\(notes)")
+        func notes(_ processor: PredictionProcessor, as name: String) async throws -> [String] {
+            guard case .done(let json, _) = await processor.process([try drop(file, as: name)])[0] else {
+                XCTFail("not done")
+                return []
+            }
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: json) as? [String: Any])["notes"] as? [String] ?? []
         }
+        let (calibrated, _) = try await makeProcessor(trainedOn: "lab")
+        let calibratedNotes = try await notes(calibrated, as: "a.onnx")
+        XCTAssertEqual(calibratedNotes, [])
+        let (processor, store) = try await makeProcessor(trainedOn: "cpu-ort-1t", storeName: "other-store")
+        let unmeasured = try await notes(processor, as: "b.onnx")
+        XCTAssertEqual(unmeasured, ["uncalibrated: predicted with the cpu-ort-1t model; no measurement of lab yet"])
+        let hash = try NetworkImporter.importFile(at: file).contentHash
+        try store.write { writer in
+            _ = try writer.putMeasurement(LatencyMeasurement(graphHash: hash, platform: "lab", batchSize: 1, latencyMs: 5,
+                                                             source: "test", measuredAt: Date()))
+        }
+        let measured = try await notes(processor, as: "c.onnx")
+        XCTAssertEqual(measured, ["uncalibrated: predicted with the cpu-ort-1t model; lab has measurements but no model trained from them yet"])
     }
 
     func testWithoutAModelDropsFailWithTheReasonAndBadFilesFailAlone() async throws {

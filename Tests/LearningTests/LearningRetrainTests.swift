@@ -91,21 +91,72 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: space.modelsPath + "/cpu-v\(version).safetensors"))
     }
 
-    /// Fewer held-out networks than promotion.min_holdout: no candidate is trained, the
-    /// reason names the setting, and the count of new measurements is kept for the next try.
-    func testTooSmallAHoldoutSkipsTheRetrain() async throws {
+    /// Fewer held-out networks than promotion.min_holdout: the candidate recipe is judged by
+    /// cross-validation over every measured network, and the kept candidate trains on all.
+    func testYoungPlatformIsJudgedByCrossValidation() async throws {
         let space = try LearningWorkspace()
         try await feed(space, try cells(holdingOut: 2))
-        let report = try await retrainer(space, settings(space, epochs: 1, minHoldout: 3)).retrain(platform: "cpu")
+        let report = try await retrainer(space, settings(space, initialWeights: .scratch, epochs: 2, minHoldout: 3))
+            .retrain(platform: "cpu")
+        XCTAssertEqual(report.crossValidationFolds, 5, report.summary)
+        XCTAssertEqual(report.trainingSize, 10)
+        XCTAssertEqual(report.holdoutSize, 10, "every network is judged once, out of fold")
+        XCTAssertTrue(report.summary.contains("judged by 5-fold cross-validation"), report.summary)
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        let record = try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") })
+        XCTAssertEqual(record.metrics["cv_folds"], 5)
+        XCTAssertEqual(record.trainingSetSize, 10)
+        // The same measurements give the same folds and the same candidate.
+        let again = try await retrainer(space, settings(space, initialWeights: .scratch, epochs: 2, minHoldout: 3))
+            .retrain(platform: "cpu")
+        XCTAssertEqual(again.candidateMetrics["mape"], report.candidateMetrics["mape"])
+        // Two held out is enough for the fixed holdout once the rule asks for two.
+        let fixed = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2)).retrain(platform: "cpu")
+        XCTAssertNil(fixed.crossValidationFolds)
+        XCTAssertEqual(fixed.holdoutSize, 2)
+    }
+
+    /// Ten measurements of one network are one network: nothing can judge a candidate, the
+    /// reason says so, and the count of new measurements is kept for the next try.
+    func testRepeatedMeasurementsOfOneNetworkSkipTheRetrain() async throws {
+        let space = try LearningWorkspace()
+        let one = SyntheticCells.cells(1)[0]
+        try await feed(space, (0..<10).map { (one.arch, one.latency * (1 + Double($0) / 100)) })
+        let report = try await retrainer(space, settings(space, epochs: 1, minHoldout: 5)).retrain(platform: "cpu")
         guard case .skipped(let reason) = report.decision else { return XCTFail("not skipped: \(report.summary)") }
-        XCTAssertTrue(reason.contains("2 to judge with") && reason.contains("promotion.min_holdout"), reason)
-        XCTAssertNil(report.version)
+        XCTAssertTrue(reason.contains("10 measurements give 1 of 1 networks") && reason.contains("promotion.min_holdout")
+                      && reason.contains("9 repeated measurements averaged"), reason)
         XCTAssertEqual(((try? FileManager.default.contentsOfDirectory(atPath: space.modelsPath)) ?? []).filter { $0.hasSuffix(".safetensors") }, [])
         XCTAssertNil(try space.store.read { try $0.meta(.lastRetrain(platform: "cpu")) })
-        // Two held out is enough once the rule asks for two.
-        let second = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2)).retrain(platform: "cpu")
-        XCTAssertEqual(second.holdoutSize, 2)
-        XCTAssertNotNil(second.version, second.summary)
+    }
+
+    func testRepeatedMeasurementsAreOneSampleAtTheirGeometricMean() {
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        func measurement(_ hash: String, _ batch: Int, _ ms: Double, _ k: Int) -> LatencyMeasurement {
+            LatencyMeasurement(graphHash: hash, platform: "p", batchSize: batch, latencyMs: ms, source: "run \(k)",
+                               measuredAt: at.addingTimeInterval(Double(k)))
+        }
+        let all = [measurement("aa", 1, 2, 0), measurement("bb", 1, 5, 1), measurement("aa", 1, 8, 2),
+                   measurement("aa", 2, 3, 3)]
+        let (merged, repeats) = PlatformSamples.mergedRepeats(all)
+        XCTAssertEqual(repeats, 1)
+        XCTAssertEqual(merged.map(\.graphHash), ["aa", "bb", "aa"])
+        XCTAssertEqual(merged.map(\.batchSize), [1, 1, 2])
+        XCTAssertEqual(merged[0].latencyMs, 4, accuracy: 1e-12, "sqrt(2 * 8)")
+        XCTAssertEqual(merged[1].latencyMs, 5)
+    }
+
+    func testFoldsKeepEveryMeasurementOfANetworkTogether() {
+        let hashes = ["a", "b", "a", "c", "d", "e", "f", "a", "g"]
+        let folds = CrossValidationFolds(graphHashes: hashes, maxFolds: 3)
+        XCTAssertEqual(folds.folds.count, 3)
+        XCTAssertEqual(folds.folds.flatMap { $0 }.sorted(), Array(hashes.indices))
+        let networksPerFold = folds.folds.map { Set($0.map { hashes[$0] }) }
+        XCTAssertEqual(networksPerFold.map(\.count).reduce(0, +), Set(hashes).count, "each network in one fold only")
+        let foldOfA = folds.folds.firstIndex { $0.contains(0) }
+        XCTAssertTrue(folds.folds[foldOfA!].contains(2) && folds.folds[foldOfA!].contains(7))
+        XCTAssertEqual(CrossValidationFolds(graphHashes: ["x", "y"]).folds.count, 2, "one fold per network when few")
+        XCTAssertEqual(folds, CrossValidationFolds(graphHashes: hashes, maxFolds: 3))
     }
 
     func testHoldoutMembershipIsStableAndNearTheShare() {
@@ -227,8 +278,13 @@ final class LearningRetrainTests: XCTestCase {
                                          control: RetrainControl(storePath: space.storePath),
                                          logger: LogCollector().logger())
         XCTAssertEqual(scheduler.dueByCount(), [], "1 new measurement, 10 needed")
+        XCTAssertTrue(scheduler.youngDue().isEmpty, "a young platform waits for 5")
+        try await feed(space, SyntheticCells.cells(4, offset: 3))
+        XCTAssertEqual(scheduler.youngDue().map(\.platform), ["cpu"])
+        XCTAssertEqual(scheduler.youngDue().map(\.measurements), [5])
         try await feed(space, SyntheticCells.cells(10, offset: 5))
         XCTAssertEqual(scheduler.dueByCount(), ["cpu"])
+        XCTAssertTrue(scheduler.youngDue().isEmpty, "15 measurements: no longer young (10 is the regular count)")
     }
 
     func testControlFileRequestIsAnsweredByTheScheduler() async throws {

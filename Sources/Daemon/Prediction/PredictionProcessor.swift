@@ -141,7 +141,10 @@ package final class PredictionProcessor: DropProcessor {
                 }
                 continue
             }
-            if let note = entry.uncalibratedNote(platform: platform) {
+            // A store that cannot be read here fails the batch's write right after, so the
+            // wording of the note matters little then.
+            if let note = entry.uncalibratedNote(
+                platform: platform, stage: (try? UncalibratedNote.stage(of: platform, in: store)) ?? .unmeasured) {
                 for i in onPlatform where !networks[i].isCell { networks[i].notes.append(note) }
             }
             let batchSizes = Set(onPlatform.flatMap { networks[$0].imports.map(\.batchSize) }).sorted()
@@ -160,21 +163,18 @@ package final class PredictionProcessor: DropProcessor {
                         if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
                         continue
                     }
-                    if graph.tokenDim == entry.inputWidth {
-                        chunk.append((i, graph))
-                        chunkNodes += graph.nodeCount
-                        if chunk.count >= batch || chunkNodes >= Self.chunkNodes {
-                            await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
-                            chunk = []
-                            chunkNodes = 0
-                        }
+                    if let unreadable = entry.unreadable(graph, isCell: networks[i].isCell, platform: platform) {
+                        let note = "no latency: " + unreadable
+                        if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
                         continue
                     }
-                    let note = networks[i].isCell
-                        ? "no latency: the latency model of \(platform) reads whole networks, not NAS-Bench-201 cells"
-                        : "no latency: the latency model of \(platform) reads \(entry.inputWidth)-wide tokens, "
-                          + "this graph has \(graph.tokenDim)-wide ones"
-                    if !networks[i].notes.contains(note) { networks[i].notes.append(note) }
+                    chunk.append((i, graph))
+                    chunkNodes += graph.nodeCount
+                    if chunk.count >= batch || chunkNodes >= Self.chunkNodes {
+                        await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
+                        chunk = []
+                        chunkNodes = 0
+                    }
                 }
                 if !chunk.isEmpty {
                     await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)

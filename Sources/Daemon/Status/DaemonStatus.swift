@@ -26,8 +26,6 @@ package struct DaemonStatus: Codable, Sendable {
         package var platform: String
         package var version: Int
         package var checkpoint: String
-        /// Set when the model was trained on another platform's measurements.
-        package var uncalibrated: String? = nil
     }
 
     package var pid: Int32

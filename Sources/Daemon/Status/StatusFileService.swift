@@ -39,8 +39,7 @@ package struct StatusFileService: Service {
             counters: .init(done: counters.done, failed: counters.failed, held: counters.held, changing: counters.changing,
                             moveErrors: counters.moveErrors, queueDepth: counters.queueDepth),
             latencyModels: models.keys.sorted().compactMap { platform in
-                models[platform].map { .init(platform: platform, version: $0.version, checkpoint: $0.checkpoint.path,
-                                             uncalibrated: $0.uncalibratedNote(platform: platform)) }
+                models[platform].map { .init(platform: platform, version: $0.version, checkpoint: $0.checkpoint.path) }
             },
             accuracyModel: accuracy.map { .init(platform: "", version: $0.version, checkpoint: $0.checkpoint.path) },
             blas: blas)

@@ -27,8 +27,10 @@ enum GraphBuilder {
         if let b = batchSize, b < 1 || b > 1 << 20 {
             throw ImportError(.unsupported, file: file, "batch size \(b) is out of range")
         }
-        var tensors: [String: ShapeInference.Tensor] = [:]
-        var inputNames = Set<String>()
+        let names = TensorNameTable(raw)
+        // Shapes (and small values) by tensor id; nil: not known yet.
+        var tensors = [ShapeInference.Tensor?](repeating: nil, count: names.count)
+        var isGraphInput = [Bool](repeating: false, count: names.count)
         for input in raw.inputs {
             var dims: [Int] = []
             for (i, d) in input.dims.enumerated() {
@@ -41,11 +43,14 @@ enum GraphBuilder {
                                       "dimension \(i) of the input has no fixed size")
                 }
             }
-            tensors[input.name] = .init(shape: dims)
-            inputNames.insert(input.name)
+            guard let id = names.id(input.name) else { continue }
+            tensors[id] = .init(shape: dims)
+            isGraphInput[id] = true
         }
-        for (name, t) in raw.initializers where tensors[name] == nil {
-            tensors[name] = .init(shape: t.dims, values: t.values)
+        // Initializers no node reads change nothing the builder produces.
+        for (name, t) in raw.initializers {
+            guard let id = names.id(name), tensors[id] == nil else { continue }
+            tensors[id] = .init(shape: t.dims, values: t.values)
         }
         // A file exported at a fixed batch, imported at another: its shape constants carry
         // the exported batch and are rescaled (StaticBatchRescaler).
@@ -55,13 +60,17 @@ enum GraphBuilder {
             rescaler = StaticBatchRescaler(exported: exported, batch: b, batchInputs: batchInputs)
         }
 
-        let order = try known ?? topologicalOrder(raw, known: Set(tensors.keys), file: file)
+        let order = try known ?? topologicalOrder(raw, names: names, known: tensors.map { $0 != nil }, file: file)
 
         let inference = ShapeInference(opset: raw.opset)
         for i in order {
             let node = raw.nodes[i]
-            var ins = node.inputs.map { $0.isEmpty ? nil : tensors[$0] }
-            rescaler?.prepare(node, &ins, tensors: &tensors)
+            var ins = names.inputs(of: i).map { $0 == TensorNameTable.absent ? nil : tensors[$0] }
+            if rescaler != nil {
+                rescaler?.prepare(node, &ins) { name, tensor in
+                    if let id = names.id(name) { tensors[id] = tensor }
+                }
+            }
             var outs: [ShapeInference.Tensor] = []
             // A stated output shape is at the file's batch: its first dimension follows the batch.
             var declared = node.declaredOutputShape
@@ -85,45 +94,49 @@ enum GraphBuilder {
                 outs = [.init(shape: declared)]
             }
             rescaler?.record(node, ins, outs)
-            for (k, name) in node.outputs.enumerated() where !name.isEmpty && k < outs.count {
+            for (k, id) in names.outputs(of: i).enumerated() where id != TensorNameTable.absent && k < outs.count {
                 let shape = outs[k].shape
                 guard shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 <= maxDimension }),
                       ShapeInference.elements(shape) <= ShapeInference.maxElements else {
                     throw ImportError(.shape, file: file, node: node.name, op: node.op,
                                       "the output shape \(shape) is negative or impossibly large")
                 }
-                tensors[name] = outs[k]
+                tensors[id] = outs[k]
             }
         }
 
         // Input nodes: graph inputs, then initializers read as a first input.
         var nodes: [NetworkNode] = []
-        var producer: [String: Int] = [:]
+        nodes.reserveCapacity(raw.inputs.count + order.count)
+        var producer = [Int](repeating: -1, count: names.count)
         for input in raw.inputs {
-            producer[input.name] = nodes.count
+            let id = names.id(input.name)
+            if let id { producer[id] = nodes.count }
             nodes.append(NetworkNode(name: input.name, op: "Input", attributes: [:], inputShapes: [],
-                                     outputShapes: [tensors[input.name]?.shape ?? []], predecessors: [], hasBias: false,
-                                     origin: .graphInput))
+                                     outputShapes: [id.flatMap { tensors[$0]?.shape } ?? []], predecessors: [],
+                                     hasBias: false, origin: .graphInput))
         }
         for i in order {
-            guard let first = raw.nodes[i].inputs.first, !first.isEmpty, producer[first] == nil,
-                  !inputNames.contains(first), let t = raw.initializers[first] else { continue }
+            guard let first = names.inputs(of: i).first, first != TensorNameTable.absent, producer[first] < 0,
+                  !isGraphInput[first], let t = raw.initializers[raw.nodes[i].inputs[0]] else { continue }
             producer[first] = nodes.count
-            nodes.append(NetworkNode(name: first, op: "Input", attributes: [:], inputShapes: [],
-                                     outputShapes: [tensors[first]?.shape ?? t.dims], predecessors: [], hasBias: false, origin: .initializer))
+            nodes.append(NetworkNode(name: raw.nodes[i].inputs[0], op: "Input", attributes: [:], inputShapes: [],
+                                     outputShapes: [tensors[first]?.shape ?? t.dims], predecessors: [], hasBias: false,
+                                     origin: .initializer))
         }
         for i in order {
             let node = raw.nodes[i]
             var preds: [Int] = []
             var inputShapes: [[Int]] = []
             let connected = weightedOps.contains(node.op) ? 1 : node.inputs.count
-            for (k, name) in node.inputs.enumerated() where !name.isEmpty {
-                if k < connected, let p = producer[name], !preds.contains(p) { preds.append(p) }
-                inputShapes.append(tensors[name]?.shape ?? [])
+            for (k, id) in names.inputs(of: i).enumerated() where id != TensorNameTable.absent {
+                if k < connected, producer[id] >= 0, !preds.contains(producer[id]) { preds.append(producer[id]) }
+                inputShapes.append(tensors[id]?.shape ?? [])
             }
-            let outputShapes = node.outputs.filter { !$0.isEmpty }.map { tensors[$0]?.shape ?? [] }
+            let outputIDs = names.outputs(of: i)
+            let outputShapes = outputIDs.filter { $0 != TensorNameTable.absent }.map { tensors[$0]?.shape ?? [] }
             let index = nodes.count
-            for name in node.outputs where !name.isEmpty { producer[name] = index }
+            for id in outputIDs where id != TensorNameTable.absent { producer[id] = index }
             let biasIndex: Int? = switch node.op {
             case "Conv", "ConvTranspose", "Gemm": 2
             default: nil
@@ -144,13 +157,23 @@ enum GraphBuilder {
 
     /// Kahn's algorithm over tensor dependencies, keeping file order among ready nodes.
     /// A read of a tensor nobody produces is a dangling input; leftovers form a cycle.
+    /// `known`: tensors that exist before any node runs (graph inputs, initializers).
     static func topologicalOrder(_ raw: RawGraph, known: Set<String>, file: String) throws -> [Int] {
-        var producerOf: [String: Int] = [:]
+        let names = TensorNameTable(raw)
+        var isKnown = [Bool](repeating: false, count: names.count)
+        for name in known { if let id = names.id(name) { isKnown[id] = true } }
+        return try topologicalOrder(raw, names: names, known: isKnown, file: file)
+    }
+
+    /// `topologicalOrder` over interned names; `known` by tensor id.
+    private static func topologicalOrder(_ raw: RawGraph, names: TensorNameTable, known: [Bool],
+                                         file: String) throws -> [Int] {
+        var producerOf = [Int](repeating: -1, count: names.count)
         for (i, n) in raw.nodes.enumerated() {
-            for o in n.outputs where !o.isEmpty {
-                guard producerOf[o] == nil, !known.contains(o) else {
+            for (k, o) in names.outputs(of: i).enumerated() where o != TensorNameTable.absent {
+                guard producerOf[o] < 0, !known[o] else {
                     throw ImportError(.structure, file: file, node: n.name, op: n.op,
-                                      "tensor '\(o)' is produced more than once")
+                                      "tensor '\(n.outputs[k])' is produced more than once")
                 }
                 producerOf[o] = i
             }
@@ -158,13 +181,13 @@ enum GraphBuilder {
         var pending = [Int](repeating: 0, count: raw.nodes.count)
         var consumers = [[Int]](repeating: [], count: raw.nodes.count)
         for (i, n) in raw.nodes.enumerated() {
-            for name in n.inputs where !name.isEmpty {
-                if let p = producerOf[name] {
+            for (k, id) in names.inputs(of: i).enumerated() where id != TensorNameTable.absent {
+                if producerOf[id] >= 0 {
                     pending[i] += 1
-                    consumers[p].append(i)
-                } else if !known.contains(name) {
+                    consumers[producerOf[id]].append(i)
+                } else if !known[id] {
                     throw ImportError(.structure, file: file, node: n.name, op: n.op,
-                                      "input '\(name)' is produced by no node, initializer or graph input")
+                                      "input '\(n.inputs[k])' is produced by no node, initializer or graph input")
                 }
             }
         }

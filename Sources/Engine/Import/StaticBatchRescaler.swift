@@ -41,9 +41,9 @@ struct StaticBatchRescaler {
     }
 
     /// Rewrites the inputs of `node` that carry the exported batch before its shapes are
-    /// inferred; constants that are rescaled are written back to `tensors` so that every
+    /// inferred; constants that are rescaled are written back through `write` so that every
     /// reader (and the graph's Input node) sees the same shape.
-    mutating func prepare(_ node: RawNode, _ ins: inout [Tensor?], tensors: inout [String: Tensor]) {
+    mutating func prepare(_ node: RawNode, _ ins: inout [Tensor?], write: (String, Tensor) -> Void) {
         switch node.op {
         case "Reshape":
             rescaleReshapeTarget(node, &ins)
@@ -56,10 +56,10 @@ struct StaticBatchRescaler {
             target[a] = Double(x.shape[place.axis])
             ins[1] = Tensor(shape: t.shape, values: target)
         case "Concat":
-            rescaleConstants(node, &ins, tensors: &tensors, rightAligned: false)
+            rescaleConstants(node, &ins, write: write, rightAligned: false)
         default:
             if ShapeInference.broadcastOps.contains(node.op) {
-                rescaleConstants(node, &ins, tensors: &tensors, rightAligned: true)
+                rescaleConstants(node, &ins, write: write, rightAligned: true)
             }
         }
     }
@@ -212,7 +212,7 @@ struct StaticBatchRescaler {
 
     /// Constants (no batch place) whose dimension at the batch axis is the exported one:
     /// scaled to the batch (a class token folded at the exported batch).
-    private mutating func rescaleConstants(_ node: RawNode, _ ins: inout [Tensor?], tensors: inout [String: Tensor],
+    private mutating func rescaleConstants(_ node: RawNode, _ ins: inout [Tensor?], write: (String, Tensor) -> Void,
                                            rightAligned: Bool) {
         guard let (i, place) = firstPlaced(node), i < ins.count, let x = ins[i], let exportedDim = exportedDimension(x.shape[place.axis], place),
               exportedDim != x.shape[place.axis] else { return }
@@ -228,7 +228,7 @@ struct StaticBatchRescaler {
             t.shape[a] = x.shape[place.axis]
             t.values = nil
             ins[j] = t
-            tensors[name] = t
+            write(name, t)
             places[name] = BatchPlace(axis: a, inner: place.inner)
         }
     }

@@ -29,8 +29,25 @@ public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
 enum PositionalEncoding {
     static let frequencies5: [Float] = (0..<5).map { Float(1.0 / pow(10000.0, Double($0) / 5.0)) }
 
+    /// `write5`'s ten values for the whole numbers below `tabulated`, computed once: shape
+    /// dimensions and integer attributes are almost all small whole numbers, and sin/cos
+    /// were a tenth of an import. The table holds the very values the loop computes.
+    static let tabulated = 4096
+    private static let table: [Float] = (0..<tabulated).flatMap { v in
+        (0..<5).flatMap { j -> [Float] in
+            let arg = Double(Float(v) * frequencies5[j])
+            return [Float(sin(arg)), Float(cos(arg))]
+        }
+    }
+
     /// Writes 2 x 5 values for `value` at `out[offset...]`.
     static func write5(_ value: Float, into out: UnsafeMutableBufferPointer<Float>, at offset: Int) {
+        if value >= 0, value < Float(tabulated), let whole = Int(exactly: value) {
+            table.withUnsafeBufferPointer { table in
+                for k in 0..<10 { out[offset + k] = table[whole * 10 + k] }
+            }
+            return
+        }
         for j in 0..<5 {
             let arg = Double(value * frequencies5[j])
             out[offset + 2 * j] = Float(sin(arg))

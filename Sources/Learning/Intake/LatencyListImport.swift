@@ -68,7 +68,7 @@ package struct LatencyListImport {
                     made,
                     LatencyMeasurement(graphHash: network.contentHash, platform: platform, batchSize: record.batchSize,
                                        latencyMs: record.latencyMs, source: "import \(listName) \(record.id)",
-                                       measuredAt: Date(timeIntervalSince1970: 0))))
+                                       measuredAt: Date(timeIntervalSince1970: 0), file: listName)))
                 if pending.count >= chunkSize {
                     try flush()
                     chunkTokens.removeAll(keepingCapacity: true)

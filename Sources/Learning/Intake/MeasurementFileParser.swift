@@ -124,7 +124,8 @@ package enum MeasurementFileParser {
         if let (name, platformNode) = try text("platform") {
             guard platforms.contains(name) else {
                 throw fail(platformNode, "\(path).platform",
-                           "platform '\(name)' is not in the daemon's config (known: \(platforms.sorted().joined(separator: ", ")))")
+                           "platform '\(name)' is not in the daemon's config (known: \(platforms.sorted().joined(separator: ", "))); "
+                           + "correct the name, or add the platform under platforms: and drop the file again")
             }
             platform = name
         } else {

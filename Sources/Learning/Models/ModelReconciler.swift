@@ -126,7 +126,8 @@ package final class ModelReconciler: Sendable {
             try await registry.activateLatency(platform: platform, version: 0, checkpoint: url)
             report.changes.append(serving == nil ? "\(platform): predicting with the default model (\(url.path))"
                                                  : "\(platform): no version is active; back to the default model")
-            if let note = await registry.latencyEntry(platform: platform)?.uncalibratedNote(platform: platform) {
+            if let note = await registry.latencyEntry(platform: platform)?.uncalibratedNote(
+                platform: platform, stage: (try? UncalibratedNote.stage(of: platform, in: store)) ?? .unmeasured) {
                 report.uncalibrated.append("\(platform): \(note)")
             }
         } catch {

@@ -24,10 +24,18 @@ package actor ModelRegistry {
 
         /// The note every prediction of `platform` made with this model carries when the
         /// model was trained on another machine's measurements; nil when it was not.
-        package func uncalibratedNote(platform: String) -> String? {
-            guard version == 0, !trainedOn.isEmpty, trainedOn != platform else { return nil }
-            return "uncalibrated: predicted with the \(trainedOn) model; no model of \(platform) has been trained "
-                + "from its own measurements yet"
+        /// `stage` is read only when the note applies.
+        package func uncalibratedNote(platform: String, stage: @autoclosure () throws -> UncalibratedNote.Stage) rethrows
+            -> String? {
+            try UncalibratedNote.text(platform: platform, modelVersion: version, trainedOn: trainedOn, stage: stage())
+        }
+
+        /// Why this latency model of `platform` cannot read `graph`, or nil when it can: the
+        /// one wording of the drops' result notes and the measurement notes.
+        package func unreadable(_ graph: TokenGraph, isCell: Bool, platform: String) -> String? {
+            guard graph.tokenDim != inputWidth else { return nil }
+            return isCell ? "the latency model of \(platform) reads whole networks, not NAS-Bench-201 cells"
+                : "the latency model of \(platform) reads \(inputWidth)-wide tokens, this graph has \(graph.tokenDim)-wide ones"
         }
 
         /// The tokens the model reads; the unsuffixed (baseline or cell) ones for a name no

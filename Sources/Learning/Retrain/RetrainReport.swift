@@ -35,6 +35,14 @@ package struct RetrainReport: Sendable, Equatable {
     package var holdoutSize = 0
     /// Measurements whose network tokens are unknown (see MeasuredTokenStore).
     package var withoutTokens = 0
+    /// The kind of network the candidate reads, and measurements of the other kind, which
+    /// it does not train on (see `PlatformSamples`).
+    package var trainedKind: PlatformSamples.Kind = .network
+    package var otherKind = 0
+    /// Measurements averaged into another of the same network and batch size.
+    package var repeats = 0
+    /// Folds of the cross-validation that judged the candidate; nil: the fixed holdout.
+    package var crossValidationFolds: Int?
     /// Stored predictions made again with the promoted model (`recompute_predictions`).
     package var recomputedPredictions: Int?
 
@@ -43,8 +51,10 @@ package struct RetrainReport: Sendable, Equatable {
         func mape(_ metrics: [String: Double]) -> String {
             metrics["mape"].map { String(format: "%.2f%%", $0) } ?? "-"
         }
-        let sizes = "\(trainingSize) trained, \(holdoutSize) held out"
-            + (withoutTokens > 0 ? ", \(withoutTokens) without tokens" : "")
+        let judged = crossValidationFolds.map { "judged by \($0)-fold cross-validation" } ?? "\(holdoutSize) held out"
+        let unused = PlatformSamples(samples: [], kind: trainedKind, withoutTokens: withoutTokens,
+                                     otherKind: otherKind, repeats: repeats).unusedNote
+        let sizes = "\(trainingSize) trained, \(judged)\(unused)"
         let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
             ?? " (no model to compare with)"
         switch decision {

@@ -8,6 +8,9 @@ import Store
 /// The daemon's learning service: every `pollInterval` it brings the registry in line with
 /// the store's active versions and runs requested retrains; every `retraining.interval` it
 /// retrains each platform that got at least `min_new_measurements` since its last retrain.
+/// A young platform (fewer than `min_new_measurements` measurements in all) is not made to
+/// wait for that: it is retrained, at the next poll, from its first
+/// `firstRetrainMeasurements` measurements, and again each time its count doubles.
 ///
 /// Retrains run one at a time (they share the cores with predictions, at a raised nice
 /// value). On graceful shutdown the retrain in progress is stopped at its next training
@@ -37,6 +40,9 @@ package struct RetrainScheduler: Service {
     /// the store there, so that no retrain starts halfway through); it should return soon
     /// once the flag is raised.
     package let prepare: (@Sendable (TrainingStopFlag) async -> Void)?
+    /// Measurements a young platform needs for its first retrain (a candidate is judged by
+    /// cross-validation over them, see `CandidateJudgement`).
+    package static let firstRetrainMeasurements = 5
 
     package init(work: @escaping @Sendable () -> Work, control: RetrainControl, pollInterval: Duration = .seconds(1),
                  logger: Logger, prepare: (@Sendable (TrainingStopFlag) async -> Void)? = nil) {
@@ -59,6 +65,9 @@ package struct RetrainScheduler: Service {
         let clock = ContinuousClock()
         var nextScheduled = clock.now
         var served: [RetrainControl.Request] = []
+        // The measurement count each young platform was last tried at: a skipped retrain is
+        // not tried again before a new measurement arrives.
+        var youngTried: [String: Int] = [:]
         await withGracefulShutdownHandler {
             await prepare?(stop)
             while !stop.isRequested && !Task.isCancelled {
@@ -70,6 +79,13 @@ package struct RetrainScheduler: Service {
                     await serve(request, with: work.retrainer, stop: stop, served: &served)
                 }
                 let retraining = work.retrainer.settings.retraining
+                if retraining.enabled {
+                    for (platform, count) in youngDue(work) where !stop.isRequested && youngTried[platform] != count {
+                        youngTried[platform] = count
+                        _ = await retrain(platform, with: work.retrainer, reason: "young platform, \(count) measurements",
+                                          stop: stop)
+                    }
+                }
                 if retraining.enabled, clock.now >= nextScheduled {
                     nextScheduled = clock.now.advanced(by: retraining.interval)
                     for platform in dueByCount(work) where !stop.isRequested {
@@ -122,6 +138,28 @@ package struct RetrainScheduler: Service {
                 return try reader.measurementCount(platform: platform, since: last)
             }
             return (count ?? 0) >= retrainer.settings.retraining.minNewMeasurements
+        }
+    }
+
+    /// Young platforms due for a retrain, with their measurement counts: fewer than
+    /// `min_new_measurements` in all, at least `firstRetrainMeasurements`, and at least twice
+    /// as many as at their last judged retrain.
+    package func youngDue() -> [(platform: String, measurements: Int)] { youngDue(work()) }
+
+    private func youngDue(_ work: Work) -> [(platform: String, measurements: Int)] {
+        let retrainer = work.retrainer
+        let regular = retrainer.settings.retraining.minNewMeasurements
+        return work.platforms.compactMap { platform in
+            let counts = try? retrainer.store.read { reader -> (total: Int, since: Int) in
+                let total = try reader.measurementCount(platform: platform, limit: regular)
+                guard total < regular else { return (total, 0) }
+                let last = try reader.meta(.lastRetrain(platform: platform))
+                    .flatMap(StoreJSON.parseTimestamp) ?? .distantPast
+                return (total, try reader.measurementCount(platform: platform, since: last))
+            }
+            guard let counts, counts.total < regular, counts.total >= Self.firstRetrainMeasurements else { return nil }
+            let atLastRetrain = counts.total - counts.since
+            return counts.since >= max(atLastRetrain, 1) ? (platform, counts.total) : nil
         }
     }
 

@@ -39,18 +39,14 @@ package final class Retrainer: Sendable {
         }
     }
 
-    /// A model file to start from or compare with, and the version it stands for.
-    private struct ModelSource: Sendable {
-        package var version: Int
-        package var url: URL
-    }
-
     /// What the training thread hands back.
     private struct CandidateResult: Sendable {
         package var candidate: EvaluationMetrics
         package var compared: EvaluationMetrics?
         package var trainingSize: Int
         package var holdoutSize: Int
+        /// Cross-validation folds; nil when judged on the fixed holdout.
+        package var folds: Int?
         package var weightsSHA256: String
         /// The candidate's target scale over the compared model's; nil when either is unknown.
         package var scaleRatio: Double?
@@ -77,51 +73,41 @@ package final class Retrainer: Sendable {
             return ModelSource(version: record.version, url: URL(fileURLWithPath: record.weightsPath))
         }
         let defaultSource = settings.defaultCheckpoint(platform).map { ModelSource(version: 0, url: $0) }
-        let start: ModelSource?
+        var start: ModelSource?
         switch settings.retraining.initialWeights {
         case .activeModel: start = activeSource ?? defaultSource
         case .defaultModel: start = defaultSource
         case .scratch: start = nil
         }
-        let compared = activeSource ?? defaultSource
+        var compared = activeSource ?? defaultSource
         // Each model reads its own token encoding (the shipped latency model reads the
         // `costs` tokens, a model from scratch the baseline ones): the candidate trains on
-        // the start model's, and the holdout also carries the compared model's, so both are
+        // the start model's, and the samples also carry the compared model's, so both are
         // judged on the same networks.
-        let startEncoding = start.map { Self.tokenEncoding(of: $0.url) } ?? .baseline
-        let comparedEncoding = compared.map { Self.tokenEncoding(of: $0.url) } ?? startEncoding
+        let startTokens = start.map { Self.tokenEncoding(of: $0.url) }
+        let comparedTokens = compared.map { Self.tokenEncoding(of: $0.url) }
+        let networkEncoding = [startTokens, comparedTokens].compactMap { $0 }
+            .first { PlatformSamples.Kind($0) == .network } ?? .baseline
+        let data = try PlatformSamples.load(measurements, tokens: tokens, networkEncoding: networkEncoding,
+                                            comparedEncoding: comparedTokens)
+        report.withoutTokens = data.withoutTokens
+        report.otherKind = data.otherKind
+        report.repeats = data.repeats
+        report.trainedKind = data.kind
+        // A start model that reads the other kind (the shipped whole-network model for a
+        // platform measured on cells) cannot be fine-tuned on these measurements: the
+        // candidate starts from fresh weights of the measured kind. A compared model of the
+        // other kind cannot judge them either.
+        if let tokens = startTokens, PlatformSamples.Kind(tokens) != data.kind { start = nil }
+        if let tokens = comparedTokens, PlatformSamples.Kind(tokens) != data.kind { compared = nil }
         let split = HoldoutSplit(share: settings.retraining.holdoutShare)
-        var training: [MeasuredSample] = []
-        var holdout: [MeasuredSample] = []
-        for measurement in measurements {
-            guard let graph = try tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
-                                            encoding: startEncoding) else {
-                report.withoutTokens += 1
-                continue
-            }
-            var sample = MeasuredSample(measurementID: measurement.id, graphHash: measurement.graphHash,
-                                        graph: graph, latencyMs: Float(measurement.latencyMs))
-            if split.isHoldout(graphHash: measurement.graphHash) {
-                if comparedEncoding != startEncoding {
-                    guard let other = try tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
-                                                    encoding: comparedEncoding) else {
-                        report.withoutTokens += 1
-                        continue
-                    }
-                    sample.comparedGraph = other
-                }
-                holdout.append(sample)
-            } else {
-                training.append(sample)
-            }
-        }
-        let minHoldout = max(settings.retraining.promotion.minHoldout, 1)
-        guard !training.isEmpty, holdout.count >= minHoldout else {
-            report.decision = .skipped("\(measurements.count) measurements give \(training.count) to train on and "
-                                       + "\(holdout.count) to judge with; at least 1 to train on and "
-                                       + "\(minHoldout) to judge with (promotion.min_holdout) are needed")
-            report.trainingSize = training.count
-            report.holdoutSize = holdout.count
+        let minNetworks = max(settings.retraining.promotion.minHoldout, 1)
+        guard let judging = CandidateJudgement.Plan.choose(data.samples, split: split, minNetworks: minNetworks) else {
+            report.decision = .skipped("\(measurements.count) measurements give \(data.samples.count) of "
+                                       + "\(data.networks) networks to learn from\(data.unusedNote); a candidate is "
+                                       + "judged on at least \(max(minNetworks, 2)) measured networks it never trained "
+                                       + "on (promotion.min_holdout)")
+            report.trainingSize = data.samples.count
             try recordOutcome(report, at: startedAt)
             return report
         }
@@ -129,17 +115,16 @@ package final class Retrainer: Sendable {
         let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
                                           learningRate: settings.retraining.learningRate, seed: settings.seed)
         let destination = settings.weightsURL(platform: platform, version: version)
-        let scratchConfig = settings.scratchConfig
-        let digest = Self.digest(of: training.map(\.measurementID))
+        let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan)
+        let digest = Self.digest(of: Self.trainedIDs(judging))
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
         let result: CandidateResult
         RetrainBLASThreads.shared.enter()
         defer { RetrainBLASThreads.shared.leave() }
         do {
-            result = try await BackgroundThread.run(nice: settings.retraining.nice) { [training, holdout] in
-                try Self.trainCandidate(platform: platform, training: training, holdout: holdout, start: start,
-                                        compared: compared, scratchConfig: scratchConfig, plan: plan,
+            result = try await BackgroundThread.run(nice: settings.retraining.nice) { [compared] in
+                try Self.trainCandidate(platform: platform, judging: judging, recipe: recipe, compared: compared,
                                         destination: destination, digest: digest, stop: stop)
             }
         } catch is CandidateTraining.Stopped {
@@ -154,6 +139,7 @@ package final class Retrainer: Sendable {
         report.comparedMetrics = result.compared.map(Self.ruleUnits) ?? [:]
         report.trainingSize = result.trainingSize
         report.holdoutSize = result.holdoutSize
+        report.crossValidationFolds = result.folds
         let candidateScore = report.candidateMetrics[metric.rawValue] ?? .nan
         let passed: Bool
         if let comparedScore = report.comparedMetrics[metric.rawValue], comparedScore.isFinite {
@@ -174,6 +160,7 @@ package final class Retrainer: Sendable {
 
         var metrics = report.candidateMetrics
         metrics["holdout_count"] = Double(result.holdoutSize)
+        if let folds = result.folds { metrics["cv_folds"] = Double(folds) }
         if let ratio = result.scaleRatio { metrics["scale_ratio"] = ratio }
         for (name, value) in report.comparedMetrics { metrics["compared_" + name] = value }
         if let comparedVersion = report.comparedWith { metrics["compared_version"] = Double(comparedVersion) }
@@ -200,61 +187,47 @@ package final class Retrainer: Sendable {
         return report
     }
 
-    /// Loads or creates the start model, trains it, evaluates it and the compared model on
-    /// the holdout, and writes the candidate's weights durably. Runs on the training thread.
-    private static func trainCandidate(platform: String, training: [MeasuredSample], holdout: [MeasuredSample],
-                                       start: ModelSource?, compared: ModelSource?,
-                                       scratchConfig: (TokenGraph) -> ModelConfig, plan: CandidateTraining.Plan,
-                                       destination: URL, digest: String, stop: TrainingStopFlag) throws -> CandidateResult {
+    /// Makes the candidate as `judging` says, judges it and the compared model, and writes
+    /// the candidate's weights durably. Runs on the training thread.
+    private static func trainCandidate(platform: String, judging: CandidateJudgement.Plan, recipe: CandidateRecipe,
+                                       compared: ModelSource?, destination: URL, digest: String,
+                                       stop: TrainingStopFlag) throws -> CandidateResult {
         // Models are handled as `TrainedModel`s so their target transform travels with
         // them: the shipped defaults predict log latencies that `decode` turns into ms.
-        func scratch() throws -> TrainedModel {
-            let latencies = training.map { Double($0.latencyMs) }.sorted()
-            let median = latencies.isEmpty ? 1 : max(latencies[latencies.count / 2], 1e-6)
-            return TrainedModel(model: try NARFormerModel(config: scratchConfig(training[0].graph), seed: plan.seed),
-                                targetScale: median,
-                                metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
-        }
-        // A start model whose token width does not fit the data is replaced by fresh weights.
-        let checkpoint = try start.map { try TrainedModel.load(from: $0.url) }
-            .flatMap { fits($0.model.config, training[0].graph) ? $0 : nil }
-        let trained = try checkpoint ?? scratch()
-        let config = trained.model.config
-        let trainable = training.filter { fits(config, $0.graph) }
-        let judged = holdout.filter { fits(config, $0.graph) }
-        guard !trainable.isEmpty, !judged.isEmpty else {
-            throw Failure(description: "no measurement of \(platform) fits the model's token width \(config.inDim)")
-        }
-        // A start checkpoint is first brought to the platform's level (one factor), then
-        // fine-tuned; a fresh model's scale is already the training median.
-        if checkpoint != nil { try CandidateTraining.calibrateScale(trained, on: trainable) }
-        try CandidateTraining.train(trained, on: trainable, plan: plan, stop: stop)
-        let measured = judged.map { Double($0.latencyMs) }
-        let candidate = EvaluationMetrics(predicted: try CandidateTraining.predict(trained, judged), measured: measured)
-        var comparedMetrics: EvaluationMetrics?
         let comparedModel = compared.flatMap { try? TrainedModel.load(from: $0.url) }
-        if let other = comparedModel, fits(other.model.config, judged[0].comparedGraph ?? judged[0].graph) {
-            let asCompared = judged.map { sample in
-                var copy = sample
-                copy.graph = sample.comparedGraph ?? sample.graph
-                return copy
-            }
-            comparedMetrics = EvaluationMetrics(predicted: try CandidateTraining.predict(other, asCompared), measured: measured)
-        }
+        let judgement = try CandidateJudgement.run(judging, recipe: recipe, compared: comparedModel, stop: stop)
         if stop.isRequested { throw CandidateTraining.Stopped() }
+        let trained = judgement.candidate
+        let candidate = EvaluationMetrics(predicted: judgement.predicted, measured: judgement.measured)
+        let comparedMetrics = judgement.comparedPredicted.map {
+            EvaluationMetrics(predicted: $0, measured: judgement.measured)
+        }
         // The training driver named the encoding it trained on (the start model's).
+        let firstGraph: TokenGraph? = switch judging {
+        case .holdout(let training, _): training.first?.graph
+        case .crossValidation(let samples, _): samples.first?.graph
+        }
         trained.metadata = CheckpointMetadata(
             tokenEncoding: trained.metadata.tokenEncoding.isEmpty
-                ? (ModelTokens(readBy: judged[0].graph)?.storedName ?? "") : trained.metadata.tokenEncoding,
+                ? (firstGraph.flatMap { ModelTokens(readBy: $0)?.storedName } ?? "") : trained.metadata.tokenEncoding,
             platform: platform, trainingDataDigest: digest)
         // JSON has no NaN: a rank correlation of one held-out network does not exist.
         let holdoutMetrics = Retrainer.ruleUnits(candidate).filter { $0.value.isFinite }.mapValues { $0 as Any }
         try DurableFile.place(at: destination) { temporary in
             try trained.save(to: temporary, extra: holdoutMetrics)
         }
-        return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: trainable.count,
-                               holdoutSize: judged.count, weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path),
+        return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: judgement.trainingSize,
+                               holdoutSize: judgement.judgedSize, folds: judgement.folds,
+                               weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path),
                                scaleRatio: ScaleHold.ratio(candidate: trained.targetScale, serving: comparedModel?.targetScale))
+    }
+
+    /// Measurement ids the kept candidate trained on (its checkpoint's training digest).
+    private static func trainedIDs(_ judging: CandidateJudgement.Plan) -> [String] {
+        switch judging {
+        case .holdout(let training, _): training.map(\.measurementID)
+        case .crossValidation(let samples, _): samples.map(\.measurementID)
+        }
     }
 
     /// The tokens a checkpoint reads, from its header alone. A header that cannot be read
@@ -262,11 +235,6 @@ package final class Retrainer: Sendable {
     /// reads the unsuffixed token files: the baseline's, which are also a cell's.
     private static func tokenEncoding(of url: URL) -> ModelTokens {
         (try? Checkpoint.metadata(of: url))?.tokens ?? .baseline
-    }
-
-    private static func fits(_ config: ModelConfig, _ graph: TokenGraph) -> Bool {
-        graph.tokenDim == config.inDim
-            && (config.kind == .accuracy ? graph.staticFeatures.isEmpty : graph.staticFeatures.count == config.staticDim)
     }
 
     /// Metrics in the promotion rule's units: mape and acc10 in percent, rank correlations as is.

@@ -9,16 +9,24 @@ import Store
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write stored predictions to stdout (JSON lines or CSV), oldest first.")
+        abstract: "Write stored predictions (or measurements) to stdout (JSON lines or CSV), oldest first.",
+        discussion: "--kind measurements writes the measurements instead, each beside the stored prediction it is "
+            + "compared with; --since then counts from when the store received them.")
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case jsonl, csv
     }
 
     enum Kind: String, CaseIterable {
-        case latency, accuracy
+        case latency, accuracy, measurements
 
-        var predictionKind: PredictionKind { self == .latency ? .latencyMs : .accuracy }
+        var predictionKind: PredictionKind? {
+            switch self {
+            case .latency: .latencyMs
+            case .accuracy: .accuracy
+            case .measurements: nil
+            }
+        }
     }
 
     @Option(help: "Only predictions made at or after this time: ISO 8601 (2026-11-29T18:00:00Z) or a duration back from now (24h, 30m, 7d).")
@@ -30,7 +38,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "jsonl or csv.")
     var format: Format = .jsonl
 
-    @Option(help: "Only latency or only accuracy predictions.")
+    @Option(help: "Only latency or only accuracy predictions, or the measurements (latency, accuracy, measurements).")
     var kind: String?
 
     @OptionGroup var location: StoreOptions
@@ -49,7 +57,7 @@ struct ExportCommand: ParsableCommand {
         // for "nothing new".
         let kindFilter = try kind.map { name in
             guard let known = Kind(rawValue: name) else {
-                throw CommandFailure("unknown kind '\(name)': use latency or accuracy")
+                throw CommandFailure("unknown kind '\(name)': use latency, accuracy or measurements")
             }
             return known
         }
@@ -61,17 +69,41 @@ struct ExportCommand: ParsableCommand {
         let store = try location.openStore(config)
         let start = since.flatMap { TimeArgument.parse($0) } ?? Date(timeIntervalSince1970: 0)
         var output = BufferedOutput()
+        var comparison = MeasurementComparison(store: store, models: config?.models ?? ModelsConfig(directory: ""))
+        if kindFilter == .measurements {
+            try exportMeasurements(store: store, since: start, comparison: &comparison, into: &output)
+            output.flush()
+            return
+        }
         if format == .csv { output.write(ExportRow.csvHeader + "\n") }
         var join = ExportJoin(store: store)
         try PredictionPager(store: store, since: start, pageSize: Self.pageSize).forEach { prediction in
             if let platform, prediction.platform != platform { return }
-            if let kindFilter, prediction.kind != kindFilter.predictionKind { return }
-            let row = try join.row(prediction)
-            switch format {
-            case .jsonl: output.write(String(decoding: try StoreJSON.encode(row, pretty: false), as: UTF8.self) + "\n")
-            case .csv: output.write(row.csvLine + "\n")
-            }
+            if let kind = kindFilter?.predictionKind, prediction.kind != kind { return }
+            var row = try join.row(prediction)
+            row.note = try comparison.note(of: prediction)
+            try write(row, csv: row.csvLine, into: &output)
         }
         output.flush()
+    }
+
+    /// Measurements platform by platform, each in the order the store received them.
+    private func exportMeasurements(store: NarformerStore, since start: Date, comparison: inout MeasurementComparison,
+                                    into output: inout BufferedOutput) throws {
+        if format == .csv { output.write(MeasurementRow.csvHeader + "\n") }
+        let platforms = try platform.map { [$0] } ?? store.read { try $0.measuredPlatforms() }
+        for platform in platforms {
+            try MeasurementPager(store: store, platform: platform, since: start, pageSize: Self.pageSize).forEach { m in
+                let row = try comparison.row(m)
+                try write(row, csv: row.csvLine, into: &output)
+            }
+        }
+    }
+
+    private func write(_ row: some Encodable, csv: String, into output: inout BufferedOutput) throws {
+        switch format {
+        case .jsonl: output.write(String(decoding: try StoreJSON.encode(row, pretty: false), as: UTF8.self) + "\n")
+        case .csv: output.write(csv + "\n")
+        }
     }
 }

@@ -54,12 +54,11 @@ struct ModelsCommand: ParsableCommand {
                 print("note: " + Self.heldNote(record))
             }
             // A platform without a version of its own is predicted with the default model,
-            // which was trained on another machine's measurements.
+            // which may have been trained on another machine's measurements.
+            var uncalibrated = UncalibratedLookup(store: context.store, models: context.config.models)
             for platform in platforms where !records.contains(where: { $0.platform == platform && $0.state == .active }) {
-                let defaultModel = DefaultModelLocator().locate(.latency, models: context.config.models, platform: platform)
-                let trainedOn = defaultModel.flatMap { try? Checkpoint.metadata(of: $0).platform } ?? ""
-                if !trainedOn.isEmpty && trainedOn != platform {
-                    print("note: \(platform) has no model of its own yet: uncalibrated predictions with the \(trainedOn) model")
+                if let note = try uncalibrated.note(platform: platform, modelVersion: 0) {
+                    print("note: \(platform) predicts with its default model (v0): \(note)")
                 }
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Config
 import Engine
 import Foundation
 import Store
@@ -7,7 +8,7 @@ import Store
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Show a stored graph and all its predictions, by network file or content hash.")
+        abstract: "Show a stored graph, all its predictions and its measurements, by network file or content hash.")
 
     @Argument(help: "A network file (.onnx or .json; imported to find its hash) or a 64-character content hash.")
     var target: String
@@ -19,15 +20,20 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let hash = try resolveHash()
-        let store = try location.openStore(try location.loadConfig())
-        let (graph, predictions) = try store.read { reader in
-            (try reader.graph(hash: hash), try reader.predictions(ofGraph: hash))
+        let config = try location.loadConfig()
+        let store = try location.openStore(config)
+        let (graph, predictions, measurements) = try store.read { reader in
+            (try reader.graph(hash: hash), try reader.predictions(ofGraph: hash), try reader.measurements(ofGraph: hash))
         }
         guard let graph else {
             throw CommandFailure("the store holds no graph with hash \(hash)")
         }
+        var comparison = MeasurementComparison(store: store, models: config?.models ?? ModelsConfig(directory: ""))
+        let noted = try predictions.map { QueryAnswer.NotedPrediction(prediction: $0, note: try comparison.note(of: $0)) }
+        let rows = try measurements.map { try comparison.row($0, predictions: predictions) }
         if json {
-            print(String(decoding: try StoreJSON.encode(QueryAnswer(graph: .init(graph), predictions: predictions)), as: UTF8.self))
+            let answer = QueryAnswer(graph: .init(graph), predictions: noted, measurements: rows)
+            print(String(decoding: try StoreJSON.encode(answer), as: UTF8.self))
             return
         }
         print("hash          \(graph.hash)")
@@ -36,10 +42,23 @@ struct QueryCommand: ParsableCommand {
         print("source file   \(graph.sourceFileName)")
         print("first seen    \(StoreJSON.timestamp(graph.firstSeen))")
         print("predictions   \(predictions.count)")
-        for p in predictions {
+        for item in noted {
+            let p = item.prediction
             let value = p.kind == .latencyMs ? String(format: "%.4f ms", p.value) : String(format: "%.4f", p.value)
             print("  \(p.platform)  batch \(p.batchSize)  model v\(p.modelVersion)  \(p.kind.rawValue) = \(value)  "
-                  + "(\(StoreJSON.timestamp(p.predictedAt)))")
+                  + "(\(StoreJSON.timestamp(p.predictedAt)))" + (item.note.map { "  [\($0)]" } ?? ""))
+        }
+        print("measurements  \(rows.count)")
+        for row in rows {
+            let when = row.measuredAt.map(StoreJSON.timestamp) ?? "at an unknown time"
+            var line = "  \(row.platform)  batch \(row.batchSize)  " + String(format: "%.4f ms", row.latencyMs)
+                + "  measured \(when)  from \(row.file ?? "an unnamed file") (\(row.source))"
+            if let predicted = row.predictedLatencyMs, let version = row.modelVersion, let error = row.relativeError {
+                line += String(format: "  predicted %.4f ms by v%d (%+.1f%%)", predicted, version, error * 100)
+            } else {
+                line += "  no latency prediction at this batch size"
+            }
+            print(line)
         }
     }
 

@@ -20,19 +20,21 @@ struct ExportRow: Encodable {
     var memoryAccess: Double?
     /// The latest measured latency of this graph on this platform at this batch size.
     var measuredLatencyMs: Double?
+    /// Set when the prediction was made with another platform's model.
+    var note: String?
     /// The prediction's novelty and its reason (`Prediction.novelty`).
     var novelty: Double?
     var noveltyReason: String?
 
     static let csvHeader = "graph_hash,platform,batch_size,model_version,kind,value,predicted_at,file,other_files,"
-        + "flops,params,memory_access,measured_latency_ms,novelty,novelty_reason"
+        + "flops,params,memory_access,measured_latency_ms,note,novelty,novelty_reason"
 
     var csvLine: String {
         func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         // Platform names are [a-z0-9._-] (config rule), hashes hex; file names are quoted.
         return [graphHash, platform, "\(batchSize)", "\(modelVersion)", kind, "\(value)", StoreJSON.timestamp(predictedAt),
                 Self.quoted(file ?? ""), Self.quoted(otherFiles.joined(separator: "/")), number(flops), number(params),
-                number(memoryAccess), number(measuredLatencyMs), number(novelty),
+                number(memoryAccess), number(measuredLatencyMs), Self.quoted(note ?? ""), number(novelty),
                 Self.quoted(noveltyReason ?? "")].joined(separator: ",")
     }
 

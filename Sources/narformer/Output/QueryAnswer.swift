@@ -2,7 +2,7 @@ import Daemon
 import Foundation
 import Store
 
-/// `narformer query --json` output.
+/// `narformer query --json` output (docs/query.schema.json).
 struct QueryAnswer: Encodable {
     struct Graph: Encodable {
         var hash: String
@@ -27,6 +27,21 @@ struct QueryAnswer: Encodable {
         }
     }
 
+    /// A stored prediction, with the note it carries when another platform's model made it.
+    struct NotedPrediction: Encodable {
+        var prediction: Prediction
+        var note: String?
+
+        enum CodingKeys: String, CodingKey { case note }
+
+        func encode(to encoder: any Encoder) throws {
+            try prediction.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(note, forKey: .note)
+        }
+    }
+
     var graph: Graph
-    var predictions: [Prediction]
+    var predictions: [NotedPrediction]
+    var measurements: [MeasurementRow]
 }

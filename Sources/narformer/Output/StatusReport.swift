@@ -59,10 +59,10 @@ struct StatusReport: Encodable {
         } else {
             problem = "no store yet (the daemon has not run)"
         }
+        var uncalibrated = store.map { UncalibratedLookup(store: $0, models: config.models) }
         for platform in config.platforms {
             let serving = live ? daemon?.latencyModels.first { $0.platform == platform.name } : nil
-            var entry = Platform(name: platform.name, activeVersion: nil,
-                                 servingVersion: serving?.version, uncalibrated: serving?.uncalibrated,
+            var entry = Platform(name: platform.name, activeVersion: nil, servingVersion: serving?.version,
                                  measurements: 0)
             if let store {
                 do {
@@ -72,6 +72,11 @@ struct StatusReport: Encodable {
                         entry.lastRetrain = try reader.meta(.lastRetrain(platform: platform.name))
                         entry.lastRetrainOutcome = try reader.meta(.retrainOutcome(platform: platform.name))
                     }
+                    // The model that serves (or would serve) the platform: the daemon's when it
+                    // runs, else the store's active version or the default model.
+                    entry.uncalibrated = try uncalibrated?.note(
+                        platform: platform.name, modelVersion: serving?.version ?? entry.activeVersion ?? 0,
+                        defaultModel: serving.map { URL(fileURLWithPath: $0.checkpoint) })
                     let planner = try SuggestionPlanner.load(store: store, platform: platform.name)
                     entry.suggestionsWaiting = planner.candidates.count
                     entry.novelWaiting = planner.novelCount

@@ -1,0 +1,93 @@
+import Engine
+import Foundation
+
+/// How a retrain judges its candidate, and what it found.
+///
+/// With enough networks on the fixed hash holdout (`HoldoutSplit`, at least
+/// `promotion.min_holdout`), the candidate trains on the rest and is judged on it, the same
+/// networks in every retrain. A young platform has too few held-out networks for that: its
+/// candidate recipe is judged by cross-validation over all its measured networks (folds of
+/// networks, `CrossValidationFolds`), each network predicted by a candidate that never saw
+/// it, and the candidate that is kept is then trained on every measurement. The compared
+/// model predicts the same networks as they are. Once the holdout holds enough networks the
+/// fixed holdout takes over by itself.
+package struct CandidateJudgement {
+    package enum Plan: Sendable {
+        case holdout(training: [MeasuredSample], holdout: [MeasuredSample])
+        case crossValidation(samples: [MeasuredSample], folds: CrossValidationFolds)
+
+        /// The plan for `samples`, or nil when even cross-validation would judge fewer than
+        /// `minNetworks` networks.
+        package static func choose(_ samples: [MeasuredSample], split: HoldoutSplit, minNetworks: Int,
+                                   maxFolds: Int = 5) -> Plan? {
+            let minNetworks = max(minNetworks, 1)
+            var training: [MeasuredSample] = []
+            var holdout: [MeasuredSample] = []
+            for sample in samples {
+                if split.isHoldout(graphHash: sample.graphHash) { holdout.append(sample) } else { training.append(sample) }
+            }
+            if !training.isEmpty, Set(holdout.map(\.graphHash)).count >= minNetworks {
+                return .holdout(training: training, holdout: holdout)
+            }
+            // Cross-validation needs at least two networks: one to train on, one to judge.
+            let networks = Set(samples.map(\.graphHash)).count
+            guard networks >= max(minNetworks, 2) else { return nil }
+            return .crossValidation(samples: samples, folds: CrossValidationFolds(graphHashes: samples.map(\.graphHash),
+                                                                                  maxFolds: maxFolds))
+        }
+    }
+
+    /// The candidate that is kept (trained on the holdout plan's training side, or on every
+    /// measurement after a cross-validation).
+    package var candidate: TrainedModel
+    /// Measured latencies of the judged samples, the candidate's predictions for them (out
+    /// of fold under cross-validation) and the compared model's, in the same order.
+    package var measured: [Double]
+    package var predicted: [Double]
+    package var comparedPredicted: [Double]?
+    package var trainingSize: Int
+    /// Judged measurements; under cross-validation, every measurement.
+    package var judgedSize: Int
+    /// Number of folds; nil for the fixed holdout.
+    package var folds: Int?
+
+    /// Runs `recipe` as `plan` says and lets `compared` (nil: nothing to compare with)
+    /// predict the judged samples in its own encoding when it reads them.
+    package static func run(_ plan: Plan, recipe: CandidateRecipe, compared: TrainedModel?,
+                            stop: TrainingStopFlag) throws -> CandidateJudgement {
+        switch plan {
+        case .holdout(let training, let holdout):
+            let candidate = try recipe.make(training: training, stop: stop)
+            return CandidateJudgement(candidate: candidate, measured: holdout.map { Double($0.latencyMs) },
+                                      predicted: try CandidateTraining.predict(candidate, holdout),
+                                      comparedPredicted: try comparedPredictions(compared, holdout),
+                                      trainingSize: training.count, judgedSize: holdout.count, folds: nil)
+        case .crossValidation(let samples, let folds):
+            var predicted = Array(repeating: Double.nan, count: samples.count)
+            for fold in folds.folds {
+                let held = Set(fold)
+                let training = samples.indices.filter { !held.contains($0) }.map { samples[$0] }
+                let model = try recipe.make(training: training, stop: stop)
+                let values = try CandidateTraining.predict(model, fold.map { samples[$0] })
+                for (index, value) in zip(fold, values) { predicted[index] = value }
+            }
+            let candidate = try recipe.make(training: samples, stop: stop)
+            return CandidateJudgement(candidate: candidate, measured: samples.map { Double($0.latencyMs) },
+                                      predicted: predicted, comparedPredicted: try comparedPredictions(compared, samples),
+                                      trainingSize: samples.count, judgedSize: samples.count, folds: folds.folds.count)
+        }
+    }
+
+    /// The compared model's predictions in its own encoding; nil when it does not read them
+    /// (a whole-network model compared on cells).
+    private static func comparedPredictions(_ compared: TrainedModel?, _ samples: [MeasuredSample]) throws -> [Double]? {
+        guard let compared, let first = samples.first,
+              CandidateRecipe.fits(compared.model.config, first.comparedGraph ?? first.graph) else { return nil }
+        let asCompared = samples.map { sample in
+            var copy = sample
+            copy.graph = sample.comparedGraph ?? sample.graph
+            return copy
+        }
+        return try CandidateTraining.predict(compared, asCompared)
+    }
+}

@@ -1,0 +1,55 @@
+import Engine
+import Foundation
+
+/// How a retrain makes a candidate from training measurements: the start model (a
+/// checkpoint, or fresh weights), brought to the platform's level, then fine-tuned.
+///
+/// One value describes the whole recipe so that cross-validation can run exactly the recipe
+/// that is promoted: once per fold on the other folds' measurements, then once on all of
+/// them. Every step is seeded, so two runs on the same measurements give the same weights.
+package struct CandidateRecipe: Sendable {
+    package var platform: String
+    /// The checkpoint to start from; nil: fresh weights shaped by `scratchConfig`.
+    package var start: ModelSource?
+    package var scratchConfig: @Sendable (TokenGraph) -> ModelConfig
+    package var plan: CandidateTraining.Plan
+
+    package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
+                 plan: CandidateTraining.Plan) {
+        self.platform = platform
+        self.start = start
+        self.scratchConfig = scratchConfig
+        self.plan = plan
+    }
+
+    /// A candidate trained on `training` (not empty; every sample fits the start model,
+    /// see `fits`).
+    package func make(training: [MeasuredSample], stop: TrainingStopFlag) throws -> TrainedModel {
+        guard let first = training.first else {
+            throw Retrainer.Failure(description: "no measurement of \(platform) to train on")
+        }
+        let trained: TrainedModel
+        if let start {
+            trained = try TrainedModel.load(from: start.url)
+            // A checkpoint is first brought to the platform's level (one factor), then
+            // fine-tuned, so its few steps go to what differs between networks.
+            try CandidateTraining.calibrateScale(trained, on: training)
+        } else {
+            // A fresh model's scale is the training median, its output starts near 1.
+            let latencies = training.map { Double($0.latencyMs) }.sorted()
+            trained = TrainedModel(model: try NARFormerModel(config: scratchConfig(first.graph), seed: plan.seed),
+                                   targetScale: max(latencies[latencies.count / 2], 1e-6),
+                                   metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
+        }
+        try CandidateTraining.train(trained, on: training, plan: plan, stop: stop)
+        if stop.isRequested { throw CandidateTraining.Stopped() }
+        return trained
+    }
+
+    /// Whether a model of `config` reads `graph` (token width, and the static features a
+    /// latency head needs).
+    package static func fits(_ config: ModelConfig, _ graph: TokenGraph) -> Bool {
+        graph.tokenDim == config.inDim
+            && (config.kind == .accuracy ? graph.staticFeatures.isEmpty : graph.staticFeatures.count == config.staticDim)
+    }
+}
