@@ -13,7 +13,10 @@ import Foundation
 /// - `op-mix`: kNN distance in op-type shares + size, no model;
 /// - `ensemble`: spread (sd of ln prediction) of `ensembleSize` models trained from other
 ///   seeds, over the median spread on the training networks;
-/// - `embedding x op-mix`: the geometric mean of the first two.
+/// - `embedding x op-mix`: the geometric mean of the first two;
+/// - `knn-residual`: the mean relative training error of the 5 nearest training networks
+///   in the embedding (an estimate of the error itself, not of distance);
+/// - `embedding x knn-residual`: the geometric mean of `embedding` and `knn-residual`.
 /// Reported per fold and pooled over all folds: Spearman of the score with the absolute
 /// relative error of member 0's prediction (in-domain and unseen networks together) and
 /// the ROC AUC of unseen (positive) against in-domain.
@@ -28,7 +31,8 @@ public enum NoveltyStudy {
         public init() {}
     }
 
-    public static let methods = ["embedding", "op-mix", "ensemble", "embedding x op-mix"]
+    public static let methods = ["embedding", "op-mix", "ensemble", "embedding x op-mix", "knn-residual",
+                                 "embedding x knn-residual"]
 
     /// One scored test network.
     public struct Point: Sendable {
@@ -79,6 +83,10 @@ public enum NoveltyStudy {
             }
             byMethod.append(try ensembleSpread(members, train: train.graphs, test: testGraphs))
             byMethod.append(zip(byMethod[0], byMethod[1]).map { ($0 * $1).squareRoot() })
+            let trainPredicted = try first.predictValues(train.graphs)
+            let residuals = zip(trainPredicted, train.targets).map { abs($0 - $1) / $1 }
+            byMethod.append(try localResidual(first, train: train.graphs, residuals: residuals, test: testGraphs))
+            byMethod.append(zip(byMethod[0], byMethod[4]).map { ($0 * $1).squareRoot() })
             for (t, index) in tests.enumerated() {
                 let target = data.samples[index].target
                 points.append(Point(fold: family, name: data.samples[index].name, unseen: data.samples[index].family == family,
@@ -105,6 +113,27 @@ public enum NoveltyStudy {
         recipe.loss = .standard(for: config)
         try TrainingDriver(recipe: recipe).run(trained, train: train)
         return trained
+    }
+
+    /// Per test graph: the mean residual of its 5 nearest training graphs in the model's
+    /// embedding (standardised per dimension over the training graphs).
+    static func localResidual(_ model: TrainedModel, train: [TokenGraph], residuals: [Double],
+                              test: [TokenGraph]) throws -> [Double] {
+        let trainVectors = try model.noveltyVectors(train, method: .embedding)
+        let testVectors = try model.noveltyVectors(test, method: .embedding)
+        let width = trainVectors.first?.count ?? 0
+        var mean = [Double](repeating: 0, count: width), sd = mean
+        for v in trainVectors { for j in 0..<width { mean[j] += Double(v[j]) / Double(trainVectors.count) } }
+        for v in trainVectors { for j in 0..<width { sd[j] += pow(Double(v[j]) - mean[j], 2) / Double(trainVectors.count) } }
+        sd = sd.map { $0 > 1e-12 ? $0.squareRoot() : 1 }
+        func standardized(_ v: [Float]) -> [Double] { (0..<width).map { (Double(v[$0]) - mean[$0]) / sd[$0] } }
+        let reference = trainVectors.map(standardized)
+        return testVectors.map { vector in
+            let q = standardized(vector)
+            let nearest = reference.indices.map { r in (zip(q, reference[r]).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }, r) }
+                .sorted { $0.0 < $1.0 }.prefix(5)
+            return nearest.reduce(0) { $0 + residuals[$1.1] } / Double(nearest.count)
+        }
     }
 
     /// Per test graph: sd over members of ln(prediction), over the median of the same on the
