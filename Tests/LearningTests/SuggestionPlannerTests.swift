@@ -14,7 +14,7 @@ final class SuggestionPlannerTests: XCTestCase {
                    noveltyReason: novelty.map { $0 >= 2 ? "far" : nil } ?? nil)
     }
 
-    func testPicksUnmeasuredNovelFirstThenSpreadsOverSizes() throws {
+    func testPicksStandForTheGroupsWeightedByNovelty() throws {
         let space = try LearningWorkspace()
         try space.store.write { w in
             // Two size clusters of equally novel networks, one very novel network, one measured one.
@@ -30,10 +30,19 @@ final class SuggestionPlannerTests: XCTestCase {
         XCTAssertEqual(planner.candidates.count, 11, "the measured network and the other platform's are no candidates")
         XCTAssertEqual(planner.novelCount, 1)
         let picks = planner.plan(count: 3)
-        XCTAssertEqual(picks.map(\.candidate.graphHash).first, hash(10), "the most novel first")
-        let clusters = Set(picks.dropFirst().map { $0.candidate.graphHash < hash(5) ? "small" : "large" })
-        XCTAssertEqual(clusters, ["small", "large"], "the next picks come from both size clusters, not one: \(picks.map(\.reason))")
-        XCTAssertTrue(picks[0].reason.contains("novelty 5.00 (far)"), picks[0].reason)
+        func group(_ pick: SuggestionPlanner.Pick) -> String {
+            let h = pick.candidate.graphHash
+            return h == hash(10) ? "novel" : h < hash(5) ? "small" : "large"
+        }
+        XCTAssertEqual(Set(picks.map(group)), ["small", "large", "novel"],
+                       "three picks stand for the three groups, not three of one cluster: \(picks.map(\.reason))")
+        XCTAssertEqual(group(picks[0]), "small", "the biggest group far from the measured network comes first")
+        let novel = try XCTUnwrap(picks.first { group($0) == "novel" })
+        XCTAssertTrue(novel.reason.hasPrefix("novelty 5.00 (far)"), novel.reason)
+        // A network the model knows far less than any other counts for more than a cluster.
+        var boosted = planner
+        boosted.candidates = boosted.candidates.map { var c = $0; if c.graphHash == hash(10) { c.novelty = 50 }; return c }
+        XCTAssertEqual(boosted.plan(count: 1).map(group), ["novel"])
         XCTAssertEqual(planner.plan(count: 20).count, 11)
         XCTAssertEqual(planner.plan(count: 20, budgetMs: 2.5).count, 2, "each pick is predicted at 1 ms")
     }

@@ -5,13 +5,7 @@ import Store
 /// Which stored networks of a platform to measure next, most useful first.
 ///
 /// Candidates are the networks with a latency prediction for the platform and no
-/// measurement on it. Each pick maximises `novelty x gap`: the prediction's novelty
-/// (how far the network lies from what the serving model was trained on; 1 when the model
-/// has no summary) times its distance, in standardised ln FLOPs, ln params and ln memory
-/// access, to the nearest network already measured or already picked (1 when there are
-/// none yet). So the first picks are the networks the model knows least, and each later
-/// pick is pushed away from sizes that are covered: a greedy, novelty-weighted k-center
-/// choice, which spreads the measurements over the sizes and kinds the platform has.
+/// measurement on it; `plan` chooses among them (novelty-weighted coverage of sizes).
 package struct SuggestionPlanner {
     package struct Candidate: Sendable {
         package var graphHash: String
@@ -37,10 +31,11 @@ package struct SuggestionPlanner {
 
     package struct Pick: Sendable {
         package var candidate: Candidate
-        /// `novelty x gap` when picked.
+        /// How much the pick reduced the novelty-weighted distance of the unmeasured networks
+        /// to their nearest measured or picked one.
         package var priority: Double
-        /// Distance to the nearest measured or earlier-picked network, in training-set sds.
-        package var gap: Double
+        /// About how many unmeasured networks have this pick as their nearest measured one.
+        package var standsFor: Int
         package var reason: String
     }
 
@@ -92,51 +87,98 @@ package struct SuggestionPlanner {
 
     /// Up to `count` picks whose predicted latencies add up to at most `budgetMs` (nil: no
     /// limit), in the order they should be measured.
+    ///
+    /// A greedy facility-location choice: every unmeasured network should have a measured
+    /// or picked network of similar size near it, and counts by its novelty (what the model
+    /// knows least counts most). Each pick is the candidate that most reduces the
+    /// novelty-weighted distance from the networks (a stride sample of at most `demandCap`)
+    /// to their nearest measured or picked network. Picks thus stand for many networks
+    /// (representative, not outliers) and spread out (a second pick near the first gains
+    /// little). Lazy evaluation: a candidate's gain only shrinks as picks join, so its last
+    /// gain bounds its next one.
     package func plan(count: Int, budgetMs: Double? = nil) -> [Pick] {
         guard !candidates.isEmpty, count > 0 else { return [] }
         let scale = Self.spread(candidates.map(\.size) + measuredSizes)
-        func standardized(_ v: [Double]) -> [Double] { zip(v, scale).map { $0 / $1 } }
-        let points = candidates.map { standardized($0.size) }
-        let measured = measuredSizes.map(standardized)
-        // Distance of every candidate to the nearest measured network, then shrunk as picks join.
-        var nearest = points.map { p in measured.isEmpty ? Double.infinity : measured.map { Self.distance(p, $0) }.min()! }
+        let width = scale.count
+        var points = [Double](repeating: 0, count: candidates.count * width)
+        for (i, c) in candidates.enumerated() { for j in 0..<width { points[i * width + j] = c.size[j] / scale[j] } }
+        let step = max(1, candidates.count / Self.demandCap)
+        let demand = Array(Swift.stride(from: 0, to: candidates.count, by: step))
+        let weight = demand.map { candidates[$0].novelty ?? 1 }
+        func distance(_ a: Int, _ b: Int) -> Double {
+            var sum = 0.0
+            for j in 0..<width { let d = points[a * width + j] - points[b * width + j]; sum += d * d }
+            return sum.squareRoot()
+        }
+        // Before any measurement a network is "covered" at the pool's reach: the farthest any
+        // network lies from the pool's centre, twice.
+        var centre = [Double](repeating: 0, count: width)
+        for i in candidates.indices { for j in 0..<width { centre[j] += points[i * width + j] / Double(candidates.count) } }
+        let reach = 2 * max(1e-9, candidates.indices.map { i in
+            (0..<width).reduce(0.0) { $0 + pow(points[i * width + $1] - centre[$1], 2) }.squareRoot()
+        }.max() ?? 1)
+        let measured = measuredSizes.map { size in (0..<width).map { size[$0] / scale[$0] } }
+        var covered = demand.map { k -> Double in
+            let nearest = measured.map { m in (0..<width).reduce(0.0) { $0 + pow(points[k * width + $1] - m[$1], 2) }.squareRoot() }.min()
+            return min(reach, nearest ?? reach)
+        }
+        func gain(_ i: Int) -> Double {
+            var total = 0.0
+            for (position, k) in demand.enumerated() {
+                let d = distance(i, k)
+                if d < covered[position] { total += weight[position] * (covered[position] - d) }
+            }
+            return total
+        }
+        var bound = candidates.indices.map(gain)
         var taken = [Bool](repeating: false, count: candidates.count)
         var spent = 0.0
         var picks: [Pick] = []
         while picks.count < count {
-            var best: (index: Int, priority: Double, gap: Double)?
+            var best: Int?
             for i in candidates.indices where !taken[i] {
                 if let budgetMs, spent + candidates[i].predictedMs > budgetMs { continue }
-                let gap = nearest[i].isFinite ? nearest[i] : 1
-                let priority = (candidates[i].novelty ?? 1) * gap
-                if best == nil || priority > best!.priority
-                    || (priority == best!.priority && candidates[i].graphHash < candidates[best!.index].graphHash) {
-                    best = (i, priority, gap)
+                if let b = best, bound[i] < bound[b] || (bound[i] == bound[b] && candidates[i].graphHash >= candidates[b].graphHash) {
+                    continue
                 }
+                best = i
             }
             guard let chosen = best else { break }
-            taken[chosen.index] = true
-            spent += candidates[chosen.index].predictedMs
-            picks.append(Pick(candidate: candidates[chosen.index], priority: chosen.priority, gap: chosen.gap,
-                              reason: Self.reason(candidates[chosen.index], gap: chosen.gap, first: nearest[chosen.index].isInfinite)))
-            let p = points[chosen.index]
-            for i in candidates.indices where !taken[i] { nearest[i] = min(nearest[i], Self.distance(points[i], p)) }
+            let fresh = gain(chosen)
+            bound[chosen] = fresh
+            // Taken only when its fresh gain still beats every other candidate's bound.
+            let beaten = candidates.indices.contains { i in
+                !taken[i] && i != chosen && bound[i] > fresh
+                    && (budgetMs.map { spent + candidates[i].predictedMs <= $0 } ?? true)
+            }
+            if beaten { continue }
+            taken[chosen] = true
+            spent += candidates[chosen].predictedMs
+            var standsFor = 0
+            for (position, k) in demand.enumerated() {
+                let d = distance(chosen, k)
+                if d < covered[position] { covered[position] = d; standsFor += 1 }
+            }
+            picks.append(Pick(candidate: candidates[chosen], priority: fresh, standsFor: standsFor * step,
+                              reason: Self.reason(candidates[chosen], standsFor: standsFor * step)))
         }
         return picks
     }
 
+    /// Networks the coverage is measured over (a stride sample of the candidates beyond it).
+    static let demandCap = 1000
+
     /// How many candidates a model would call novel (novelty at or above `Novelty.high`).
     package var novelCount: Int { candidates.filter { ($0.novelty ?? 0) >= Novelty.high }.count }
 
-    static func reason(_ c: Candidate, gap: Double, first: Bool) -> String {
+    static func reason(_ c: Candidate, standsFor: Int) -> String {
         var parts: [String] = []
         if let novelty = c.novelty {
             parts.append(String(format: "novelty %.2f", novelty) + (c.noveltyReason.map { " (\($0))" } ?? ""))
         } else {
             parts.append("no novelty (its model has no training summary)")
         }
-        parts.append(first ? "first of its platform to be measured"
-                     : String(format: "%.2f sd of size from the nearest measured or earlier pick", gap))
+        parts.append("the nearest measured network in size for about \(standsFor) unmeasured ones")
         return parts.joined(separator: "; ")
     }
 
@@ -151,9 +193,4 @@ package struct SuggestionPlanner {
         }
     }
 
-    static func distance(_ a: [Double], _ b: [Double]) -> Double {
-        var sum = 0.0
-        for j in a.indices { sum += (a[j] - b[j]) * (a[j] - b[j]) }
-        return sum.squareRoot()
-    }
 }
