@@ -7,11 +7,17 @@ import Learning
 /// daemon does for every drop, and again after a promotion with
 /// `retraining.recompute_predictions`), and `SuggestionPlanner` picks the drop from those
 /// predictions, their novelty and the sizes measured so far.
+///
+/// With `opMix`, each network's share of nodes per op type joins its sizes in the
+/// coverage (an experiment: the store keeps no op mix per network, so `narformer suggest`
+/// covers sizes only).
 package struct SuggestedMeasurementOrder {
     package let dataset: TrainingDataset
+    package let opMix: Bool
 
-    package init(dataset: TrainingDataset) {
+    package init(dataset: TrainingDataset, opMix: Bool = false) {
         self.dataset = dataset
+        self.opMix = opMix
     }
 
     /// The next `count` positions of `remaining` to measure, after `measured`, with the
@@ -22,7 +28,10 @@ package struct SuggestedMeasurementOrder {
         let (values, novelty) = try model.predictWithNovelty(remaining.map { dataset.samples[$0].graph })
         func size(_ index: Int) -> [Double] {
             let costs = dataset.samples[index].costs
-            return SuggestionPlanner.size(flops: costs?.flops, params: costs?.params, memoryAccess: costs?.memoryAccess)
+            let sizes = SuggestionPlanner.size(flops: costs?.flops, params: costs?.params, memoryAccess: costs?.memoryAccess)
+            guard opMix, let tokens = ModelTokens(readBy: dataset.samples[index].graph) else { return sizes }
+            // The op shares only: the vector's last two entries are sizes again.
+            return sizes + NetworkTraits.opMixVector(dataset.samples[index].graph, tokens: tokens).dropLast(2).map(Double.init)
         }
         let candidates = remaining.enumerated().map { position, index in
             SuggestionPlanner.Candidate(graphHash: String(index), batchSize: 1, predictedMs: values[position],
