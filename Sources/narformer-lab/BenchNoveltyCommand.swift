@@ -32,12 +32,19 @@ struct BenchNoveltyCommand: ParsableCommand {
     @Flag(help: "One JSON line per scored network instead of the table.")
     var json = false
 
+    @Option(help: "Instead of the study: time predicting every network of the list one at a time with this checkpoint, without and with novelty, alternating, this many rounds.")
+    var timeModel: String?
+
+    @Option(help: "Rounds of --time-model.")
+    var rounds = 5
+
     func validate() throws {
         if epochs < 1 || hidden < 8 || ensemble < 1 { throw ValidationError("--epochs and --ensemble must be at least 1, --hidden at least 8") }
     }
 
     func run() throws {
         BLASThreads.set(1)
+        if let timeModel { return try time(URL(fileURLWithPath: timeModel)) }
         var selection = DatasetSelection()
         selection.encoding = .costs
         let start = Date()
@@ -65,5 +72,31 @@ struct BenchNoveltyCommand: ParsableCommand {
             print(NoveltyStudy.table(points), terminator: "")
         }
         FileHandle.standardError.write(Data(String(format: "%d networks, %.0f s\n", dataset.count, Date().timeIntervalSince(start)).utf8))
+    }
+
+    /// What novelty adds to a prediction: every network predicted alone (as the daemon's
+    /// engine does), once without and once with the novelty score, per round.
+    private func time(_ url: URL) throws {
+        let model = try TrainedModel.load(from: url)
+        guard let encoding = model.metadata.tokens, case .network(let network) = encoding else {
+            throw ValidationError("\(url.path) is not a whole-network latency model")
+        }
+        var selection = DatasetSelection()
+        selection.encoding = network
+        let graphs = try selection.load(URL(fileURLWithPath: data), cache: TokenCache(encoding: network.storedName)).selected.graphs
+        guard model.noveltySummary != nil else { throw ValidationError("\(url.path) carries no novelty summary") }
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let start = ContinuousClock.now
+            try body()
+            let d = ContinuousClock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        for round in 1...max(1, rounds) {
+            let plain = try seconds { for g in graphs { _ = try model.predictValues([g]) } }
+            let withNovelty = try seconds { for g in graphs { _ = try model.predictWithNovelty([g]) } }
+            print(String(format: "round %d: %d networks, %.3f ms per prediction without novelty, %.3f ms with (+%.1f%%)", round,
+                         graphs.count, 1000 * plain / Double(graphs.count), 1000 * withNovelty / Double(graphs.count),
+                         100 * (withNovelty / plain - 1)))
+        }
     }
 }
