@@ -76,6 +76,9 @@ train-defaults: build
 	.build/release/narformer train --data data/nb201/train.csv --target cifar10_test --kind accuracy \
 	  --epochs 100 --batch 8 --lr 1e-3 --seed 0 \
 	  --out $(DEFAULT_MODELS)/accuracy-nb201-cifar10.safetensors
+	# The NAS-Bench-201 cell priors a new cell platform adapts from (a second).
+	$(SWIFT) build $(BUILD_FLAGS) --product narformer-lab
+	.build/release/narformer-lab cell-priors --data data/nb201 --out $(DEFAULT_MODELS)/nb201-cell-priors.json
 
 # Adds the novelty summary of each shipped model's training data to it without retraining
 # (weights and metrics unchanged): for models trained before summaries existed.
@@ -99,7 +102,7 @@ install: build
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq help2man; }
 	install -D -m 0755 .build/release/narformer $(DESTDIR)$(PREFIX)/bin/narformer
 	install -d $(DESTDIR)$(PREFIX)/share/narformer/models
-	install -m 0644 Sources/Engine/DefaultModels/*.safetensors $(DESTDIR)$(PREFIX)/share/narformer/models/
+	install -m 0644 Sources/Engine/DefaultModels/*.safetensors Sources/Engine/DefaultModels/*.json $(DESTDIR)$(PREFIX)/share/narformer/models/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/narformer
 	install -m 0644 README.md docs/*.md docs/*.json $(DESTDIR)$(PREFIX)/share/doc/narformer/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions

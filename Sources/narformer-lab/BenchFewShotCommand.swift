@@ -1,17 +1,17 @@
 import ArgumentParser
 import Foundation
-import Inbox
 import Lab
+import Learning
 
-/// `narformer bench fewshot`: the HELP few-shot setting on NAS-Bench-201 latencies
-/// (docs/continual-learning.md, "A new device from few samples").
+/// `narformer-lab bench fewshot`: a new NAS-Bench-201 device from few measured cells,
+/// through the daemon's path (docs/continual-learning.md, "A new device from few samples").
 struct BenchFewShotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fewshot",
-        abstract: "Leave one device out, pretrain on the others, adapt from 10/20/50 cells; Spearman and MAPE per device."
+        abstract: "Each device left out in turn is a new platform: k measured cells as a drop, one retrain, Spearman and MAPE on its other cells."
     )
 
-    @Option(help: "Folder with latency.csv and train.csv.")
+    @Option(help: "Folder with latency.csv, train.csv and val.csv.")
     var data = "data/nb201"
 
     @Option(help: "Devices to leave out in turn (comma-separated); default: every column.")
@@ -20,14 +20,8 @@ struct BenchFewShotCommand: AsyncParsableCommand {
     @Option(help: "Shots (comma-separated).")
     var shots = "10,20,50"
 
-    @Option(help: "Cells per device used for pretraining.")
-    var pretrainCells = 1000
-
-    @Option(help: "Pretraining epochs.")
-    var pretrainEpochs = 15
-
-    @Option(help: "Fine-tuning epochs on the shots.")
-    var fineTuneEpochs = 30
+    @Option(help: "Cell priors file; default: the shipped one. The left-out device is removed from it.")
+    var priors: String?
 
     @Flag(help: "Print JSON lines.")
     var json = false
@@ -38,69 +32,93 @@ struct BenchFewShotCommand: AsyncParsableCommand {
     @Option(help: "Where the learning curve's SVG goes.")
     var curveSVG = "learning-curve.svg"
 
-    @Option(help: "Measurements per drop, and drops, of the learning curve.")
+    @Option(help: "Measurements per drop of the learning curve.")
     var dropSize = 50
 
     @Option(help: "Drops of the learning curve.")
     var drops = 8
 
+    @Flag(help: "Instead: known devices with their train.csv cells, the cell recipe against the op-count fit on val.csv.")
+    var known = false
+
+    @Option(help: "With --known: at most this many training cells per device.")
+    var cells: Int?
+
+    @Option(help: "With --known: cells from which the residual network is trained (default: the recipe's).")
+    var residualMinimum: Int?
+
     func run() async throws {
-        var settings = FewShotExperiment.Settings()
-        settings.pretrainCells = pretrainCells
-        settings.pretrainEpochs = pretrainEpochs
-        settings.fineTuneEpochs = fineTuneEpochs
-        settings.shots = shots.split(separator: ",").compactMap { Int($0) }
-        let folder = URL(fileURLWithPath: data)
         let experiment: FewShotExperiment
         do {
-            experiment = try FewShotExperiment(latencyCSV: folder.appendingPathComponent("latency.csv"),
-                                               trainCSV: folder.appendingPathComponent("train.csv"), settings: settings)
+            let table = try NB201Devices(folder: URL(fileURLWithPath: data))
+            let loaded = try priors.map { try CellPriors.load(from: URL(fileURLWithPath: $0)) } ?? CellPriors.shipped()
+            experiment = FewShotExperiment(data: table, priors: loaded)
         } catch {
             throw ValidationError("\(error)")
         }
+        let chosen = devices.map { $0.split(separator: ",").map(String.init) } ?? experiment.data.deviceNames
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("narformer-fewshot-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: work) }
         if let curveDevice {
-            let curve = LearningCurveExperiment(fewShot: experiment, dropSize: dropSize, drops: drops,
-                                                epochs: fineTuneEpochs)
-            let points = try await curve.run(device: curveDevice, workDirectory: FileManager.default.temporaryDirectory)
-            print("measurements  decision   version  holdout  mape(active)  rho(active)")
-            for point in points {
-                print(String(format: "%12d  ", point.measurements) + point.decision.padding(toLength: 9, withPad: " ", startingAt: 0)
-                      + String(format: "  %7d  %7d  %11.2f%%  %11.3f", point.version ?? 0, point.holdout,
-                               point.activeMAPE, point.activeRho))
+            let curve = LearningCurveExperiment(fewShot: experiment, dropSize: dropSize, drops: drops)
+            let points = try await curve.run(device: curveDevice, workDirectory: work)
+            print("measurements  trained  held out  decision  version  mape(active)  rho(active)  mape(op-count)  rho(op-count)")
+            for p in points {
+                print(String(format: "%12d  %7d  %8d  ", p.measurements, p.trained, p.heldOut)
+                      + p.decision.prefix(8).padding(toLength: 8, withPad: " ", startingAt: 0)
+                      + String(format: "  %7d  %11.2f%%  %11.3f  %13.2f%%  %13.3f", p.version ?? 0, p.activeMAPE, p.activeRho,
+                               p.opCountMAPE, p.opCountRho))
             }
             try LearningCurveExperiment.svg(points, device: curveDevice).write(toFile: curveSVG, atomically: true, encoding: .utf8)
             print("figure: \(curveSVG)")
             return
         }
-        let chosen = devices.map { $0.split(separator: ",").map(String.init) } ?? experiment.devices.keys.sorted()
-        let started = Date()
-        let tokens = try experiment.cellTokens()
-        let sources = try experiment.pretrainPerDevice(tokens: tokens)
-        if !json { print(String(format: "pretrained %d per-device models in %.0f s", sources.count, Date().timeIntervalSince(started))) }
-        if !json { print("device            shots  source          rho(scale)  mape(scale)  rho(tuned)  mape(tuned)  evaluated") }
-        var totals: [Int: (rho: Double, mape: Double, count: Int)] = [:]
-        for device in chosen {
-            let started = Date()
-            for result in try experiment.run(device: device, sources: sources, tokens: tokens) {
-                let old = totals[result.shots] ?? (0, 0, 0)
-                totals[result.shots] = (old.rho + result.fineTunedRho, old.mape + result.fineTunedMAPE, old.count + 1)
+        if known {
+            var run = KnownCellDeviceExperiment(data: experiment.data, priors: experiment.priors)
+            run.cellLimit = cells
+            if let residualMinimum { run.residualMinimum = residualMinimum }
+            if !json { print("device            cells  residual  rho(model)  rho(op-count)  mape(model)  mape(op-count)") }
+            var sums = (model: 0.0, opCount: 0.0, count: 0, atLeast: 0)
+            for device in chosen {
+                let r = try run.run(device: device)
+                sums = (sums.model + r.modelRho, sums.opCount + r.opCountRho, sums.count + 1,
+                        sums.atLeast + (r.modelRho >= r.opCountRho ? 1 : 0))
                 if json {
-                    let line = try JSONEncoder().encode(result)
-                    print(String(decoding: line, as: UTF8.self))
+                    print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
                 } else {
-                    print(device.padding(toLength: 17, withPad: " ", startingAt: 0)
-                          + String(format: " %5d  ", result.shots) + result.source.padding(toLength: 14, withPad: " ", startingAt: 0)
-                          + String(format: "  %10.3f  %10.1f%%  %10.3f  %10.1f%%  %9d",
-                                 result.scaledRho, result.scaledMAPE, result.fineTunedRho, result.fineTunedMAPE,
-                                 result.evaluated))
+                    print(device.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: " %5d  ", r.cells)
+                          + (r.residualTrained ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0)
+                          + String(format: "  %10.4f  %13.4f  %10.2f%%  %13.2f%%", r.modelRho, r.opCountRho, r.modelMAPE,
+                                   r.opCountMAPE))
                 }
             }
-            if !json { print(String(format: "  (%.0f s)", Date().timeIntervalSince(started))) }
+            if !json, sums.count > 0 {
+                print(String(format: "mean over %d devices: rho %.4f (op-count %.4f); at least the op-count's on %d", sums.count,
+                             sums.model / Double(sums.count), sums.opCount / Double(sums.count), sums.atLeast))
+            }
+            return
+        }
+        let shotCounts = shots.split(separator: ",").compactMap { Int($0) }
+        if !json { print("device            shots  source          rho     mape  evaluated  outcome") }
+        var totals: [Int: (rho: Double, mapes: [Double], count: Int)] = [:]
+        for device in chosen {
+            for r in try await experiment.run(device: device, shots: shotCounts, workDirectory: work) {
+                let old = totals[r.shots] ?? (0, [], 0)
+                totals[r.shots] = (old.rho + r.rho, old.mapes + [r.mape], old.count + 1)
+                if json {
+                    print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
+                } else {
+                    print(device.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: " %5d  ", r.shots)
+                          + (r.source ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0)
+                          + String(format: "  %.3f  %6.1f%%  %9d  ", r.rho, r.mape, r.evaluated) + r.outcome)
+                }
+            }
         }
         if !json {
             for (k, total) in totals.sorted(by: { $0.key < $1.key }) {
-                print(String(format: "mean over %d devices, %d shots: rho %.3f, mape %.1f%%", total.count, k,
-                             total.rho / Double(total.count), total.mape / Double(total.count)))
+                let sorted = total.mapes.sorted()
+                print(String(format: "mean over %d devices, %d shots: rho %.3f, median mape %.1f%%", total.count, k,
+                             total.rho / Double(total.count), sorted[sorted.count / 2]))
             }
         }
     }

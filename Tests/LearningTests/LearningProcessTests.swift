@@ -104,7 +104,9 @@ final class LearningProcessTests: XCTestCase {
     /// leaves the active model active and intact, and no other version.
     func testKilledRetrainNeverHalfPromotes() async throws {
         let space = try LearningWorkspace()
-        let cells = SyntheticCells.cells(40)
+        // Enough cells that the command's retrain (a config's settings: the cell recipe)
+        // trains its network, from 400 cells on the training side.
+        let cells = SyntheticCells.cells(600)
         guard case .done = await space.processor().process([space.claimed("c.yaml", SyntheticCells.yaml(cells))])[0] else {
             return XCTFail("measurements not stored")
         }

@@ -19,7 +19,7 @@ extension TrainedModel {
         for start in stride(from: 0, to: graphs.count, by: step) {
             let chunk = Array(graphs[start..<min(start + step, graphs.count)])
             let (raw, vectors) = try predictionsAndVectors(chunk, method: summary.method)
-            values += raw.map { decode(Double($0)) }
+            for (graph, output) in zip(chunk, raw) { values.append(decode(Double(output)) * (try baseValue(of: graph))) }
             for (graph, vector) in zip(chunk, vectors) {
                 novelty.append(summary.novelty(vector: vector, traits: tokensRead(graph).map { NetworkTraits(graph, tokens: $0) }))
             }

@@ -70,6 +70,24 @@ public enum DefaultModels {
         if kind == .latency, let platform, platform != latencyPlatform, let own = latencyFileName(platform: platform) {
             names.insert(own, at: 0)
         }
+        return candidates(names: names, configured: configured, environment: environment)
+    }
+
+    /// The first readable place of another shipped file (the NAS-Bench-201 cell priors),
+    /// looked for where the models are.
+    public static func locate(fileNamed name: String,
+                              environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        candidates(names: [name], configured: nil, environment: environment)
+            .first { FileManager.default.isReadableFile(atPath: $0.path) }
+    }
+
+    /// Every place looked at for a shipped file called `name`, in order.
+    public static func candidates(fileNamed name: String,
+                                  environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
+        candidates(names: [name], configured: nil, environment: environment)
+    }
+
+    private static func candidates(names: [String], configured: String?, environment: [String: String]) -> [URL] {
         var out: [URL] = []
         if let configured, !configured.isEmpty { out.append(URL(fileURLWithPath: configured)) }
         if let folder = environment[folderVariable], !folder.isEmpty {

@@ -37,6 +37,11 @@ public final class TrainedModel: Regressor {
     /// The training networks' summary every prediction's novelty is measured against
     /// (`TrainedModel+Novelty`); saved in and loaded from the checkpoint's metadata.
     public var noveltySummary: NoveltySummary?
+    /// For a NAS-Bench-201 cell latency model: per-edge operation costs in ms that the
+    /// network's decoded output multiplies (a residual around an additive cell model; see
+    /// `NB201EdgeCosts`). Travels in the metrics JSON as `cell_base` (coefficients) and
+    /// `cell_base_floor`. nil: the decoded output is the prediction.
+    public var cellBase: NB201EdgeCosts?
     /// A short content hash of the checkpoint file it was loaded from or saved to
     /// ("untrained" before either): the version a prediction names.
     public private(set) var version: String
@@ -70,13 +75,30 @@ public final class TrainedModel: Regressor {
         }
     }
 
+    /// What the network's decoded output multiplies for `graph`: the cell base's cost of
+    /// its six operations, 1 without a cell base. A model with a cell base refuses any graph
+    /// that is not a NAS-Bench-201 cell in canonical row order.
+    public func baseValue(of graph: TokenGraph) throws -> Double {
+        guard let cellBase else { return 1 }
+        guard let ops = NB201Cell.edgeOperations(in: graph) else {
+            throw EngineError.invalidBatch("a graph of \(graph.nodeCount) nodes is not a NAS-Bench-201 cell in canonical row order; the cell latency model of \(metadata.platform.isEmpty ? "this checkpoint" : metadata.platform) predicts cells only")
+        }
+        return cellBase.predict(ops)
+    }
+
+    /// The network output a training sample's target stands for (the cell base divided out).
+    public func encode(_ y: Double, for graph: TokenGraph) throws -> Double {
+        encode(y / (try baseValue(of: graph)))
+    }
+
     /// Predictions in the target's unit (ms or %), one per graph, in chunks of `batchSize`.
     public func predictValues(_ graphs: [TokenGraph], batchSize: Int = 64) throws -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(graphs.count)
         for start in stride(from: 0, to: graphs.count, by: max(1, batchSize)) {
             let chunk = Array(graphs[start..<min(start + max(1, batchSize), graphs.count)])
-            out.append(contentsOf: try model.predict(chunk).map { decode(Double($0)) })
+            let outputs = try model.predict(chunk)
+            for (graph, output) in zip(chunk, outputs) { out.append(decode(Double(output)) * (try baseValue(of: graph))) }
         }
         return out
     }
@@ -94,6 +116,10 @@ public final class TrainedModel: Regressor {
         object["target_transform"] = transform.rawValue
         object["target_width"] = transformWidth
         if let quantileMap { object["target_knots"] = quantileMap.knots }
+        if let cellBase {
+            object["cell_base"] = cellBase.coefficients
+            object["cell_base_floor"] = cellBase.floor
+        }
         let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         metadata.metricsJSON = String(decoding: json, as: UTF8.self)
         metadata.noveltySummary = noveltySummary?.json()
@@ -136,6 +162,13 @@ public final class TrainedModel: Regressor {
                                              + "the model's are \(model.embeddingWidth) wide")
             }
             trained.noveltySummary = summary
+        }
+        if let coefficients = object["cell_base"] {
+            guard let values = coefficients as? [Double], let floor = object["cell_base_floor"] as? Double,
+                  let base = try? NB201EdgeCosts(coefficients: values, floor: floor) else {
+                throw EngineError.checkpoint(file: url.path, problem: "has a cell_base that is not \(NB201EdgeCosts.featureCount) finite numbers with a positive cell_base_floor")
+            }
+            trained.cellBase = base
         }
         trained.version = try version(of: url)
         return trained

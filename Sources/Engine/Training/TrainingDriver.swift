@@ -97,7 +97,7 @@ public final class TrainingDriver {
         let trainer = Trainer(model: trained.model, options: recipe.options(totalSteps: totalSteps))
         trained.metadata.tokenEncoding = train.encoding
         trained.metadata.trainingDataDigest = train.digest
-        let scaledTargets = train.samples.map { Float(trained.encode($0.target)) }
+        let scaledTargets = try train.samples.map { Float(try trained.encode($0.target, for: $0.graph)) }
         if let bad = scaledTargets.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
             throw TrainingError("target \(train.samples[bad].target) of \(train.samples[bad].name) lies outside the range the model's transform (\(trained.transform.rawValue)) can represent; train from scratch instead of --init")
         }

@@ -13,13 +13,17 @@ package struct CandidateRecipe: Sendable {
     package var start: ModelSource?
     package var scratchConfig: @Sendable (TokenGraph) -> ModelConfig
     package var plan: CandidateTraining.Plan
+    /// For cell measurements: the cell priors the candidate is adapted from instead
+    /// (`CellCandidateRecipe`); nil: cells are trained like networks.
+    package var cellPriors: (@Sendable () throws -> CellPriors)?
 
     package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
-                 plan: CandidateTraining.Plan) {
+                 plan: CandidateTraining.Plan, cellPriors: (@Sendable () throws -> CellPriors)? = nil) {
         self.platform = platform
         self.start = start
         self.scratchConfig = scratchConfig
         self.plan = plan
+        self.cellPriors = cellPriors
     }
 
     /// A candidate trained on `training` (not empty; every sample fits the start model,
@@ -28,9 +32,14 @@ package struct CandidateRecipe: Sendable {
         guard let first = training.first else {
             throw Retrainer.Failure(description: "no measurement of \(platform) to train on")
         }
+        if let cellPriors {
+            return try CellCandidateRecipe(priors: try cellPriors(), plan: plan)
+                .make(platform: platform, training: training, stop: stop).model
+        }
         let trained: TrainedModel
         if let start {
             trained = try TrainedModel.load(from: start.url)
+            CellCandidateRecipe.prepareForFineTuning(trained, on: training)
             // A checkpoint is first brought to the platform's level (one factor), then
             // fine-tuned, so its few steps go to what differs between networks.
             try CandidateTraining.calibrateScale(trained, on: training)

@@ -1,7 +1,7 @@
 import Engine
 import Foundation
 
-/// The training loop of a retrain and of the few-shot experiment: Engine's `TrainingDriver`
+/// The training loop of a retrain: Engine's `TrainingDriver`
 /// (the loop `narformer train` runs) fed with measured samples, so the daemon and the CLI
 /// train the same way (minibatch order, learning-rate schedule, loss).
 package enum CandidateTraining {
@@ -43,16 +43,6 @@ package enum CandidateTraining {
         return result.steps
     }
 
-    /// Trains a bare model on targets as they are (its outputs are the targets: scale 1,
-    /// no transform), as the few-shot experiment's relative-cost models need.
-    @discardableResult
-    package static func train(_ model: NARFormerModel, on samples: [MeasuredSample], plan: Plan,
-                      stop: TrainingStopFlag = TrainingStopFlag()) throws -> Int {
-        let bare = TrainedModel(model: model, targetScale: 1,
-                                metadata: CheckpointMetadata(tokenEncoding: "", platform: "", trainingDataDigest: ""))
-        return try train(bare, on: samples, plan: plan, stop: stop)
-    }
-
     /// Moves a checkpoint's output level to the platform's: multiplies its target scale by
     /// the geometric mean of measured over predicted latency on `samples`. For the
     /// multiplicative transforms (ratio, log) that scales every prediction by one factor
@@ -78,18 +68,5 @@ package enum CandidateTraining {
     /// Predictions in milliseconds (the model's transform decoded), in packed chunks of 64.
     package static func predict(_ trained: TrainedModel, _ samples: [MeasuredSample]) throws -> [Double] {
         try trained.predictValues(samples.map(\.graph), batchSize: 64)
-    }
-
-    /// Raw outputs of a bare model for every sample, in packed chunks of 64.
-    package static func predict(_ model: NARFormerModel, _ samples: [MeasuredSample]) throws -> [Double] {
-        var out: [Double] = []
-        out.reserveCapacity(samples.count)
-        var start = 0
-        while start < samples.count {
-            let chunk = samples[start..<min(start + 64, samples.count)]
-            out += try model.predict(chunk.map(\.graph)).map(Double.init)
-            start += 64
-        }
-        return out
     }
 }

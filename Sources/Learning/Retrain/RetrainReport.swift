@@ -45,6 +45,8 @@ package struct RetrainReport: Sendable, Equatable {
     package var crossValidationFolds: Int?
     /// Stored predictions made again with the promoted model (`recompute_predictions`).
     package var recomputedPredictions: Int?
+    /// For cell measurements: the known device the candidate's cell priors were centred on.
+    package var cellPrior: String?
 
     /// One line, e.g. `promoted v3: mape 6.10% (active v2: 7.40%), 412 trained, 98 held out`.
     package var summary: String {
@@ -54,7 +56,7 @@ package struct RetrainReport: Sendable, Equatable {
         let judged = crossValidationFolds.map { "judged by \($0)-fold cross-validation" } ?? "\(holdoutSize) held out"
         let unused = PlatformSamples(samples: [], kind: trainedKind, withoutTokens: withoutTokens,
                                      otherKind: otherKind, repeats: repeats).unusedNote
-        let sizes = "\(trainingSize) trained, \(judged)\(unused)"
+        let sizes = "\(trainingSize) trained, \(judged)\(unused)" + (cellPrior.map { ", cell prior \($0)" } ?? "")
         let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
             ?? " (no model to compare with)"
         switch decision {

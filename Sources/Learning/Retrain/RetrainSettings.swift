@@ -15,6 +15,12 @@ package struct RetrainSettings: Sendable {
     package var scratchConfig: @Sendable (_ sample: TokenGraph) -> ModelConfig
     /// Seed of weight init, sample order and dropout: a retrain is reproducible.
     package var seed: UInt64
+    /// What a platform whose measurements are NAS-Bench-201 cells adapts from
+    /// (`CellCandidateRecipe`): the shipped cell priors for a config's settings (the
+    /// few-shot experiment leaves the learned device out of them). nil: cells are trained
+    /// like networks, from the start model or scratch (tests of the retrain mechanics use
+    /// cells as cheap data that way).
+    package var cellPriors: (@Sendable () throws -> CellPriors)?
 
     package init(retraining: RetrainingConfig, modelsDirectory: String,
          defaultCheckpoint: @escaping @Sendable (String) -> URL? = { _ in nil },
@@ -33,6 +39,8 @@ package struct RetrainSettings: Sendable {
         let models = config.models
         self.init(retraining: config.retraining, modelsDirectory: models.directory,
                   defaultCheckpoint: { platform in locator.locate(.latency, models: models, platform: platform) })
+        let environment = locator.environment
+        cellPriors = { try CellPriors.shipped(environment: environment) }
     }
 
     /// The paper's latency model for whole networks; for NAS-Bench-201 cells (no static

@@ -115,7 +115,8 @@ package final class Retrainer: Sendable {
         let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
                                           learningRate: settings.retraining.learningRate, seed: settings.seed)
         let destination = settings.weightsURL(platform: platform, version: version)
-        let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan)
+        let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
+                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil)
         let digest = Self.digest(of: Self.trainedIDs(judging))
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
@@ -140,6 +141,11 @@ package final class Retrainer: Sendable {
         report.trainingSize = result.trainingSize
         report.holdoutSize = result.holdoutSize
         report.crossValidationFolds = result.folds
+        let trainedOn: [MeasuredSample] = switch judging {
+        case .holdout(let training, _): training
+        case .crossValidation(let samples, _): samples
+        }
+        report.cellPrior = try recipe.cellPriors.flatMap { try CellCandidateRecipe.priorName($0(), training: trainedOn) }
         let candidateScore = report.candidateMetrics[metric.rawValue] ?? .nan
         let passed: Bool
         if let comparedScore = report.comparedMetrics[metric.rawValue], comparedScore.isFinite {
@@ -220,7 +226,10 @@ package final class Retrainer: Sendable {
         return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: judgement.trainingSize,
                                holdoutSize: judgement.judgedSize, folds: judgement.folds,
                                weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path),
-                               scaleRatio: ScaleHold.ratio(candidate: trained.targetScale, serving: comparedModel?.targetScale))
+                               scaleRatio: trained.cellBase == nil
+                                   ? ScaleHold.ratio(candidate: trained.targetScale, serving: comparedModel?.targetScale)
+                                   : ScaleHold.ratio(candidatePredictions: judgement.predicted,
+                                                     servingPredictions: judgement.comparedPredicted))
     }
 
     /// Measurement ids the kept candidate trained on (its checkpoint's training digest).

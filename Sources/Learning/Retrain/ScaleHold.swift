@@ -35,6 +35,16 @@ package struct ScaleHold: Sendable, Equatable {
         return candidate / serving
     }
 
+    /// The ratio of two models' levels on the same networks: the geometric mean of
+    /// candidate / serving prediction. For models whose level is not one number (a cell
+    /// model's level lies in its per-edge base); nil when the serving model could not predict them.
+    package static func ratio(candidatePredictions: [Double], servingPredictions: [Double]?) -> Double? {
+        guard let servingPredictions, servingPredictions.count == candidatePredictions.count,
+              !servingPredictions.isEmpty else { return nil }
+        let logs = zip(candidatePredictions, servingPredictions).compactMap { c, s in c > 0 && s > 0 ? log(c / s) : nil }
+        return logs.isEmpty ? nil : exp(logs.reduce(0, +) / Double(logs.count))
+    }
+
     /// The serving model's name in a reason: "the default model" or "active v3".
     package static func servingName(version: Int?) -> String {
         guard let version, version > 0 else { return "the default model" }

@@ -1,0 +1,147 @@
+import Config
+import Engine
+import Foundation
+import XCTest
+import Learning
+import TestSupport
+
+final class CellPriorTests: XCTestCase {
+    /// `count` distinct cells' operations, spread over the 15625 by a fixed stride.
+    private func cellOps(_ count: Int, offset: Int = 0) -> [[Int]] {
+        (0..<count).map { i in
+            var code = (offset + i * 7919) % 15625
+            return (0..<6).map { _ in defer { code /= 5 }; return code % 5 }
+        }
+    }
+
+    /// Three made-up devices whose relative costs differ in shape: convolutions dominate on
+    /// `gpu-like`, pooling on `phone-like`, and the first edges on `cpu-like`.
+    private func syntheticPriors() throws -> CellPriors {
+        func device(_ cost: (Int, Int) -> Double) -> CellPriors.Device {
+            var coefficients = [1.0]
+            for edge in 0..<6 { for op in 1...4 { coefficients.append(cost(edge, op)) } }
+            return CellPriors.Device(coefficients: coefficients, floor: 0.01, meanMs: 1, cells: 100)
+        }
+        return CellPriors(devices: [
+            "gpu-like": device { _, op in [0, 0.05, 0.6, 1.5, 0.1][op] },
+            "phone-like": device { _, op in [0, 0.3, 0.2, 0.4, 1.2][op] },
+            "cpu-like": device { edge, op in [0, 0.1, 0.5, 1.0, 0.3][op] * Double(6 - edge) / 3 },
+        ])
+    }
+
+    func testAdaptationCentresOnTheDeviceThatRanksTheMeasuredCellsAlikeAndFitsItsLevel() throws {
+        let priors = try syntheticPriors()
+        let phone = try XCTUnwrap(priors.devices["phone-like"]).costs
+        // Ten cells of a device shaped like phone-like at 7.3 ms per relative unit, 2% noise.
+        let measured = cellOps(10).enumerated().map { i, ops in
+            (ops: ops, latencyMs: 7.3 * phone.predict(ops) * (1 + 0.02 * (i % 2 == 0 ? 1 : -1)))
+        }
+        let result = try CellPriorAdaptation(priors: priors).adapt(cells: measured)
+        XCTAssertEqual(result.source, "phone-like")
+        XCTAssertEqual(result.scale, 7.3, accuracy: 7.3 * 0.03)
+        let unseen = cellOps(200, offset: 11)
+        let rho = Metrics.spearman(unseen.map(result.costs.predict), unseen.map { phone.predict($0) })
+        XCTAssertGreaterThan(rho, 0.99)
+        // Left out of the priors, the device cannot be chosen: another one is.
+        let without = try CellPriorAdaptation(priors: priors.excluding("phone-like")).adapt(cells: measured)
+        XCTAssertNotEqual(without.source, "phone-like")
+        XCTAssertNotNil(without.source)
+        // One cell cannot rank: the prior is the mean profile.
+        XCTAssertNil(try CellPriorAdaptation(priors: priors).adapt(cells: [measured[0]]).source)
+    }
+
+    func testManyMeasuredCellsMoveThePosteriorAwayFromEveryPrior() throws {
+        let priors = try syntheticPriors()
+        // A device unlike any prior: the 3x3 convolution on edge 5 and the pooling on edge 0 cost.
+        func truth(_ ops: [Int]) -> Double { 2 + (ops[5] == 3 ? 5 : 0) + (ops[0] == 4 ? 1.5 : 0) + 0.1 * Double(ops[2]) }
+        let cells = cellOps(400).map { (ops: $0, latencyMs: truth($0)) }
+        let result = try CellPriorAdaptation(priors: priors).adapt(cells: cells)
+        let unseen = cellOps(300, offset: 3)
+        let measured = unseen.map(truth)
+        let posterior = EvaluationMetrics(predicted: unseen.map(result.costs.predict), measured: measured)
+        for (name, device) in priors.devices {
+            let profile = try device.costs
+            let predicted = unseen.map(profile.predict)
+            // The prior at its best level on these cells.
+            let level = exp(zip(measured, predicted).map { log($0 / $1) }.reduce(0, +) / Double(unseen.count))
+            let prior = EvaluationMetrics(predicted: predicted.map { $0 * level }, measured: measured)
+            XCTAssertGreaterThan(posterior.spearman, prior.spearman + 0.05, name)
+            XCTAssertLessThan(posterior.mape, prior.mape / 2, name)
+        }
+    }
+
+    func testTheShippedPriorsLoadWithEveryNB201Device() throws {
+        let priors = try CellPriors.shipped(environment: [:])
+        XCTAssertEqual(priors.devices.count, 21)
+        for name in ["1080ti_1", "gold_6240", "pixel3", "samsung_a50", "titanxp_256"] {
+            let device = try XCTUnwrap(priors.devices[name], name)
+            XCTAssertGreaterThan(device.cells, 1000)
+            // Relative costs: the fitted cells' mean is 1, so a middling cell costs about 1.
+            XCTAssertEqual(try device.costs.predict([1, 2, 3, 4, 1, 2]), 1, accuracy: 0.6, name)
+        }
+        XCTAssertThrowsError(try CellPriors.load(from: URL(fileURLWithPath: "/nonexistent/priors.json"))) { error in
+            XCTAssertTrue("\(error)".contains("/nonexistent/priors.json"), "\(error)")
+        }
+    }
+}
+
+final class CellRetrainTests: XCTestCase {
+    /// A platform served by the shipped whole-network model receives ten cells: its first
+    /// retrain, with a config's default settings, trains a cell model from the cell priors,
+    /// judged by cross-validation, and promotes it.
+    func testACellDropOnAPlatformWhoseDefaultIsTheNetworkModelYieldsACellModel() async throws {
+        let space = try LearningWorkspace()
+        let cells = SyntheticCells.cells(10)
+        let outcome = await space.processor().process([space.claimed("cells.yaml", SyntheticCells.yaml(cells))])[0]
+        guard case .done = outcome else { return XCTFail("\(outcome)") }
+        let config = NarformerConfig(store: StoreConfig(path: space.storePath), models: ModelsConfig(directory: space.modelsPath),
+                                     platforms: [PlatformConfig(name: "cpu")])
+        let settings = RetrainSettings(config: config, locator: DefaultModelLocator(environment: [:]))
+        let network = try XCTUnwrap(settings.defaultCheckpoint("cpu"))
+        XCTAssertEqual(try TrainedModel.load(from: network).model.config.kind, .latency, "the default reads whole networks")
+
+        let report = try await Retrainer(store: space.store, settings: settings, tokens: space.tokens, registry: nil)
+            .retrain(platform: "cpu")
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+        XCTAssertEqual(report.withoutTokens, 0)
+        XCTAssertEqual(report.trainingSize, 10)
+        XCTAssertNotNil(report.crossValidationFolds, report.summary)
+        XCTAssertNotNil(report.cellPrior)
+        XCTAssertTrue(report.summary.contains("cell prior"), report.summary)
+        let record = try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") })
+        let model = try TrainedModel.load(from: URL(fileURLWithPath: record.weightsPath))
+        XCTAssertNotNil(model.cellBase)
+        XCTAssertEqual(model.model.config.inDim, NB201Cell.tokenDim)
+        let unseen = SyntheticCells.cells(300, offset: 1)
+        let predicted = try model.predictValues(try unseen.map { try NB201Cell(arch: $0.arch).tokenGraph() })
+        // Measured: rho 0.94, MAPE 15% on 300 unseen cells of this made-up device from 10.
+        XCTAssertGreaterThan(Metrics.spearman(predicted, unseen.map(\.latency)), 0.9)
+        XCTAssertLessThan(EvaluationMetrics(predicted: predicted, measured: unseen.map(\.latency)).mape, 0.2)
+    }
+
+    /// A cell model of the recipe, its network switched off, fine-tuned by settings without
+    /// cell priors (cells trained like networks): its width is opened first, so it trains.
+    func testACellRecipeModelCanBeFineTunedLikeANetworkModel() async throws {
+        let space = try LearningWorkspace()
+        let cells = SyntheticCells.cells(40)
+        guard case .done = await space.processor().process([space.claimed("c.yaml", SyntheticCells.yaml(cells))])[0] else {
+            return XCTFail("measurements not stored")
+        }
+        var withPriors = RetrainSettings(retraining: RetrainingConfig(epochs: 2), modelsDirectory: space.modelsPath)
+        withPriors.cellPriors = { try CellPriors.shipped(environment: [:]) }
+        let first = try await Retrainer(store: space.store, settings: withPriors, tokens: space.tokens, registry: nil)
+            .retrain(platform: "cpu")
+        XCTAssertEqual(first.decision, .promoted, first.summary)
+        let made = try TrainedModel.load(from: URL(fileURLWithPath: try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") }).weightsPath))
+        XCTAssertEqual(made.transformWidth, CellCandidateRecipe.networkOffWidth)
+
+        let plain = RetrainSettings(retraining: RetrainingConfig(epochs: 2), modelsDirectory: space.modelsPath)
+        let second = try await Retrainer(store: space.store, settings: plain, tokens: space.tokens, registry: nil)
+            .retrain(platform: "cpu")
+        XCTAssertNotNil(second.version, second.summary)
+        XCTAssertNil(second.cellPrior)
+        let tuned = try TrainedModel.load(from: URL(fileURLWithPath: try XCTUnwrap(try space.store.read { try $0.models(platform: "cpu") }.last).weightsPath))
+        XCTAssertNotNil(tuned.cellBase, "the base travels with the fine-tuned model")
+        XCTAssertGreaterThan(tuned.transformWidth, 1e-3 / 2)
+    }
+}
