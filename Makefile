@@ -80,6 +80,16 @@ train-defaults: build
 	$(SWIFT) build $(BUILD_FLAGS) --product narformer-lab
 	.build/release/narformer-lab cell-priors --data data/nb201 --out $(DEFAULT_MODELS)/nb201-cell-priors.json
 
+# Adds the novelty summary of each shipped model's training data to it without retraining
+# (weights and metrics unchanged): for models trained before summaries existed.
+.PHONY: summarize-defaults
+summarize-defaults: build
+	for f in latency-cpu-ort-1t:data/latency/gt.txt latency-cpu-openvino-1t:data/latency-openvino/cnn-and-transformers.txt; do \
+	  .build/release/narformer train --summary-only --data $${f#*:} --init-model $(DEFAULT_MODELS)/$${f%%:*}.safetensors \
+	    --out $(DEFAULT_MODELS)/$${f%%:*}.safetensors || exit 1; done
+	.build/release/narformer train --summary-only --data data/nb201/train.csv --target cifar10_test --kind accuracy \
+	  --init-model $(DEFAULT_MODELS)/accuracy-nb201-cifar10.safetensors --out $(DEFAULT_MODELS)/accuracy-nb201-cifar10.safetensors
+
 # Installs the binary and the shipped models where an installed binary looks for them
 # (<prefix>/share/narformer/models, see Sources/Engine/Training/DefaultModels.swift), the
 # docs the systemd unit names (<prefix>/share/doc/narformer), a man page generated from the

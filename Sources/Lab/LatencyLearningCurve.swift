@@ -135,15 +135,20 @@ package struct LatencyLearningCurve {
     }
 
     /// Feeds the records at `indices` (positions in the list) to a fresh platform whose
-    /// starting model is `startingModel`, in this run's seeded order. Everything the run
-    /// writes (store, inbox, model versions) goes under `workDirectory/<name>`.
+    /// starting model is `startingModel`, in this run's seeded order, or with `suggested`
+    /// in the order the suggestions give, drop by drop. Everything the run writes (store,
+    /// inbox, model versions) goes under `workDirectory/<name>`.
     ///
     /// `earlier`: networks the platform measured before (delivered first, without a
     /// retrain: a known platform's data, e.g. what its shipped model was trained on), whose
     /// holdout side is scored after every retrain to show what is forgotten. `alsoJudged`:
     /// networks never fed that join the fixed evaluation set (the rest of the new networks).
+    /// With `evaluation`, the fixed set is those positions (the same for runs in different
+    /// orders).
     package func run(name: String, indices: [Int], earlier: [Int] = [], alsoJudged: [Int] = [], startingModel: URL,
-                     workDirectory: URL, progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
+                     workDirectory: URL, suggested: SuggestedMeasurementOrder? = nil,
+                     evaluation fixedEvaluation: [Int]? = nil,
+                     progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
         guard !indices.isEmpty else { throw Failure(description: "curve \(name): there are no networks to feed") }
         guard settings.dropSize > 0 else { throw Failure(description: "the drop size must be at least 1") }
         let fm = FileManager.default
@@ -168,7 +173,7 @@ package struct LatencyLearningCurve {
         let split = HoldoutSplit(share: settings.holdoutShare)
 
         var generator = SplitMix64(seed: settings.seed)
-        let order = indices.shuffled(using: &generator)
+        var order = indices.shuffled(using: &generator)
         var hashes: [Int: String] = [:]
         var earlierDrop = 0
         while earlierDrop * settings.dropSize < earlier.count {
@@ -182,7 +187,16 @@ package struct LatencyLearningCurve {
         var active = 0
         var dropNumber = 0
         while dropNumber * settings.dropSize < order.count, dropNumber < (settings.maxDrops ?? .max) {
-            let chunk = Array(order[(dropNumber * settings.dropSize)..<min(order.count, (dropNumber + 1) * settings.dropSize)])
+            let from = dropNumber * settings.dropSize
+            if let suggested {
+                // The drop is what the serving model's suggestions put first among the networks not measured yet.
+                let url = active == 0 ? startingModel : retrainSettings.weightsURL(platform: platform, version: active)
+                let picks = try suggested.next(remaining: Array(order[from...]), measured: Array(order[..<from]),
+                                               activeModel: url, count: settings.dropSize)
+                let picked = Set(picks)
+                order = Array(order[..<from]) + picks + order[from...].filter { !picked.contains($0) }
+            }
+            let chunk = Array(order[from..<min(order.count, from + settings.dropSize)])
             let dropHashes = try deliver(chunk, number: dropNumber, inbox: inbox, inboxURL: inboxURL, intake: intake)
             for (index, hash) in zip(chunk, dropHashes) { hashes[index] = hash }
             let started = ProcessInfo.processInfo.systemUptime
@@ -198,8 +212,8 @@ package struct LatencyLearningCurve {
         // on the holdout side of the hash rule, and those never fed (a run cut short by
         // `maxDrops`: the platform's other networks).
         let fed = order.prefix(steps.last?.fed ?? 0)
-        let evaluation = fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false } + order.dropFirst(fed.count)
-            + alsoJudged
+        let evaluation = fixedEvaluation
+            ?? (fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false } + order.dropFirst(fed.count) + alsoJudged)
         let earlierJudged = earlier.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
         guard !evaluation.isEmpty else {
             throw Failure(description: "curve \(name): none of the \(fed.count) networks fell on the holdout side; "

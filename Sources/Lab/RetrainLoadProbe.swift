@@ -68,9 +68,10 @@ package struct RetrainLoadProbe {
 
         func predictOnce(_ i: Int) async throws -> Double {
             let start = ContinuousClock.now
-            guard let (version, values) = try await registry.predictLatency(platform: "probe", graphs: [graphs[i % graphs.count]]) else {
+            guard let answer = try await registry.predictLatency(platform: "probe", graphs: [graphs[i % graphs.count]]) else {
                 throw Retrainer.Failure(description: "no model")
             }
+            let (version, values) = (answer.version, answer.values)
             try store.write { writer in
                 try writer.putPrediction(Prediction(graphHash: String(format: "%064x", i), platform: "probe", batchSize: 1,
                                                     modelVersion: version, kind: .latencyMs, value: Double(values[0])))

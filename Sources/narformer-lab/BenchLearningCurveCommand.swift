@@ -69,6 +69,12 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Seeds (comma-separated) of the orders the measurements arrive in: one curve each.")
     var seeds = "0"
 
+    @Option(help: "Compare orders on one new platform fed the whole list from --model (default: the shipped cpu-ort-1t model): the order narformer suggest gives, drop by drop, against this many seeded random orders (seeds 1 to N), all scored on the same fixed set (every listed network on the holdout side).")
+    var suggestedVsRandom: Int?
+
+    @Flag(help: "With --suggested-vs-random: cover op mix (share of nodes per op type) beside sizes when choosing (an experiment; narformer suggest covers sizes).")
+    var suggestOpMix = false
+
     @Option(help: "OpenBLAS threads.")
     var threads = 1
 
@@ -96,6 +102,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             throw ValidationError("--new-families needs --model: a model trained without those families")
         }
         if seedList == nil { throw ValidationError("--seeds must be comma-separated whole numbers") }
+        if let suggestedVsRandom, suggestedVsRandom < 1 || newPlatform != nil || newFamilies != nil {
+            throw ValidationError("--suggested-vs-random needs at least 1 random order and neither --new-platform nor --new-families")
+        }
     }
 
     private var seedList: [UInt64]? {
@@ -115,6 +124,27 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.holdoutShare = holdoutShare
         settings.minHoldout = minHoldout
         settings.seed = seedList?.first ?? 0
+        if let suggestedVsRandom {
+            let comparison: SuggestedVersusRandom
+            do {
+                comparison = try await compareOrders(randomOrders: suggestedVsRandom, settings: settings)
+            } catch {
+                throw LatencyLearningCurve.Failure(description: "\(error)")
+            }
+            if json {
+                print(String(decoding: try LearningCurveReport(settings: settings, curves: [comparison.suggested] + comparison.random).json(),
+                             as: UTF8.self))
+            } else {
+                print(comparison.table())
+            }
+            if let svg {
+                let chart = comparison.chart(title: "New platform: suggested vs random measurement orders (fixed holdout MAPE)")
+                do { try chart.svg().write(toFile: svg, atomically: true, encoding: .utf8) } catch {
+                    throw ValidationError("cannot write the figure \(svg): \(error.localizedDescription)")
+                }
+            }
+            return
+        }
         let curves: [LatencyLearningCurve.Curve]
         do {
             curves = try await measure(families: families, settings: settings)
@@ -227,6 +257,46 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
                                               startingModel: run.model, workDirectory: workDirectory, progress: log))
         }
         return curves
+    }
+
+    /// The suggested order and `randomOrders` random ones, each a fresh platform fed the
+    /// whole list from the same starting model, scored on one fixed set.
+    private func compareOrders(randomOrders: Int, settings: LatencyLearningCurve.Settings) async throws -> SuggestedVersusRandom {
+        let list = try LatencyList.load(from: URL(fileURLWithPath: data))
+        let start = try model.map { URL(fileURLWithPath: $0) } ?? DefaultModels.url(for: .latency)
+        let stored = try TrainedModel.load(from: start).metadata.tokenEncoding
+        guard let encoding = TokenEncoding(storedName: stored) else {
+            throw LatencyLearningCurve.Failure(description: "\(start.path) reads tokens '\(stored)', which no whole-network encoding makes")
+        }
+        let dataset = try TrainingDataset.latency(list, cache: TokenCache(encoding: encoding.storedName), encoding: encoding)
+        // The fixed set: every listed network whose graph hash falls on the holdout side.
+        let split = HoldoutSplit(share: settings.holdoutShare)
+        let evaluation = try list.records.indices.filter { index in
+            let record = list.records[index]
+            return split.isHoldout(graphHash: try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize).contentHash)
+        }
+        let workDirectory = work.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("narformer-curve-\(ProcessInfo.processInfo.processIdentifier)")
+        defer { if work == nil { try? FileManager.default.removeItem(at: workDirectory) } }
+        let curve = try LatencyLearningCurve(list: list, dataset: dataset, settings: settings)
+        let indices = Array(list.records.indices)
+        let log: (Int, RetrainReport) -> Void = { fed, report in
+            if !json { FileHandle.standardError.write(Data("  \(fed) measurements: \(report.summary)\n".utf8)) }
+        }
+        if !json { FileHandle.standardError.write(Data("suggested order, fixed set \(evaluation.count) networks\n".utf8)) }
+        let suggested = try await curve.run(name: "suggested", indices: indices, startingModel: start, workDirectory: workDirectory,
+                                            suggested: SuggestedMeasurementOrder(dataset: dataset, opMix: suggestOpMix), evaluation: evaluation,
+                                            progress: log)
+        var random: [LatencyLearningCurve.Curve] = []
+        for order in 1...randomOrders {
+            var seeded = settings
+            seeded.seed = UInt64(order)
+            if !json { FileHandle.standardError.write(Data("random order \(order)\n".utf8)) }
+            random.append(try await LatencyLearningCurve(list: list, dataset: dataset, settings: seeded)
+                .run(name: "random-\(order)", indices: indices, startingModel: start, workDirectory: workDirectory,
+                     evaluation: evaluation, progress: log))
+        }
+        return SuggestedVersusRandom(suggested: suggested, random: random)
     }
 
     static func table(_ curve: LatencyLearningCurve.Curve) -> String {

@@ -32,6 +32,7 @@ struct Narformer: AsyncParsableCommand {
             TrainCommand.self,
             EvalCommand.self,
             PredictCommand.self,
+            SuggestCommand.self,
         ]
     )
 }

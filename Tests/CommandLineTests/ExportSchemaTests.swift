@@ -19,7 +19,8 @@ final class ExportSchemaTests: XCTestCase {
             try writer.putGraph(GraphRecord(hash: cellHash, graph: Data("c".utf8), sourceFileName: "cell.json", nodeCount: 8,
                                             kind: .cell))
             try writer.putPrediction(Prediction(graphHash: hash, platform: "cpu", batchSize: 4, modelVersion: 0,
-                                                kind: .latencyMs, value: 12.5, flops: 4e9, params: 1.2e6, memoryAccess: 3e7))
+                                                kind: .latencyMs, value: 12.5, flops: 4e9, params: 1.2e6, memoryAccess: 3e7,
+                                                novelty: 2.5, noveltyReason: "op types none of its training networks had: Einsum"))
             try writer.putPrediction(Prediction(graphHash: cellHash, platform: "cpu", batchSize: 1, modelVersion: 0,
                                                 kind: .accuracy, value: 91.2))
             _ = try writer.putMeasurement(LatencyMeasurement(graphHash: hash, platform: "cpu", batchSize: 4, latencyMs: 13.1,
@@ -43,6 +44,8 @@ final class ExportSchemaTests: XCTestCase {
         XCTAssertEqual(latency["other_files"] as? [String], ["again.onnx"])
         XCTAssertEqual(latency["measured_latency_ms"] as? Double, 13.1)
         XCTAssertEqual(latency["flops"] as? Double, 4e9)
+        XCTAssertEqual(latency["novelty"] as? Double, 2.5)
+        XCTAssertEqual(latency["novelty_reason"] as? String, "op types none of its training networks had: Einsum")
         XCTAssertFalse(jsonl.output.contains("\\/"), "slashes are not escaped")
 
         let csv = try NarformerCommand.run(["export", "--store", root.path, "--format", "csv"], includeStandardError: false)

@@ -250,6 +250,8 @@ final class LearningRetrainTests: XCTestCase {
         let fresh = try XCTUnwrap(predictions.first { $0.modelVersion == 1 })
         let direct = try await registry.predictLatency(platform: "cpu", graphs: [XCTUnwrap(try space.tokens.tokens(graphHash: hash, batchSize: 1))])
         XCTAssertEqual(fresh.value, Double(try XCTUnwrap(direct?.values.first)), accuracy: 1e-6)
+        // The retrained model carries the summary of its training networks: its predictions have a novelty.
+        XCTAssertEqual(fresh.novelty, try XCTUnwrap(direct?.novelty?.first).score)
     }
 
     func testStoppedRetrainLeavesNoTrace() async throws {

@@ -8,18 +8,24 @@ package struct DropResult: Encodable, Sendable {
         package var batchSize: Int
         package var latencyMs: Double
         package var modelVersion: Int
+        /// The prediction's novelty (`Prediction.novelty`); absent without a model summary.
+        package var novelty: Double?
+        package var noveltyReason: String?
 
         package enum CodingKeys: String, CodingKey {
             case platform, batchSize = "batch_size", latencyMs = "latency_ms", modelVersion = "model_version"
+            case novelty, noveltyReason = "novelty_reason"
         }
     }
 
     package struct AccuracyPrediction: Encodable, Sendable {
         package var value: Double
         package var modelVersion: Int
+        package var novelty: Double?
+        package var noveltyReason: String?
 
         package enum CodingKeys: String, CodingKey {
-            case value, modelVersion = "model_version"
+            case value, modelVersion = "model_version", novelty, noveltyReason = "novelty_reason"
         }
     }
 

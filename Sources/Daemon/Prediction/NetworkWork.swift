@@ -58,9 +58,12 @@ package struct NetworkWork {
             flops: primary.totals.flops, params: primary.totals.params, memoryAccess: primary.totals.memoryAccess,
             predictions: latency.map {
                 .init(platform: $0.prediction.platform, batchSize: $0.batchSize, latencyMs: $0.prediction.value,
-                      modelVersion: $0.prediction.modelVersion)
+                      modelVersion: $0.prediction.modelVersion, novelty: $0.prediction.novelty,
+                      noveltyReason: $0.prediction.noveltyReason)
             },
-            accuracy: accuracy.map { .init(value: $0.value, modelVersion: $0.modelVersion) },
+            accuracy: accuracy.map {
+                .init(value: $0.value, modelVersion: $0.modelVersion, novelty: $0.novelty, noveltyReason: $0.noveltyReason)
+            },
             unknownOps: primary.unknownOps, notes: notes)
         return .done(resultJSON: result.json(), hash: hash)
     }

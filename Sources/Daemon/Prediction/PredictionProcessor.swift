@@ -171,13 +171,13 @@ package final class PredictionProcessor: DropProcessor {
                     chunk.append((i, graph))
                     chunkNodes += graph.nodeCount
                     if chunk.count >= batch || chunkNodes >= Self.chunkNodes {
-                        await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                        await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
                         chunk = []
                         chunkNodes = 0
                     }
                 }
                 if !chunk.isEmpty {
-                    await predictLatency(chunk, platform: platform, batchSize: batchSize, into: &networks)
+                    await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
                 }
                 copies.share(into: &networks) { first, copy in
                     if let latency = first.latency.first(where: { $0.batchSize == batchSize }) {
@@ -194,23 +194,27 @@ package final class PredictionProcessor: DropProcessor {
     /// One packed engine call; when it fails, each graph alone, so one bad graph fails only
     /// its own drop.
     private func predictLatency(_ chunk: [(work: Int, graph: TokenGraph)], platform: String, batchSize: Int,
-                                into networks: inout [NetworkWork]) async {
+                                entry: ModelRegistry.Entry, into networks: inout [NetworkWork]) async {
         do {
             guard let answer = try await registry.predictLatency(platform: platform, graphs: chunk.map(\.graph)) else {
                 for request in chunk { networks[request.work].failure = "The latency model of platform \(platform) was removed while this file was processed; drop it again." }
                 return
             }
-            for (request, value) in zip(chunk, answer.values) {
-                let costs = networks[request.work].imports.first { $0.batchSize == batchSize }?.network.totals
+            for (position, request) in chunk.enumerated() {
+                let network = networks[request.work].imports.first { $0.batchSize == batchSize }?.network
+                let costs = network?.totals
+                let novelty = answer.novelty?[position].adding(unknownOps: network?.opsWithoutToken(for: entry.tokens) ?? [:])
                 networks[request.work].latency.append(
                     (batchSize, Prediction(graphHash: networks[request.work].hash, platform: platform, batchSize: batchSize,
-                                           modelVersion: answer.version, kind: .latencyMs, value: Double(value),
+                                           modelVersion: answer.version, kind: .latencyMs,
+                                           value: Double(answer.values[position]),
                                            flops: costs?.flops, params: costs?.params,
-                                           memoryAccess: costs?.memoryAccess)))
+                                           memoryAccess: costs?.memoryAccess,
+                                           novelty: novelty?.score, noveltyReason: novelty?.reason)))
             }
         } catch where chunk.count > 1 {
             for request in chunk {
-                await predictLatency([request], platform: platform, batchSize: batchSize, into: &networks)
+                await predictLatency([request], platform: platform, batchSize: batchSize, entry: entry, into: &networks)
             }
         } catch {
             networks[chunk[0].work].failure = "The latency model could not predict this network: \(error)"
@@ -242,11 +246,13 @@ package final class PredictionProcessor: DropProcessor {
             let chunk = Array(requests[start..<min(start + batch, requests.count)])
             do {
                 guard let answer = try await registry.predictAccuracy(graphs: chunk.map(\.graph)) else { continue }
-                for (request, value) in zip(chunk, answer.values) {
+                for (position, request) in chunk.enumerated() {
                     let work = networks[request.work]
+                    let novelty = answer.novelty?[position]
                     networks[request.work].accuracy = Prediction(
                         graphHash: work.hash, platform: work.settings.platform, batchSize: 1,
-                        modelVersion: answer.version, kind: .accuracy, value: Double(value))
+                        modelVersion: answer.version, kind: .accuracy, value: Double(answer.values[position]),
+                        novelty: novelty?.score, noveltyReason: novelty?.reason)
                 }
             } catch {
                 for request in chunk { networks[request.work].notes.append("no accuracy: \(error)") }

@@ -11,6 +11,9 @@ public struct CheckpointMetadata: Sendable, Hashable {
     public var trainingDataDigest: String
     /// Evaluation metrics as a JSON object text.
     public var metricsJSON: String
+    /// The training networks' novelty summary (`NoveltySummary.json()`); nil in checkpoints
+    /// written without one.
+    public var noveltySummary: String?
 
     public init(tokenEncoding: String, platform: String, trainingDataDigest: String, metricsJSON: String = "{}") {
         self.tokenEncoding = tokenEncoding
@@ -30,17 +33,17 @@ public enum Checkpoint {
 
     public static func save(_ model: NARFormerModel, to url: URL, metadata: CheckpointMetadata) throws {
         let configJSON = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
-        var header: [String: Any] = [
-            "__metadata__": [
-                "format": formatName,
-                "model_kind": model.config.kind.rawValue,
-                "config": configJSON,
-                "token_encoding": metadata.tokenEncoding,
-                "platform": metadata.platform,
-                "training_data_digest": metadata.trainingDataDigest,
-                "metrics": metadata.metricsJSON,
-            ] as [String: String],
+        var fields: [String: String] = [
+            "format": formatName,
+            "model_kind": model.config.kind.rawValue,
+            "config": configJSON,
+            "token_encoding": metadata.tokenEncoding,
+            "platform": metadata.platform,
+            "training_data_digest": metadata.trainingDataDigest,
+            "metrics": metadata.metricsJSON,
         ]
+        if let summary = metadata.noveltySummary { fields["novelty_summary"] = summary }
+        var header: [String: Any] = ["__metadata__": fields]
         for e in model.parameterTable.entries {
             header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [e.offset * 4, (e.offset + e.count) * 4]] as [String: Any]
         }
@@ -160,7 +163,9 @@ public enum Checkpoint {
     }
 
     private static func metadata(_ meta: [String: String]) -> CheckpointMetadata {
-        CheckpointMetadata(tokenEncoding: meta["token_encoding"] ?? "", platform: meta["platform"] ?? "",
-                           trainingDataDigest: meta["training_data_digest"] ?? "", metricsJSON: meta["metrics"] ?? "{}")
+        var metadata = CheckpointMetadata(tokenEncoding: meta["token_encoding"] ?? "", platform: meta["platform"] ?? "",
+                                          trainingDataDigest: meta["training_data_digest"] ?? "", metricsJSON: meta["metrics"] ?? "{}")
+        metadata.noveltySummary = meta["novelty_summary"]
+        return metadata
     }
 }

@@ -7,7 +7,10 @@ extension NARFormerModel {
     /// A training pass keeps the activations in the arena for `backward`; an inference
     /// pass (`training` false) keeps only what the next step reads, in a compact arena,
     /// and leaves nothing for `backward` (which then does nothing).
-    func forward(_ graphs: [TokenGraph], training: Bool) throws -> [Float] {
+    /// With `embeddings`, each graph's pooled representation (`embeddingWidth` floats per
+    /// graph: the mean of the last block's output over its nodes) is written there as well.
+    func forward(_ graphs: [TokenGraph], training: Bool,
+                 embeddings: UnsafeMutablePointer<Float>? = nil) throws -> [Float] {
         try batch.pack(graphs, config: config)
         let c = config
         let dropout = training && c.dropout > 0
@@ -28,6 +31,7 @@ extension NARFormerModel {
             }
             x = A + plan.blocks[l].output
         }
+        if let embeddings { meanPool(x, into: embeddings) }
         if c.readout == .nodeCost { return nodeCostReadoutForward(blockOutput: x, plan: plan) }
         switch c.kind {
         case .latency: latencyReadoutForward(lastBlockOutput: x, plan: plan)

@@ -44,12 +44,19 @@ public final class NARFormerModel {
     /// One graph per pass costs little at inference (the README's batch 1 and batch 16
     /// rates are within a few percent).
     public func predict(_ graphs: [TokenGraph]) throws -> [Float] {
+        try predict(graphs, embeddings: nil)
+    }
+
+    /// `predict`, and with `embeddings` (room for `graphs.count * embeddingWidth` floats)
+    /// each graph's pooled embedding written there, in order.
+    func predict(_ graphs: [TokenGraph], embeddings: UnsafeMutablePointer<Float>?) throws -> [Float] {
         guard !graphs.isEmpty else { throw EngineError.invalidBatch("the batch holds no graphs") }
         var out: [Float] = []
         out.reserveCapacity(graphs.count)
         for (g, graph) in graphs.enumerated() {
             do {
-                out.append(contentsOf: try forward([graph], training: false))
+                out.append(contentsOf: try forward([graph], training: false,
+                                                   embeddings: embeddings.map { $0 + g * embeddingWidth }))
             } catch EngineError.invalidBatch(let problem) where graphs.count > 1 {
                 // The message names the graph by its place in the caller's batch.
                 throw EngineError.invalidBatch(problem.replacingOccurrences(of: "graph 0 ", with: "graph \(g) "))

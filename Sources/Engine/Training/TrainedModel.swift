@@ -34,6 +34,9 @@ public final class TrainedModel: Regressor {
     /// The map of the quantile transform (nil for the others).
     public var quantileMap: QuantileMap?
     public var metadata: CheckpointMetadata
+    /// The training networks' summary every prediction's novelty is measured against
+    /// (`TrainedModel+Novelty`); saved in and loaded from the checkpoint's metadata.
+    public var noveltySummary: NoveltySummary?
     /// For a NAS-Bench-201 cell latency model: per-edge operation costs in ms that the
     /// network's decoded output multiplies (a residual around an additive cell model; see
     /// `NB201EdgeCosts`). Travels in the metrics JSON as `cell_base` (coefficients) and
@@ -119,6 +122,7 @@ public final class TrainedModel: Regressor {
         }
         let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         metadata.metricsJSON = String(decoding: json, as: UTF8.self)
+        metadata.noveltySummary = noveltySummary?.json()
         try Checkpoint.save(model, to: url, metadata: metadata)
         version = try Self.version(of: url)
     }
@@ -147,6 +151,17 @@ public final class TrainedModel: Regressor {
                 throw EngineError.checkpoint(file: url.path, problem: "uses the quantile target transform but its target_knots are missing or not strictly increasing numbers")
             }
             trained.quantileMap = map
+        }
+        if let text = metadata.noveltySummary {
+            let summary: NoveltySummary
+            do { summary = try NoveltySummary(json: text) } catch {
+                throw EngineError.checkpoint(file: url.path, problem: "has a novelty_summary that \(error)")
+            }
+            if summary.method == .embedding, summary.width != model.embeddingWidth {
+                throw EngineError.checkpoint(file: url.path, problem: "has a novelty_summary of \(summary.width)-wide embeddings; "
+                                             + "the model's are \(model.embeddingWidth) wide")
+            }
+            trained.noveltySummary = summary
         }
         if let coefficients = object["cell_base"] {
             guard let values = coefficients as? [Double], let floor = object["cell_base_floor"] as? Double,

@@ -75,16 +75,29 @@ package actor ModelRegistry {
     package var latencyEntries: [String: Entry] { latency.mapValues(\.entry) }
     package var accuracyEntry: Entry? { accuracy?.entry }
 
+    /// What a model answers for a batch of graphs: the version that made the predictions,
+    /// one value per graph and, when the model carries a training summary, one novelty per graph.
+    package struct Answer: Sendable {
+        package var version: Int
+        package var values: [Float]
+        package var novelty: [Novelty]?
+    }
+
     /// Predicted latencies (ms) of `graphs` on `platform`, as one packed batch, with the
     /// version of the model that made them; nil when the platform has no model.
-    package func predictLatency(platform: String, graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
+    package func predictLatency(platform: String, graphs: [TokenGraph]) throws -> Answer? {
         guard let loaded = latency[platform] else { return nil }
-        return (loaded.entry.version, try loaded.model.predictValues(graphs, batchSize: max(1, graphs.count)).map { Float($0) })
+        return try Self.answer(loaded, graphs)
     }
 
     /// Predicted accuracies of cells, with the model version; nil without an accuracy model.
-    package func predictAccuracy(graphs: [TokenGraph]) throws -> (version: Int, values: [Float])? {
+    package func predictAccuracy(graphs: [TokenGraph]) throws -> Answer? {
         guard let loaded = accuracy else { return nil }
-        return (loaded.entry.version, try loaded.model.predictValues(graphs, batchSize: max(1, graphs.count)).map { Float($0) })
+        return try Self.answer(loaded, graphs)
+    }
+
+    private static func answer(_ loaded: Loaded, _ graphs: [TokenGraph]) throws -> Answer {
+        let (values, novelty) = try loaded.model.predictWithNovelty(graphs, batchSize: max(1, graphs.count))
+        return Answer(version: loaded.entry.version, values: values.map { Float($0) }, novelty: novelty)
     }
 }

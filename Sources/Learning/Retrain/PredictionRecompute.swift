@@ -41,12 +41,13 @@ package struct PredictionRecompute {
         while start < ready.count {
             let chunk = Array(ready[start..<min(start + 64, ready.count)])
             start += chunk.count
-            guard let (version, values) = try await registry.predictLatency(platform: platform, graphs: chunk.map(\.1)) else {
+            guard let answer = try await registry.predictLatency(platform: platform, graphs: chunk.map(\.1)) else {
                 break
             }
-            let predictions = zip(chunk, values).map { item, value in
-                Prediction(graphHash: item.0.hash, platform: platform, batchSize: item.0.batch, modelVersion: version,
-                           kind: .latencyMs, value: Double(value), predictedAt: now)
+            let predictions = chunk.indices.map { i in
+                Prediction(graphHash: chunk[i].0.hash, platform: platform, batchSize: chunk[i].0.batch,
+                           modelVersion: answer.version, kind: .latencyMs, value: Double(answer.values[i]), predictedAt: now,
+                           novelty: answer.novelty?[i].score, noveltyReason: answer.novelty?[i].reason)
             }
             try store.write { try $0.putPredictions(predictions) }
             summary.recomputed += predictions.count

@@ -230,6 +230,7 @@ package final class Retrainer: Sendable {
             platform: platform, trainingDataDigest: digest)
         // JSON has no NaN: a rank correlation of one held-out network does not exist.
         let holdoutMetrics = Retrainer.ruleUnits(candidate).filter { $0.value.isFinite }.mapValues { $0 as Any }
+        try CandidateNoveltySummary.attach(to: trained, judging: judging)
         try DurableFile.place(at: destination) { temporary in
             try trained.save(to: temporary, extra: holdoutMetrics)
         }

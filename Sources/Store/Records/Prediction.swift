@@ -21,10 +21,18 @@ public struct Prediction: Codable, Sendable, Equatable {
     public var flops: Double?
     public var params: Double?
     public var memoryAccess: Double?
+    /// How far the network lies from the model's training networks (about 1: like them;
+    /// 2 or more: novel) and why, when it is novel or has something they had not; nil for
+    /// predictions of a model without a training summary and those stored before novelty.
+    public var novelty: Double?
+    public var noveltyReason: String?
 
     public init(graphHash: String, platform: String, batchSize: Int, modelVersion: Int,
                 kind: PredictionKind, value: Double, predictedAt: Date = Date(),
-                flops: Double? = nil, params: Double? = nil, memoryAccess: Double? = nil) {
+                flops: Double? = nil, params: Double? = nil, memoryAccess: Double? = nil,
+                novelty: Double? = nil, noveltyReason: String? = nil) {
+        self.novelty = novelty
+        self.noveltyReason = noveltyReason
         self.flops = flops
         self.params = params
         self.memoryAccess = memoryAccess

@@ -44,26 +44,30 @@ struct PredictCommand: ParsableCommand {
                 if case .cell(let arch) = network.kind {
                     if accuracy == nil { accuracy = try load(accuracyModel, kind: .accuracy) }
                     guard let accuracy else { continue }
-                    let value = try accuracy.predictValues([network.tokens(storedEncoding: accuracy.metadata.tokenEncoding)])[0]
+                    let answer = try accuracy.predictWithNovelty([network.tokens(storedEncoding: accuracy.metadata.tokenEncoding)])
+                    let value = answer.values[0]
                     line["cell"] = arch
                     line["accuracy_percent"] = value
                     line["dataset"] = accuracy.metadata.platform
                     describe(accuracy, file: accuracyModel, into: &line)
+                    let novelty = describe(answer.novelty?[0], into: &line)
                     emit(line, text: "\(file)  \(accuracy.metadata.platform)  accuracy \(String(format: "%.2f", value))%  "
-                         + modelName(accuracy, file: accuracyModel))
+                         + novelty + modelName(accuracy, file: accuracyModel))
                 } else {
                     if latencyModel == nil { latencyModel = try load(model, kind: .latency) }
                     guard let latencyModel else { continue }
                     if let platform, platform != latencyModel.metadata.platform {
                         throw CommandFailure("there is no model for platform '\(platform)'; the latency model is for '\(latencyModel.metadata.platform)' (pass --model)")
                     }
-                    let value = try latencyModel.predictValues([network.tokens(storedEncoding: latencyModel.metadata.tokenEncoding)])[0]
+                    let answer = try latencyModel.predictWithNovelty([network.tokens(storedEncoding: latencyModel.metadata.tokenEncoding)])
+                    let value = answer.values[0]
                     line["platform"] = latencyModel.metadata.platform
                     line["batch"] = network.batchSize
                     line["latency_ms"] = value
                     describe(latencyModel, file: model, into: &line)
+                    let novelty = describe(answer.novelty?[0].adding(unknownOps: network.opsWithoutToken(for: latencyModel.metadata.tokens ?? .baseline)), into: &line)
                     emit(line, text: "\(file)  \(latencyModel.metadata.platform)  batch \(network.batchSize)  "
-                         + "\(String(format: "%.3f", value)) ms  " + modelName(latencyModel, file: model))
+                         + "\(String(format: "%.3f", value)) ms  " + novelty + modelName(latencyModel, file: model))
                 }
             } catch let failure as CommandFailure {
                 throw failure
@@ -99,6 +103,15 @@ struct PredictCommand: ParsableCommand {
             line["model_version"] = 0
         }
         line["model_digest"] = trained.version
+    }
+
+    /// `novelty` and `novelty_reason` of the JSON line; the text's "novelty N  " (with the
+    /// reason in brackets), empty for a model without a training summary.
+    private func describe(_ novelty: Novelty?, into line: inout [String: Any]) -> String {
+        guard let novelty else { return "" }
+        line["novelty"] = novelty.score
+        if let reason = novelty.reason { line["novelty_reason"] = reason }
+        return String(format: "novelty %.2f  ", novelty.score) + (novelty.reason.map { "(\($0))  " } ?? "")
     }
 
     private func modelName(_ trained: TrainedModel, file: String?) -> String {

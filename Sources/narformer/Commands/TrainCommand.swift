@@ -133,6 +133,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Initial graph-layer biases (degree, qk, agg): thomas (U(+-1/sqrt(fan_out)), like every other linear) or torch-geometric (U(+-1/sqrt(fan_in))). Default: from --recipe.")
     var graphBiasInit: String?
 
+    @Flag(help: "Do not train: write --init-model to --out with the novelty summary of the selected training data added (weights and metrics stay as they are). For checkpoints trained before summaries existed.")
+    var summaryOnly = false
+
     @OptionGroup var selection: DatasetSelectionOptions
 
     /// The recipe's switches with the single-choice options applied.
@@ -186,6 +189,7 @@ struct TrainCommand: ParsableCommand {
         if val != nil && valSplit != nil { throw ValidationError("give either --val or --val-split, not both") }
         if let valSplit, !(valSplit > 0 && valSplit < 1) { throw ValidationError("--val-split must be between 0 and 1") }
         if let kind, ModelConfig.Kind(rawValue: kind) == nil { throw ValidationError("--kind must be latency or accuracy") }
+        if summaryOnly, initModel == nil { throw ValidationError("--summary-only adds a summary to the checkpoint named by --init-model") }
         if let targetTransform, TargetTransform(rawValue: targetTransform) == nil {
             throw ValidationError("--target-transform must be one of: \(TargetTransform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -208,7 +212,12 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--cell-encoding \(cellEncoding) applies to NAS-Bench-201 cells with one accuracy column as --target")
         }
         let reporter = ProgressReporter()
-        let tokenEncoding = TokenEncoding(rawValue: encoding) ?? .baseline
+        var tokenEncoding = TokenEncoding(rawValue: encoding) ?? .baseline
+        if summaryOnly, let initModel {
+            // The summary describes the tokens the checkpoint reads, whatever --encoding says.
+            let metadata = try CommandFailure.wrap { try Checkpoint.metadata(of: URL(fileURLWithPath: initModel)) }
+            tokenEncoding = TokenEncoding(storedName: metadata.tokenEncoding) ?? tokenEncoding
+        }
         trainSelection.encoding = tokenEncoding
         let nodeCost = readout == ModelConfig.Readout.nodeCost.rawValue
         let cache = TokenCache(encoding: tokenEncoding.storedName)
@@ -225,6 +234,15 @@ struct TrainCommand: ParsableCommand {
             let split = try CommandFailure.wrap { try DatasetSplitter.randomFraction(Array(train.samples.indices), fraction: valSplit, seed: seed) }
             validation = train.subset(split.test)
             train = train.subset(split.train)
+        }
+        if summaryOnly {
+            let trained = try CommandFailure.wrap { try TrainedModel.load(from: URL(fileURLWithPath: initModel ?? "")) }
+            try CommandFailure.wrap {
+                try trained.summarizeTrainingNetworks(train.samples.map(\.graph))
+                try trained.saveKeepingMetadata(to: URL(fileURLWithPath: out))
+            }
+            reporter.print("added the novelty summary of \(train.count) training networks to \(initModel ?? "") -> \(out)")
+            return
         }
         var recipe = kind == .latency ? TrainingRecipe.latency(seed: seed) : TrainingRecipe.accuracy(epochs: 200, seed: seed)
         if let epochs { recipe.epochs = epochs }
@@ -269,6 +287,12 @@ struct TrainCommand: ParsableCommand {
         guard let kept = result.keptEpoch else {
             reporter.print("stopped before the first epoch ended; nothing was written")
             throw ExitCode(130)
+        }
+        // The kept checkpoint carries the summary of the networks it was trained on.
+        try CommandFailure.wrap {
+            let kept = try TrainedModel.load(from: outURL)
+            try kept.summarizeTrainingNetworks(train.samples.map(\.graph), seed: seed)
+            try kept.saveKeepingMetadata(to: outURL)
         }
         var summary = "\(result.interrupted ? "stopped" : "done") after \(result.epochsCompleted) epoch(s), \(result.steps) steps, "
             + "\(ProgressReporter.duration(result.seconds)); "

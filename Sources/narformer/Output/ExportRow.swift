@@ -22,16 +22,20 @@ struct ExportRow: Encodable {
     var measuredLatencyMs: Double?
     /// Set when the prediction was made with another platform's model.
     var note: String?
+    /// The prediction's novelty and its reason (`Prediction.novelty`).
+    var novelty: Double?
+    var noveltyReason: String?
 
     static let csvHeader = "graph_hash,platform,batch_size,model_version,kind,value,predicted_at,file,other_files,"
-        + "flops,params,memory_access,measured_latency_ms,note"
+        + "flops,params,memory_access,measured_latency_ms,note,novelty,novelty_reason"
 
     var csvLine: String {
         func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         // Platform names are [a-z0-9._-] (config rule), hashes hex; file names are quoted.
         return [graphHash, platform, "\(batchSize)", "\(modelVersion)", kind, "\(value)", StoreJSON.timestamp(predictedAt),
                 Self.quoted(file ?? ""), Self.quoted(otherFiles.joined(separator: "/")), number(flops), number(params),
-                number(memoryAccess), number(measuredLatencyMs), Self.quoted(note ?? "")].joined(separator: ",")
+                number(memoryAccess), number(measuredLatencyMs), Self.quoted(note ?? ""), number(novelty),
+                Self.quoted(noveltyReason ?? "")].joined(separator: ",")
     }
 
     /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
@@ -68,6 +72,7 @@ struct ExportJoin {
                          modelVersion: p.modelVersion, kind: p.kind.rawValue, value: p.value, predictedAt: p.predictedAt,
                          file: graph?.sourceFileName, otherFiles: graph?.otherFileNames ?? [], flops: p.flops,
                          params: p.params, memoryAccess: p.memoryAccess,
-                         measuredLatencyMs: p.kind == .latencyMs ? measured[p.platform]?["\(p.graphHash)|\(p.batchSize)"] : nil)
+                         measuredLatencyMs: p.kind == .latencyMs ? measured[p.platform]?["\(p.graphHash)|\(p.batchSize)"] : nil,
+                         novelty: p.novelty, noveltyReason: p.noveltyReason)
     }
 }

@@ -29,6 +29,10 @@ struct StatusReport: Encodable {
         var measurements: Int
         var lastRetrain: String?
         var lastRetrainOutcome: String?
+        /// Networks predicted for the platform and not measured on it (what `narformer
+        /// suggest` chooses from), and how many of them are novel (novelty >= 2).
+        var suggestionsWaiting: Int?
+        var novelWaiting: Int?
     }
 
     var daemonRunning: Bool
@@ -73,6 +77,9 @@ struct StatusReport: Encodable {
                     entry.uncalibrated = try uncalibrated?.note(
                         platform: platform.name, modelVersion: serving?.version ?? entry.activeVersion ?? 0,
                         defaultModel: serving.map { URL(fileURLWithPath: $0.checkpoint) })
+                    let planner = try SuggestionPlanner.load(store: store, platform: platform.name)
+                    entry.suggestionsWaiting = planner.candidates.count
+                    entry.novelWaiting = planner.novelCount
                 } catch {
                     problem = "\(error)"
                 }
@@ -139,6 +146,9 @@ struct StatusReport: Encodable {
             if let serving = platform.servingVersion { line += ", daemon serves v\(serving)" }
             if let uncalibrated = platform.uncalibrated { line += " (\(uncalibrated))" }
             line += ", \(platform.measurements) measurements"
+            if let waiting = platform.suggestionsWaiting {
+                line += ", \(waiting) unmeasured networks to suggest (\(platform.novelWaiting ?? 0) novel)"
+            }
             if let last = platform.lastRetrain {
                 line += ", last retrain \(last)" + (platform.lastRetrainOutcome.map { " (\($0))" } ?? "")
             } else {

@@ -1,0 +1,66 @@
+import Foundation
+
+/// What the novelty reasons read of one network, from its tokens alone (so the retrainer,
+/// which keeps only token graphs, and the daemon, which has the whole import, see the
+/// same): the op types with a slot in the encoding, the node count and total FLOPs.
+public struct NetworkTraits: Sendable, Equatable {
+    /// Op types of the encoding's one-hot slots present in the graph.
+    public var opTypes: Set<String>
+    public var nodeCount: Int
+    /// Sum of the per-node FLOPs columns; nil for encodings without them (baseline, cells).
+    public var flops: Double?
+
+    /// The traits of `graph` read in `tokens`; cells have no op slots or FLOPs columns.
+    public init(_ graph: TokenGraph, tokens: ModelTokens) {
+        nodeCount = graph.nodeCount
+        opTypes = []
+        flops = nil
+        guard case .network(let encoding) = tokens, graph.tokenDim == tokens.tokenDim else { return }
+        let (offset, names) = Self.opColumns(encoding)
+        let width = graph.tokenDim
+        var seen = [Bool](repeating: false, count: names.count)
+        var total = 0.0
+        graph.tokens.withUnsafeBufferPointer { t in
+            for node in 0..<graph.nodeCount {
+                let row = node * width
+                for slot in 0..<names.count where t[row + offset + slot] == 1 { seen[slot] = true; break }
+                if encoding != .baseline {
+                    total += Foundation.expm1(Double(CostTokenizer.logScale) * Double(t[row + CostTokenizer.flopsColumn]))
+                }
+            }
+        }
+        opTypes = Set(names.indices.filter { seen[$0] }.map { names[$0] })
+        if encoding != .baseline { flops = total }
+    }
+
+    /// Where an encoding's op one-hot starts and the op of each slot.
+    static func opColumns(_ encoding: TokenEncoding) -> (offset: Int, names: [String]) {
+        let baselineNames = BaselineTokenizer.opSlots.sorted { $0.value < $1.value }.map(\.key)
+        switch encoding {
+        case .baseline: return (0, baselineNames)
+        case .costs: return (CostTokenizer.costColumns, baselineNames)
+        case .costs2: return (CostTokenizer.costColumns, Costs2Tokenizer.opNames)
+        }
+    }
+
+    /// The op-mix feature vector of the feature-space novelty method: the share of the
+    /// graph's nodes in each op slot, then ln(nodes) and ln(1 + FLOPs) / 10.
+    public static func opMixVector(_ graph: TokenGraph, tokens: ModelTokens) -> [Float] {
+        guard case .network(let encoding) = tokens, graph.tokenDim == tokens.tokenDim else {
+            return [Float(Foundation.log(Double(max(1, graph.nodeCount))))]
+        }
+        let (offset, names) = opColumns(encoding)
+        var out = [Float](repeating: 0, count: names.count + 2)
+        let width = graph.tokenDim
+        graph.tokens.withUnsafeBufferPointer { t in
+            for node in 0..<graph.nodeCount {
+                for slot in 0..<names.count where t[node * width + offset + slot] == 1 { out[slot] += 1; break }
+            }
+        }
+        let n = Float(max(1, graph.nodeCount))
+        for slot in 0..<names.count { out[slot] /= n }
+        out[names.count] = Float(Foundation.log(Double(n)))
+        out[names.count + 1] = Float(Foundation.log1p(NetworkTraits(graph, tokens: tokens).flops ?? 0) / 10)
+        return out
+    }
+}

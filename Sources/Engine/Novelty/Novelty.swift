@@ -1,0 +1,29 @@
+/// How far one network lies from the networks a model was trained on, and why when far.
+///
+/// `score` is the mean distance to the `k` nearest training networks, divided by the
+/// training networks' own typical (median) distance to their `k` nearest neighbours: about
+/// 1 for a network like the training data, 2 or more for one farther from it than nearly
+/// all training networks are from each other (`high`). `reason` is set when the score is
+/// high or the network has something the training data had not: ops without a token slot,
+/// op types no training network had, a size outside the trained range.
+public struct Novelty: Sendable, Equatable, Codable {
+    public var score: Double
+    public var reason: String?
+
+    /// From this score on a prediction is called novel (a reason is always given).
+    public static let high = 2.0
+
+    public init(score: Double, reason: String? = nil) {
+        self.score = score
+        self.reason = reason
+    }
+
+    /// The same score with the import's unknown ops (no token slot, so the model reads
+    /// them as nothing) named first in the reason.
+    public func adding(unknownOps: [String: Int]) -> Novelty {
+        guard !unknownOps.isEmpty else { return self }
+        let named = unknownOps.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
+        let first = "ops the model has no token for: \(named)"
+        return Novelty(score: score, reason: reason.map { first + "; " + $0 } ?? first)
+    }
+}

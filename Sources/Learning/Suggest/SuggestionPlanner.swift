@@ -1,0 +1,196 @@
+import Engine
+import Foundation
+import Store
+
+/// Which stored networks of a platform to measure next, most useful first.
+///
+/// Candidates are the networks with a latency prediction for the platform and no
+/// measurement on it; `plan` chooses among them (novelty-weighted coverage of sizes).
+package struct SuggestionPlanner {
+    package struct Candidate: Sendable {
+        package var graphHash: String
+        package var batchSize: Int
+        package var predictedMs: Double
+        package var novelty: Double?
+        package var noveltyReason: String?
+        package var modelVersion: Int
+        /// ln FLOPs, ln params, ln memory access (0 when unknown).
+        package var size: [Double]
+
+        package init(graphHash: String, batchSize: Int, predictedMs: Double, novelty: Double?, noveltyReason: String?,
+                     modelVersion: Int, size: [Double]) {
+            self.graphHash = graphHash
+            self.batchSize = batchSize
+            self.predictedMs = predictedMs
+            self.novelty = novelty
+            self.noveltyReason = noveltyReason
+            self.modelVersion = modelVersion
+            self.size = size
+        }
+    }
+
+    package struct Pick: Sendable {
+        package var candidate: Candidate
+        /// How much the pick reduced the novelty-weighted distance of the unmeasured networks
+        /// to their nearest measured or picked one.
+        package var priority: Double
+        /// About how many unmeasured networks have this pick as their nearest measured one.
+        package var standsFor: Int
+        package var reason: String
+    }
+
+    package var candidates: [Candidate]
+    /// Sizes of the networks already measured on the platform.
+    package var measuredSizes: [[Double]]
+
+    /// Candidates and measured sizes of `platform` from the store: every graph's latest
+    /// latency prediction for the platform (its smallest batch size), less the measured ones.
+    package static func load(store: NarformerStore, platform: String) throws -> SuggestionPlanner {
+        var measured: Set<String> = []
+        try store.read { reader in
+            for m in try reader.measurements(platform: platform) { measured.insert(m.graphHash) }
+        }
+        var latest: [String: Prediction] = [:]
+        var measuredSizes: [String: [Double]] = [:]
+        try PredictionPager(store: store, since: .distantPast, pageSize: 4096).forEach { p in
+            guard p.platform == platform, p.kind == .latencyMs else { return }
+            if measured.contains(p.graphHash) {
+                measuredSizes[p.graphHash] = size(p)
+                return
+            }
+            if let old = latest[p.graphHash],
+               (old.batchSize, -old.predictedAt.timeIntervalSince1970) < (p.batchSize, -p.predictedAt.timeIntervalSince1970) {
+                return
+            }
+            latest[p.graphHash] = p
+        }
+        let candidates = latest.values.sorted { $0.graphHash < $1.graphHash }.map { p in
+            Candidate(graphHash: p.graphHash, batchSize: p.batchSize, predictedMs: p.value, novelty: p.novelty,
+                      noveltyReason: p.noveltyReason, modelVersion: p.modelVersion, size: size(p))
+        }
+        return SuggestionPlanner(candidates: candidates, measuredSizes: Array(measuredSizes.values))
+    }
+
+    static func size(_ p: Prediction) -> [Double] {
+        size(flops: p.flops, params: p.params, memoryAccess: p.memoryAccess)
+    }
+
+    /// The size coordinates the picks are spread over.
+    package static func size(flops: Double?, params: Double?, memoryAccess: Double?) -> [Double] {
+        [flops, params, memoryAccess].map { Foundation.log(max(1, $0 ?? 1)) }
+    }
+
+    package init(candidates: [Candidate], measuredSizes: [[Double]]) {
+        self.candidates = candidates
+        self.measuredSizes = measuredSizes
+    }
+
+    /// Up to `count` picks whose predicted latencies add up to at most `budgetMs` (nil: no
+    /// limit), in the order they should be measured.
+    ///
+    /// A greedy facility-location choice: every unmeasured network should have a measured
+    /// or picked network of similar size near it, and counts by its novelty (what the model
+    /// knows least counts most). Each pick is the candidate that most reduces the
+    /// novelty-weighted distance from the networks (a stride sample of at most `demandCap`)
+    /// to their nearest measured or picked network. Picks thus stand for many networks
+    /// (representative, not outliers) and spread out (a second pick near the first gains
+    /// little). Lazy evaluation: a candidate's gain only shrinks as picks join, so its last
+    /// gain bounds its next one.
+    package func plan(count: Int, budgetMs: Double? = nil) -> [Pick] {
+        guard !candidates.isEmpty, count > 0 else { return [] }
+        let scale = Self.spread(candidates.map(\.size) + measuredSizes)
+        let width = scale.count
+        var points = [Double](repeating: 0, count: candidates.count * width)
+        for (i, c) in candidates.enumerated() { for j in 0..<width { points[i * width + j] = c.size[j] / scale[j] } }
+        let step = max(1, candidates.count / Self.demandCap)
+        let demand = Array(Swift.stride(from: 0, to: candidates.count, by: step))
+        let weight = demand.map { candidates[$0].novelty ?? 1 }
+        func distance(_ a: Int, _ b: Int) -> Double {
+            var sum = 0.0
+            for j in 0..<width { let d = points[a * width + j] - points[b * width + j]; sum += d * d }
+            return sum.squareRoot()
+        }
+        // Before any measurement a network is "covered" at the pool's reach: the farthest any
+        // network lies from the pool's centre, twice.
+        var centre = [Double](repeating: 0, count: width)
+        for i in candidates.indices { for j in 0..<width { centre[j] += points[i * width + j] / Double(candidates.count) } }
+        let reach = 2 * max(1e-9, candidates.indices.map { i in
+            (0..<width).reduce(0.0) { $0 + pow(points[i * width + $1] - centre[$1], 2) }.squareRoot()
+        }.max() ?? 1)
+        let measured = measuredSizes.map { size in (0..<width).map { size[$0] / scale[$0] } }
+        var covered = demand.map { k -> Double in
+            let nearest = measured.map { m in (0..<width).reduce(0.0) { $0 + pow(points[k * width + $1] - m[$1], 2) }.squareRoot() }.min()
+            return min(reach, nearest ?? reach)
+        }
+        func gain(_ i: Int) -> Double {
+            var total = 0.0
+            for (position, k) in demand.enumerated() {
+                let d = distance(i, k)
+                if d < covered[position] { total += weight[position] * (covered[position] - d) }
+            }
+            return total
+        }
+        var bound = candidates.indices.map(gain)
+        var taken = [Bool](repeating: false, count: candidates.count)
+        var spent = 0.0
+        var picks: [Pick] = []
+        while picks.count < count {
+            var best: Int?
+            for i in candidates.indices where !taken[i] {
+                if let budgetMs, spent + candidates[i].predictedMs > budgetMs { continue }
+                if let b = best, bound[i] < bound[b] || (bound[i] == bound[b] && candidates[i].graphHash >= candidates[b].graphHash) {
+                    continue
+                }
+                best = i
+            }
+            guard let chosen = best else { break }
+            let fresh = gain(chosen)
+            bound[chosen] = fresh
+            // Taken only when its fresh gain still beats every other candidate's bound.
+            let beaten = candidates.indices.contains { i in
+                !taken[i] && i != chosen && bound[i] > fresh
+                    && (budgetMs.map { spent + candidates[i].predictedMs <= $0 } ?? true)
+            }
+            if beaten { continue }
+            taken[chosen] = true
+            spent += candidates[chosen].predictedMs
+            var standsFor = 0
+            for (position, k) in demand.enumerated() {
+                let d = distance(chosen, k)
+                if d < covered[position] { covered[position] = d; standsFor += 1 }
+            }
+            picks.append(Pick(candidate: candidates[chosen], priority: fresh, standsFor: standsFor * step,
+                              reason: Self.reason(candidates[chosen], standsFor: standsFor * step)))
+        }
+        return picks
+    }
+
+    /// Networks the coverage is measured over (a stride sample of the candidates beyond it).
+    static let demandCap = 1000
+
+    /// How many candidates a model would call novel (novelty at or above `Novelty.high`).
+    package var novelCount: Int { candidates.filter { ($0.novelty ?? 0) >= Novelty.high }.count }
+
+    static func reason(_ c: Candidate, standsFor: Int) -> String {
+        var parts: [String] = []
+        if let novelty = c.novelty {
+            parts.append(String(format: "novelty %.2f", novelty) + (c.noveltyReason.map { " (\($0))" } ?? ""))
+        } else {
+            parts.append("no novelty (its model has no training summary)")
+        }
+        parts.append("the nearest measured network in size for about \(standsFor) unmeasured ones")
+        return parts.joined(separator: "; ")
+    }
+
+    /// Per dimension, the standard deviation (1 when constant).
+    static func spread(_ rows: [[Double]]) -> [Double] {
+        guard let width = rows.first?.count else { return [] }
+        return (0..<width).map { j in
+            let values = rows.map { $0[j] }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)).squareRoot()
+            return sd > 1e-9 ? sd : 1
+        }
+    }
+
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Lab
+
+/// `narformer-lab bench novelty`: the novelty methods compared on the leave-one-family-out
+/// splits of a latency list (`NoveltyStudy`).
+struct BenchNoveltyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "novelty",
+        abstract: "Novelty scores against prediction errors and unseen families, leave one family out."
+    )
+
+    @Option(help: "The latency list.")
+    var data = "data/latency/gt.txt"
+
+    @Option(help: "Epochs of each study model.")
+    var epochs = 8
+
+    @Option(help: "Block width of each study model.")
+    var hidden = 64
+
+    @Option(help: "Models per fold for the ensemble-spread method (the first also serves the others).")
+    var ensemble = 3
+
+    @Option(help: "Seed of the first model; the ensemble's others take the next seeds.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Only these left-out families (comma separated).")
+    var families: String?
+
+    @Flag(help: "One JSON line per scored network instead of the table.")
+    var json = false
+
+    @Option(help: "Instead of the study: time predicting every network of the list one at a time with this checkpoint, without and with novelty, alternating, this many rounds.")
+    var timeModel: String?
+
+    @Option(help: "Rounds of --time-model.")
+    var rounds = 5
+
+    func validate() throws {
+        if epochs < 1 || hidden < 8 || ensemble < 1 { throw ValidationError("--epochs and --ensemble must be at least 1, --hidden at least 8") }
+    }
+
+    func run() throws {
+        BLASThreads.set(1)
+        if let timeModel { return try time(URL(fileURLWithPath: timeModel)) }
+        var selection = DatasetSelection()
+        selection.encoding = .costs
+        let start = Date()
+        let dataset: TrainingDataset
+        do {
+            dataset = try selection.load(URL(fileURLWithPath: data), cache: TokenCache(encoding: TokenEncoding.costs.storedName)).selected
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        var options = NoveltyStudy.Options()
+        options.epochs = epochs
+        options.hidden = hidden
+        options.ensembleSize = ensemble
+        options.seed = seed
+        options.families = families?.split(separator: ",").map { String($0) }
+        let points = try NoveltyStudy.run(dataset, options: options) { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        if json {
+            for p in points {
+                let scores = zip(NoveltyStudy.methods, p.scores).map { "\"\($0)\":\($1)" }.joined(separator: ",")
+                print("{\"fold\":\"\(p.fold)\",\"name\":\"\(p.name)\",\"unseen\":\(p.unseen),\"relative_error\":\(p.relativeError),\(scores)}")
+            }
+        } else {
+            print(NoveltyStudy.table(points), terminator: "")
+        }
+        FileHandle.standardError.write(Data(String(format: "%d networks, %.0f s\n", dataset.count, Date().timeIntervalSince(start)).utf8))
+    }
+
+    /// What novelty adds to a prediction: every network predicted alone (as the daemon's
+    /// engine does), once without and once with the novelty score, per round.
+    private func time(_ url: URL) throws {
+        let model = try TrainedModel.load(from: url)
+        guard let encoding = model.metadata.tokens, case .network(let network) = encoding else {
+            throw ValidationError("\(url.path) is not a whole-network latency model")
+        }
+        var selection = DatasetSelection()
+        selection.encoding = network
+        let graphs = try selection.load(URL(fileURLWithPath: data), cache: TokenCache(encoding: network.storedName)).selected.graphs
+        guard model.noveltySummary != nil else { throw ValidationError("\(url.path) carries no novelty summary") }
+        func seconds(_ body: () throws -> Void) rethrows -> Double {
+            let start = ContinuousClock.now
+            try body()
+            let d = ContinuousClock.now - start
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        }
+        for round in 1...max(1, rounds) {
+            let plain = try seconds { for g in graphs { _ = try model.predictValues([g]) } }
+            let withNovelty = try seconds { for g in graphs { _ = try model.predictWithNovelty([g]) } }
+            print(String(format: "round %d: %d networks, %.3f ms per prediction without novelty, %.3f ms with (+%.1f%%)", round,
+                         graphs.count, 1000 * plain / Double(graphs.count), 1000 * withNovelty / Double(graphs.count),
+                         100 * (withNovelty / plain - 1)))
+        }
+    }
+}
