@@ -116,6 +116,25 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertEqual(fixed.holdoutSize, 2)
     }
 
+    /// A version trained on every measurement of a young platform is compared only on
+    /// networks measured after it was made: on the ones it trained on it would win by memory.
+    func testTheActiveVersionIsComparedOnlyOnNetworksItNeverTrainedOn() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(10))
+        let first = try await retrainer(space, settings(space, epochs: 2, minHoldout: 5)).retrain(platform: "cpu")
+        XCTAssertEqual(first.crossValidationFolds, 5, first.summary)
+        XCTAssertFalse(first.judgedOnUnseen, "the default model (none here) saw nothing of the platform")
+        try await Task.sleep(for: .milliseconds(5))
+        try await feed(space, SyntheticCells.cells(8, offset: 3))
+        // 7 of the 18 fall in the fixed holdout, fewer than 8: still cross-validation.
+        let second = try await retrainer(space, settings(space, epochs: 2, minHoldout: 8)).retrain(platform: "cpu")
+        XCTAssertEqual(second.crossValidationFolds, 5, second.summary)
+        XCTAssertTrue(second.judgedOnUnseen, second.summary)
+        XCTAssertEqual(second.holdoutSize, 8, "only the 8 networks stored after v1: \(second.summary)")
+        XCTAssertEqual(second.trainingSize, 18)
+        XCTAssertTrue(second.summary.contains("compared on the 8 its rival never trained on"), second.summary)
+    }
+
     /// Ten measurements of one network are one network: nothing can judge a candidate, the
     /// reason says so, and the count of new measurements is kept for the next try.
     func testRepeatedMeasurementsOfOneNetworkSkipTheRetrain() async throws {

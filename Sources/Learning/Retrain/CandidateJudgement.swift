@@ -50,18 +50,57 @@ package struct CandidateJudgement {
     package var judgedSize: Int
     /// Number of folds; nil for the fixed holdout.
     package var folds: Int?
+    /// Whether the judged samples were narrowed to those the compared model never saw.
+    package var unseenByCompared = false
+
+    /// Which judged samples the compared model may have trained on, so that a comparison
+    /// on them would favour it: a version of the platform trained on every measurement
+    /// stored before it was created, or, when it was judged on the fixed holdout, on those
+    /// outside the holdout. The shipped default model never saw the platform's measurements.
+    package struct ComparedExposure: Sendable {
+        package var created: Date
+        /// Trained on every measurement before `created` (a version judged by cross-validation).
+        package var trainedOnAll: Bool
+
+        package init(created: Date, trainedOnAll: Bool) {
+            self.created = created
+            self.trainedOnAll = trainedOnAll
+        }
+
+        package func mayHaveSeen(_ sample: MeasuredSample, split: HoldoutSplit) -> Bool {
+            sample.storedAt <= created && (trainedOnAll || !split.isHoldout(graphHash: sample.graphHash))
+        }
+    }
+
+    /// Narrows the judged samples to those the compared model never saw, when at least
+    /// `minNetworks` networks remain; otherwise the comparison stays on all of them (and
+    /// leans toward the compared model: a candidate must then beat it on its own ground).
+    mutating func judgeOnUnseen(_ samples: [MeasuredSample], exposure: ComparedExposure?, split: HoldoutSplit,
+                                minNetworks: Int) {
+        guard let exposure, comparedPredicted != nil else { return }
+        let keep = samples.indices.filter { !exposure.mayHaveSeen(samples[$0], split: split) }
+        guard keep.count < samples.count, Set(keep.map { samples[$0].graphHash }).count >= max(minNetworks, 2) else { return }
+        measured = keep.map { measured[$0] }
+        predicted = keep.map { predicted[$0] }
+        comparedPredicted = comparedPredicted.map { values in keep.map { values[$0] } }
+        judgedSize = keep.count
+        unseenByCompared = true
+    }
 
     /// Runs `recipe` as `plan` says and lets `compared` (nil: nothing to compare with)
     /// predict the judged samples in its own encoding when it reads them.
     package static func run(_ plan: Plan, recipe: CandidateRecipe, compared: TrainedModel?,
-                            stop: TrainingStopFlag) throws -> CandidateJudgement {
+                            exposure: ComparedExposure? = nil, split: HoldoutSplit = HoldoutSplit(share: 0.2),
+                            minNetworks: Int = 1, stop: TrainingStopFlag) throws -> CandidateJudgement {
         switch plan {
         case .holdout(let training, let holdout):
             let candidate = try recipe.make(training: training, stop: stop)
-            return CandidateJudgement(candidate: candidate, measured: holdout.map { Double($0.latencyMs) },
-                                      predicted: try CandidateTraining.predict(candidate, holdout),
-                                      comparedPredicted: try comparedPredictions(compared, holdout),
-                                      trainingSize: training.count, judgedSize: holdout.count, folds: nil)
+            var judgement = CandidateJudgement(candidate: candidate, measured: holdout.map { Double($0.latencyMs) },
+                                               predicted: try CandidateTraining.predict(candidate, holdout),
+                                               comparedPredicted: try comparedPredictions(compared, holdout),
+                                               trainingSize: training.count, judgedSize: holdout.count, folds: nil)
+            judgement.judgeOnUnseen(holdout, exposure: exposure, split: split, minNetworks: minNetworks)
+            return judgement
         case .crossValidation(let samples, let folds):
             var predicted = Array(repeating: Double.nan, count: samples.count)
             for fold in folds.folds {
@@ -72,9 +111,13 @@ package struct CandidateJudgement {
                 for (index, value) in zip(fold, values) { predicted[index] = value }
             }
             let candidate = try recipe.make(training: samples, stop: stop)
-            return CandidateJudgement(candidate: candidate, measured: samples.map { Double($0.latencyMs) },
-                                      predicted: predicted, comparedPredicted: try comparedPredictions(compared, samples),
-                                      trainingSize: samples.count, judgedSize: samples.count, folds: folds.folds.count)
+            var judgement = CandidateJudgement(candidate: candidate, measured: samples.map { Double($0.latencyMs) },
+                                               predicted: predicted,
+                                               comparedPredicted: try comparedPredictions(compared, samples),
+                                               trainingSize: samples.count, judgedSize: samples.count,
+                                               folds: folds.folds.count)
+            judgement.judgeOnUnseen(samples, exposure: exposure, split: split, minNetworks: minNetworks)
+            return judgement
         }
     }
 

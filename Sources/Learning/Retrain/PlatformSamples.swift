@@ -53,11 +53,13 @@ package struct PlatformSamples: Sendable {
             if let graph = try tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
                                              encoding: .cell) {
                 cells.append(MeasuredSample(measurementID: measurement.id, graphHash: measurement.graphHash,
-                                            graph: graph, latencyMs: Float(measurement.latencyMs)))
+                                            graph: graph, latencyMs: Float(measurement.latencyMs),
+                                            storedAt: measurement.storedAt))
             } else if let graph = try tokens.tokens(graphHash: measurement.graphHash, batchSize: measurement.batchSize,
                                                     encoding: networkEncoding) {
                 networks.append(MeasuredSample(measurementID: measurement.id, graphHash: measurement.graphHash,
-                                               graph: graph, latencyMs: Float(measurement.latencyMs)))
+                                               graph: graph, latencyMs: Float(measurement.latencyMs),
+                                               storedAt: measurement.storedAt))
             } else {
                 withoutTokens += 1
             }
@@ -101,6 +103,7 @@ package struct PlatformSamples: Sendable {
             guard group.count > 1 else { return group[0] }
             var first = group.min { $0.id < $1.id } ?? group[0]
             first.latencyMs = exp(group.map { log($0.latencyMs) }.reduce(0, +) / Double(group.count))
+            first.storedAt = group.map(\.storedAt).min() ?? first.storedAt
             return first
         }
         return (merged, measurements.count - merged.count)

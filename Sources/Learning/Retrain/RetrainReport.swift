@@ -43,6 +43,8 @@ package struct RetrainReport: Sendable, Equatable {
     package var repeats = 0
     /// Folds of the cross-validation that judged the candidate; nil: the fixed holdout.
     package var crossValidationFolds: Int?
+    /// The comparison was narrowed to networks the compared version never trained on.
+    package var judgedOnUnseen = false
     /// Stored predictions made again with the promoted model (`recompute_predictions`).
     package var recomputedPredictions: Int?
     /// For cell measurements: the known device the candidate's cell priors were centred on.
@@ -53,7 +55,8 @@ package struct RetrainReport: Sendable, Equatable {
         func mape(_ metrics: [String: Double]) -> String {
             metrics["mape"].map { String(format: "%.2f%%", $0) } ?? "-"
         }
-        let judged = crossValidationFolds.map { "judged by \($0)-fold cross-validation" } ?? "\(holdoutSize) held out"
+        let judged = (crossValidationFolds.map { "judged by \($0)-fold cross-validation" } ?? "\(holdoutSize) held out")
+            + (judgedOnUnseen ? " (compared on the \(holdoutSize) its rival never trained on)" : "")
         let unused = PlatformSamples(samples: [], kind: trainedKind, withoutTokens: withoutTokens,
                                      otherKind: otherKind, repeats: repeats).unusedNote
         let sizes = "\(trainingSize) trained, \(judged)\(unused)" + (cellPrior.map { ", cell prior \($0)" } ?? "")

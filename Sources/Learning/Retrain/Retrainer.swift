@@ -47,6 +47,8 @@ package final class Retrainer: Sendable {
         package var holdoutSize: Int
         /// Cross-validation folds; nil when judged on the fixed holdout.
         package var folds: Int?
+        /// Judged only on networks the compared version never trained on.
+        package var unseenByCompared: Bool
         package var weightsSHA256: String
         /// The candidate's target scale over the compared model's; nil when either is unknown.
         package var scaleRatio: Double?
@@ -129,6 +131,15 @@ package final class Retrainer: Sendable {
         let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
                                      cellPriors: data.kind == .cell ? settings.cellPriors : nil)
         let digest = Self.digest(of: Self.trainedIDs(judging))
+        // A version of this platform is compared only on networks it never trained on
+        // (when enough are left): judged on ones it trained on, it would win by memory.
+        let exposure = compared.flatMap { source in
+            active.flatMap { record in
+                record.version == source.version
+                    ? CandidateJudgement.ComparedExposure(created: record.created, trainedOnAll: record.metrics["cv_folds"] != nil)
+                    : nil
+            }
+        }
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
         let result: CandidateResult
@@ -137,6 +148,7 @@ package final class Retrainer: Sendable {
         do {
             result = try await BackgroundThread.run(nice: settings.retraining.nice) { [compared] in
                 try Self.trainCandidate(platform: platform, judging: judging, recipe: recipe, compared: compared,
+                                        exposure: exposure, split: split, minNetworks: minNetworks,
                                         destination: destination, digest: digest, stop: stop)
             }
         } catch is CandidateTraining.Stopped {
@@ -152,6 +164,7 @@ package final class Retrainer: Sendable {
         report.trainingSize = result.trainingSize
         report.holdoutSize = result.holdoutSize
         report.crossValidationFolds = result.folds
+        report.judgedOnUnseen = result.unseenByCompared
         let trainedOn: [MeasuredSample] = switch judging {
         case .holdout(let training, _): training
         case .crossValidation(let samples, _): samples
@@ -207,12 +220,14 @@ package final class Retrainer: Sendable {
     /// Makes the candidate as `judging` says, judges it and the compared model, and writes
     /// the candidate's weights durably. Runs on the training thread.
     private static func trainCandidate(platform: String, judging: CandidateJudgement.Plan, recipe: CandidateRecipe,
-                                       compared: ModelSource?, destination: URL, digest: String,
+                                       compared: ModelSource?, exposure: CandidateJudgement.ComparedExposure?,
+                                       split: HoldoutSplit, minNetworks: Int, destination: URL, digest: String,
                                        stop: TrainingStopFlag) throws -> CandidateResult {
         // Models are handled as `TrainedModel`s so their target transform travels with
         // them: the shipped defaults predict log latencies that `decode` turns into ms.
         let comparedModel = compared.flatMap { try? TrainedModel.load(from: $0.url) }
-        let judgement = try CandidateJudgement.run(judging, recipe: recipe, compared: comparedModel, stop: stop)
+        let judgement = try CandidateJudgement.run(judging, recipe: recipe, compared: comparedModel, exposure: exposure,
+                                                   split: split, minNetworks: minNetworks, stop: stop)
         if stop.isRequested { throw CandidateTraining.Stopped() }
         let trained = judgement.candidate
         let candidate = EvaluationMetrics(predicted: judgement.predicted, measured: judgement.measured)
@@ -236,6 +251,7 @@ package final class Retrainer: Sendable {
         }
         return CandidateResult(candidate: candidate, compared: comparedMetrics, trainingSize: judgement.trainingSize,
                                holdoutSize: judgement.judgedSize, folds: judgement.folds,
+                               unseenByCompared: judgement.unseenByCompared,
                                weightsSHA256: try ModelRecord.sha256(ofFileAt: destination.path),
                                scaleRatio: trained.cellBase == nil
                                    ? ScaleHold.ratio(candidate: trained.targetScale, serving: comparedModel?.targetScale)
