@@ -144,7 +144,7 @@ package struct LatencyLearningCurve {
     /// holdout side is scored after every retrain to show what is forgotten. `alsoJudged`:
     /// networks never fed that join the fixed evaluation set (the rest of the new networks).
     /// With `evaluation`, the fixed set is those positions (the same for runs in different
-    /// orders).
+    /// orders) less the networks a cross-validated version of this run trained on.
     package func run(name: String, indices: [Int], earlier: [Int] = [], alsoJudged: [Int] = [], startingModel: URL,
                      workDirectory: URL, suggested: SuggestedMeasurementOrder? = nil,
                      evaluation fixedEvaluation: [Int]? = nil,
@@ -209,11 +209,18 @@ package struct LatencyLearningCurve {
         }
 
         // The fixed evaluation set: every network of the run never trained on: the fed ones
-        // on the holdout side of the hash rule, and those never fed (a run cut short by
+        // on the holdout side of the hash rule (but see `seenByAll`), and those never fed (a run cut short by
         // `maxDrops`: the platform's other networks).
         let fed = order.prefix(steps.last?.fed ?? 0)
-        let evaluation = fixedEvaluation
-            ?? (fed.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false } + order.dropFirst(fed.count) + alsoJudged)
+        // A version promoted from a cross-validated retrain trained on every network fed
+        // until then, holdout side included (and every later version starts from it): those
+        // networks are not in the evaluation set.
+        let seenByAll = steps.filter { $0.report.crossValidationFolds != nil && $0.report.decision == .promoted }
+            .map(\.fed).max() ?? 0
+        let trainedOnByAll = Set(fed.prefix(seenByAll))
+        let evaluation = fixedEvaluation.map { $0.filter { !trainedOnByAll.contains($0) } }
+            ?? (fed.dropFirst(seenByAll).filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
+                + order.dropFirst(fed.count) + alsoJudged)
         let earlierJudged = earlier.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
         guard !evaluation.isEmpty else {
             throw Failure(description: "curve \(name): none of the \(fed.count) networks fell on the holdout side; "
