@@ -143,9 +143,12 @@ package struct LatencyLearningCurve {
     /// retrain: a known platform's data, e.g. what its shipped model was trained on), whose
     /// holdout side is scored after every retrain to show what is forgotten. `alsoJudged`:
     /// networks never fed that join the fixed evaluation set (the rest of the new networks).
+    /// `deliverEarlier` false: the earlier networks are only scored, as the old families of
+    /// a lab that measures nothing but its new networks.
     /// With `evaluation`, the fixed set is those positions (the same for runs in different
     /// orders) less the networks a cross-validated version of this run trained on.
-    package func run(name: String, indices: [Int], earlier: [Int] = [], alsoJudged: [Int] = [], startingModel: URL,
+    package func run(name: String, indices: [Int], earlier: [Int] = [], deliverEarlier: Bool = true,
+                     alsoJudged: [Int] = [], startingModel: URL,
                      workDirectory: URL, suggested: SuggestedMeasurementOrder? = nil,
                      evaluation fixedEvaluation: [Int]? = nil,
                      progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
@@ -176,7 +179,7 @@ package struct LatencyLearningCurve {
         var order = indices.shuffled(using: &generator)
         var hashes: [Int: String] = [:]
         var earlierDrop = 0
-        while earlierDrop * settings.dropSize < earlier.count {
+        while deliverEarlier, earlierDrop * settings.dropSize < earlier.count {
             let chunk = Array(earlier[(earlierDrop * settings.dropSize)..<min(earlier.count, (earlierDrop + 1) * settings.dropSize)])
             let dropHashes = try deliver(chunk, number: 100_000 + earlierDrop, inbox: inbox, inboxURL: inboxURL, intake: intake)
             for (index, hash) in zip(chunk, dropHashes) { hashes[index] = hash }
@@ -221,7 +224,8 @@ package struct LatencyLearningCurve {
         let evaluation = fixedEvaluation.map { $0.filter { !trainedOnByAll.contains($0) } }
             ?? (fed.dropFirst(seenByAll).filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
                 + order.dropFirst(fed.count) + alsoJudged)
-        let earlierJudged = earlier.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false }
+        // Earlier networks never delivered are all judged (the platform never saw them).
+        let earlierJudged = deliverEarlier ? earlier.filter { hashes[$0].map(split.isHoldout(graphHash:)) ?? false } : earlier
         guard !evaluation.isEmpty else {
             throw Failure(description: "curve \(name): none of the \(fed.count) networks fell on the holdout side; "
                           + "feed more networks or raise the holdout share")

@@ -45,6 +45,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Networks of each new family measured (see --new-families).")
     var perFamily = 20
 
+    @Flag(help: "With --new-families: the platform has no measurements of the other families (they are scored, never delivered), as when a lab measures only its new networks.")
+    var onlyNew = false
+
     @Option(help: "Measurements per drop (default: 50; 10 with --new-platform).")
     var dropSize: Int?
 
@@ -178,6 +181,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         var earlier: [Int] = []
         var alsoJudged: [Int] = []
         var seed: UInt64
+        var deliverEarlier = true
     }
 
     private func measure(families: [String]?, settings: LatencyLearningCurve.Settings) async throws -> [LatencyLearningCurve.Curve] {
@@ -224,7 +228,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
                     }
                     let earlier = subset.records.indices.filter { !newFamilyNames.contains(subset.records[$0].family) }
                     runs.append(Run(name: "new-families-seed\(seed)", model: start, fed: fed, earlier: earlier, alsoJudged: rest,
-                                    seed: seed))
+                                    seed: seed, deliverEarlier: !onlyNew))
                 } else {
                     runs.append(Run(name: seeds.count > 1 ? "seed\(seed)" : "all", model: start, fed: Array(subset.records.indices),
                                     seed: seed))
@@ -253,7 +257,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             runSettings.seed = run.seed
             let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: runSettings)
             if !json { FileHandle.standardError.write(Data("curve \(run.name) from \(run.model.path)\n".utf8)) }
-            curves.append(try await curve.run(name: run.name, indices: run.fed, earlier: run.earlier, alsoJudged: run.alsoJudged,
+            curves.append(try await curve.run(name: run.name, indices: run.fed, earlier: run.earlier,
+                                              deliverEarlier: run.deliverEarlier, alsoJudged: run.alsoJudged,
                                               startingModel: run.model, workDirectory: workDirectory, progress: log))
         }
         return curves
