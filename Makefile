@@ -79,6 +79,9 @@ train-defaults: build
 	# The NAS-Bench-201 cell priors a new cell platform adapts from (a second).
 	$(SWIFT) build $(BUILD_FLAGS) --product narformer-lab
 	.build/release/narformer-lab cell-priors --data data/nb201 --out $(DEFAULT_MODELS)/nb201-cell-priors.json
+	# The networks the cpu-ort-1t model replays when a retrain fine-tunes it (8 per family).
+	.build/release/narformer-lab replay-anchors --data data/latency/gt.txt --per-family 8 \
+	  --model $(DEFAULT_MODELS)/latency-cpu-ort-1t.safetensors
 
 # Adds the novelty summary of each shipped model's training data to it without retraining
 # (weights and metrics unchanged): for models trained before summaries existed.
@@ -102,7 +105,7 @@ install: build
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq help2man; }
 	install -D -m 0755 .build/release/narformer $(DESTDIR)$(PREFIX)/bin/narformer
 	install -d $(DESTDIR)$(PREFIX)/share/narformer/models
-	install -m 0644 Sources/Engine/DefaultModels/*.safetensors Sources/Engine/DefaultModels/*.json $(DESTDIR)$(PREFIX)/share/narformer/models/
+	install -m 0644 Sources/Engine/DefaultModels/*.safetensors Sources/Engine/DefaultModels/*.json Sources/Engine/DefaultModels/*.anchors $(DESTDIR)$(PREFIX)/share/narformer/models/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/narformer
 	install -m 0644 README.md docs/*.md docs/*.json $(DESTDIR)$(PREFIX)/share/doc/narformer/
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions

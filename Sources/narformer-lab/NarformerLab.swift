@@ -18,6 +18,6 @@ struct NarformerLab: AsyncParsableCommand {
         commandName: "narformer-lab",
         abstract: "Benchmarks and experiments for narformer (not part of the service).",
         version: "0.1.0",
-        subcommands: [BenchCommand.self, CellPriorsCommand.self]
+        subcommands: [BenchCommand.self, CellPriorsCommand.self, ReplayAnchorsCommand.self]
     )
 }

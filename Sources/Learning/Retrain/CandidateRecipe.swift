@@ -16,14 +16,19 @@ package struct CandidateRecipe: Sendable {
     /// For cell measurements: the cell priors the candidate is adapted from instead
     /// (`CellCandidateRecipe`); nil: cells are trained like networks.
     package var cellPriors: (@Sendable () throws -> CellPriors)?
+    /// Networks the start model knows, replayed at its own adapted predictions during the
+    /// fine-tune (`ReplayAnchors`); nil: none.
+    package var anchors: ReplayAnchors?
 
     package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
-                 plan: CandidateTraining.Plan, cellPriors: (@Sendable () throws -> CellPriors)? = nil) {
+                 plan: CandidateTraining.Plan, cellPriors: (@Sendable () throws -> CellPriors)? = nil,
+                 anchors: ReplayAnchors? = nil) {
         self.platform = platform
         self.start = start
         self.scratchConfig = scratchConfig
         self.plan = plan
         self.cellPriors = cellPriors
+        self.anchors = anchors
     }
 
     /// A candidate trained on `training` (not empty; every sample fits the start model,
@@ -37,6 +42,7 @@ package struct CandidateRecipe: Sendable {
                 .make(platform: platform, training: training, stop: stop).model
         }
         let trained: TrainedModel
+        var replay: [MeasuredSample] = []
         if let start {
             trained = try TrainedModel.load(from: start.url)
             CellCandidateRecipe.prepareForFineTuning(trained, on: training)
@@ -46,6 +52,11 @@ package struct CandidateRecipe: Sendable {
             if try NodeCostRateFit.adapt(trained, on: training) == nil {
                 try CandidateTraining.calibrateScale(trained, on: training)
             }
+            if let anchors, anchors.encoding == trained.metadata.tokenEncoding, plan.epochs > 0,
+               CandidateRecipe.fits(trained.model.config, anchors.anchors.first?.graph ?? first.graph),
+               try anchors.trusted(trained, on: training) {
+                replay = try anchors.samples(predictedBy: trained, excluding: Set(training.map(\.graphHash)))
+            }
         } else {
             // A fresh model's scale is the training median, its output starts near 1.
             let latencies = training.map { Double($0.latencyMs) }.sorted()
@@ -53,7 +64,7 @@ package struct CandidateRecipe: Sendable {
                                    targetScale: max(latencies[latencies.count / 2], 1e-6),
                                    metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
-        try CandidateTraining.train(trained, on: training, plan: plan, stop: stop)
+        try CandidateTraining.train(trained, on: training + replay, plan: plan, stop: stop)
         if stop.isRequested { throw CandidateTraining.Stopped() }
         return trained
     }

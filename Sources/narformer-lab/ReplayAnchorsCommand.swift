@@ -1,0 +1,57 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Learning
+
+/// `narformer-lab replay-anchors`: picks the networks a shipped latency model replays when it
+/// is fine-tuned (`ReplayAnchors`), from the list it was trained on (`make train-defaults`).
+struct ReplayAnchorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay-anchors",
+        abstract: "Write the replay anchors of a latency model: a seeded sample of each family of its training list, in the model's token encoding."
+    )
+
+    @Option(help: "The latency list the model was trained on.")
+    var data = "data/latency/gt.txt"
+
+    @Option(help: "The model (its token encoding is read from it); the anchors are written beside it unless --out is given.")
+    var model: String
+
+    @Option(help: "Networks per family.")
+    var perFamily = 12
+
+    @Option(help: "Families of the list to leave out (comma-separated): those the model was not trained on.")
+    var excludeFamilies = ""
+
+    @Option(help: "Where the anchors go (default: the model's name with the extension .anchors).")
+    var out: String?
+
+    @Option(help: "Seed of the sample.")
+    var seed: UInt64 = 0
+
+    func run() throws {
+        guard perFamily > 0 else { throw ValidationError("--per-family must be at least 1") }
+        let modelURL = URL(fileURLWithPath: model)
+        let encoding = try TrainedModel.load(from: modelURL).metadata.tokenEncoding
+        let list = try LatencyList.load(from: URL(fileURLWithPath: data))
+        let excluded = Set(excludeFamilies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        var generator = SplitMix64(seed: seed)
+        var anchors: [ReplayAnchors.Anchor] = []
+        var seen = Set<String>()
+        for family in Set(list.records.map(\.family)).sorted() where !excluded.contains(family) {
+            let members = list.records.filter { $0.family == family }.shuffled(using: &generator)
+            var taken = 0
+            for record in members where taken < perFamily {
+                let network = try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize)
+                guard seen.insert(network.contentHash).inserted else { continue }
+                anchors.append(ReplayAnchors.Anchor(graphHash: network.contentHash,
+                                                    graph: try network.tokens(storedEncoding: encoding)))
+                taken += 1
+            }
+        }
+        let destination = out.map { URL(fileURLWithPath: $0) } ?? ReplayAnchors.url(besides: modelURL)
+        let bytes = ReplayAnchors(encoding: encoding, anchors: anchors).bytes()
+        try Data(bytes).write(to: destination)
+        print("\(anchors.count) anchors (\(encoding)), \(bytes.count) bytes: \(destination.path)")
+    }
+}

@@ -1,0 +1,60 @@
+import Engine
+import Foundation
+import Learning
+import TestSupport
+import XCTest
+
+final class ReplayAnchorsTests: XCTestCase {
+    private func graphs(_ count: Int, encoding: String) throws -> [(hash: String, graph: TokenGraph)] {
+        try RepositoryData.alexnetNumbers(count).map { number in
+            let network = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1)
+            return (network.contentHash, try network.tokens(storedEncoding: encoding))
+        }
+    }
+
+    func testTheShippedModelsAnchorsLoadInItsEncoding() throws {
+        let url = try XCTUnwrap(DefaultModels.url(for: .latency))
+        let anchors = try XCTUnwrap(try ReplayAnchors.load(besides: url), "the cpu-ort-1t model ships its anchors")
+        let model = try TrainedModel.load(from: url)
+        XCTAssertEqual(anchors.encoding, model.metadata.tokenEncoding)
+        XCTAssertEqual(anchors.anchors.count, 72)
+        XCTAssertEqual(Set(anchors.anchors.map(\.graphHash)).count, 72, "each network once")
+        for anchor in anchors.anchors { XCTAssertTrue(CandidateRecipe.fits(model.model.config, anchor.graph)) }
+    }
+
+    func testRoundTripAndADamagedFileIsNamed() throws {
+        let encoding = ModelTokens.network(.costs).storedName
+        let pairs = try graphs(3, encoding: encoding)
+        let written = ReplayAnchors(encoding: encoding, anchors: pairs.map { .init(graphHash: $0.hash, graph: $0.graph) })
+        let read = try ReplayAnchors.read(written.bytes(), file: "a.anchors")
+        XCTAssertEqual(read.encoding, encoding)
+        XCTAssertEqual(read.anchors.map(\.graphHash), pairs.map(\.hash))
+        XCTAssertEqual(read.anchors.map(\.graph.tokens), pairs.map(\.graph.tokens))
+        XCTAssertEqual(read.anchors.map(\.graph.edges.count), pairs.map(\.graph.edges.count))
+        let cut = Array(written.bytes().dropLast(10))
+        XCTAssertThrowsError(try ReplayAnchors.read(cut, file: "a.anchors")) { error in
+            XCTAssertTrue("\(error)".contains("a.anchors") && "\(error)".contains("cut short"), "\(error)")
+        }
+        XCTAssertThrowsError(try ReplayAnchors.read(Array("narformer-anchors v1 nothing-9 1\n".utf8), file: "b.anchors"))
+    }
+
+    /// Targets are the model's own predictions; measured networks are left to their measurements.
+    func testAnchorSamplesArePredictedByTheStartModelAndSkipMeasuredNetworks() throws {
+        let model = try DefaultModels.load(.latency)
+        let pairs = try graphs(4, encoding: model.metadata.tokenEncoding)
+        let anchors = ReplayAnchors(encoding: model.metadata.tokenEncoding,
+                                    anchors: pairs.map { .init(graphHash: $0.hash, graph: $0.graph) })
+        let samples = try anchors.samples(predictedBy: model, excluding: [pairs[0].hash])
+        XCTAssertEqual(samples.map(\.graphHash), pairs.dropFirst().map(\.hash))
+        let predicted = try model.predictValues(pairs.dropFirst().map(\.graph), batchSize: 64)
+        for (sample, value) in zip(samples, predicted) { XCTAssertEqual(Double(sample.latencyMs), value, accuracy: value * 1e-6) }
+        // Trusted where the model fits the measurements (here: its own predictions), not where it is 50% off.
+        XCTAssertTrue(try anchors.trusted(model, on: samples))
+        let off = samples.map { sample -> MeasuredSample in
+            var copy = sample
+            copy.latencyMs *= 1.5
+            return copy
+        }
+        XCTAssertFalse(try anchors.trusted(model, on: off))
+    }
+}
