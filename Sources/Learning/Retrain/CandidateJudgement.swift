@@ -88,10 +88,11 @@ package struct CandidateJudgement {
     }
 
     /// Runs `recipe` as `plan` says and lets `compared` (nil: nothing to compare with)
-    /// predict the judged samples in its own encoding when it reads them.
+    /// predict the judged samples in its own encoding when it reads them; with `exposure`,
+    /// the comparison is narrowed to what `compared` never saw (`judgeOnUnseen`).
     package static func run(_ plan: Plan, recipe: CandidateRecipe, compared: TrainedModel?,
-                            exposure: ComparedExposure? = nil, split: HoldoutSplit = HoldoutSplit(share: 0.2),
-                            minNetworks: Int = 1, stop: TrainingStopFlag) throws -> CandidateJudgement {
+                            exposure: ComparedExposure?, split: HoldoutSplit, minNetworks: Int,
+                            stop: TrainingStopFlag) throws -> CandidateJudgement {
         switch plan {
         case .holdout(let training, let holdout):
             let candidate = try recipe.make(training: training, stop: stop)

@@ -112,6 +112,11 @@ package struct PlatformSamples: Sendable {
     /// The words the outcome line adds for measurements not trained on, e.g.
     /// ", 3 without tokens, 2 whole networks not read by a cell model".
     package var unusedNote: String {
+        Self.unusedNote(kind: kind, withoutTokens: withoutTokens, otherKind: otherKind, repeats: repeats)
+    }
+
+    /// `unusedNote` from the counts alone (a report keeps the counts, not the samples).
+    package static func unusedNote(kind: Kind, withoutTokens: Int, otherKind: Int, repeats: Int) -> String {
         var note = ""
         if repeats > 0 { note += ", \(repeats) repeated measurements averaged" }
         if withoutTokens > 0 { note += ", \(withoutTokens) without tokens" }

@@ -57,8 +57,8 @@ package struct RetrainReport: Sendable, Equatable {
         }
         let judged = (crossValidationFolds.map { "judged by \($0)-fold cross-validation" } ?? "\(holdoutSize) held out")
             + (judgedOnUnseen ? " (compared on the \(holdoutSize) its rival never trained on)" : "")
-        let unused = PlatformSamples(samples: [], kind: trainedKind, withoutTokens: withoutTokens,
-                                     otherKind: otherKind, repeats: repeats).unusedNote
+        let unused = PlatformSamples.unusedNote(kind: trainedKind, withoutTokens: withoutTokens, otherKind: otherKind,
+                                                repeats: repeats)
         let sizes = "\(trainingSize) trained, \(judged)\(unused)" + (cellPrior.map { ", cell prior \($0)" } ?? "")
         let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
             ?? " (no model to compare with)"

@@ -77,9 +77,10 @@ package final class Retrainer: Sendable {
         // Without a version of its own, the platform starts from the shipped model that ranks
         // its measurements best (those on the training side of the hash holdout); on the
         // retrain's niced thread, as it predicts every one of them with every prior.
+        let split = HoldoutSplit(share: settings.retraining.holdoutShare)
         var prior: URL?
         if activeSource == nil {
-            let priors = settings.priorCheckpoints(platform), split = HoldoutSplit(share: settings.retraining.holdoutShare)
+            let priors = settings.priorCheckpoints(platform)
             prior = try await BackgroundThread.run(nice: settings.retraining.nice) { [tokens] in
                 PriorChoice.choose(priors, measurements: measurements, tokens: tokens,
                                    include: { !split.isHoldout(graphHash: $0.graphHash) })
@@ -113,7 +114,6 @@ package final class Retrainer: Sendable {
         // other kind cannot judge them either.
         if let tokens = startTokens, PlatformSamples.Kind(tokens) != data.kind { start = nil }
         if let tokens = comparedTokens, PlatformSamples.Kind(tokens) != data.kind { compared = nil }
-        let split = HoldoutSplit(share: settings.retraining.holdoutShare)
         let minNetworks = max(settings.retraining.promotion.minHoldout, 1)
         guard let judging = CandidateJudgement.Plan.choose(data.samples, split: split, minNetworks: minNetworks) else {
             report.decision = .skipped("\(measurements.count) measurements give \(data.samples.count) of "

@@ -30,15 +30,17 @@ struct ExportRow: Encodable {
         + "flops,params,memory_access,measured_latency_ms,note,novelty,novelty_reason"
 
     var csvLine: String {
-        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         // Platform names are [a-z0-9._-] (config rule), hashes hex; file names are quoted.
         return [graphHash, platform, "\(batchSize)", "\(modelVersion)", kind, "\(value)", StoreJSON.timestamp(predictedAt),
-                Self.quoted(file ?? ""), Self.quoted(otherFiles.joined(separator: "/")), number(flops), number(params),
-                number(memoryAccess), number(measuredLatencyMs), Self.quoted(note ?? ""), number(novelty),
+                Self.quoted(file ?? ""), Self.quoted(otherFiles.joined(separator: "/")), Self.number(flops), Self.number(params),
+                Self.number(memoryAccess), Self.number(measuredLatencyMs), Self.quoted(note ?? ""), Self.number(novelty),
                 Self.quoted(noveltyReason ?? "")].joined(separator: ",")
     }
 
     /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+    /// A CSV field of an optional number: empty when absent.
+    static func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+
     static func quoted(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -33,11 +33,10 @@ struct MeasurementRow: Encodable {
         + "predicted_latency_ms,model_version,relative_error,note"
 
     var csvLine: String {
-        func number(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
         return [id, graphHash, platform, "\(batchSize)", "\(latencyMs)", measuredAt.map(StoreJSON.timestamp) ?? "",
                 StoreJSON.timestamp(storedAt), ExportRow.quoted(source), ExportRow.quoted(file ?? ""),
-                ExportRow.quoted(networkFile ?? ""), number(predictedLatencyMs), modelVersion.map { "\($0)" } ?? "",
-                number(relativeError), ExportRow.quoted(note ?? "")].joined(separator: ",")
+                ExportRow.quoted(networkFile ?? ""), ExportRow.number(predictedLatencyMs), modelVersion.map { "\($0)" } ?? "",
+                ExportRow.number(relativeError), ExportRow.quoted(note ?? "")].joined(separator: ",")
     }
 }
 
