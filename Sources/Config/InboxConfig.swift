@@ -58,10 +58,6 @@ public struct InboxConfig: Sendable, Equatable, Encodable {
         self.pollInterval = pollInterval
     }
 
-    public func accepts(_ kind: DropKind) -> Bool {
-        accept.contains(kind)
-    }
-
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name, path, platform, batchSizes = "batch_sizes", accept
         case measurementTimeout = "measurement_timeout", cellAccuracy = "cell_accuracy"

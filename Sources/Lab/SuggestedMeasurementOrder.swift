@@ -6,18 +6,12 @@ import Learning
 /// each drop, the platform's active model predicts every network not measured yet (as the
 /// daemon does for every drop, and again after a promotion with
 /// `retraining.recompute_predictions`), and `SuggestionPlanner` picks the drop from those
-/// predictions, their novelty and the sizes measured so far.
-///
-/// With `opMix`, each network's share of nodes per op type joins its sizes in the
-/// coverage (an experiment: the store keeps no op mix per network, so `narformer suggest`
-/// covers sizes only).
+/// predictions, their novelty and the sizes and op mixes measured so far.
 package struct SuggestedMeasurementOrder {
     package let dataset: TrainingDataset
-    package let opMix: Bool
 
-    package init(dataset: TrainingDataset, opMix: Bool = false) {
+    package init(dataset: TrainingDataset) {
         self.dataset = dataset
-        self.opMix = opMix
     }
 
     /// The next `count` positions of `remaining` to measure, after `measured`, with the
@@ -26,19 +20,23 @@ package struct SuggestedMeasurementOrder {
         guard !remaining.isEmpty else { return [] }
         let model = try TrainedModel.load(from: activeModel)
         let (values, novelty) = try model.predictWithNovelty(remaining.map { dataset.samples[$0].graph })
+        // What the daemon stores with each prediction: sizes from the costs, op shares from the tokens.
         func size(_ index: Int) -> [Double] {
             let costs = dataset.samples[index].costs
-            let sizes = SuggestionPlanner.size(flops: costs?.flops, params: costs?.params, memoryAccess: costs?.memoryAccess)
-            guard opMix, let tokens = ModelTokens(readBy: dataset.samples[index].graph) else { return sizes }
-            // The op shares only: the vector's last two entries are sizes again.
-            return sizes + NetworkTraits.opMixVector(dataset.samples[index].graph, tokens: tokens).dropLast(2).map(Double.init)
+            return SuggestionPlanner.size(flops: costs?.flops, params: costs?.params, memoryAccess: costs?.memoryAccess)
+        }
+        func opShares(_ index: Int) -> [String: Double] {
+            let graph = dataset.samples[index].graph
+            return ModelTokens(readBy: graph).map { NetworkTraits.opShares(graph, tokens: $0) } ?? [:]
         }
         let candidates = remaining.enumerated().map { position, index in
             SuggestionPlanner.Candidate(graphHash: String(index), batchSize: 1, predictedMs: values[position],
                                         novelty: novelty?[position].score, noveltyReason: novelty?[position].reason,
-                                        modelVersion: 0, size: size(index))
+                                        modelVersion: 0, size: size(index), opShares: opShares(index))
         }
-        let picks = SuggestionPlanner(candidates: candidates, measuredSizes: measured.map(size)).plan(count: count)
+        let picks = SuggestionPlanner(candidates: candidates,
+                                      measured: measured.map { SuggestionPlanner.Measured(size: size($0), opShares: opShares($0)) })
+            .plan(count: count)
         return picks.compactMap { Int($0.candidate.graphHash) }
     }
 }

@@ -75,9 +75,6 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Compare orders on one new platform fed the whole list from --model (default: the shipped cpu-ort-1t model): the order narformer suggest gives, drop by drop, against this many seeded random orders (seeds 1 to N), all scored on the same fixed set (every listed network on the holdout side).")
     var suggestedVsRandom: Int?
 
-    @Flag(help: "With --suggested-vs-random: cover op mix (share of nodes per op type) beside sizes when choosing (an experiment; narformer suggest covers sizes).")
-    var suggestOpMix = false
-
     @Option(help: "OpenBLAS threads.")
     var threads = 1
 
@@ -290,7 +287,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
         if !json { FileHandle.standardError.write(Data("suggested order, fixed set \(evaluation.count) networks\n".utf8)) }
         let suggested = try await curve.run(name: "suggested", indices: indices, startingModel: start, workDirectory: workDirectory,
-                                            suggested: SuggestedMeasurementOrder(dataset: dataset, opMix: suggestOpMix), evaluation: evaluation,
+                                            suggested: SuggestedMeasurementOrder(dataset: dataset), evaluation: evaluation,
                                             progress: log)
         var random: [LatencyLearningCurve.Curve] = []
         for order in 1...randomOrders {

@@ -64,7 +64,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.inboxes[0].cellAccuracy, true)
         XCTAssertEqual(config.inboxes[1].batchSizes, [1, 8, 32])
         XCTAssertEqual(config.inboxes[1].accept, [.measurements])
-        XCTAssertFalse(config.inboxes[1].accepts(.onnx))
+        XCTAssertFalse(config.inboxes[1].accept.contains(.onnx))
         XCTAssertEqual(config.inboxes[1].measurementTimeout, .seconds(5_400))
         XCTAssertEqual(config.inboxes[1].cellAccuracy, false)
         XCTAssertEqual(config.inbox(named: "tuned")?.path, directory.standardizedFileURL.path + "/in/tuned")

@@ -76,6 +76,9 @@ final class ServeProcessorTests: XCTestCase {
             let stored = try store.read { try $0.prediction(graphHash: hash, platform: "lab", batchSize: 2, modelVersion: 0,
                                                             kind: .latencyMs) }
             XCTAssertEqual(try XCTUnwrap(stored).value, Double(alone), file.lastPathComponent)
+            // The tokens the prediction read are stored with it (a later model predicts the network again from them).
+            let tokens = try MeasuredTokenStore(store: store).tokens(graphHash: hash, batchSize: 2, encoding: .baseline)
+            XCTAssertEqual(try model.predict([XCTUnwrap(tokens)])[0], alone, file.lastPathComponent)
         }
         let before = try store.read { try $0.counts() }
         XCTAssertEqual(before.graphs, hashes.count)

@@ -254,7 +254,7 @@ final class LearningRetrainTests: XCTestCase {
         let hash = try XCTUnwrap(try space.store.read { try $0.measurements(platform: "cpu") }.first?.graphHash)
         try space.store.write { writer in
             try writer.putPrediction(Prediction(graphHash: hash, platform: "cpu", batchSize: 1, modelVersion: 0,
-                                                kind: .latencyMs, value: 1))
+                                                kind: .latencyMs, value: 1, flops: 2e9, params: 3e6, memoryAccess: 4e7))
             try writer.putPrediction(Prediction(graphHash: String(repeating: "0", count: 64), platform: "cpu",
                                                 batchSize: 1, modelVersion: 0, kind: .latencyMs, value: 1))
         }
@@ -269,6 +269,8 @@ final class LearningRetrainTests: XCTestCase {
         let fresh = try XCTUnwrap(predictions.first { $0.modelVersion == 1 })
         let direct = try await registry.predictLatency(platform: "cpu", graphs: [XCTUnwrap(try space.tokens.tokens(graphHash: hash, batchSize: 1))])
         XCTAssertEqual(fresh.value, Double(try XCTUnwrap(direct?.values.first)), accuracy: 1e-6)
+        // The graph's costs are kept: `narformer suggest` reads sizes from the latest prediction.
+        XCTAssertEqual([fresh.flops, fresh.params, fresh.memoryAccess], [2e9, 3e6, 4e7])
         // The retrained model carries the summary of its training networks: its predictions have a novelty.
         XCTAssertEqual(fresh.novelty, try XCTUnwrap(direct?.novelty?.first).score)
     }

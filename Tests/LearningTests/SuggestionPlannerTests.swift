@@ -1,10 +1,12 @@
+import Engine
 import Foundation
 import Store
+import TestSupport
 import XCTest
 @testable import Learning
 
 /// `narformer suggest`'s choice: unmeasured networks only, novelty first, spread over
-/// sizes, within a budget; and its speed over a large store.
+/// sizes and op mixes, within a budget; and its speed over a large store.
 final class SuggestionPlannerTests: XCTestCase {
     private func hash(_ i: Int) -> String { String(format: "%064x", i) }
 
@@ -47,10 +49,39 @@ final class SuggestionPlannerTests: XCTestCase {
         XCTAssertEqual(planner.plan(count: 20, budgetMs: 2.5).count, 2, "each pick is predicted at 1 ms")
     }
 
+    /// Networks of one size range but two op mixes: the second pick goes to the other op
+    /// mix, not to the other end of the size range (where sizes alone would send it).
+    func testPicksSpanOpMixesOfNetworksOfOneSize() {
+        func candidate(_ i: Int, _ shares: [String: Double]) -> SuggestionPlanner.Candidate {
+            .init(graphHash: hash(i), batchSize: 1, predictedMs: 1, novelty: 1, noveltyReason: nil, modelVersion: 0,
+                  size: [20 + 0.01 * Double(i % 6), 14, 17], opShares: shares)
+        }
+        let dense = (0..<6).map { candidate($0, ["Conv": 0.5, "Relu": 0.5]) }
+        let depthwise = (6..<9).map { candidate($0, ["Conv": 0.3, "DepthwiseConv": 0.3, "HardSwish": 0.4]) }
+        let picks = SuggestionPlanner(candidates: dense + depthwise, measured: []).plan(count: 2)
+        let kinds = Set(picks.map { $0.candidate.opShares["DepthwiseConv"] == nil ? "dense" : "depthwise" })
+        XCTAssertEqual(kinds, ["dense", "depthwise"], picks.map(\.candidate.graphHash).joined(separator: " "))
+        // Control: by sizes alone both picks are dense networks (the ends of the size range).
+        let blind = SuggestionPlanner(candidates: (dense + depthwise).map { var c = $0; c.opShares = [:]; return c }, measured: [])
+            .plan(count: 2).map(\.candidate.graphHash)
+        XCTAssertTrue(blind.allSatisfy { $0 < hash(6) }, "\(blind)")
+        // A measured network of the depthwise kind covers it: both picks go to the dense ones.
+        let covered = SuggestionPlanner(candidates: dense + depthwise,
+                                        measured: [.init(size: depthwise[1].size, opShares: depthwise[1].opShares)]).plan(count: 1)
+        XCTAssertNil(covered.first?.candidate.opShares["DepthwiseConv"])
+    }
+
     func testTenThousandStoredNetworksPlanInUnderFiveSeconds() throws {
         let space = try LearningWorkspace()
+        // Each network's tokens are stored with its prediction, as the daemon does: the op
+        // mix is read from them (a real ResNet's costs2 tokens, under 10,000 hashes).
+        let network = try NetworkImporter.importFile(at: XCTUnwrap(RepositoryData.onnxFiles(1).first))
+        let encoding = ModelTokens.network(.costs2)
+        let payload = MeasuredTokenCodec.encode(try network.tokens(for: encoding))
         try space.store.write { w in
             for i in 0..<10_000 {
+                _ = try w.putTokens(TokensRecord(key: MeasuredTokenStore.key(graphHash: hash(i), batchSize: 1, encoding: encoding),
+                                                 payload: payload))
                 let flops = 1e6 * Double(1 + (i * 7919) % 10_000)
                 try w.putPrediction(prediction(i, flops: flops, novelty: 0.5 + Double((i * 104_729) % 1000) / 250))
                 if i % 10 == 0 {
@@ -60,9 +91,12 @@ final class SuggestionPlannerTests: XCTestCase {
             }
         }
         let start = Date()
-        let picks = try SuggestionPlanner.load(store: space.store, platform: "cpu").plan(count: 100)
+        let planner = try SuggestionPlanner.load(store: space.store, platform: "cpu")
+        let picks = planner.plan(count: 100)
         let seconds = Date().timeIntervalSince(start)
         XCTAssertEqual(picks.count, 100)
+        XCTAssertEqual(planner.measured.count, 1000)
+        XCTAssertTrue(planner.candidates.allSatisfy { ($0.opShares["Conv"] ?? 0) > 0.2 }, "op shares read from the stored tokens")
         XCTAssertLessThan(seconds, 5, "suggesting over 10,000 stored networks")
     }
 }

@@ -14,6 +14,11 @@ package struct NetworkWork {
     package var imports: [(batchSize: Int, network: ImportedNetwork)]
     package var latency: [(batchSize: Int, prediction: Prediction)] = []
     package var accuracy: Prediction?
+    /// The tokens each latency prediction read, kept with it so that a later model of the
+    /// platform can predict the network again (`retraining.recompute_predictions`) and
+    /// `narformer suggest` can read its op mix; encoded when predicted, stored with the
+    /// predictions.
+    package var tokens: [TokensRecord] = []
     package var notes: [String] = []
     /// Set when the drop goes to `failed/`.
     package var failure: String?

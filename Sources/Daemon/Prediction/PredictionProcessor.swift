@@ -42,6 +42,11 @@ package final class PredictionProcessor: DropProcessor {
     /// are gathered (the tokens of a 100k-node network are about 60 MB).
     static let chunkNodes = 100_000
 
+    /// Nodes above which a predicted network's tokens are not stored: its prediction is then
+    /// not redone after a promotion (counted as "without tokens"), and a batch of very large
+    /// networks does not hold their encoded tokens as well as their activations.
+    static let storedTokensNodeCap = 50_000
+
     /// Most graphs per engine call (`engine.batch_size`; SIGHUP may change it).
     package var engineBatchSize: Int {
         get { engineBatch.load(ordering: .relaxed) }
@@ -204,6 +209,11 @@ package final class PredictionProcessor: DropProcessor {
                 let network = networks[request.work].imports.first { $0.batchSize == batchSize }?.network
                 let costs = network?.totals
                 let novelty = answer.novelty?[position].adding(unknownOps: network?.opsWithoutToken(for: entry.tokens) ?? [:])
+                if request.graph.nodeCount <= Self.storedTokensNodeCap {
+                    networks[request.work].tokens.append(MeasuredTokenStore.record(
+                    request.graph, key: MeasuredTokenStore.key(graphHash: networks[request.work].hash, batchSize: batchSize,
+                                                               encoding: entry.tokens)))
+                }
                 networks[request.work].latency.append(
                     (batchSize, Prediction(graphHash: networks[request.work].hash, platform: platform, batchSize: batchSize,
                                            modelVersion: answer.version, kind: .latencyMs,
@@ -274,6 +284,7 @@ package final class PredictionProcessor: DropProcessor {
                 for i in storable {
                     let work = snapshot[i]
                     try writer.putGraph(work.graphRecord())
+                    for record in work.tokens { _ = try writer.putTokens(record) }
                     for prediction in work.allPredictions {
                         let existing = try writer.prediction(
                             graphHash: prediction.graphHash, platform: prediction.platform, batchSize: prediction.batchSize,

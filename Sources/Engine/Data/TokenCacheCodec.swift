@@ -52,11 +52,19 @@ enum TokenCacheCodec {
         guard Array(SHA256.hash(data: body)) == Array(bytes[(bytes.count - 32)...]) else {
             throw Corrupt(reason: "checksum mismatch")
         }
-        var reader = Reader(bytes: Array(body))
-        guard Array(try reader.bytes(4)) == magic else { throw Corrupt(reason: "not a token cache entry") }
+        do {
+            return try decodeBody(Array(body), expectedKey: expectedKey, format: format)
+        } catch is LittleEndianReader.Truncated {
+            throw Corrupt(reason: "truncated")
+        }
+    }
+
+    private static func decodeBody(_ body: [UInt8], expectedKey: String, format: UInt32) throws -> CachedTokens {
+        var reader = LittleEndianReader(body)
+        guard Array(try reader.take(4)) == magic else { throw Corrupt(reason: "not a token cache entry") }
         guard try reader.u32() == format else { throw Corrupt(reason: "other format version") }
         let keyLength = Int(try reader.u32())
-        guard String(decoding: try reader.bytes(keyLength), as: UTF8.self) == expectedKey else {
+        guard String(decoding: try reader.take(keyLength), as: UTF8.self) == expectedKey else {
             throw Corrupt(reason: "entry belongs to another key")
         }
         let nodeCount = Int(try reader.u32())
@@ -87,33 +95,5 @@ enum TokenCacheCodec {
 
     private static func append<T: FixedWidthInteger>(_ data: inout Data, _ value: T) {
         withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
-    }
-
-    private struct Reader {
-        var bytes: [UInt8]
-        var offset = 0
-        var remaining: Int { bytes.count - offset }
-
-        mutating func bytes(_ count: Int) throws -> ArraySlice<UInt8> {
-            guard count >= 0, count <= remaining else { throw Corrupt(reason: "truncated") }
-            defer { offset += count }
-            return bytes[offset..<(offset + count)]
-        }
-
-        mutating func floats(_ count: Int) throws -> [Float] {
-            try bytes(count * 4).withUnsafeBytes { raw in
-                (0..<count).map { i in
-                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                }
-            }
-        }
-
-        mutating func u32() throws -> UInt32 {
-            try bytes(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
-        }
-
-        mutating func u64() throws -> UInt64 {
-            try bytes(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
-        }
     }
 }

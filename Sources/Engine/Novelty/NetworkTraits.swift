@@ -46,21 +46,38 @@ public struct NetworkTraits: Sendable, Equatable {
     /// The op-mix feature vector of the feature-space novelty method: the share of the
     /// graph's nodes in each op slot, then ln(nodes) and ln(1 + FLOPs) / 10.
     public static func opMixVector(_ graph: TokenGraph, tokens: ModelTokens) -> [Float] {
-        guard case .network(let encoding) = tokens, graph.tokenDim == tokens.tokenDim else {
+        guard let (_, counts) = opSlotCounts(graph, tokens: tokens) else {
             return [Float(Foundation.log(Double(max(1, graph.nodeCount))))]
         }
+        let n = Float(max(1, graph.nodeCount))
+        var out = counts.map { Float($0) / n }
+        out.append(Float(Foundation.log(Double(n))))
+        out.append(Float(Foundation.log1p(NetworkTraits(graph, tokens: tokens).flops ?? 0) / 10))
+        return out
+    }
+
+    /// The share of the graph's nodes of each op type its encoding has a slot for (types
+    /// with no node left out); empty for cells and graphs not in `tokens`. Keyed by op name,
+    /// so networks read in different encodings compare where their op types agree.
+    public static func opShares(_ graph: TokenGraph, tokens: ModelTokens) -> [String: Double] {
+        guard let (names, counts) = opSlotCounts(graph, tokens: tokens) else { return [:] }
+        let n = Double(max(1, graph.nodeCount))
+        var shares: [String: Double] = [:]
+        for (name, count) in zip(names, counts) where count > 0 { shares[name, default: 0] += Double(count) / n }
+        return shares
+    }
+
+    /// Nodes per op slot of the encoding (a node counts in its first set slot).
+    private static func opSlotCounts(_ graph: TokenGraph, tokens: ModelTokens) -> (names: [String], counts: [Int])? {
+        guard case .network(let encoding) = tokens, graph.tokenDim == tokens.tokenDim else { return nil }
         let (offset, names) = opColumns(encoding)
-        var out = [Float](repeating: 0, count: names.count + 2)
+        var counts = [Int](repeating: 0, count: names.count)
         let width = graph.tokenDim
         graph.tokens.withUnsafeBufferPointer { t in
             for node in 0..<graph.nodeCount {
-                for slot in 0..<names.count where t[node * width + offset + slot] == 1 { out[slot] += 1; break }
+                for slot in 0..<names.count where t[node * width + offset + slot] == 1 { counts[slot] += 1; break }
             }
         }
-        let n = Float(max(1, graph.nodeCount))
-        for slot in 0..<names.count { out[slot] /= n }
-        out[names.count] = Float(Foundation.log(Double(n)))
-        out[names.count + 1] = Float(Foundation.log1p(NetworkTraits(graph, tokens: tokens).flops ?? 0) / 10)
-        return out
+        return (names, counts)
     }
 }

@@ -82,7 +82,15 @@ package enum MeasuredTokenCodec {
 
     /// The graph, checked against the encoding its key names (`expectedTokenDim`).
     package static func decode(_ bytes: [UInt8], expectedTokenDim: Int) throws -> TokenGraph {
-        var reader = Reader(bytes: bytes)
+        do {
+            return try decodeFields(bytes, expectedTokenDim: expectedTokenDim)
+        } catch let truncated as LittleEndianReader.Truncated {
+            throw Corrupt(description: bytes.isEmpty ? "empty" : "ends \(truncated.missing) bytes early")
+        }
+    }
+
+    private static func decodeFields(_ bytes: [UInt8], expectedTokenDim: Int) throws -> TokenGraph {
+        var reader = LittleEndianReader(bytes)
         let found = try reader.byte()
         guard found == layout else { throw Corrupt(description: "token layout \(found) is unknown (this code reads \(layout))") }
         let nodeCount = Int(try reader.u32())
@@ -124,30 +132,5 @@ package enum MeasuredTokenCodec {
         for _ in 0..<staticCount { staticFeatures.append(Float(bitPattern: try reader.u32())) }
         return TokenGraph(nodeCount: nodeCount, tokenDim: tokenDim, tokens: tokens, edges: edges,
                           staticFeatures: staticFeatures)
-    }
-
-    private struct Reader {
-        let bytes: [UInt8]
-        var offset = 0
-        var remaining: Int { bytes.count - offset }
-
-        mutating func take(_ count: Int) throws -> ArraySlice<UInt8> {
-            guard count <= remaining else { throw Corrupt(description: "ends \(count - remaining) bytes early") }
-            defer { offset += count }
-            return bytes[offset..<(offset + count)]
-        }
-
-        mutating func byte() throws -> UInt8 {
-            guard remaining >= 1 else { throw Corrupt(description: "empty") }
-            defer { offset += 1 }
-            return bytes[offset]
-        }
-
-        mutating func u32() throws -> UInt32 {
-            guard remaining >= 4 else { throw Corrupt(description: "ends \(4 - remaining) bytes early") }
-            defer { offset += 4 }
-            return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16
-                | UInt32(bytes[offset + 3]) << 24
-        }
     }
 }

@@ -130,7 +130,20 @@ package struct MeasuredTokenStore: Sendable {
         return conversion
     }
 
-    private static func record(_ graph: TokenGraph, key: TokensKey) -> TokensRecord {
+    /// The network's tokens in the first whole-network encoding stored for it (in
+    /// `ModelTokens.networkEncodings` order) and that encoding, read in `reader`'s
+    /// transaction; nil when none is stored in the table.
+    package func anyNetworkTokens(_ reader: StoreReader, graphHash: String, batchSize: Int) throws
+        -> (graph: TokenGraph, encoding: ModelTokens)? {
+        for encoding in ModelTokens.networkEncodings {
+            let key = Self.key(graphHash: graphHash, batchSize: batchSize, encoding: encoding)
+            if let payload = try reader.tokens(key) { return (try decode(payload, key: key), encoding) }
+        }
+        return nil
+    }
+
+    /// The store record of `graph` under `key` (encoded here, outside any transaction).
+    package static func record(_ graph: TokenGraph, key: TokensKey) -> TokensRecord {
         TokensRecord(key: key, payload: MeasuredTokenCodec.encode(graph))
     }
 

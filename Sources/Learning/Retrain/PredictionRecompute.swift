@@ -21,11 +21,17 @@ package struct PredictionRecompute {
 
     package func run(platform: String, now: Date = Date()) async throws -> Summary {
         struct Target: Hashable { var hash: String; var batch: Int }
-        let targets = try store.read { reader in
-            Set(try reader.predictions(since: .distantPast)
-                .filter { $0.platform == platform && $0.kind == .latencyMs }
-                .map { Target(hash: $0.graphHash, batch: $0.batchSize) })
-        }.sorted { ($0.hash, $0.batch) < ($1.hash, $1.batch) }
+        // Each target's costs, from any of its predictions that kept them (they are a fact of
+        // the graph, not of the model): the new prediction carries them, for `narformer
+        // suggest` reads sizes from the latest prediction.
+        var costs: [Target: Prediction] = [:]
+        try store.read { reader in
+            for p in try reader.predictions(since: .distantPast) where p.platform == platform && p.kind == .latencyMs {
+                let target = Target(hash: p.graphHash, batch: p.batchSize)
+                if costs[target]?.flops == nil { costs[target] = p }
+            }
+        }
+        let targets = costs.keys.sorted { ($0.hash, $0.batch) < ($1.hash, $1.batch) }
         var summary = Summary()
         // Tokens in the encoding the now-active model reads.
         let encoding = await registry.latencyEntry(platform: platform)?.tokens ?? .baseline
@@ -45,9 +51,11 @@ package struct PredictionRecompute {
                 break
             }
             let predictions = chunk.indices.map { i in
-                Prediction(graphHash: chunk[i].0.hash, platform: platform, batchSize: chunk[i].0.batch,
-                           modelVersion: answer.version, kind: .latencyMs, value: Double(answer.values[i]), predictedAt: now,
-                           novelty: answer.novelty?[i].score, noveltyReason: answer.novelty?[i].reason)
+                let earlier = costs[chunk[i].0]
+                return Prediction(graphHash: chunk[i].0.hash, platform: platform, batchSize: chunk[i].0.batch,
+                                  modelVersion: answer.version, kind: .latencyMs, value: Double(answer.values[i]), predictedAt: now,
+                                  flops: earlier?.flops, params: earlier?.params, memoryAccess: earlier?.memoryAccess,
+                                  novelty: answer.novelty?[i].score, noveltyReason: answer.novelty?[i].reason)
             }
             try store.write { try $0.putPredictions(predictions) }
             summary.recomputed += predictions.count

@@ -5,7 +5,8 @@ import Store
 /// Which stored networks of a platform to measure next, most useful first.
 ///
 /// Candidates are the networks with a latency prediction for the platform and no
-/// measurement on it; `plan` chooses among them (novelty-weighted coverage of sizes).
+/// measurement on it; `plan` chooses among them (novelty-weighted coverage of sizes and
+/// op mixes).
 package struct SuggestionPlanner {
     package struct Candidate: Sendable {
         package var graphHash: String
@@ -16,9 +17,13 @@ package struct SuggestionPlanner {
         package var modelVersion: Int
         /// ln FLOPs, ln params, ln memory access (0 when unknown).
         package var size: [Double]
+        /// The share of its nodes of each op type (`NetworkTraits.opShares`); empty when its
+        /// tokens are not stored.
+        package var opShares: [String: Double]
 
         package init(graphHash: String, batchSize: Int, predictedMs: Double, novelty: Double?, noveltyReason: String?,
-                     modelVersion: Int, size: [Double]) {
+                     modelVersion: Int, size: [Double], opShares: [String: Double] = [:]) {
+            self.opShares = opShares
             self.graphHash = graphHash
             self.batchSize = batchSize
             self.predictedMs = predictedMs
@@ -39,23 +44,35 @@ package struct SuggestionPlanner {
         package var reason: String
     }
 
-    package var candidates: [Candidate]
-    /// Sizes of the networks already measured on the platform.
-    package var measuredSizes: [[Double]]
+    /// A network already measured on the platform: where the picks need not go.
+    package struct Measured: Sendable {
+        package var size: [Double]
+        package var opShares: [String: Double]
 
-    /// Candidates and measured sizes of `platform` from the store: every graph's latest
-    /// latency prediction for the platform (its smallest batch size), less the measured ones.
-    package static func load(store: NarformerStore, platform: String) throws -> SuggestionPlanner {
-        var measured: Set<String> = []
+        package init(size: [Double], opShares: [String: Double] = [:]) {
+            self.size = size
+            self.opShares = opShares
+        }
+    }
+
+    package var candidates: [Candidate]
+    package var measured: [Measured]
+
+    /// Candidates and measured networks of `platform` from the store: every graph's latest
+    /// latency prediction for the platform (its smallest batch size), less the measured ones;
+    /// op mixes from the tokens stored with the predictions and measurements (not read with
+    /// `opMixes` false: for counting candidates).
+    package static func load(store: NarformerStore, platform: String, opMixes: Bool = true) throws -> SuggestionPlanner {
+        var measuredHashes: Set<String> = []
         try store.read { reader in
-            for m in try reader.measurements(platform: platform) { measured.insert(m.graphHash) }
+            for m in try reader.measurements(platform: platform) { measuredHashes.insert(m.graphHash) }
         }
         var latest: [String: Prediction] = [:]
-        var measuredSizes: [String: [Double]] = [:]
+        var measuredPredictions: [String: Prediction] = [:]
         try PredictionPager(store: store, since: .distantPast, pageSize: 4096).forEach { p in
             guard p.platform == platform, p.kind == .latencyMs else { return }
-            if measured.contains(p.graphHash) {
-                measuredSizes[p.graphHash] = size(p)
+            if measuredHashes.contains(p.graphHash) {
+                measuredPredictions[p.graphHash] = p
                 return
             }
             if let old = latest[p.graphHash],
@@ -64,11 +81,24 @@ package struct SuggestionPlanner {
             }
             latest[p.graphHash] = p
         }
-        let candidates = latest.values.sorted { $0.graphHash < $1.graphHash }.map { p in
-            Candidate(graphHash: p.graphHash, batchSize: p.batchSize, predictedMs: p.value, novelty: p.novelty,
-                      noveltyReason: p.noveltyReason, modelVersion: p.modelVersion, size: size(p))
+        let tokens = MeasuredTokenStore(store: store)
+        return try store.read { reader in
+            // A record that cannot be read costs its network the op mix, not the suggestion.
+            func opShares(_ p: Prediction) -> [String: Double] {
+                guard opMixes, let found = try? tokens.anyNetworkTokens(reader, graphHash: p.graphHash, batchSize: p.batchSize) else {
+                    return [:]
+                }
+                return NetworkTraits.opShares(found.graph, tokens: found.encoding)
+            }
+            let candidates = latest.values.sorted { $0.graphHash < $1.graphHash }.map { p in
+                Candidate(graphHash: p.graphHash, batchSize: p.batchSize, predictedMs: p.value, novelty: p.novelty,
+                          noveltyReason: p.noveltyReason, modelVersion: p.modelVersion, size: size(p), opShares: opShares(p))
+            }
+            let measured = measuredPredictions.values.sorted { $0.graphHash < $1.graphHash }.map { p in
+                Measured(size: size(p), opShares: opShares(p))
+            }
+            return SuggestionPlanner(candidates: candidates, measured: measured)
         }
-        return SuggestionPlanner(candidates: candidates, measuredSizes: Array(measuredSizes.values))
     }
 
     static func size(_ p: Prediction) -> [Double] {
@@ -80,16 +110,26 @@ package struct SuggestionPlanner {
         [flops, params, memoryAccess].map { Foundation.log(max(1, $0 ?? 1)) }
     }
 
-    package init(candidates: [Candidate], measuredSizes: [[Double]]) {
+    package init(candidates: [Candidate], measured: [Measured]) {
         self.candidates = candidates
-        self.measuredSizes = measuredSizes
+        self.measured = measured
+    }
+
+    /// Each network's coordinates in the space the picks spread over: its sizes, then its
+    /// share of nodes of each op type any of them has (sorted by name; 0 where it has none).
+    private func coordinates() -> (candidates: [[Double]], measured: [[Double]]) {
+        let names = Set(candidates.flatMap(\.opShares.keys) + measured.flatMap(\.opShares.keys)).sorted()
+        func row(_ size: [Double], _ shares: [String: Double]) -> [Double] { size + names.map { shares[$0] ?? 0 } }
+        return (candidates.map { row($0.size, $0.opShares) }, measured.map { row($0.size, $0.opShares) })
     }
 
     /// Up to `count` picks whose predicted latencies add up to at most `budgetMs` (nil: no
     /// limit), in the order they should be measured.
     ///
     /// A greedy facility-location choice: every unmeasured network should have a measured
-    /// or picked network of similar size near it, and counts by its novelty (what the model
+    /// or picked network of similar size and op mix near it (a new platform's first lessons
+    /// are its speed per op type, so the picks should span the op mixes), and counts by its
+    /// novelty (what the model
     /// knows least counts most). Each pick is the candidate that most reduces the
     /// novelty-weighted distance from the networks (a stride sample of at most `demandCap`)
     /// to their nearest measured or picked network. Picks thus stand for many networks
@@ -98,10 +138,11 @@ package struct SuggestionPlanner {
     /// gain bounds its next one.
     package func plan(count: Int, budgetMs: Double? = nil) -> [Pick] {
         guard !candidates.isEmpty, count > 0 else { return [] }
-        let scale = Self.spread(candidates.map(\.size) + measuredSizes)
+        let (rows, measuredRows) = coordinates()
+        let scale = Self.spread(rows + measuredRows)
         let width = scale.count
         var points = [Double](repeating: 0, count: candidates.count * width)
-        for (i, c) in candidates.enumerated() { for j in 0..<width { points[i * width + j] = c.size[j] / scale[j] } }
+        for (i, row) in rows.enumerated() { for j in 0..<width { points[i * width + j] = row[j] / scale[j] } }
         let step = max(1, candidates.count / Self.demandCap)
         let demand = Array(Swift.stride(from: 0, to: candidates.count, by: step))
         let weight = demand.map { candidates[$0].novelty ?? 1 }
@@ -117,7 +158,7 @@ package struct SuggestionPlanner {
         let reach = 2 * max(1e-9, candidates.indices.map { i in
             (0..<width).reduce(0.0) { $0 + pow(points[i * width + $1] - centre[$1], 2) }.squareRoot()
         }.max() ?? 1)
-        let measured = measuredSizes.map { size in (0..<width).map { size[$0] / scale[$0] } }
+        let measured = measuredRows.map { row in (0..<width).map { row[$0] / scale[$0] } }
         var covered = demand.map { k -> Double in
             let nearest = measured.map { m in (0..<width).reduce(0.0) { $0 + pow(points[k * width + $1] - m[$1], 2) }.squareRoot() }.min()
             return min(reach, nearest ?? reach)
@@ -178,7 +219,7 @@ package struct SuggestionPlanner {
         } else {
             parts.append("no novelty (its model has no training summary)")
         }
-        parts.append("the nearest measured network in size for about \(standsFor) unmeasured ones")
+        parts.append("the nearest measured network in size and op mix for about \(standsFor) unmeasured ones")
         return parts.joined(separator: "; ")
     }
 

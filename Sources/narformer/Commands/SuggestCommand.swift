@@ -13,9 +13,10 @@ struct SuggestCommand: ParsableCommand {
         abstract: "List the stored networks of a platform to measure next, most useful first.",
         discussion: """
             Candidates are networks predicted for the platform and not measured on it. Each pick \
-            maximises novelty (how far the network lies from what the serving model was trained on) \
-            times its size distance to the nearest network measured or picked already, so the picks \
-            start with what the model knows least and spread over sizes. --format yaml writes a \
+            covers the unmeasured networks best: each counts by its novelty (how far it lies from what \
+            the serving model was trained on) times its distance, in size and op mix, to the nearest \
+            network measured or picked already, so the picks stand for many networks, weigh what the \
+            model knows least, and spread over sizes and op types. --format yaml writes a \
             measurement file: fill in every latency_ms and drop it into the platform's inbox.
             """)
 
@@ -58,7 +59,7 @@ struct SuggestCommand: ParsableCommand {
         switch format {
         case .text:
             output.write("\(picks.count) of \(planner.candidates.count) unmeasured networks of \(platform) "
-                         + "(\(planner.measuredSizes.count) measured):\n")
+                         + "(\(planner.measured.count) measured):\n")
             for (rank, (pick, file)) in zip(picks, files).enumerated() {
                 output.write(String(format: "%3d  %@  %@  %.3f ms  %@\n", rank + 1, String(pick.candidate.graphHash.prefix(12)),
                                     file, pick.candidate.predictedMs, pick.reason))

@@ -77,7 +77,7 @@ struct StatusReport: Encodable {
                     entry.uncalibrated = try uncalibrated?.note(
                         platform: platform.name, modelVersion: serving?.version ?? entry.activeVersion ?? 0,
                         defaultModel: serving.map { URL(fileURLWithPath: $0.checkpoint) })
-                    let planner = try SuggestionPlanner.load(store: store, platform: platform.name)
+                    let planner = try SuggestionPlanner.load(store: store, platform: platform.name, opMixes: false)
                     entry.suggestionsWaiting = planner.candidates.count
                     entry.novelWaiting = planner.novelCount
                 } catch {
