@@ -1,10 +1,12 @@
+import Foundation
 import XCTest
 @testable import Engine
 
 /// The switches of `--recipe authors`: dropout inside the feed-forward and in the static
 /// branch (forward/backward pair under a fixed-seed mask, finite differences through the
-/// whole model), losses over originals and copies, torch_geometric's graph-layer biases;
-/// and `--recipe narformer` unchanged.
+/// whole model), losses over originals and copies, torch_geometric's graph-layer biases,
+/// accuracies as fractions (what the authors' code feeds the relative loss); and
+/// `--recipe narformer` unchanged.
 final class RecipeSwitchTests: XCTestCase {
     /// LayerNorm rows of 8 (up) and 4 (down) values: a 2-wide row normalises to +-1 and,
     /// when dropout zeroes a whole group's input, to a tie whose derivative is a jump.
@@ -152,5 +154,46 @@ final class RecipeSwitchTests: XCTestCase {
             // Spread over the range (64 or 16 draws: the largest above half the bound).
             XCTAssertGreaterThan(after.map(abs).max() ?? 0, bound / 2, e.name)
         }
+    }
+
+    // MARK: the authors' accuracy targets are fractions, not ratios to the training median
+
+    private static let trainCSV = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("data/nb201/train.csv")
+
+    func testOnlyTheAuthorsAccuracyRatioTargetsTakeAFixedScale() {
+        XCTAssertEqual(RecipeSwitches.authors.ratioScale(kind: .accuracy, transform: .ratio), 100)
+        XCTAssertNil(RecipeSwitches.authors.ratioScale(kind: .accuracy, transform: .quantile))
+        XCTAssertNil(RecipeSwitches.authors.ratioScale(kind: .latency, transform: .ratio))
+        XCTAssertNil(RecipeSwitches.narformer.ratioScale(kind: .accuracy, transform: .ratio))
+    }
+
+    func testTheAuthorsScaleTurnsPercentagesIntoFractions() throws {
+        let data = try TrainingDataset.cells(try NB201Table.load(from: Self.trainCSV).firstRows(48))
+        var config = ModelConfig.paperAccuracy(inDim: NB201Cell.tokenDim)
+        config.hidden = 16; config.fcHidden = 16; config.layers = 1; config.groups = 2
+        let scale = RecipeSwitches.authors.ratioScale(kind: .accuracy, transform: .ratio)
+        let authors = try TrainingDriver.freshModel(config: config, seed: 1, for: data, platform: "cifar10_test",
+                                                    transform: .ratio, ratioScale: scale)
+        XCTAssertEqual(authors.targetScale, 100)
+        XCTAssertEqual(authors.encode(93.105), 0.93105, accuracy: 1e-12)
+        XCTAssertEqual(authors.decode(authors.encode(10.0)), 10.0, accuracy: 1e-12)
+        // Without a fixed scale the median of the training targets divides (this project's ratio).
+        let median = try TrainingDriver.freshModel(config: config, seed: 1, for: data, platform: "cifar10_test",
+                                                   transform: .ratio)
+        XCTAssertEqual(median.targetScale, data.targets.sorted()[24])
+        XCTAssertNotEqual(median.targetScale, 100)
+    }
+
+    func testAFixedScaleIsRefusedOutsideTheRatioTransformAndWhenNotPositive() throws {
+        let data = try TrainingDataset.cells(try NB201Table.load(from: Self.trainCSV).firstRows(8))
+        var config = ModelConfig.paperAccuracy(inDim: NB201Cell.tokenDim)
+        config.hidden = 16; config.fcHidden = 16; config.layers = 1; config.groups = 2
+        XCTAssertThrowsError(try TrainingDriver.freshModel(config: config, seed: 1, for: data, platform: "x",
+                                                           transform: .quantile, ratioScale: 100)) { error in
+            XCTAssertTrue("\(error)".contains("ratio transform"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingDriver.freshModel(config: config, seed: 1, for: data, platform: "x",
+                                                           transform: .ratio, ratioScale: 0))
     }
 }

@@ -19,14 +19,28 @@ public struct RecipeSwitches: Sendable, Hashable {
     /// The target transform; nil: the kind's default (this project's: log for latency,
     /// quantile for accuracy).
     public var targetTransform: TargetTransform?
+    /// What accuracy targets are divided by under the `ratio` transform; nil: the training
+    /// targets' median (this project). The authors' code reads NAS-Bench-201 accuracies as
+    /// fractions (percent / 100), and the scale is not a detail: the head ends in
+    /// -logsigmoid with a bias drawn from U(+-1), so the scale decides where the untrained
+    /// model's output sits relative to the targets.
+    public var accuracyRatioScale: Double?
 
     public init(cellEncoding: CellEncoding, feedForwardAndStaticDropout: Bool, lossesOverCopies: Bool,
-                torchGeometricGraphBiases: Bool, targetTransform: TargetTransform?) {
+                torchGeometricGraphBiases: Bool, targetTransform: TargetTransform?, accuracyRatioScale: Double? = nil) {
         self.cellEncoding = cellEncoding
         self.feedForwardAndStaticDropout = feedForwardAndStaticDropout
         self.lossesOverCopies = lossesOverCopies
         self.torchGeometricGraphBiases = torchGeometricGraphBiases
         self.targetTransform = targetTransform
+        self.accuracyRatioScale = accuracyRatioScale
+    }
+
+    /// The fixed scale a fresh model of `kind` under `transform` divides its targets by;
+    /// nil: the training median. Only accuracy models under `ratio` take the recipe's scale
+    /// (the other transforms place the targets themselves).
+    public func ratioScale(kind: ModelConfig.Kind, transform: TargetTransform) -> Double? {
+        kind == .accuracy && transform == .ratio ? accuracyRatioScale : nil
     }
 
     /// This project's training, unchanged.
@@ -35,11 +49,11 @@ public struct RecipeSwitches: Sendable, Hashable {
                                                  targetTransform: nil)
 
     /// The authors' released training code: `nerf` cell tokens, their extra dropouts, losses
-    /// over 2B, torch_geometric's graph-layer biases, and targets divided by their median
-    /// (`ratio`: their relative loss on the raw value, up to scale).
+    /// over 2B, torch_geometric's graph-layer biases, and their relative loss on the raw
+    /// value (`ratio`), accuracies as fractions (this data's percentages / 100).
     public static let authors = RecipeSwitches(cellEncoding: .nerf, feedForwardAndStaticDropout: true,
                                                lossesOverCopies: true, torchGeometricGraphBiases: true,
-                                               targetTransform: .ratio)
+                                               targetTransform: .ratio, accuracyRatioScale: 100)
 
     /// The recipes by the name `--recipe` takes.
     public static let named: [String: RecipeSwitches] = ["narformer": .narformer, "authors": .authors]

@@ -41,13 +41,23 @@ public final class TrainingDriver {
     /// A freshly initialised model whose outputs are centred on the median training
     /// target; with `.log`, the width is chosen so every training target maps into
     /// [0.3, 1.7]; with `.affine`, so the 10th percentile maps to 0.3; with `.quantile`, by
-    /// the training targets' quantiles (`QuantileMap`).
+    /// the training targets' quantiles (`QuantileMap`). `ratioScale`, only with `.ratio`,
+    /// replaces the median as the divisor (the authors' units, `RecipeSwitches`).
     public static func freshModel(config: ModelConfig, seed: UInt64, for train: TrainingDataset,
-                                  platform: String, transform: TargetTransform = .ratio) throws -> TrainedModel {
+                                  platform: String, transform: TargetTransform = .ratio,
+                                  ratioScale: Double? = nil) throws -> TrainedModel {
+        if let ratioScale {
+            guard transform == .ratio else {
+                throw TrainingError("a fixed target scale applies to the ratio transform, not to \(transform.rawValue)")
+            }
+            guard ratioScale > 0 && ratioScale.isFinite else {
+                throw TrainingError("the target scale must be a positive number (is \(ratioScale))")
+            }
+        }
         let model = try NARFormerModel(config: config, seed: seed)
         let sorted = train.targets.sorted()
         let median = sorted.isEmpty ? 1 : sorted[sorted.count / 2]
-        let scale = median > 0 && median.isFinite ? median : 1
+        let scale = ratioScale ?? (median > 0 && median.isFinite ? median : 1)
         let trained = TrainedModel(model: model, targetScale: scale,
                                    metadata: CheckpointMetadata(tokenEncoding: train.encoding, platform: platform,
                                                                 trainingDataDigest: train.digest))

@@ -100,8 +100,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Platform name stored in the checkpoint (default: the list's platform column, or the target column).")
     var platform: String?
 
-    @Option(help: "How targets map to the network's output: log (default for latency), quantile (default for accuracy: targets spread by their rank), affine or ratio (the authors' relative loss on target / median).")
+    @Option(help: "How targets map to the network's output: log (default for latency), quantile (default for accuracy: targets spread by their rank), affine or ratio (the relative loss on target / median, or / --target-scale).")
     var targetTransform: String?
+
+    @Option(help: "With the ratio transform: divide targets by this number instead of the training median (--recipe authors: 100 for accuracies, which the authors' code reads as fractions).")
+    var targetScale: Double?
 
     @Option(help: "Weight of the SR (pairwise rank) loss (default: 0.1 for accuracy, 0 for latency).")
     var rankLoss: Float?
@@ -118,7 +121,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Main loss: relative (the authors' mean((p/y - 1)^2); default) or log (mean((ln p - ln y)^2); default for --readout node-cost).")
     var loss: String?
 
-    @Option(help: "Whose training choices: narformer (this project's, the default) or authors (the authors' released code: nerf cell tokens, dropout also inside the feed-forward and in the static branch, main and SR losses over originals and isomorphic copies, torch_geometric's graph-layer bias init, ratio targets). The four options below override one choice each.")
+    @Option(help: "Whose training choices: narformer (this project's, the default) or authors (the authors' released code: nerf cell tokens, dropout also inside the feed-forward and in the static branch, main and SR losses over originals and isomorphic copies, torch_geometric's graph-layer bias init, ratio targets, accuracies as fractions). The four options below, --target-transform and --target-scale override one choice each.")
     var recipe: String = "narformer"
 
     @Option(help: "NAS-Bench-201 cell tokens: trans (this project's sinusoids) or nerf (the authors': linear frequencies times pi, op order conv1x1, conv3x3, avgpool, skip, none). Default: from --recipe.")
@@ -185,6 +188,10 @@ struct TrainCommand: ParsableCommand {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number") }
+        if let targetScale {
+            if !(targetScale > 0 && targetScale.isFinite) { throw ValidationError("--target-scale must be a positive number") }
+            if initModel != nil { throw ValidationError("--target-scale shapes a fresh model; --init-model keeps the checkpoint's scale") }
+        }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if val != nil && valSplit != nil { throw ValidationError("give either --val or --val-split, not both") }
         if let valSplit, !(valSplit > 0 && valSplit < 1) { throw ValidationError("--val-split must be between 0 and 1") }
@@ -265,8 +272,10 @@ struct TrainCommand: ParsableCommand {
             if switches.feedForwardAndStaticDropout { config.feedForwardAndStaticDropout = true }
             if let problem = config.problems.first { throw ValidationError("model shape: \(problem)") }
             let transform = switches.targetTransform ?? (nodeCost ? .ratio : kind == .latency ? .log : .quantile)
+            let ratioScale = targetScale ?? switches.ratioScale(kind: kind, transform: transform)
             trained = try CommandFailure.wrap {
-                try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "", transform: transform)
+                try TrainingDriver.freshModel(config: config, seed: seed, for: train, platform: "", transform: transform,
+                                              ratioScale: ratioScale)
             }
             if switches.torchGeometricGraphBiases { trained.model.initialiseGraphLayerBiasesAsTorchGeometric(seed: seed) }
         }
