@@ -9,8 +9,10 @@
 /// select, and the old encodings stay byte for byte what they were.
 ///
 /// Row: 8 cost columns (`CostTokenizer`'s, at the same positions, so `NodeCostReadout`
-/// reads them), 72 op slots (`opSlots`), then the baseline's 80 attribute and 40 shape
-/// columns. Static features: `CostTokenizer`'s 8.
+/// reads them; elements moved, parameters and intensity as `CanonicalNodeCosts` counts
+/// them), 72 op slots (`opSlots`; a MatMul that is a linear layer takes Gemm's), then the
+/// baseline's 80 attribute and 40 shape columns. Static features: `CostTokenizer`'s 8,
+/// with the parameter and moved-element totals of those counts.
 public enum Costs2Tokenizer {
     public static let opSlotCount = 72
     static let baseAttributesAndShape = BaselineTokenizer.tokenDim - 32
@@ -39,17 +41,32 @@ public enum Costs2Tokenizer {
         let n = graph.nodes.count, width = tokenDim, from = costs.tokenDim
         let costColumns = CostTokenizer.costColumns
         var tokens = [Float](repeating: 0, count: n * width)
+        var linearWeights = 0.0, movedTotal = 0.0
         tokens.withUnsafeMutableBufferPointer { out in
             costs.tokens.withUnsafeBufferPointer { inp in
                 for (i, node) in graph.nodes.enumerated() {
                     let row = i * width, src = i * from
                     for k in 0..<costColumns { out[row + k] = inp[src + k] }
-                    if let slot = opSlots[node.op] { out[row + costColumns + slot] = 1 }
+                    let cost = i < nodeCosts.count ? nodeCosts[i] : NodeCost()
+                    let moved = CanonicalNodeCosts.elementsMoved(node)
+                    movedTotal += moved
+                    out[row + CostTokenizer.memoryColumn] = CostTokenizer.logScaled(moved)
+                    out[row + CostTokenizer.intensityColumn] = CostTokenizer.intensity(flops: cost.flops, moved: moved)
+                    var slot = opSlots[node.op]
+                    if let weight = CanonicalNodeCosts.linearWeight(node) {
+                        linearWeights += weight
+                        out[row + CostTokenizer.paramsColumn] = CostTokenizer.logScaled(cost.params + weight)
+                        slot = opSlots["Gemm"]
+                    }
+                    if let slot { out[row + costColumns + slot] = 1 }
                     let attributes = src + costColumns + 32
                     for k in 0..<baseAttributesAndShape { out[row + costColumns + opSlotCount + k] = inp[attributes + k] }
                 }
             }
         }
-        return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: costs.edges, staticFeatures: costs.staticFeatures)
+        var statics = costs.staticFeatures
+        statics[CostTokenizer.paramsStatic] = CostTokenizer.logScaled(totals.params + linearWeights)
+        statics[CostTokenizer.movedStatic] = CostTokenizer.logScaled(movedTotal)
+        return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: costs.edges, staticFeatures: statics)
     }
 }
