@@ -9,9 +9,8 @@ import Foundation
 /// format version. Entries are written to a temporary file and renamed into place, so
 /// a reader never sees half an entry; an entry that fails to decode is recomputed.
 public struct TokenCache: Sendable {
-    /// Bump when the entry layout or the meaning of cached tokens changes (2: the `costs2`
-    /// tokens count memory, linear layers and parameters as `CanonicalNodeCosts` does).
-    public static let formatVersion: UInt32 = 2
+    /// Bump when the entry layout or the meaning of cached tokens changes.
+    public static let formatVersion: UInt32 = 1
 
     public var directory: URL
     /// The token encoding's name (e.g. "nnlqp-152"); part of the key.

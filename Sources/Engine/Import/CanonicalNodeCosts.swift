@@ -1,4 +1,4 @@
-/// What a node of the canonical graph moves and holds, as the `costs2` tokens count it.
+/// What a node of the canonical graph moves and holds, as the `costs3` tokens count it.
 ///
 /// The `costs` columns count, over the graph as the file states it, every element of every
 /// input an op reads (kept there so the `costs` model's tokens do not move). Over the

@@ -2,9 +2,10 @@ import Foundation
 import XCTest
 @testable import Engine
 
-/// What the `costs2` tokens count per node (`CanonicalNodeCosts`): views and no-op Pads
+/// What the `costs3` tokens count per node (`CanonicalNodeCosts`): views and no-op Pads
 /// move nothing, Gather and Slice read what they select, a MatMul with a weight is a linear
-/// layer; the `costs` tokens keep the authors' counts.
+/// layer; the `costs` and `costs2` tokens keep the authors' counts (their names must keep
+/// one meaning: stored tokens and checkpoints carry them).
 final class CanonicalNodeCostsTests: XCTestCase {
     /// A one-head attention over 10 tokens of width 16, spelled as torch's default exporter
     /// writes it: a MatMul + Add projection to q, k and v, a view to [10, 3, 16] and a
@@ -42,12 +43,12 @@ final class CanonicalNodeCostsTests: XCTestCase {
 
     private func logScaled(_ v: Double) -> Float { CostTokenizer.logScaled(v) }
 
-    func testCosts2CountsWhatEachNodeMovesAndHolds() throws {
+    func testCosts3CountsWhatEachNodeMovesAndHolds() throws {
         let net = try Self.attention()
         let graph = net.canonicalGraph
         XCTAssertEqual(graph.opHistogram, ["Input": 1, "MatMul": 3, "Add": 1, "Transpose": 2, "Gather": 3, "Softmax": 1,
                                            "Pad": 1, "Slice": 1, "Reshape": 1])
-        let tokens = net.tokens(encoding: .costs2)
+        let tokens = net.tokens(encoding: .costs3)
         let slot = { (op: String) in CostTokenizer.costColumns + (Costs2Tokenizer.opSlots[op] ?? -1) }
         func index(_ op: String, _ k: Int = 0) -> Int { graph.nodes.indices.filter { graph.nodes[$0].op == op }[k] }
 
@@ -93,13 +94,35 @@ final class CanonicalNodeCostsTests: XCTestCase {
         }
     }
 
+    func testCosts2KeepsTheAuthorsCountsOverTheCanonicalGraph() throws {
+        let net = try Self.attention()
+        let tokens = net.tokens(encoding: .costs2)
+        let canonical = net.canonicalGraph
+        for (i, node) in canonical.nodes.enumerated() {
+            let r = row(tokens, i)
+            XCTAssertEqual(r[CostTokenizer.memoryColumn], logScaled(CostTokenizer.memoryMoved(node)), node.op)
+            XCTAssertEqual(r[CostTokenizer.paramsColumn], logScaled(net.canonicalCosts[i].params), node.op)
+            if node.op == "MatMul" {
+                XCTAssertEqual(r[CostTokenizer.costColumns + Costs2Tokenizer.opSlots["MatMul"]!], 1, "MatMul keeps its slot")
+            }
+        }
+        // One layout, two names: the other counts are another encoding.
+        let costs3 = net.tokens(encoding: .costs3)
+        XCTAssertEqual(costs3.tokenDim, tokens.tokenDim)
+        XCTAssertNotEqual(costs3.tokens, tokens.tokens)
+        XCTAssertEqual(ModelTokens.network(.costs2).storedName, "costs2-200")
+        XCTAssertEqual(ModelTokens.network(.costs3).storedName, "costs3-200")
+        XCTAssertEqual(ModelTokens(storedName: "costs3-200"), .network(.costs3))
+        XCTAssertTrue(ModelTokens.network(.costs3).hasShape(of: tokens))
+    }
+
     func testAViTsProjectionsReadAsLinearLayers() throws {
         // vit_2026_0000: 8 blocks, each with three projections written as MatMul (qkv and the
         // two MLP layers), one as Gemm (the attention output), two attention products; then
         // the classifier Gemm.
         let url = ImportTestSupport.repoRoot.appendingPathComponent("data/latency-transformers/onnx/vit/vit_2026_0000.onnx")
         let net = try NetworkImporter.importFile(at: url)
-        let tokens = net.tokens(encoding: .costs2)
+        let tokens = net.tokens(encoding: .costs3)
         let column = { (op: String) in CostTokenizer.costColumns + (Costs2Tokenizer.opSlots[op] ?? -1) }
         let count = { (op: String) in (0..<tokens.nodeCount).filter { tokens.tokens[$0 * tokens.tokenDim + column(op)] == 1 }.count }
         XCTAssertEqual(net.canonicalGraph.opHistogram["MatMul"], 40)
