@@ -69,9 +69,9 @@ train-defaults: build
 	  $(LATENCY_ARGS_$(LATENCY_RECIPE)) --seed 0 \
 	  --out $(DEFAULT_MODELS)/latency-cpu-ort-1t.safetensors
 	# The OpenVINO platform's model: CNNs and ViT/Swin/ConvNeXt, over the canonical graph
-	# (costs2), so both torch exporters' files get one prediction (about 1 min).
+	# (costs3), so both torch exporters' files get one prediction (about 1 min).
 	.build/release/narformer train --data data/latency-openvino/cnn-and-transformers.txt --kind latency \
-	  --encoding costs2 --readout node-cost --epochs 15 --batch 16 --lr 1e-3 --hidden 128 --seed 0 \
+	  --encoding costs3 --readout node-cost --epochs 15 --batch 16 --lr 1e-3 --hidden 128 --seed 0 \
 	  --platform cpu-openvino-1t --out $(DEFAULT_MODELS)/latency-cpu-openvino-1t.safetensors
 	.build/release/narformer train --data data/nb201/train.csv --target cifar10_test --kind accuracy \
 	  --epochs 100 --batch 8 --lr 1e-3 --seed 0 \

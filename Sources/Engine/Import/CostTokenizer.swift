@@ -21,6 +21,12 @@ public enum CostTokenizer {
     public static let flopsColumn = 0
     /// Column of `ln(1 + elements read and written) / logScale`.
     public static let memoryColumn = 1
+    /// Column of `ln(1 + parameters) / logScale`.
+    static let paramsColumn = 2
+    /// Column of the arithmetic intensity (`intensity(flops:moved:)`).
+    static let intensityColumn = 7
+    /// Static features holding the log-scaled parameter and moved-element totals.
+    static let paramsStatic = 2, movedStatic = 5
 
     static func logScaled(_ v: Double) -> Float { Float(Foundation.log1p(max(0, v))) / logScale }
 
@@ -38,14 +44,13 @@ public enum CostTokenizer {
                     movedTotal += moved
                     out[row + flopsColumn] = logScaled(cost.flops)
                     out[row + memoryColumn] = logScaled(moved)
-                    out[row + 2] = logScaled(cost.params)
+                    out[row + paramsColumn] = logScaled(cost.params)
                     out[row + 3] = logScaled(Double(ShapeInference.elements(node.inputShapes.first ?? [])))
                     out[row + 4] = logScaled(Double(ShapeInference.elements(node.outputShape)))
                     let (depthwise, groupRatio) = grouping(node)
                     out[row + 5] = depthwise ? 1 : 0
                     out[row + 6] = groupRatio
-                    // Arithmetic intensity (FLOPs per element moved) decides compute- vs memory-bound.
-                    out[row + 7] = Float(Foundation.log1p(cost.flops / (1 + moved))) / 5
+                    out[row + intensityColumn] = intensity(flops: cost.flops, moved: moved)
                     (out.baseAddress! + row + costColumns).update(from: inp.baseAddress! + i * baseWidth, count: baseWidth)
                 }
             }
@@ -56,6 +61,9 @@ public enum CostTokenizer {
         ]
         return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: base.edges, staticFeatures: statics)
     }
+
+    /// Arithmetic intensity (FLOPs per element moved), which decides compute- vs memory-bound.
+    static func intensity(flops: Double, moved: Double) -> Float { Float(Foundation.log1p(flops / (1 + moved))) / 5 }
 
     /// Elements an executed node reads and writes (weights included: they are inputs);
     /// graph inputs, initializers and constants execute nothing and move nothing.

@@ -11,7 +11,19 @@
 /// Row: 8 cost columns (`CostTokenizer`'s, at the same positions, so `NodeCostReadout`
 /// reads them), 72 op slots (`opSlots`), then the baseline's 80 attribute and 40 shape
 /// columns. Static features: `CostTokenizer`'s 8.
+///
+/// The `costs3` tokens are the same layout with `Counts.canonical`: elements moved,
+/// parameters and intensity as `CanonicalNodeCosts` counts them, a MatMul that is a linear
+/// layer in Gemm's slot, and the statics' parameter and moved-element totals of those counts.
 public enum Costs2Tokenizer {
+    /// Whose memory and parameter counts the cost columns hold.
+    enum Counts {
+        /// `CostTokenizer`'s (the `costs2` tokens).
+        case asCosts
+        /// `CanonicalNodeCosts`' (the `costs3` tokens).
+        case canonical
+    }
+
     public static let opSlotCount = 72
     static let baseAttributesAndShape = BaselineTokenizer.tokenDim - 32
     public static let tokenDim = CostTokenizer.costColumns + opSlotCount + baseAttributesAndShape
@@ -34,22 +46,45 @@ public enum Costs2Tokenizer {
 
     static func isKnown(_ op: String) -> Bool { opSlots[op] != nil || op == "Input" }
 
-    static func encode(_ graph: NetworkGraph, nodeCosts: [NodeCost], totals: NodeCost, batchSize: Int) -> TokenGraph {
+    static func encode(_ graph: NetworkGraph, nodeCosts: [NodeCost], totals: NodeCost, batchSize: Int,
+                       counts: Counts) -> TokenGraph {
         let costs = CostTokenizer.encode(graph, nodeCosts: nodeCosts, totals: totals, batchSize: batchSize)
         let n = graph.nodes.count, width = tokenDim, from = costs.tokenDim
         let costColumns = CostTokenizer.costColumns
         var tokens = [Float](repeating: 0, count: n * width)
+        var linearWeights = 0.0, movedTotal = 0.0
         tokens.withUnsafeMutableBufferPointer { out in
             costs.tokens.withUnsafeBufferPointer { inp in
                 for (i, node) in graph.nodes.enumerated() {
                     let row = i * width, src = i * from
                     for k in 0..<costColumns { out[row + k] = inp[src + k] }
-                    if let slot = opSlots[node.op] { out[row + costColumns + slot] = 1 }
                     let attributes = src + costColumns + 32
                     for k in 0..<baseAttributesAndShape { out[row + costColumns + opSlotCount + k] = inp[attributes + k] }
+                    guard counts == .canonical else {
+                        if let slot = opSlots[node.op] { out[row + costColumns + slot] = 1 }
+                        continue
+                    }
+                    let cost = i < nodeCosts.count ? nodeCosts[i] : NodeCost()
+                    let moved = CanonicalNodeCosts.elementsMoved(node)
+                    movedTotal += moved
+                    out[row + CostTokenizer.memoryColumn] = CostTokenizer.logScaled(moved)
+                    out[row + CostTokenizer.intensityColumn] = CostTokenizer.intensity(flops: cost.flops, moved: moved)
+                    var slot = opSlots[node.op]
+                    if let weight = CanonicalNodeCosts.linearWeight(node) {
+                        linearWeights += weight
+                        out[row + CostTokenizer.paramsColumn] = CostTokenizer.logScaled(cost.params + weight)
+                        slot = opSlots["Gemm"]
+                    }
+                    if let slot { out[row + costColumns + slot] = 1 }
                 }
             }
         }
-        return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: costs.edges, staticFeatures: costs.staticFeatures)
+        var statics = costs.staticFeatures
+        guard counts == .canonical else {
+            return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: costs.edges, staticFeatures: statics)
+        }
+        statics[CostTokenizer.paramsStatic] = CostTokenizer.logScaled(totals.params + linearWeights)
+        statics[CostTokenizer.movedStatic] = CostTokenizer.logScaled(movedTotal)
+        return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: costs.edges, staticFeatures: statics)
     }
 }

@@ -81,7 +81,11 @@ public struct ImportedNetwork: Sendable {
             case .baseline: return BaselineTokenizer.encode(graph, totals: totals, batchSize: batchSize)
             case .costs: return CostTokenizer.encode(graph, nodeCosts: nodeCosts, totals: totals, batchSize: batchSize)
             case .costs2:
-                return Costs2Tokenizer.encode(canonicalGraph, nodeCosts: canonicalCosts, totals: canonicalTotals, batchSize: batchSize)
+                return Costs2Tokenizer.encode(canonicalGraph, nodeCosts: canonicalCosts, totals: canonicalTotals, batchSize: batchSize,
+                                              counts: .asCosts)
+            case .costs3:
+                return Costs2Tokenizer.encode(canonicalGraph, nodeCosts: canonicalCosts, totals: canonicalTotals, batchSize: batchSize,
+                                              counts: .canonical)
             }
         case .cell(let arch):
             // The arch was validated when the cell was imported.

@@ -16,6 +16,7 @@ public enum ModelTokens: Hashable, Sendable, CustomStringConvertible {
         case .network(.baseline): return "baseline-\(BaselineTokenizer.tokenDim)"
         case .network(.costs): return "costs-\(CostTokenizer.tokenDim)"
         case .network(.costs2): return "costs2-\(Costs2Tokenizer.tokenDim)"
+        case .network(.costs3): return "costs3-\(Costs2Tokenizer.tokenDim)"
         case .cell: return "nb201-cell-\(NB201Cell.tokenDim)"
         }
     }
@@ -27,7 +28,7 @@ public enum ModelTokens: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .network(.baseline): return BaselineTokenizer.tokenDim
         case .network(.costs): return CostTokenizer.tokenDim
-        case .network(.costs2): return Costs2Tokenizer.tokenDim
+        case .network(.costs2), .network(.costs3): return Costs2Tokenizer.tokenDim
         case .cell: return NB201Cell.tokenDim
         }
     }
@@ -44,7 +45,9 @@ public enum ModelTokens: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The encoding a graph of tokens was made in, told by its shape: whole networks carry
-    /// static features, cells do not; the token width tells the network encodings apart.
+    /// static features, cells do not; the token width tells the network encodings apart,
+    /// except `costs2` and `costs3`, one layout with other counts: a 200-wide graph reads
+    /// as `costs2`, which names its layout (op slots, cost columns) rightly for both.
     public init?(readBy graph: TokenGraph) {
         if graph.staticFeatures.isEmpty {
             guard graph.tokenDim == NB201Cell.tokenDim else { return nil }
@@ -53,6 +56,12 @@ public enum ModelTokens: Hashable, Sendable, CustomStringConvertible {
         }
         guard let match = Self.networkEncodings.first(where: { $0.tokenDim == graph.tokenDim }) else { return nil }
         self = match
+    }
+
+    /// Whether `graph` has this encoding's shape (width, and static features for whole
+    /// networks only).
+    public func hasShape(of graph: TokenGraph) -> Bool {
+        graph.tokenDim == tokenDim && graph.staticFeatures.isEmpty == (self == .cell)
     }
 
     /// The baseline and the cell tokens were stored before encodings had names; their

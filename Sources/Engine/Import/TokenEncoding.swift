@@ -10,6 +10,12 @@ public enum TokenEncoding: String, Sendable, CaseIterable, Codable {
     /// `costs` over the canonical graph (`GraphCanonicalizer`) with a 72-op table that has
     /// slots for LayerNormalization, Gelu, Einsum and the quantized ops (`Costs2Tokenizer`).
     case costs2
+    /// `costs2`'s layout with the canonical graph's own memory and parameter counts
+    /// (`CanonicalNodeCosts`): views and no-op Pads move nothing, Gather and Slice read
+    /// what they select, a MatMul with a weight operand is the linear layer it is. A new
+    /// name, not a changed `costs2`: stored tokens and checkpoints name their encoding, and
+    /// one name must keep one meaning.
+    case costs3
 
     /// The name the token cache keys on and checkpoints store (`token_encoding`); named in
     /// one place, `ModelTokens`.

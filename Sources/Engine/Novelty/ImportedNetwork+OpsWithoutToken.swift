@@ -5,7 +5,7 @@ extension ImportedNetwork {
     public func opsWithoutToken(for tokens: ModelTokens) -> [String: Int] {
         switch tokens {
         case .cell: return [:]
-        case .network(.costs2): return canonicalUnknownOps
+        case .network(.costs2), .network(.costs3): return canonicalUnknownOps
         case .network:
             let kept = Set(canonicalGraph.nodes.map(\.op))
             return unknownOps.filter { kept.contains($0.key) }

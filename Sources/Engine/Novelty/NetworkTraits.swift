@@ -39,7 +39,7 @@ public struct NetworkTraits: Sendable, Equatable {
         switch encoding {
         case .baseline: return (0, baselineNames)
         case .costs: return (CostTokenizer.costColumns, baselineNames)
-        case .costs2: return (CostTokenizer.costColumns, Costs2Tokenizer.opNames)
+        case .costs2, .costs3: return (CostTokenizer.costColumns, Costs2Tokenizer.opNames)
         }
     }
 

@@ -154,7 +154,7 @@ package struct MeasuredTokenStore: Sendable {
         }
         do {
             let graph = try MeasuredTokenCodec.decode(payload, expectedTokenDim: encoding.tokenDim)
-            guard ModelTokens(readBy: graph) == encoding else {
+            guard encoding.hasShape(of: graph) else {
                 throw MeasuredTokenCodec.Corrupt(description: "they are not tokens of that encoding")
             }
             return graph

@@ -115,7 +115,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Tokens of whole networks: baseline (the paper's tokens) or costs (per-node log FLOPs, memory, params, sizes and grouping in front of the baseline columns; log totals as statics).")
     var encoding: String = TokenEncoding.baseline.rawValue
 
-    @Option(help: "Head of a fresh latency model: paper (sum readout + static branch + MLP) or node-cost (per-node compute, memory and overhead terms summed per network; needs --encoding costs or costs2; ratio targets).")
+    @Option(help: "Head of a fresh latency model: paper (sum readout + static branch + MLP) or node-cost (per-node compute, memory and overhead terms summed per network; needs --encoding costs, costs2 or costs3; ratio targets).")
     var readout: String = "paper"
 
     @Option(help: "Main loss: relative (the authors' mean((p/y - 1)^2); default) or log (mean((ln p - ln y)^2); default for --readout node-cost).")
@@ -173,8 +173,8 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--readout must be paper or node-cost")
         }
         if readout != "paper" {
-            if tokenEncoding != .costs && tokenEncoding != .costs2 {
-                throw ValidationError("--readout node-cost reads the cost columns of --encoding costs or costs2")
+            if tokenEncoding == .baseline {
+                throw ValidationError("--readout node-cost reads the cost columns of --encoding costs, costs2 or costs3")
             }
             if let targetTransform, targetTransform != TargetTransform.ratio.rawValue {
                 throw ValidationError("--readout node-cost predicts target / median directly: --target-transform must be ratio")
