@@ -50,8 +50,11 @@ enum CanonicalAttributes {
 
     /// `node`'s attributes in the one spelling; `rank` is that of the tensor its axes count in.
     static func normalise(_ node: RawNode, rank: Int?, opset: Int) -> [String: AttributeValue] {
+        let hasAxis = axisOps.contains(node.op)
+        // Nothing to fill in, drop or count from the front (most nodes: Add, MatMul, ...).
+        if node.attributes.isEmpty && !hasAxis { return node.attributes }
         var a = node.attributes
-        if axisOps.contains(node.op) {
+        if hasAxis {
             if a["axis"] == nil, let d = defaultAxis(node.op, opset: opset) { a["axis"] = .int(d) }
             if let axis = a["axis"]?.asInt, axis < 0, let rank { a["axis"] = .int(axis + rank) }
         }

@@ -12,142 +12,222 @@ enum GraphBuilder {
     /// authors draw no edge from those inputs, even when a node (Identity) produces them.
     static let weightedOps: Set<String> = ["Conv", "ConvTranspose", "Gemm", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "PRelu"]
 
-    /// `order`: `raw`'s topological order when the caller has it already (the canonical
-    /// graph is built twice from one raw graph, at its batch and at batch 1).
+    /// `order`: `raw`'s topological order when the caller has it already.
     static func build(_ raw: RawGraph, batchSize: Int?, file: String, order known: [Int]? = nil) throws -> NetworkGraph {
-        try buildOrdered(raw, batchSize: batchSize, file: file, order: known).graph
+        try Plan(raw, batchSize: batchSize, file: file, order: known).graph(batchSize: batchSize)
     }
 
-    /// `build`, also giving the topological order of `raw` it used.
-    static func buildOrdered(_ raw: RawGraph, batchSize: Int?, file: String,
-                             order known: [Int]? = nil) throws -> (graph: NetworkGraph, order: [Int]) {
-        guard raw.nodes.count <= maxNodes else {
-            throw ImportError(.tooLarge, file: file, "the graph has \(raw.nodes.count) nodes, more than \(maxNodes)")
-        }
-        if let b = batchSize, b < 1 || b > 1 << 20 {
-            throw ImportError(.unsupported, file: file, "batch size \(b) is out of range")
-        }
-        let names = TensorNameTable(raw)
-        // Shapes (and small values) by tensor id; nil: not known yet.
-        var tensors = [ShapeInference.Tensor?](repeating: nil, count: names.count)
-        var isGraphInput = [Bool](repeating: false, count: names.count)
-        for input in raw.inputs {
-            var dims: [Int] = []
-            for (i, d) in input.dims.enumerated() {
-                if i == 0 {
-                    dims.append(batchSize ?? d ?? 1)
-                } else if let d {
-                    dims.append(d)
-                } else {
+    /// What building `raw` at any batch shares: its tensor names as ids, its topological
+    /// order and its nodes, edges and attributes; only the shapes depend on the batch.
+    ///
+    /// Why: import builds the canonical graph at the measurement's batch and again at
+    /// batch 1 for the content hash. Interning the names, ordering the nodes and making
+    /// the nodes was most of a build; a plan does them once and `graph(batchSize:)` infers
+    /// the shapes for each batch.
+    struct Plan {
+        let raw: RawGraph
+        let file: String
+        let names: TensorNameTable
+        /// A topological order of `raw.nodes`.
+        let order: [Int]
+        /// What every build starts from: initializers by tensor id (graph inputs are added
+        /// with the batch), and which ids are graph inputs.
+        private let initializerTensors: [ShapeInference.Tensor?]
+        private let inputIDs: [Int?]
+        /// The nodes with their shapes not filled in: where a shape is not known after
+        /// inference, the value here stays (the initializer's dims of an `Input`, else `[]`).
+        private let skeleton: [NetworkNode]
+        /// The tensor ids of the skeleton's input and output shapes, node `k`'s at
+        /// `shapeIDs[shapeStart[k]..<shapeStart[k + 1]]`: inputs first, then `outputCount[k]` outputs.
+        private let shapeIDs: [Int]
+        private let shapeStart: [Int]
+
+        /// Checks `raw` (node count, input dimensions, dangling inputs, cycles) in the order
+        /// a build reports them; `batchSize` is only checked for range here.
+        init(_ raw: RawGraph, batchSize: Int?, file: String, order known: [Int]? = nil) throws {
+            guard raw.nodes.count <= GraphBuilder.maxNodes else {
+                throw ImportError(.tooLarge, file: file, "the graph has \(raw.nodes.count) nodes, more than \(GraphBuilder.maxNodes)")
+            }
+            try GraphBuilder.checkBatch(batchSize, file: file)
+            self.raw = raw
+            self.file = file
+            let names = TensorNameTable(raw)
+            self.names = names
+            var isKnown = [Bool](repeating: false, count: names.count)
+            var isGraphInput = [Bool](repeating: false, count: names.count)
+            var inputIDs: [Int?] = []
+            inputIDs.reserveCapacity(raw.inputs.count)
+            for input in raw.inputs {
+                for (i, d) in input.dims.enumerated() where i > 0 && d == nil {
                     throw ImportError(.shape, file: file, node: input.name, op: "Input",
                                       "dimension \(i) of the input has no fixed size")
                 }
-            }
-            guard let id = names.id(input.name) else { continue }
-            tensors[id] = .init(shape: dims)
-            isGraphInput[id] = true
-        }
-        // Initializers no node reads change nothing the builder produces.
-        for (name, t) in raw.initializers {
-            guard let id = names.id(name), tensors[id] == nil else { continue }
-            tensors[id] = .init(shape: t.dims, values: t.values)
-        }
-        // A file exported at a fixed batch, imported at another: its shape constants carry
-        // the exported batch and are rescaled (StaticBatchRescaler).
-        var rescaler: StaticBatchRescaler?
-        if let b = batchSize, let exported = staticBatch(raw), exported != b {
-            let batchInputs = raw.inputs.filter { $0.dims.first.flatMap { $0 } == exported }.map(\.name)
-            rescaler = StaticBatchRescaler(exported: exported, batch: b, batchInputs: batchInputs)
-        }
-
-        let order = try known ?? topologicalOrder(raw, names: names, known: tensors.map { $0 != nil }, file: file)
-
-        let inference = ShapeInference(opset: raw.opset)
-        for i in order {
-            let node = raw.nodes[i]
-            var ins = names.inputs(of: i).map { $0 == TensorNameTable.absent ? nil : tensors[$0] }
-            if rescaler != nil {
-                rescaler?.prepare(node, &ins) { name, tensor in
-                    if let id = names.id(name) { tensors[id] = tensor }
+                let id = names.id(input.name)
+                inputIDs.append(id)
+                if let id {
+                    isKnown[id] = true
+                    isGraphInput[id] = true
                 }
             }
-            var outs: [ShapeInference.Tensor] = []
-            // A stated output shape is at the file's batch: its first dimension follows the batch.
-            var declared = node.declaredOutputShape
-            if let b = batchSize, var d = declared, !d.isEmpty { d[0] = b; declared = d }
-            do {
-                outs = try inference.infer(node, ins)
-                if let declared, let inferred = outs.first?.shape, declared != inferred {
-                    throw ImportError(.shape, file: file, node: node.name, op: node.op,
-                                      "the stated output shape \(declared) differs from the inferred \(inferred)")
+            self.inputIDs = inputIDs
+            // Initializers no node reads change nothing the builder produces.
+            var initializerTensors = [ShapeInference.Tensor?](repeating: nil, count: names.count)
+            for (name, t) in raw.initializers {
+                guard let id = names.id(name), !isGraphInput[id] else { continue }
+                initializerTensors[id] = .init(shape: t.dims, values: t.values)
+                isKnown[id] = true
+            }
+            self.initializerTensors = initializerTensors
+            let order = try known ?? GraphBuilder.topologicalOrder(raw, names: names, known: isKnown, file: file)
+            self.order = order
+
+            // Input nodes: graph inputs, then initializers read as a first input.
+            var nodes: [NetworkNode] = []
+            nodes.reserveCapacity(raw.inputs.count + order.count)
+            var shapeIDs: [Int] = []
+            shapeIDs.reserveCapacity(order.count * 3)
+            var shapeStart = [0]
+            shapeStart.reserveCapacity(raw.inputs.count + order.count + 1)
+            var producer = [Int](repeating: -1, count: names.count)
+            for (input, id) in zip(raw.inputs, inputIDs) {
+                if let id {
+                    producer[id] = nodes.count
+                    shapeIDs.append(id)
                 }
-            } catch let f as ShapeInference.Failure {
-                guard f.statedShapeMayReplace, let declared, node.outputs.count == 1 else {
-                    var message = f.message
-                    if let r = rescaler {
-                        message += " (the file was exported at batch \(r.exported) and is imported at batch \(r.batch): "
-                            + "its batch-carrying constants could not all be rescaled; import it at batch \(r.exported) "
-                            + "or re-export it with a dynamic batch axis)"
+                shapeStart.append(shapeIDs.count)
+                nodes.append(NetworkNode(name: input.name, op: "Input", attributes: [:], inputShapes: [],
+                                         outputShapes: [[]], predecessors: [], hasBias: false, origin: .graphInput))
+            }
+            for i in order {
+                guard let first = names.inputs(of: i).first, first != TensorNameTable.absent, producer[first] < 0,
+                      !isGraphInput[first], let t = raw.initializers[raw.nodes[i].inputs[0]] else { continue }
+                producer[first] = nodes.count
+                shapeIDs.append(first)
+                shapeStart.append(shapeIDs.count)
+                nodes.append(NetworkNode(name: raw.nodes[i].inputs[0], op: "Input", attributes: [:], inputShapes: [],
+                                         outputShapes: [t.dims], predecessors: [], hasBias: false, origin: .initializer))
+            }
+            for i in order {
+                let node = raw.nodes[i]
+                var preds: [Int] = []
+                let connected = GraphBuilder.weightedOps.contains(node.op) ? 1 : node.inputs.count
+                var inputCount = 0
+                for (k, id) in names.inputs(of: i).enumerated() where id != TensorNameTable.absent {
+                    if k < connected, producer[id] >= 0, !preds.contains(producer[id]) { preds.append(producer[id]) }
+                    shapeIDs.append(id)
+                    inputCount += 1
+                }
+                var outputCount = 0
+                let index = nodes.count
+                for id in names.outputs(of: i) where id != TensorNameTable.absent {
+                    producer[id] = index
+                    shapeIDs.append(id)
+                    outputCount += 1
+                }
+                shapeStart.append(shapeIDs.count)
+                let biasIndex: Int? = switch node.op {
+                case "Conv", "ConvTranspose", "Gemm": 2
+                default: nil
+                }
+                let hasBias = biasIndex.map { node.inputs.count > $0 && !node.inputs[$0].isEmpty } ?? false
+                nodes.append(NetworkNode(name: node.name, op: node.op == "Constant" ? "Input" : node.op,
+                                         attributes: node.attributes,
+                                         inputShapes: [[Int]](repeating: [], count: inputCount),
+                                         outputShapes: [[Int]](repeating: [], count: outputCount),
+                                         predecessors: preds, hasBias: hasBias, origin: .operation))
+            }
+            self.skeleton = nodes
+            self.shapeIDs = shapeIDs
+            self.shapeStart = shapeStart
+        }
+
+        /// The graph at `batchSize` (nil: the file's own batch, 1 if symbolic).
+        func graph(batchSize: Int?) throws -> NetworkGraph {
+            try GraphBuilder.checkBatch(batchSize, file: file)
+            let tensors = try shapes(batchSize: batchSize)
+            var nodes = skeleton
+            for k in nodes.indices {
+                let ids = shapeIDs[shapeStart[k]..<shapeStart[k + 1]]
+                let inputCount = nodes[k].inputShapes.count
+                var j = 0
+                for id in ids {
+                    if let shape = tensors[id]?.shape {
+                        if j < inputCount { nodes[k].inputShapes[j] = shape } else { nodes[k].outputShapes[j - inputCount] = shape }
                     }
-                    throw ImportError(.shape, file: file, node: node.name, op: node.op, message)
+                    j += 1
                 }
-                outs = [.init(shape: declared)]
             }
-            rescaler?.record(node, ins, outs)
-            for (k, id) in names.outputs(of: i).enumerated() where id != TensorNameTable.absent && k < outs.count {
-                let shape = outs[k].shape
-                guard shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 <= maxDimension }),
-                      ShapeInference.elements(shape) <= ShapeInference.maxElements else {
-                    throw ImportError(.shape, file: file, node: node.name, op: node.op,
-                                      "the output shape \(shape) is negative or impossibly large")
-                }
-                tensors[id] = outs[k]
-            }
+            return NetworkGraph(nodes: nodes)
         }
 
-        // Input nodes: graph inputs, then initializers read as a first input.
-        var nodes: [NetworkNode] = []
-        nodes.reserveCapacity(raw.inputs.count + order.count)
-        var producer = [Int](repeating: -1, count: names.count)
-        for input in raw.inputs {
-            let id = names.id(input.name)
-            if let id { producer[id] = nodes.count }
-            nodes.append(NetworkNode(name: input.name, op: "Input", attributes: [:], inputShapes: [],
-                                     outputShapes: [id.flatMap { tensors[$0]?.shape } ?? []], predecessors: [],
-                                     hasBias: false, origin: .graphInput))
-        }
-        for i in order {
-            guard let first = names.inputs(of: i).first, first != TensorNameTable.absent, producer[first] < 0,
-                  !isGraphInput[first], let t = raw.initializers[raw.nodes[i].inputs[0]] else { continue }
-            producer[first] = nodes.count
-            nodes.append(NetworkNode(name: raw.nodes[i].inputs[0], op: "Input", attributes: [:], inputShapes: [],
-                                     outputShapes: [tensors[first]?.shape ?? t.dims], predecessors: [], hasBias: false,
-                                     origin: .initializer))
-        }
-        for i in order {
-            let node = raw.nodes[i]
-            var preds: [Int] = []
-            var inputShapes: [[Int]] = []
-            let connected = weightedOps.contains(node.op) ? 1 : node.inputs.count
-            for (k, id) in names.inputs(of: i).enumerated() where id != TensorNameTable.absent {
-                if k < connected, producer[id] >= 0, !preds.contains(producer[id]) { preds.append(producer[id]) }
-                inputShapes.append(tensors[id]?.shape ?? [])
+        /// Shapes (and small values) by tensor id after inference at `batchSize`; nil: not known.
+        private func shapes(batchSize: Int?) throws -> [ShapeInference.Tensor?] {
+            var tensors = initializerTensors
+            for (input, id) in zip(raw.inputs, inputIDs) {
+                guard let id else { continue }
+                var dims: [Int] = []
+                dims.reserveCapacity(input.dims.count)
+                for (i, d) in input.dims.enumerated() { dims.append(i == 0 ? batchSize ?? d ?? 1 : d ?? 1) }
+                tensors[id] = .init(shape: dims)
             }
-            let outputIDs = names.outputs(of: i)
-            let outputShapes = outputIDs.filter { $0 != TensorNameTable.absent }.map { tensors[$0]?.shape ?? [] }
-            let index = nodes.count
-            for id in outputIDs where id != TensorNameTable.absent { producer[id] = index }
-            let biasIndex: Int? = switch node.op {
-            case "Conv", "ConvTranspose", "Gemm": 2
-            default: nil
+            // A file exported at a fixed batch, imported at another: its shape constants carry
+            // the exported batch and are rescaled (StaticBatchRescaler).
+            var rescaler: StaticBatchRescaler?
+            if let b = batchSize, let exported = GraphBuilder.staticBatch(raw), exported != b {
+                let batchInputs = raw.inputs.filter { $0.dims.first.flatMap { $0 } == exported }.map(\.name)
+                rescaler = StaticBatchRescaler(exported: exported, batch: b, batchInputs: batchInputs)
             }
-            let hasBias = biasIndex.map { node.inputs.count > $0 && !node.inputs[$0].isEmpty } ?? false
-            nodes.append(NetworkNode(name: node.name, op: node.op == "Constant" ? "Input" : node.op,
-                                     attributes: node.attributes, inputShapes: inputShapes,
-                                     outputShapes: outputShapes, predecessors: preds, hasBias: hasBias,
-                                     origin: .operation))
+
+            let inference = ShapeInference(opset: raw.opset)
+            for i in order {
+                let node = raw.nodes[i]
+                var ins = names.inputs(of: i).map { $0 == TensorNameTable.absent ? nil : tensors[$0] }
+                if rescaler != nil {
+                    rescaler?.prepare(node, &ins) { name, tensor in
+                        if let id = names.id(name) { tensors[id] = tensor }
+                    }
+                }
+                var outs: [ShapeInference.Tensor] = []
+                // A stated output shape is at the file's batch: its first dimension follows the batch.
+                var declared = node.declaredOutputShape
+                if let b = batchSize, var d = declared, !d.isEmpty { d[0] = b; declared = d }
+                do {
+                    outs = try inference.infer(node, ins)
+                    if let declared, let inferred = outs.first?.shape, declared != inferred {
+                        throw ImportError(.shape, file: file, node: node.name, op: node.op,
+                                          "the stated output shape \(declared) differs from the inferred \(inferred)")
+                    }
+                } catch let f as ShapeInference.Failure {
+                    guard f.statedShapeMayReplace, let declared, node.outputs.count == 1 else {
+                        var message = f.message
+                        if let r = rescaler {
+                            message += " (the file was exported at batch \(r.exported) and is imported at batch \(r.batch): "
+                                + "its batch-carrying constants could not all be rescaled; import it at batch \(r.exported) "
+                                + "or re-export it with a dynamic batch axis)"
+                        }
+                        throw ImportError(.shape, file: file, node: node.name, op: node.op, message)
+                    }
+                    outs = [.init(shape: declared)]
+                }
+                rescaler?.record(node, ins, outs)
+                for (k, id) in names.outputs(of: i).enumerated() where id != TensorNameTable.absent && k < outs.count {
+                    let shape = outs[k].shape
+                    guard shape.count <= 64, shape.allSatisfy({ $0 >= 0 && $0 <= maxDimension }),
+                          ShapeInference.elements(shape) <= ShapeInference.maxElements else {
+                        throw ImportError(.shape, file: file, node: node.name, op: node.op,
+                                          "the output shape \(shape) is negative or impossibly large")
+                    }
+                    tensors[id] = outs[k]
+                }
+            }
+            return tensors
         }
-        return (NetworkGraph(nodes: nodes), order)
+    }
+
+    private static func checkBatch(_ batchSize: Int?, file: String) throws {
+        if let b = batchSize, b < 1 || b > 1 << 20 {
+            throw ImportError(.unsupported, file: file, "batch size \(b) is out of range")
+        }
     }
 
     /// The batch a file was exported at: the first dimension its inputs fix (nil when symbolic).

@@ -18,10 +18,8 @@ enum GraphCanonicalizer {
         var folds: [String: Int]
         /// Whether `raw` differs from the input (folds, or defaults filled in).
         var changed: Bool
-        /// Nodes of `raw` whose outputs do not depend on the input's values (shape
-        /// arithmetic, masks and tables built from constants): the canonical graph drops them.
-        var constantNodes: Set<String>
-        /// A topological order of `raw` (nil only if the folds broke it, which they must not).
+        /// `raw`'s topological order when no fold removed a node (the input's order);
+        /// nil when the graph builder must find it.
         var order: [Int]?
         /// Gathers of `raw` that only re-label elements (a whole axis, in order).
         var viewGathers: Set<String>
@@ -56,15 +54,8 @@ enum GraphCanonicalizer {
         w.removeUnusedConstants()
         let viewGathers = w.viewGathers(asRead: asRead)
         let folded = w.result()
-        // The folds keep the graph valid, so the order exists; computed once for the
-        // constant analysis and both builds of the canonical graph.
-        let order = folded.nodes.count == raw.nodes.count && rawOrder != nil ? rawOrder
-            : try? GraphBuilder.topologicalOrder(folded, known: CanonicalGraph.knownTensors(folded), file: "")
-        let constantNodes = order.map { CanonicalGraph.constantNodes(folded, order: $0) } ?? []
-        let computed = folded.nodes.filter { $0.op != "Constant" && constantNodes.contains($0.name) }.count
-        if computed > 0 { w.folds[Fold.computedConstant.rawValue] = computed }
-        return Result(raw: folded, folds: w.folds, changed: w.changed, constantNodes: constantNodes, order: order,
-                      viewGathers: viewGathers)
+        let order = folded.nodes.count == raw.nodes.count ? rawOrder : nil
+        return Result(raw: folded, folds: w.folds, changed: w.changed, order: order, viewGathers: viewGathers)
     }
 
     /// The graph being rewritten: removed nodes become nil, fused nodes take the place of
@@ -84,8 +75,10 @@ enum GraphCanonicalizer {
         }
 
         mutating func index() {
-            producer = [:]
-            consumers = [:]
+            producer.removeAll(keepingCapacity: true)
+            consumers.removeAll(keepingCapacity: true)
+            producer.reserveCapacity(nodes.count)
+            consumers.reserveCapacity(nodes.count * 2)
             for (i, n) in nodes.enumerated() {
                 guard let n else { continue }
                 for o in n.outputs where !o.isEmpty { producer[o] = i }
@@ -156,7 +149,9 @@ enum GraphCanonicalizer {
         /// torch's default exporter writes some views (`as_strided`) this way.
         func viewGathers(asRead: NetworkGraph) -> Set<String> {
             var inputShape: [String: [Int]] = [:]
-            for n in asRead.nodes where n.op == "Gather" { inputShape[n.name] = n.inputShapes.first }
+            for k in asRead.nodes.indices where asRead.nodes[k].op == "Gather" {
+                inputShape[asRead.nodes[k].name] = asRead.nodes[k].inputShapes.first
+            }
             var out = Set<String>()
             for case let n? in nodes where n.op == "Gather" && n.inputs.count == 2 {
                 guard let shape = inputShape[n.name], !shape.isEmpty, let values = constant(n.inputs[1]) else { continue }
@@ -174,9 +169,11 @@ enum GraphCanonicalizer {
         mutating func removePassThroughNodes(asRead: NetworkGraph) {
             var noOpReshapes = Set<String>()
             var sameShapeSlices = Set<String>()
-            for n in asRead.nodes where n.origin == .operation && n.inputShapes.first == n.outputShape {
-                if n.op == "Reshape" { noOpReshapes.insert(n.name) }
-                if n.op == "Slice" { sameShapeSlices.insert(n.name) }
+            // By index, not `for n in`: a copy of every node was most of this pass.
+            for k in asRead.nodes.indices where asRead.nodes[k].origin == .operation {
+                let op = asRead.nodes[k].op
+                guard op == "Reshape" || op == "Slice", asRead.nodes[k].inputShapes.first == asRead.nodes[k].outputShape else { continue }
+                if op == "Reshape" { noOpReshapes.insert(asRead.nodes[k].name) } else { sameShapeSlices.insert(asRead.nodes[k].name) }
             }
             var rename: [String: String] = [:]
             for (i, n) in nodes.enumerated() {
@@ -405,9 +402,11 @@ enum GraphCanonicalizer {
         /// the graph as read: a fused node takes the place, and the rank, of its last node.
         mutating func normaliseAttributes(asRead: NetworkGraph) {
             var rank: [String: Int] = [:]
-            for n in asRead.nodes {
-                rank[n.name] = CanonicalAttributes.axisOps.contains(n.op) || CanonicalAttributes.axesOps.contains(n.op)
-                    ? n.inputShapes.first?.count : n.outputShape.count
+            rank.reserveCapacity(asRead.nodes.count)
+            for k in asRead.nodes.indices {
+                let op = asRead.nodes[k].op
+                rank[asRead.nodes[k].name] = CanonicalAttributes.axisOps.contains(op) || CanonicalAttributes.axesOps.contains(op)
+                    ? asRead.nodes[k].inputShapes.first?.count : asRead.nodes[k].outputShape.count
             }
             for i in nodes.indices {
                 guard var n = nodes[i] else { continue }

@@ -172,13 +172,11 @@ enum CanonicalForm {
             w.shapes(node.outputShapes)
             w.byte(UInt8(ascii: "|"))
             w.shapes(node.inputShapes)
-            if !node.attributes.isEmpty {
-                for key in node.attributes.keys.sorted() {
-                    w.byte(UInt8(ascii: "|"))
-                    w.text(key)
-                    w.byte(UInt8(ascii: "="))
-                    w.attribute(node.attributes[key] ?? .other)
-                }
+            // Sorted by name; one attribute needs no sorting.
+            if node.attributes.count == 1 {
+                for (key, value) in node.attributes { w.attribute(key, value) }
+            } else if node.attributes.count > 1 {
+                for key in node.attributes.keys.sorted() { w.attribute(key, node.attributes[key] ?? .other) }
             }
             w.byte(UInt8(ascii: "\n"))
         }
@@ -208,7 +206,10 @@ enum CanonicalForm {
             }
         }
 
-        mutating func attribute(_ v: AttributeValue) {
+        mutating func attribute(_ key: String, _ v: AttributeValue) {
+            byte(UInt8(ascii: "|"))
+            text(key)
+            byte(UInt8(ascii: "="))
             switch v {
             case .int(let i): byte(UInt8(ascii: "i")); int(i)
             case .ints(let a): byte(UInt8(ascii: "I")); list(a, separator: UInt8(ascii: ","))
