@@ -23,6 +23,9 @@ enum GraphCanonicalizer {
         var order: [Int]?
         /// Gathers of `raw` that only re-label elements (a whole axis, in order).
         var viewGathers: Set<String>
+        /// For each node of `raw`, the index of the input's node it is unchanged from (same
+        /// op, attributes, inputs and outputs); nil for a fused or rewritten node.
+        var unchangedFrom: [Int?]
     }
 
     /// The kinds of rewrite, as `inspect` reports them.
@@ -53,9 +56,10 @@ enum GraphCanonicalizer {
         w.normaliseAttributes(asRead: asRead)
         w.removeUnusedConstants()
         let viewGathers = w.viewGathers(asRead: asRead)
-        let folded = w.result()
+        let (folded, unchangedFrom) = w.result()
         let order = folded.nodes.count == raw.nodes.count ? rawOrder : nil
-        return Result(raw: folded, folds: w.folds, changed: w.changed, order: order, viewGathers: viewGathers)
+        return Result(raw: folded, folds: w.folds, changed: w.changed, order: order, viewGathers: viewGathers,
+                      unchangedFrom: unchangedFrom)
     }
 
     /// The graph being rewritten: removed nodes become nil, fused nodes take the place of
@@ -67,10 +71,13 @@ enum GraphCanonicalizer {
         var consumers: [String: [Int]] = [:]
         var folds: [String: Int] = [:]
         var changed = false
+        /// Nodes fused in, or given other inputs or attributes, by index.
+        var rewritten: [Bool]
 
         init(_ raw: RawGraph) {
             self.raw = raw
             self.nodes = raw.nodes
+            self.rewritten = [Bool](repeating: false, count: raw.nodes.count)
             index()
         }
 
@@ -86,10 +93,13 @@ enum GraphCanonicalizer {
             }
         }
 
-        func result() -> RawGraph {
+        func result() -> (RawGraph, unchangedFrom: [Int?]) {
             var out = raw
             out.nodes = nodes.compactMap { $0 }
-            return out
+            var unchangedFrom: [Int?] = []
+            unchangedFrom.reserveCapacity(out.nodes.count)
+            for i in nodes.indices where nodes[i] != nil { unchangedFrom.append(rewritten[i] ? nil : i) }
+            return (out, unchangedFrom)
         }
 
         mutating func count(_ fold: Fold) {
@@ -139,6 +149,7 @@ enum GraphCanonicalizer {
             let at = removed.max() ?? 0
             for i in removed { nodes[i] = nil }
             nodes[at] = fused
+            rewritten[at] = true
             count(fold)
             index()
         }
@@ -204,8 +215,11 @@ enum GraphCanonicalizer {
             guard !rename.isEmpty else { return }
             for i in nodes.indices {
                 guard var n = nodes[i] else { continue }
-                n.inputs = n.inputs.map { rename[$0] ?? $0 }
+                let inputs = n.inputs.map { rename[$0] ?? $0 }
+                guard inputs != n.inputs else { continue }
+                n.inputs = inputs
                 nodes[i] = n
+                rewritten[i] = true
             }
             index()
         }
@@ -401,19 +415,28 @@ enum GraphCanonicalizer {
         /// One spelling of each node's attributes (`CanonicalAttributes`). Ranks come from
         /// the graph as read: a fused node takes the place, and the rank, of its last node.
         mutating func normaliseAttributes(asRead: NetworkGraph) {
-            var rank: [String: Int] = [:]
-            rank.reserveCapacity(asRead.nodes.count)
-            for k in asRead.nodes.indices {
-                let op = asRead.nodes[k].op
-                rank[asRead.nodes[k].name] = CanonicalAttributes.axisOps.contains(op) || CanonicalAttributes.axesOps.contains(op)
-                    ? asRead.nodes[k].inputShapes.first?.count : asRead.nodes[k].outputShape.count
+            // Built when an op with an axis first asks (most nodes have none).
+            var ranks: [String: Int]?
+            func rank(of name: String) -> Int? {
+                if ranks == nil {
+                    var table: [String: Int] = [:]
+                    table.reserveCapacity(asRead.nodes.count)
+                    for k in asRead.nodes.indices {
+                        let op = asRead.nodes[k].op
+                        table[asRead.nodes[k].name] = CanonicalAttributes.axisOps.contains(op) || CanonicalAttributes.axesOps.contains(op)
+                            ? asRead.nodes[k].inputShapes.first?.count : asRead.nodes[k].outputShape.count
+                    }
+                    ranks = table
+                }
+                return ranks?[name]
             }
             for i in nodes.indices {
                 guard var n = nodes[i] else { continue }
-                let normal = CanonicalAttributes.normalise(n, rank: rank[n.name], opset: raw.opset)
+                let normal = CanonicalAttributes.normalise(n, rank: { rank(of: n.name) }, opset: raw.opset)
                 guard normal != n.attributes else { continue }
                 n.attributes = normal
                 nodes[i] = n
+                rewritten[i] = true
                 changed = true
             }
         }

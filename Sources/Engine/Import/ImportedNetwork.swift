@@ -106,7 +106,8 @@ public struct ImportedNetwork: Sendable {
         self.nodeCosts = graph.nodes.map(CostModel.cost(of:))
         self.totals = CostModel.totals(graph, nodeCosts)
         var unknown: [String: Int] = [:]
-        for n in graph.nodes where !BaselineTokenizer.isKnown(n.op) { unknown[n.op, default: 0] += 1 }
+        // By index: `for n in` copies every node.
+        for k in graph.nodes.indices where !BaselineTokenizer.isKnown(graph.nodes[k].op) { unknown[graph.nodes[k].op, default: 0] += 1 }
         self.unknownOps = unknown
         self.canonicalGraph = canonicalGraph
         if canonicalGraph == graph {
@@ -117,7 +118,9 @@ public struct ImportedNetwork: Sendable {
             self.canonicalTotals = CostModel.totals(canonicalGraph, canonicalCosts)
         }
         var canonicalUnknown: [String: Int] = [:]
-        for n in canonicalGraph.nodes where !Costs2Tokenizer.isKnown(n.op) { canonicalUnknown[n.op, default: 0] += 1 }
+        for k in canonicalGraph.nodes.indices where !Costs2Tokenizer.isKnown(canonicalGraph.nodes[k].op) {
+            canonicalUnknown[canonicalGraph.nodes[k].op, default: 0] += 1
+        }
         self.canonicalUnknownOps = canonicalUnknown
         self.folds = folds
         self.canonical = CanonicalForm.data(of: hashGraph)
@@ -189,8 +192,17 @@ enum CanonicalForm {
         mutating func byte(_ b: UInt8) { bytes.append(b) }
         mutating func text(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
-        /// Decimal digits; `String(v)` of an Int is a small (inline) string, no allocation.
-        mutating func int(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
+        /// Decimal digits, as `String(v)` writes them, without making the string.
+        mutating func int(_ v: Int) {
+            if v < 0 { bytes.append(UInt8(ascii: "-")) }
+            var m = v.magnitude
+            let start = bytes.count
+            repeat {
+                bytes.append(UInt8(ascii: "0") + UInt8(m % 10))
+                m /= 10
+            } while m > 0
+            bytes[start...].reverse()
+        }
 
         mutating func list(_ values: [Int], separator: UInt8) {
             for (k, v) in values.enumerated() {

@@ -62,14 +62,15 @@ public enum NetworkImporter {
     static func importRaw(_ raw: RawGraph, name: String, batchSize: Int?,
                           meter: ImportBudget.Meter? = nil) throws -> ImportedNetwork {
         let asRead = try GraphBuilder.Plan(raw, batchSize: batchSize, file: name)
-        let graph = try asRead.graph(batchSize: batchSize)
+        let (graph, inferred) = try asRead.build(batchSize: batchSize)
         try meter?.check("building the graph")
         let batch = graph.nodes.first(where: { $0.origin == .graphInput })?.outputShape.first ?? batchSize ?? 1
         // One graph per network whichever exporter wrote it (GraphCanonicalizer); the
         // graph as stated stays what the baseline and costs encodings read.
         let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph, order: asRead.order)
         // Unchanged, the folded graph is the raw one (same nodes, same order).
-        let plan = folded.changed ? try GraphBuilder.Plan(folded.raw, batchSize: batchSize, file: name, order: folded.order) : asRead
+        let plan = folded.changed ? try GraphBuilder.Plan(folded.raw, batchSize: batchSize, file: name, order: folded.order,
+                                                          derivedFrom: asRead, unchangedFrom: folded.unchangedFrom) : asRead
         let constants = CanonicalGraph.constantNodes(plan)
         var folds = folded.folds
         if constants.computed > 0 { folds[GraphCanonicalizer.Fold.computedConstant.rawValue] = constants.computed }
@@ -77,7 +78,8 @@ public enum NetworkImporter {
         func finish(_ g: NetworkGraph) -> NetworkGraph {
             CanonicalGraph.apply(g, constantNodes: constants.names, viewGathers: folded.viewGathers)
         }
-        let canonical = finish(folded.changed ? try plan.graph(batchSize: batchSize) : graph)
+        let canonical = finish(folded.changed
+            ? try plan.build(batchSize: batchSize, reusing: inferred).graph : graph)
         try meter?.check("building the canonical graph")
         // The hash describes the network, not the measurement: shapes at batch 1, inferred
         // again over the same plan (only the shapes differ from the graph at `batch`).

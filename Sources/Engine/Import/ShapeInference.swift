@@ -10,7 +10,7 @@ struct ShapeInference {
     }
 
     /// What is known about one tensor.
-    struct Tensor {
+    struct Tensor: Equatable {
         var shape: [Int]
         var values: [Double]?
     }
