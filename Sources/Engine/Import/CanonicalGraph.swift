@@ -59,20 +59,24 @@ enum CanonicalGraph {
 
     /// `graph` without its constant nodes and initializer inputs, views and transposes
     /// normalised and chains of them joined, its nodes in canonical order, commutative
-    /// operands sorted.
-    static func apply(_ graph: NetworkGraph, constantNodes: Set<String>, viewGathers: Set<String> = []) -> NetworkGraph {
-        let nodes = graph.nodes
-        var keep = nodes.map { n in
-            switch n.origin {
-            case .graphInput: return true
-            case .initializer: return false
-            case .operation: return n.op != "Input" && !constantNodes.contains(n.name)
+    /// operands sorted. `graph` is consumed: when the caller passes its only copy, its nodes are moved into
+    /// the result, not copied.
+    static func apply(_ graph: consuming NetworkGraph, constantNodes: Set<String>, viewGathers: Set<String> = []) -> NetworkGraph {
+        var nodes: [NetworkNode] = []
+        swap(&nodes, &graph.nodes)
+        // Nodes by index throughout: `for n in` copies each.
+        var keep = [Bool](repeating: false, count: nodes.count)
+        for i in nodes.indices {
+            switch nodes[i].origin {
+            case .graphInput: keep[i] = true
+            case .initializer: keep[i] = false
+            case .operation: keep[i] = nodes[i].op != "Input" && !constantNodes.contains(nodes[i].name)
             }
         }
         var preds = [[Int]](repeating: [], count: nodes.count)
         var consumerCount = [Int](repeating: 0, count: nodes.count)
-        for (i, n) in nodes.enumerated() where keep[i] {
-            preds[i] = n.predecessors.filter { keep[$0] }
+        for i in nodes.indices where keep[i] {
+            preds[i] = nodes[i].predecessors.filter { keep[$0] }
             for p in preds[i] { consumerCount[p] += 1 }
         }
         // Views and transposes: one spelling each, read only through their data input.
@@ -94,15 +98,21 @@ enum CanonicalGraph {
             if lu == .transpose { layout[v] = .transpose }
             keep[u] = false
         }
-        // The kept nodes as they are written out (each copied once, then moved out below),
-        // what they are apart from where they sit, and whether their operands commute.
+        // The kept nodes as they are written out (moved out of `nodes`, then out of
+        // `edited` below), what they are apart from where they sit, and whether their
+        // operands commute.
         var edited = [NetworkNode?](repeating: nil, count: nodes.count)
         var signature = [[UInt8]](repeating: [], count: nodes.count)
         var commutative = [Bool](repeating: false, count: nodes.count)
+        let hole = NetworkNode(name: "", op: "", attributes: [:], inputShapes: [], outputShapes: [], predecessors: [],
+                               hasBias: false, origin: .operation)
         for i in nodes.indices where keep[i] {
-            var n = nodes[i]
+            // A chain's data input is that of its first node, which is not kept (so not moved).
+            let chainInputs = layout[i] == nil ? [] : Array(nodes[inputsOf[i]].inputShapes.prefix(1))
+            var n = hole
+            swap(&n, &nodes[i])
             if let l = layout[i] {
-                n.inputShapes = Array(nodes[inputsOf[i]].inputShapes.prefix(1))
+                n.inputShapes = chainInputs
                 n.op = l == .transpose ? "Transpose" : "Reshape"
                 n.attributes = [:]
             } else if globalMean[i] {

@@ -32,27 +32,41 @@ enum GraphBuilder {
     /// A read of a tensor nobody produces is a dangling input; leftovers form a cycle.
     /// `known`: tensors that exist before any node runs (graph inputs, initializers), by id.
     static func topologicalOrder(_ raw: RawGraph, names: TensorNameTable, known: [Bool], file: String) throws -> [Int] {
+        // Nodes by index (`for n in` copies each) and consumers in one array, in the order
+        // they are found: this runs for the graph as read and the canonical graph.
+        let count = raw.nodes.count
         var producerOf = [Int](repeating: -1, count: names.count)
-        for (i, n) in raw.nodes.enumerated() {
+        for i in 0..<count {
             for (k, o) in names.outputs(of: i).enumerated() where o != TensorNameTable.absent {
                 guard producerOf[o] < 0, !known[o] else {
+                    let n = raw.nodes[i]
                     throw ImportError(.structure, file: file, node: n.name, op: n.op,
                                       "tensor '\(n.outputs[k])' is produced more than once")
                 }
                 producerOf[o] = i
             }
         }
-        var pending = [Int](repeating: 0, count: raw.nodes.count)
-        var consumers = [[Int]](repeating: [], count: raw.nodes.count)
-        for (i, n) in raw.nodes.enumerated() {
+        var pending = [Int](repeating: 0, count: count)
+        var consumerStart = [Int](repeating: 0, count: count + 1)
+        for i in 0..<count {
             for (k, id) in names.inputs(of: i).enumerated() where id != TensorNameTable.absent {
                 if producerOf[id] >= 0 {
                     pending[i] += 1
-                    consumers[producerOf[id]].append(i)
+                    consumerStart[producerOf[id] + 1] += 1
                 } else if !known[id] {
+                    let n = raw.nodes[i]
                     throw ImportError(.structure, file: file, node: n.name, op: n.op,
                                       "input '\(n.inputs[k])' is produced by no node, initializer or graph input")
                 }
+            }
+        }
+        for i in 0..<count { consumerStart[i + 1] += consumerStart[i] }
+        var consumers = [Int](repeating: 0, count: consumerStart[count])
+        var filled = consumerStart
+        for i in 0..<count {
+            for id in names.inputs(of: i) where id != TensorNameTable.absent && producerOf[id] >= 0 {
+                consumers[filled[producerOf[id]]] = i
+                filled[producerOf[id]] += 1
             }
         }
         // A min-heap would keep strict file order; a FIFO over file order is enough and O(n).
@@ -61,7 +75,7 @@ enum GraphBuilder {
         while head < queue.count {
             let i = queue[head]
             head += 1
-            for c in consumers[i] {
+            for c in consumers[consumerStart[i]..<consumerStart[i + 1]] {
                 pending[c] -= 1
                 if pending[c] == 0 { queue.append(c) }
             }

@@ -86,10 +86,31 @@ enum GraphCanonicalizer {
             consumers.removeAll(keepingCapacity: true)
             producer.reserveCapacity(nodes.count)
             consumers.reserveCapacity(nodes.count * 2)
-            for (i, n) in nodes.enumerated() {
-                guard let n else { continue }
+            for i in nodes.indices {
+                guard let n = nodes[i] else { continue }
                 for o in n.outputs where !o.isEmpty { producer[o] = i }
                 for name in n.inputs where !name.isEmpty { consumers[name, default: []].append(i) }
+            }
+        }
+
+        /// Takes node `i` (as `n`) out of the index, and `add` puts one in: the index stays
+        /// what `index()` would build (consumers in ascending node order, a node once per
+        /// read; no entry for a tensor nobody reads) without rebuilding it for every rewrite.
+        mutating func remove(_ n: RawNode, at i: Int) {
+            for o in n.outputs where !o.isEmpty && producer[o] == i { producer[o] = nil }
+            for name in n.inputs where !name.isEmpty {
+                guard var list = consumers[name], let k = list.firstIndex(of: i) else { continue }
+                list.remove(at: k)
+                consumers[name] = list.isEmpty ? nil : list
+            }
+        }
+
+        mutating func add(_ n: RawNode, at i: Int) {
+            for o in n.outputs where !o.isEmpty { producer[o] = i }
+            for name in n.inputs where !name.isEmpty {
+                var list = consumers[name] ?? []
+                list.insert(i, at: list.firstIndex { $0 > i } ?? list.endIndex)
+                consumers[name] = list
             }
         }
 
@@ -147,11 +168,14 @@ enum GraphCanonicalizer {
         /// Replaces the nodes `removed` by `fused`, placed where the last of them was.
         mutating func replace(_ removed: [Int], with fused: RawNode, _ fold: Fold) {
             let at = removed.max() ?? 0
-            for i in removed { nodes[i] = nil }
+            for i in removed {
+                if let n = nodes[i] { remove(n, at: i) }
+                nodes[i] = nil
+            }
             nodes[at] = fused
+            add(fused, at: at)
             rewritten[at] = true
             count(fold)
-            index()
         }
 
         // MARK: views spelled as a Gather
@@ -187,6 +211,8 @@ enum GraphCanonicalizer {
                 if op == "Reshape" { noOpReshapes.insert(asRead.nodes[k].name) } else { sameShapeSlices.insert(asRead.nodes[k].name) }
             }
             var rename: [String: String] = [:]
+            // Taken out of the index after the loop: the checks above read it as it was.
+            var removed: [(Int, RawNode)] = []
             for (i, n) in nodes.enumerated() {
                 guard let n, let input = n.inputs.first, !input.isEmpty, let out = n.outputs.first, !out.isEmpty else { continue }
                 let fold: Fold?
@@ -210,18 +236,21 @@ enum GraphCanonicalizer {
                 guard let fold else { continue }
                 rename[out] = rename[input] ?? input
                 nodes[i] = nil
+                removed.append((i, n))
                 count(fold)
             }
             guard !rename.isEmpty else { return }
+            for (i, n) in removed { remove(n, at: i) }
             for i in nodes.indices {
                 guard var n = nodes[i] else { continue }
                 let inputs = n.inputs.map { rename[$0] ?? $0 }
                 guard inputs != n.inputs else { continue }
+                remove(n, at: i)
                 n.inputs = inputs
+                add(n, at: i)
                 nodes[i] = n
                 rewritten[i] = true
             }
-            index()
         }
 
         /// A Slice whose steps are all positive (or not given).
@@ -443,14 +472,15 @@ enum GraphCanonicalizer {
 
         /// Constants whose readers were all folded away (the 0.5 and sqrt(2) of a GELU).
         mutating func removeUnusedConstants() {
-            var removedAny = false
+            // Taken out of the index after the loop: the check reads it as it was.
+            var removed: [(Int, RawNode)] = []
             for (i, n) in nodes.enumerated() {
                 guard let n, n.op == "Constant", n.outputs.allSatisfy({ consumers[$0] == nil }) else { continue }
                 nodes[i] = nil
-                removedAny = true
+                removed.append((i, n))
                 count(.constant)
             }
-            if removedAny { index() }
+            for (i, n) in removed { remove(n, at: i) }
         }
     }
 }

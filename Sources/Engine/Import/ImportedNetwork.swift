@@ -164,22 +164,21 @@ enum CanonicalForm {
         var w = Writer()
         w.bytes.reserveCapacity(graph.nodes.count * 96)
         w.text("narformer-graph v2\n")
-        for node in graph.nodes {
-            w.text(node.op)
+        // Fields by index: `for node in` copies every node.
+        for k in graph.nodes.indices {
+            w.text(graph.nodes[k].op)
             w.byte(UInt8(ascii: "|"))
-            for (k, p) in node.predecessors.enumerated() {
-                if k > 0 { w.byte(UInt8(ascii: ",")) }
-                w.int(p)
-            }
+            w.list(graph.nodes[k].predecessors, separator: UInt8(ascii: ","))
             w.byte(UInt8(ascii: "|"))
-            w.shapes(node.outputShapes)
+            w.shapes(graph.nodes[k].outputShapes)
             w.byte(UInt8(ascii: "|"))
-            w.shapes(node.inputShapes)
+            w.shapes(graph.nodes[k].inputShapes)
             // Sorted by name; one attribute needs no sorting.
-            if node.attributes.count == 1 {
-                for (key, value) in node.attributes { w.attribute(key, value) }
-            } else if node.attributes.count > 1 {
-                for key in node.attributes.keys.sorted() { w.attribute(key, node.attributes[key] ?? .other) }
+            let attributes = graph.nodes[k].attributes
+            if attributes.count == 1 {
+                for (key, value) in attributes { w.attribute(key, value) }
+            } else if attributes.count > 1 {
+                for key in attributes.keys.sorted() { w.attribute(key, attributes[key] ?? .other) }
             }
             w.byte(UInt8(ascii: "\n"))
         }
@@ -196,12 +195,20 @@ enum CanonicalForm {
         mutating func int(_ v: Int) {
             if v < 0 { bytes.append(UInt8(ascii: "-")) }
             var m = v.magnitude
-            let start = bytes.count
-            repeat {
-                bytes.append(UInt8(ascii: "0") + UInt8(m % 10))
-                m /= 10
-            } while m > 0
-            bytes[start...].reverse()
+            if m < 10 {
+                bytes.append(UInt8(ascii: "0") + UInt8(m))
+                return
+            }
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt.max has 20 digits
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var i = buffer.count
+                repeat {
+                    i -= 1
+                    buffer[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                    m /= 10
+                } while m > 0
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i...]))
+            }
         }
 
         mutating func list(_ values: [Int], separator: UInt8) {

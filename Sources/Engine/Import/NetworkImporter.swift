@@ -75,7 +75,7 @@ public enum NetworkImporter {
         var folds = folded.folds
         if constants.computed > 0 { folds[GraphCanonicalizer.Fold.computedConstant.rawValue] = constants.computed }
         try meter?.check("finding the canonical form")
-        func finish(_ g: NetworkGraph) -> NetworkGraph {
+        func finish(_ g: consuming NetworkGraph) -> NetworkGraph {
             CanonicalGraph.apply(g, constantNodes: constants.names, viewGathers: folded.viewGathers)
         }
         let canonical = finish(folded.changed
