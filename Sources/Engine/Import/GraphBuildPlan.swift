@@ -32,8 +32,9 @@ extension GraphBuilder {
 
         /// Checks `raw` (node count, input dimensions, dangling inputs, cycles) in the order
         /// a build reports them; `batchSize` is only checked for range here. `derivedFrom`:
-        /// the plan of the graph `raw` was rewritten from, whose node `unchangedFrom[i]` is
-        /// node `i` of `raw` unchanged (nil for a node fused or rewritten).
+        /// the plan of the graph `raw` was rewritten from (same inputs and initializers, nodes
+        /// rewritten), whose node `unchangedFrom[i]` is node `i` of `raw` unchanged (nil for a
+        /// node fused or rewritten).
         init(_ raw: RawGraph, batchSize: Int?, file: String, order known: [Int]? = nil,
              derivedFrom base: Plan? = nil, unchangedFrom: [Int?] = []) throws {
             guard raw.nodes.count <= GraphBuilder.maxNodes else {
@@ -64,13 +65,19 @@ extension GraphBuilder {
                 }
             }
             self.inputIDs = inputIDs
-            // Initializers no node reads change nothing the builder produces.
-            var initializerTensors = [ShapeInference.Tensor?](repeating: nil, count: names.count)
-            for (name, t) in raw.initializers {
-                guard let id = names.id(name), !isGraphInput[id] else { continue }
-                initializerTensors[id] = .init(shape: t.dims, values: t.values)
-                isKnown[id] = true
+            // Initializers no node reads change nothing the builder produces. A derived plan
+            // has the same initializers and, when no name was added, the same ids.
+            var initializerTensors: [ShapeInference.Tensor?]
+            if let base, derived, base.names.count == names.count, base.inputIDs == inputIDs {
+                initializerTensors = base.initializerTensors
+            } else {
+                initializerTensors = [ShapeInference.Tensor?](repeating: nil, count: names.count)
+                for (name, t) in raw.initializers {
+                    guard let id = names.id(name), !isGraphInput[id] else { continue }
+                    initializerTensors[id] = .init(shape: t.dims, values: t.values)
+                }
             }
+            for id in initializerTensors.indices where initializerTensors[id] != nil { isKnown[id] = true }
             self.initializerTensors = initializerTensors
             let order = try known ?? GraphBuilder.topologicalOrder(raw, names: names, known: isKnown, file: file)
             self.order = order
@@ -95,7 +102,7 @@ extension GraphBuilder {
             }
             for i in order {
                 guard let first = names.inputs(of: i).first, first != TensorNameTable.absent, producer[first] < 0,
-                      !isGraphInput[first], raw.initializers[raw.nodes[i].inputs[0]] != nil else { continue }
+                      !isGraphInput[first], initializerTensors[first] != nil else { continue }
                 producer[first] = nodes.count
                 shapeIDs.append(first)
                 shapeStart.append(shapeIDs.count)
