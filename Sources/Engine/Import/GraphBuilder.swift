@@ -12,7 +12,8 @@ enum GraphBuilder {
     /// authors draw no edge from those inputs, even when a node (Identity) produces them.
     static let weightedOps: Set<String> = ["Conv", "ConvTranspose", "Gemm", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "PRelu"]
 
-    /// `order`: `raw`'s topological order when the caller has it already.
+    /// `raw` built afresh at `batchSize` (a plan made and used once); `order`: `raw`'s
+    /// topological order when the caller has it already.
     static func build(_ raw: RawGraph, batchSize: Int?, file: String, order known: [Int]? = nil) throws -> NetworkGraph {
         try Plan(raw, batchSize: batchSize, file: file, order: known).graph(batchSize: batchSize)
     }
