@@ -82,9 +82,11 @@ enum CanonicalGraph {
         // Views and transposes: one spelling each, read only through their data input.
         var layout = [Layout?](repeating: nil, count: nodes.count)
         var globalMean = [Bool](repeating: false, count: nodes.count)
-        for i in nodes.indices where keep[i] {
-            layout[i] = Self.layout(of: nodes[i], viewGathers: viewGathers)
-            globalMean[i] = isGlobalMean(nodes[i])
+        nodes.withUnsafeBufferPointer { nodes in
+            for i in nodes.indices where keep[i] {
+                layout[i] = Self.layout(of: nodes[i], viewGathers: viewGathers)
+                globalMean[i] = isGlobalMean(nodes[i])
+            }
         }
         // A chain of them is one node: the last takes the first's input (nodes are in
         // topological order, so a chain is joined front to back). `inputsOf[v]`: the node
@@ -203,8 +205,17 @@ enum CanonicalGraph {
     /// (written directly: formatting them as text was a third of the canonical pass).
     private static func signatureBytes(of n: NetworkNode, commutative: Bool) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
-        func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out.append(contentsOf: $0) } }
+        var words = 2 + n.outputShapes.count + n.inputShapes.count
+        for s in n.outputShapes { words += s.count }
+        for s in n.inputShapes { words += s.count }
+        out.reserveCapacity(n.op.utf8.count + 1 + 8 * words + 32 * n.attributes.count)
+        func int(_ v: Int) {
+            var x = UInt64(bitPattern: Int64(v))  // little-endian bytes
+            for _ in 0..<8 {
+                out.append(UInt8(truncatingIfNeeded: x))
+                x >>= 8
+            }
+        }
         func shapes(_ list: [[Int]]) {
             int(list.count)
             for shape in list { int(shape.count); for d in shape { int(d) } }
