@@ -54,7 +54,8 @@ struct TensorNameTable {
 
     var count: Int { ids.count }
 
-    /// The id of a name the graph uses; nil for one it does not.
+    /// The id of a name the graph uses; nil for one it does not (a derived table also
+    /// knows the names of its base).
     func id(_ name: String) -> Int? { ids[name] }
 
     func inputs(of node: Int) -> ArraySlice<Int> { inputIDs[inputStart[node]..<inputStart[node + 1]] }
