@@ -48,20 +48,30 @@ enum CanonicalAttributes {
     static let axesOps: Set<String> = ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
                                        "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "Squeeze"]
 
-    /// `node`'s attributes in the one spelling; `rank` is that of the tensor its axes count in.
-    static func normalise(_ node: RawNode, rank: Int?, opset: Int) -> [String: AttributeValue] {
+    /// `node`'s attributes in the one spelling; `rank` gives that of the tensor its axes
+    /// count in (asked only of ops with an axis or axes).
+    static func normalise(_ node: RawNode, rank: () -> Int?, opset: Int) -> [String: AttributeValue] {
+        let hasAxis = axisOps.contains(node.op)
+        // Nothing to fill in, drop or count from the front (most nodes: Add, MatMul, ...).
+        if node.attributes.isEmpty && !hasAxis { return node.attributes }
         var a = node.attributes
-        if axisOps.contains(node.op) {
+        if hasAxis {
             if a["axis"] == nil, let d = defaultAxis(node.op, opset: opset) { a["axis"] = .int(d) }
-            if let axis = a["axis"]?.asInt, axis < 0, let rank { a["axis"] = .int(axis + rank) }
+            if let axis = a["axis"]?.asInt, axis < 0, let rank = rank() { a["axis"] = .int(axis + rank) }
         }
-        if axesOps.contains(node.op), let axes = a["axes"]?.asInts, let rank {
+        if axesOps.contains(node.op), let axes = a["axes"]?.asInts, let rank = rank() {
             a["axes"] = .ints(axes.map { $0 < 0 ? $0 + rank : $0 }.sorted())
         }
         for (key, value) in defaults[node.op] ?? [:] where a[key] == value { a[key] = nil }
         // Unit strides and dilations, zero pads: what the absent attribute means.
-        for key in ["strides", "dilations"] where a[key]?.asInts?.allSatisfy({ $0 == 1 }) == true { a[key] = nil }
-        if node.op != "Pad", a["pads"]?.asInts?.allSatisfy({ $0 == 0 }) == true { a["pads"] = nil }
+        // (Over the node's few attributes rather than three look-ups by name.)
+        for (key, value) in a {
+            switch key {
+            case "strides", "dilations": if value.asInts?.allSatisfy({ $0 == 1 }) == true { a[key] = nil }
+            case "pads": if node.op != "Pad", value.asInts?.allSatisfy({ $0 == 0 }) == true { a[key] = nil }
+            default: break
+            }
+        }
         return a
     }
 }

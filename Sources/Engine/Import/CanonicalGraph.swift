@@ -20,28 +20,38 @@ enum CanonicalGraph {
     /// Ops that read only their input's shape, which import always knows.
     static let shapeOnlyOps: Set<String> = ["Shape", "Size"]
 
-    /// The tensors a raw graph has before any node runs: its inputs and initializers.
-    static func knownTensors(_ raw: RawGraph) -> Set<String> {
-        Set(raw.inputs.map(\.name)).union(raw.initializers.keys)
-    }
-
     /// Names of the raw nodes whose outputs do not depend on the graph inputs' values:
-    /// Constants, and everything computed from initializers, constants and shapes alone.
-    /// `order` is a topological order of `raw`.
-    static func constantNodes(_ raw: RawGraph, order: [Int]) -> Set<String> {
-        let initializerNames = Set(raw.initializers.keys)
-        var dataTensors = Set(raw.inputs.map(\.name).filter { !initializerNames.contains($0) })
+    /// Constants, and everything computed from initializers, constants and shapes alone;
+    /// and how many of those nodes are not Constants (what `inspect` reports as folded).
+    /// Tensors by the plan's ids: hashing their names here was a tenth of finding the
+    /// canonical form.
+    static func constantNodes(_ plan: GraphBuilder.Plan) -> (names: Set<String>, computed: Int) {
+        let raw = plan.raw, names = plan.names
+        var isData = [Bool](repeating: false, count: names.count)
+        for input in raw.inputs where raw.initializers[input.name] == nil {
+            if let id = names.id(input.name) { isData[id] = true }
+        }
         var constant = Set<String>()
-        for i in order {
+        var computed = 0
+        // Whether every node is named after one of its outputs (tensors have one producer,
+        // so the names are then distinct and counting nodes is counting names).
+        var namedByOutput = true
+        for i in plan.order {
             let n = raw.nodes[i]
-            let readsData = !shapeOnlyOps.contains(n.op) && n.inputs.contains { !$0.isEmpty && dataTensors.contains($0) }
+            namedByOutput = namedByOutput && !n.name.isEmpty && n.outputs.contains(n.name)
+            let readsData = !shapeOnlyOps.contains(n.op)
+                && names.inputs(of: i).contains { $0 != TensorNameTable.absent && isData[$0] }
             if readsData {
-                for o in n.outputs where !o.isEmpty { dataTensors.insert(o) }
+                for o in names.outputs(of: i) where o != TensorNameTable.absent { isData[o] = true }
             } else {
                 constant.insert(n.name)
+                if n.op != "Constant" { computed += 1 }
             }
         }
-        return constant
+        if !namedByOutput {
+            computed = raw.nodes.filter { $0.op != "Constant" && constant.contains($0.name) }.count
+        }
+        return (constant, computed)
     }
 
     /// Ops that only re-label the same elements.
@@ -49,47 +59,72 @@ enum CanonicalGraph {
 
     /// `graph` without its constant nodes and initializer inputs, views and transposes
     /// normalised and chains of them joined, its nodes in canonical order, commutative
-    /// operands sorted.
-    static func apply(_ graph: NetworkGraph, constantNodes: Set<String>, viewGathers: Set<String> = []) -> NetworkGraph {
-        var nodes = graph.nodes
-        var keep = nodes.map { n in
-            switch n.origin {
-            case .graphInput: return true
-            case .initializer: return false
-            case .operation: return n.op != "Input" && !constantNodes.contains(n.name)
+    /// operands sorted. `graph` is consumed: when the caller passes its only copy, its nodes are moved into
+    /// the result, not copied.
+    static func apply(_ graph: consuming NetworkGraph, constantNodes: Set<String>, viewGathers: Set<String> = []) -> NetworkGraph {
+        var nodes: [NetworkNode] = []
+        swap(&nodes, &graph.nodes)
+        // Nodes by index throughout: `for n in` copies each.
+        var keep = [Bool](repeating: false, count: nodes.count)
+        for i in nodes.indices {
+            switch nodes[i].origin {
+            case .graphInput: keep[i] = true
+            case .initializer: keep[i] = false
+            case .operation: keep[i] = nodes[i].op != "Input" && !constantNodes.contains(nodes[i].name)
             }
         }
         var preds = [[Int]](repeating: [], count: nodes.count)
         var consumerCount = [Int](repeating: 0, count: nodes.count)
-        for (i, n) in nodes.enumerated() where keep[i] {
-            preds[i] = n.predecessors.filter { keep[$0] }
+        for i in nodes.indices where keep[i] {
+            preds[i] = nodes[i].predecessors.filter { keep[$0] }
             for p in preds[i] { consumerCount[p] += 1 }
         }
         // Views and transposes: one spelling each, read only through their data input.
         var layout = [Layout?](repeating: nil, count: nodes.count)
-        for i in nodes.indices where keep[i] {
-            layout[i] = Self.layout(of: nodes[i], viewGathers: viewGathers)
-            if layout[i] != nil { nodes[i].inputShapes = Array(nodes[i].inputShapes.prefix(1)) }
-            if isGlobalMean(nodes[i]) {
-                nodes[i].op = "GlobalAveragePool"
-                nodes[i].attributes = [:]
-                nodes[i].inputShapes = Array(nodes[i].inputShapes.prefix(1))
+        var globalMean = [Bool](repeating: false, count: nodes.count)
+        nodes.withUnsafeBufferPointer { nodes in
+            for i in nodes.indices where keep[i] {
+                layout[i] = Self.layout(of: nodes[i], viewGathers: viewGathers)
+                globalMean[i] = isGlobalMean(nodes[i])
             }
         }
         // A chain of them is one node: the last takes the first's input (nodes are in
-        // topological order, so a chain is joined front to back).
+        // topological order, so a chain is joined front to back). `inputsOf[v]`: the node
+        // whose data input `v` reads.
+        var inputsOf = Array(nodes.indices)
         for v in nodes.indices where keep[v] && layout[v] != nil && preds[v].count == 1 {
             let u = preds[v][0]
             guard let lu = layout[u], consumerCount[u] == 1, nodes[u].origin == .operation else { continue }
-            nodes[v].inputShapes = nodes[u].inputShapes
+            inputsOf[v] = inputsOf[u]
             preds[v] = preds[u]
             if lu == .transpose { layout[v] = .transpose }
             keep[u] = false
         }
+        // The kept nodes as they are written out (moved out of `nodes`, then out of
+        // `edited` below), what they are apart from where they sit, and whether their
+        // operands commute.
+        var edited = [NetworkNode?](repeating: nil, count: nodes.count)
+        var signature = [[UInt8]](repeating: [], count: nodes.count)
+        var commutative = [Bool](repeating: false, count: nodes.count)
+        let hole = NetworkNode(name: "", op: "", attributes: [:], inputShapes: [], outputShapes: [], predecessors: [],
+                               hasBias: false, origin: .operation)
         for i in nodes.indices where keep[i] {
-            guard let l = layout[i] else { continue }
-            nodes[i].op = l == .transpose ? "Transpose" : "Reshape"
-            nodes[i].attributes = [:]
+            // A chain's data input is that of its first node, which is not kept (so not moved).
+            let chainInputs = layout[i] == nil ? [] : Array(nodes[inputsOf[i]].inputShapes.prefix(1))
+            var n = hole
+            swap(&n, &nodes[i])
+            if let l = layout[i] {
+                n.inputShapes = chainInputs
+                n.op = l == .transpose ? "Transpose" : "Reshape"
+                n.attributes = [:]
+            } else if globalMean[i] {
+                n.op = "GlobalAveragePool"
+                n.attributes = [:]
+                n.inputShapes = Array(n.inputShapes.prefix(1))
+            }
+            commutative[i] = commutativeOps.contains(n.op)
+            signature[i] = signatureBytes(of: n, commutative: commutative[i])
+            edited[i] = n
         }
         var consumers = [[Int]](repeating: [], count: nodes.count)
         var pending = [Int](repeating: 0, count: nodes.count)
@@ -97,7 +132,6 @@ enum CanonicalGraph {
             for p in preds[i] { consumers[p].append(i) }
             pending[i] = preds[i].count
         }
-        let signature = nodes.indices.map { keep[$0] ? signatureBytes(of: nodes[$0]) : [] }
         // What follows each node (a hash of its signature and its consumers' hashes, in
         // reverse topological order): two ready nodes that look alike, such as the first
         // MatMuls of two branches, are told apart by what they feed.
@@ -105,7 +139,11 @@ enum CanonicalGraph {
         for i in nodes.indices.reversed() where keep[i] {
             var h = FNV64()
             h.add(signature[i])
-            for c in consumers[i].map({ below[$0] }).sorted() { h.add(c) }
+            switch consumers[i].count {
+            case 0: break
+            case 1: h.add(below[consumers[i][0]])
+            default: for c in consumers[i].map({ below[$0] }).sorted() { h.add(c) }
+            }
             below[i] = h.value
         }
         var position = [Int](repeating: -1, count: nodes.count)
@@ -132,9 +170,11 @@ enum CanonicalGraph {
         var out: [NetworkNode] = []
         out.reserveCapacity(order.count)
         for i in order {
-            var n = nodes[i]
+            var slot: NetworkNode?
+            swap(&slot, &edited[i])
+            guard var n = slot else { continue }
             n.predecessors = preds[i].map { position[$0] }
-            if commutativeOps.contains(n.op) {
+            if commutative[i] {
                 n.predecessors.sort()
                 n.inputShapes.sort { $0.lexicographicallyPrecedes($1) }
             }
@@ -163,22 +203,27 @@ enum CanonicalGraph {
 
     /// What a node is, apart from where it sits: op, shapes and attributes, as bytes
     /// (written directly: formatting them as text was a third of the canonical pass).
-    private static func signatureBytes(of n: NetworkNode) -> [UInt8] {
+    private static func signatureBytes(of n: NetworkNode, commutative: Bool) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(64)
-        func int(_ v: Int) { withUnsafeBytes(of: Int64(v).littleEndian) { out.append(contentsOf: $0) } }
+        var words = 2 + n.outputShapes.count + n.inputShapes.count
+        for s in n.outputShapes { words += s.count }
+        for s in n.inputShapes { words += s.count }
+        out.reserveCapacity(n.op.utf8.count + 1 + 8 * words + 32 * n.attributes.count)
+        func int(_ v: Int) {
+            var x = UInt64(bitPattern: Int64(v))  // little-endian bytes
+            for _ in 0..<8 {
+                out.append(UInt8(truncatingIfNeeded: x))
+                x >>= 8
+            }
+        }
         func shapes(_ list: [[Int]]) {
             int(list.count)
             for shape in list { int(shape.count); for d in shape { int(d) } }
         }
-        out.append(contentsOf: n.op.utf8)
-        out.append(0)
-        shapes(n.outputShapes)
-        shapes(commutativeOps.contains(n.op) ? n.inputShapes.sorted { $0.lexicographicallyPrecedes($1) } : n.inputShapes)
-        for key in n.attributes.keys.sorted() {
+        func attribute(_ key: String, _ value: AttributeValue) {
             out.append(contentsOf: key.utf8)
             out.append(0)
-            switch n.attributes[key] ?? .other {
+            switch value {
             case .int(let v): out.append(1); int(v)
             case .ints(let v): out.append(2); int(v.count); for x in v { int(x) }
             case .float(let v): out.append(3); int(Int(v.bitPattern))
@@ -187,6 +232,16 @@ enum CanonicalGraph {
             case .tensor(let t): out.append(6); int(Int(t.dataType)); int(t.dims.count); for d in t.dims { int(d) }
             case .other: out.append(7)
             }
+        }
+        out.append(contentsOf: n.op.utf8)
+        out.append(0)
+        shapes(n.outputShapes)
+        shapes(commutative ? n.inputShapes.sorted { $0.lexicographicallyPrecedes($1) } : n.inputShapes)
+        // Sorted by name; one attribute (or none) needs no sorting.
+        if n.attributes.count == 1 {
+            for (key, value) in n.attributes { attribute(key, value) }
+        } else if n.attributes.count > 1 {
+            for key in n.attributes.keys.sorted() { attribute(key, n.attributes[key] ?? .other) }
         }
         return out
     }

@@ -18,13 +18,14 @@ enum GraphCanonicalizer {
         var folds: [String: Int]
         /// Whether `raw` differs from the input (folds, or defaults filled in).
         var changed: Bool
-        /// Nodes of `raw` whose outputs do not depend on the input's values (shape
-        /// arithmetic, masks and tables built from constants): the canonical graph drops them.
-        var constantNodes: Set<String>
-        /// A topological order of `raw` (nil only if the folds broke it, which they must not).
+        /// `raw`'s topological order when no fold removed a node (the input's order);
+        /// nil when the graph builder must find it.
         var order: [Int]?
         /// Gathers of `raw` that only re-label elements (a whole axis, in order).
         var viewGathers: Set<String>
+        /// For each node of `raw`, the index of the input's node it is unchanged from (same
+        /// op, attributes, inputs and outputs); nil for a fused or rewritten node.
+        var unchangedFrom: [Int?]
     }
 
     /// The kinds of rewrite, as `inspect` reports them.
@@ -55,16 +56,10 @@ enum GraphCanonicalizer {
         w.normaliseAttributes(asRead: asRead)
         w.removeUnusedConstants()
         let viewGathers = w.viewGathers(asRead: asRead)
-        let folded = w.result()
-        // The folds keep the graph valid, so the order exists; computed once for the
-        // constant analysis and both builds of the canonical graph.
-        let order = folded.nodes.count == raw.nodes.count && rawOrder != nil ? rawOrder
-            : try? GraphBuilder.topologicalOrder(folded, known: CanonicalGraph.knownTensors(folded), file: "")
-        let constantNodes = order.map { CanonicalGraph.constantNodes(folded, order: $0) } ?? []
-        let computed = folded.nodes.filter { $0.op != "Constant" && constantNodes.contains($0.name) }.count
-        if computed > 0 { w.folds[Fold.computedConstant.rawValue] = computed }
-        return Result(raw: folded, folds: w.folds, changed: w.changed, constantNodes: constantNodes, order: order,
-                      viewGathers: viewGathers)
+        let (folded, unchangedFrom) = w.result()
+        let order = folded.nodes.count == raw.nodes.count ? rawOrder : nil
+        return Result(raw: folded, folds: w.folds, changed: w.changed, order: order, viewGathers: viewGathers,
+                      unchangedFrom: unchangedFrom)
     }
 
     /// The graph being rewritten: removed nodes become nil, fused nodes take the place of
@@ -76,27 +71,56 @@ enum GraphCanonicalizer {
         var consumers: [String: [Int]] = [:]
         var folds: [String: Int] = [:]
         var changed = false
+        /// Nodes fused in, or given other inputs or attributes, by index.
+        var rewritten: [Bool]
 
         init(_ raw: RawGraph) {
             self.raw = raw
             self.nodes = raw.nodes
+            self.rewritten = [Bool](repeating: false, count: raw.nodes.count)
             index()
         }
 
         mutating func index() {
-            producer = [:]
-            consumers = [:]
-            for (i, n) in nodes.enumerated() {
-                guard let n else { continue }
+            producer.removeAll(keepingCapacity: true)
+            consumers.removeAll(keepingCapacity: true)
+            producer.reserveCapacity(nodes.count)
+            consumers.reserveCapacity(nodes.count * 2)
+            for i in nodes.indices {
+                guard let n = nodes[i] else { continue }
                 for o in n.outputs where !o.isEmpty { producer[o] = i }
                 for name in n.inputs where !name.isEmpty { consumers[name, default: []].append(i) }
             }
         }
 
-        func result() -> RawGraph {
+        /// Takes node `i` (as `n`) out of the index, and `add` puts one in: the index stays
+        /// what `index()` would build (consumers in ascending node order, a node once per
+        /// read; no entry for a tensor nobody reads) without rebuilding it for every rewrite.
+        mutating func remove(_ n: RawNode, at i: Int) {
+            for o in n.outputs where !o.isEmpty && producer[o] == i { producer[o] = nil }
+            for name in n.inputs where !name.isEmpty {
+                guard var list = consumers[name], let k = list.firstIndex(of: i) else { continue }
+                list.remove(at: k)
+                consumers[name] = list.isEmpty ? nil : list
+            }
+        }
+
+        mutating func add(_ n: RawNode, at i: Int) {
+            for o in n.outputs where !o.isEmpty { producer[o] = i }
+            for name in n.inputs where !name.isEmpty {
+                var list = consumers[name] ?? []
+                list.insert(i, at: list.firstIndex { $0 > i } ?? list.endIndex)
+                consumers[name] = list
+            }
+        }
+
+        func result() -> (RawGraph, unchangedFrom: [Int?]) {
             var out = raw
             out.nodes = nodes.compactMap { $0 }
-            return out
+            var unchangedFrom: [Int?] = []
+            unchangedFrom.reserveCapacity(out.nodes.count)
+            for i in nodes.indices where nodes[i] != nil { unchangedFrom.append(rewritten[i] ? nil : i) }
+            return (out, unchangedFrom)
         }
 
         mutating func count(_ fold: Fold) {
@@ -144,10 +168,14 @@ enum GraphCanonicalizer {
         /// Replaces the nodes `removed` by `fused`, placed where the last of them was.
         mutating func replace(_ removed: [Int], with fused: RawNode, _ fold: Fold) {
             let at = removed.max() ?? 0
-            for i in removed { nodes[i] = nil }
+            for i in removed {
+                if let n = nodes[i] { remove(n, at: i) }
+                nodes[i] = nil
+            }
             nodes[at] = fused
+            add(fused, at: at)
+            rewritten[at] = true
             count(fold)
-            index()
         }
 
         // MARK: views spelled as a Gather
@@ -156,7 +184,9 @@ enum GraphCanonicalizer {
         /// torch's default exporter writes some views (`as_strided`) this way.
         func viewGathers(asRead: NetworkGraph) -> Set<String> {
             var inputShape: [String: [Int]] = [:]
-            for n in asRead.nodes where n.op == "Gather" { inputShape[n.name] = n.inputShapes.first }
+            for k in asRead.nodes.indices where asRead.nodes[k].op == "Gather" {
+                inputShape[asRead.nodes[k].name] = asRead.nodes[k].inputShapes.first
+            }
             var out = Set<String>()
             for case let n? in nodes where n.op == "Gather" && n.inputs.count == 2 {
                 guard let shape = inputShape[n.name], !shape.isEmpty, let values = constant(n.inputs[1]) else { continue }
@@ -174,11 +204,15 @@ enum GraphCanonicalizer {
         mutating func removePassThroughNodes(asRead: NetworkGraph) {
             var noOpReshapes = Set<String>()
             var sameShapeSlices = Set<String>()
-            for n in asRead.nodes where n.origin == .operation && n.inputShapes.first == n.outputShape {
-                if n.op == "Reshape" { noOpReshapes.insert(n.name) }
-                if n.op == "Slice" { sameShapeSlices.insert(n.name) }
+            // By index, not `for n in`: a copy of every node was most of this pass.
+            for k in asRead.nodes.indices where asRead.nodes[k].origin == .operation {
+                let op = asRead.nodes[k].op
+                guard op == "Reshape" || op == "Slice", asRead.nodes[k].inputShapes.first == asRead.nodes[k].outputShape else { continue }
+                if op == "Reshape" { noOpReshapes.insert(asRead.nodes[k].name) } else { sameShapeSlices.insert(asRead.nodes[k].name) }
             }
             var rename: [String: String] = [:]
+            // Taken out of the index after the loop: the checks above read it as it was.
+            var removed: [(Int, RawNode)] = []
             for (i, n) in nodes.enumerated() {
                 guard let n, let input = n.inputs.first, !input.isEmpty, let out = n.outputs.first, !out.isEmpty else { continue }
                 let fold: Fold?
@@ -202,15 +236,21 @@ enum GraphCanonicalizer {
                 guard let fold else { continue }
                 rename[out] = rename[input] ?? input
                 nodes[i] = nil
+                removed.append((i, n))
                 count(fold)
             }
             guard !rename.isEmpty else { return }
+            for (i, n) in removed { remove(n, at: i) }
             for i in nodes.indices {
                 guard var n = nodes[i] else { continue }
-                n.inputs = n.inputs.map { rename[$0] ?? $0 }
+                let inputs = n.inputs.map { rename[$0] ?? $0 }
+                guard inputs != n.inputs else { continue }
+                remove(n, at: i)
+                n.inputs = inputs
+                add(n, at: i)
                 nodes[i] = n
+                rewritten[i] = true
             }
-            index()
         }
 
         /// A Slice whose steps are all positive (or not given).
@@ -404,31 +444,43 @@ enum GraphCanonicalizer {
         /// One spelling of each node's attributes (`CanonicalAttributes`). Ranks come from
         /// the graph as read: a fused node takes the place, and the rank, of its last node.
         mutating func normaliseAttributes(asRead: NetworkGraph) {
-            var rank: [String: Int] = [:]
-            for n in asRead.nodes {
-                rank[n.name] = CanonicalAttributes.axisOps.contains(n.op) || CanonicalAttributes.axesOps.contains(n.op)
-                    ? n.inputShapes.first?.count : n.outputShape.count
+            // Built when an op with an axis first asks (most nodes have none).
+            var ranks: [String: Int]?
+            func rank(of name: String) -> Int? {
+                if ranks == nil {
+                    var table: [String: Int] = [:]
+                    table.reserveCapacity(asRead.nodes.count)
+                    for k in asRead.nodes.indices {
+                        let op = asRead.nodes[k].op
+                        table[asRead.nodes[k].name] = CanonicalAttributes.axisOps.contains(op) || CanonicalAttributes.axesOps.contains(op)
+                            ? asRead.nodes[k].inputShapes.first?.count : asRead.nodes[k].outputShape.count
+                    }
+                    ranks = table
+                }
+                return ranks?[name]
             }
             for i in nodes.indices {
                 guard var n = nodes[i] else { continue }
-                let normal = CanonicalAttributes.normalise(n, rank: rank[n.name], opset: raw.opset)
+                let normal = CanonicalAttributes.normalise(n, rank: { rank(of: n.name) }, opset: raw.opset)
                 guard normal != n.attributes else { continue }
                 n.attributes = normal
                 nodes[i] = n
+                rewritten[i] = true
                 changed = true
             }
         }
 
         /// Constants whose readers were all folded away (the 0.5 and sqrt(2) of a GELU).
         mutating func removeUnusedConstants() {
-            var removedAny = false
+            // Taken out of the index after the loop: the check reads it as it was.
+            var removed: [(Int, RawNode)] = []
             for (i, n) in nodes.enumerated() {
                 guard let n, n.op == "Constant", n.outputs.allSatisfy({ consumers[$0] == nil }) else { continue }
                 nodes[i] = nil
-                removedAny = true
+                removed.append((i, n))
                 count(.constant)
             }
-            if removedAny { index() }
+            for (i, n) in removed { remove(n, at: i) }
         }
     }
 }

@@ -110,7 +110,8 @@ public struct ImportedNetwork: Sendable {
         self.nodeCosts = graph.nodes.map(CostModel.cost(of:))
         self.totals = CostModel.totals(graph, nodeCosts)
         var unknown: [String: Int] = [:]
-        for n in graph.nodes where !BaselineTokenizer.isKnown(n.op) { unknown[n.op, default: 0] += 1 }
+        // By index: `for n in` copies every node.
+        for k in graph.nodes.indices where !BaselineTokenizer.isKnown(graph.nodes[k].op) { unknown[graph.nodes[k].op, default: 0] += 1 }
         self.unknownOps = unknown
         self.canonicalGraph = canonicalGraph
         if canonicalGraph == graph {
@@ -121,7 +122,9 @@ public struct ImportedNetwork: Sendable {
             self.canonicalTotals = CostModel.totals(canonicalGraph, canonicalCosts)
         }
         var canonicalUnknown: [String: Int] = [:]
-        for n in canonicalGraph.nodes where !Costs2Tokenizer.isKnown(n.op) { canonicalUnknown[n.op, default: 0] += 1 }
+        for k in canonicalGraph.nodes.indices where !Costs2Tokenizer.isKnown(canonicalGraph.nodes[k].op) {
+            canonicalUnknown[canonicalGraph.nodes[k].op, default: 0] += 1
+        }
         self.canonicalUnknownOps = canonicalUnknown
         self.folds = folds
         self.canonical = CanonicalForm.data(of: hashGraph)
@@ -165,24 +168,21 @@ enum CanonicalForm {
         var w = Writer()
         w.bytes.reserveCapacity(graph.nodes.count * 96)
         w.text("narformer-graph v2\n")
-        for node in graph.nodes {
-            w.text(node.op)
+        // Fields by index: `for node in` copies every node.
+        for k in graph.nodes.indices {
+            w.text(graph.nodes[k].op)
             w.byte(UInt8(ascii: "|"))
-            for (k, p) in node.predecessors.enumerated() {
-                if k > 0 { w.byte(UInt8(ascii: ",")) }
-                w.int(p)
-            }
+            w.list(graph.nodes[k].predecessors, separator: UInt8(ascii: ","))
             w.byte(UInt8(ascii: "|"))
-            w.shapes(node.outputShapes)
+            w.shapes(graph.nodes[k].outputShapes)
             w.byte(UInt8(ascii: "|"))
-            w.shapes(node.inputShapes)
-            if !node.attributes.isEmpty {
-                for key in node.attributes.keys.sorted() {
-                    w.byte(UInt8(ascii: "|"))
-                    w.text(key)
-                    w.byte(UInt8(ascii: "="))
-                    w.attribute(node.attributes[key] ?? .other)
-                }
+            w.shapes(graph.nodes[k].inputShapes)
+            // Sorted by name; one attribute needs no sorting.
+            let attributes = graph.nodes[k].attributes
+            if attributes.count == 1 {
+                for (key, value) in attributes { w.attribute(key, value) }
+            } else if attributes.count > 1 {
+                for key in attributes.keys.sorted() { w.attribute(key, attributes[key] ?? .other) }
             }
             w.byte(UInt8(ascii: "\n"))
         }
@@ -195,8 +195,25 @@ enum CanonicalForm {
         mutating func byte(_ b: UInt8) { bytes.append(b) }
         mutating func text(_ s: String) { bytes.append(contentsOf: s.utf8) }
 
-        /// Decimal digits; `String(v)` of an Int is a small (inline) string, no allocation.
-        mutating func int(_ v: Int) { bytes.append(contentsOf: String(v).utf8) }
+        /// Decimal digits, as `String(v)` writes them, without making the string.
+        mutating func int(_ v: Int) {
+            if v < 0 { bytes.append(UInt8(ascii: "-")) }
+            var m = v.magnitude
+            if m < 10 {
+                bytes.append(UInt8(ascii: "0") + UInt8(m))
+                return
+            }
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt.max has 20 digits
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                var i = buffer.count
+                repeat {
+                    i -= 1
+                    buffer[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                    m /= 10
+                } while m > 0
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i...]))
+            }
+        }
 
         mutating func list(_ values: [Int], separator: UInt8) {
             for (k, v) in values.enumerated() {
@@ -212,7 +229,10 @@ enum CanonicalForm {
             }
         }
 
-        mutating func attribute(_ v: AttributeValue) {
+        mutating func attribute(_ key: String, _ v: AttributeValue) {
+            byte(UInt8(ascii: "|"))
+            text(key)
+            byte(UInt8(ascii: "="))
             switch v {
             case .int(let i): byte(UInt8(ascii: "i")); int(i)
             case .ints(let a): byte(UInt8(ascii: "I")); list(a, separator: UInt8(ascii: ","))

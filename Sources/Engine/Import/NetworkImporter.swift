@@ -61,23 +61,31 @@ public enum NetworkImporter {
 
     static func importRaw(_ raw: RawGraph, name: String, batchSize: Int?,
                           meter: ImportBudget.Meter? = nil) throws -> ImportedNetwork {
-        let (graph, order) = try GraphBuilder.buildOrdered(raw, batchSize: batchSize, file: name)
+        let asRead = try GraphBuilder.Plan(raw, batchSize: batchSize, file: name)
+        let (graph, inferred) = try asRead.build(batchSize: batchSize)
         try meter?.check("building the graph")
         let batch = graph.nodes.first(where: { $0.origin == .graphInput })?.outputShape.first ?? batchSize ?? 1
         // One graph per network whichever exporter wrote it (GraphCanonicalizer); the
         // graph as stated stays what the baseline and costs encodings read.
-        let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph, order: order)
+        let folded = GraphCanonicalizer.canonicalize(raw, asRead: graph, order: asRead.order)
+        // Unchanged, the folded graph is the raw one (same nodes, same order).
+        let plan = folded.changed ? try GraphBuilder.Plan(folded.raw, batchSize: batchSize, file: name, order: folded.order,
+                                                          derivedFrom: asRead, unchangedFrom: folded.unchangedFrom) : asRead
+        let constants = CanonicalGraph.constantNodes(plan)
+        var folds = folded.folds
+        if constants.computed > 0 { folds[GraphCanonicalizer.Fold.computedConstant.rawValue] = constants.computed }
         try meter?.check("finding the canonical form")
-        func finish(_ g: NetworkGraph) -> NetworkGraph {
-            CanonicalGraph.apply(g, constantNodes: folded.constantNodes, viewGathers: folded.viewGathers)
+        func finish(_ g: consuming NetworkGraph) -> NetworkGraph {
+            CanonicalGraph.apply(g, constantNodes: constants.names, viewGathers: folded.viewGathers)
         }
         let canonical = finish(folded.changed
-            ? try GraphBuilder.build(folded.raw, batchSize: batchSize, file: name, order: folded.order) : graph)
+            ? try plan.build(batchSize: batchSize, reusing: inferred).graph : graph)
         try meter?.check("building the canonical graph")
-        // The hash describes the network, not the measurement: shapes at batch 1.
-        let hashGraph = batch == 1 ? canonical : finish(try GraphBuilder.build(folded.raw, batchSize: 1, file: name, order: folded.order))
+        // The hash describes the network, not the measurement: shapes at batch 1, inferred
+        // again over the same plan (only the shapes differ from the graph at `batch`).
+        let hashGraph = batch == 1 ? canonical : finish(try plan.graph(batchSize: 1))
         try meter?.check("building the graph at batch 1")
         return ImportedNetwork(name: name, graph: graph, batchSize: batchSize ?? batch, canonicalGraph: canonical,
-                               hashGraph: hashGraph, folds: folded.folds)
+                               hashGraph: hashGraph, folds: folds)
     }
 }

@@ -10,7 +10,7 @@ struct ShapeInference {
     }
 
     /// What is known about one tensor.
-    struct Tensor {
+    struct Tensor: Equatable {
         var shape: [Int]
         var values: [Double]?
     }
@@ -45,6 +45,19 @@ struct ShapeInference {
         "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
     ]
 
+    /// Which of the three op sets above an op is in.
+    enum Family { case unary, broadcast, reduce }
+    /// The sets above as one table: one hash of the op name per node instead of up to
+    /// three set probes (those probes were a quarter of inference).
+    static let families: [String: Family] = {
+        var table: [String: Family] = [:]
+        // Disjoint today; were they not, the first check of `infer` (unary) would win.
+        for op in reduceOps { table[op] = .reduce }
+        for op in broadcastOps { table[op] = .broadcast }
+        for op in unaryOps { table[op] = .unary }
+        return table
+    }()
+
     func infer(_ node: RawNode, _ inputs: [Tensor?]) throws -> [Tensor] {
         func input(_ i: Int) throws -> Tensor {
             guard i < inputs.count, let t = inputs[i] else { throw Failure(message: "input \(i + 1) is missing") }
@@ -61,8 +74,9 @@ struct ShapeInference {
         }
         let attrs = node.attributes
         let op = node.op
+        let family = Self.families[op]
 
-        if Self.unaryOps.contains(op) {
+        if family == .unary {
             let x = try input(0)
             var outs = [Tensor(shape: x.shape, values: Self.foldUnary(op, x.values))]
             if node.outputs.count > 1 && op == "Dropout" { outs.append(Tensor(shape: x.shape)) }
@@ -72,7 +86,7 @@ struct ShapeInference {
             }
             return outs
         }
-        if Self.broadcastOps.contains(op) {
+        if family == .broadcast {
             let ts = try (0..<max(inputs.count, 1)).map { try input($0) }
             var shape: [Int] = []
             for t in ts { shape = try broadcast(shape, t.shape) }
@@ -91,7 +105,7 @@ struct ShapeInference {
             }
             return [Tensor(shape: shape, values: values)]
         }
-        if Self.reduceOps.contains(op) {
+        if family == .reduce {
             let x = try input(0)
             var axes = attrs["axes"]?.asInts ?? attrs["axis"]?.asInts
             if axes == nil, optionalInput(1) != nil { axes = try valuesOf(1, "axes") }

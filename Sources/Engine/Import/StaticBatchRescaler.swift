@@ -58,7 +58,7 @@ struct StaticBatchRescaler {
         case "Concat":
             rescaleConstants(node, &ins, write: write, rightAligned: false)
         default:
-            if ShapeInference.broadcastOps.contains(node.op) {
+            if ShapeInference.families[node.op] == .broadcast {
                 rescaleConstants(node, &ins, write: write, rightAligned: true)
             }
         }

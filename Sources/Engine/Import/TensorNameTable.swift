@@ -30,9 +30,32 @@ struct TensorNameTable {
         }
     }
 
+    /// The names of `raw`, a rewrite of the graph `base` names (the canonical graph of the
+    /// graph as read): node `i` with `unchangedFrom[i] = j` reads and writes what `base`'s
+    /// node `j` does, so its ids are copied rather than looked up; other names are interned
+    /// as usual, after `base`'s (whose ids stay, used or not).
+    init(_ raw: RawGraph, derivedFrom base: TensorNameTable, unchangedFrom: [Int?]) {
+        ids = base.ids
+        inputIDs.reserveCapacity(base.inputIDs.count)
+        outputIDs.reserveCapacity(base.outputIDs.count)
+        for input in raw.inputs { _ = intern(input.name) }
+        for i in raw.nodes.indices {
+            if i < unchangedFrom.count, let j = unchangedFrom[i] {
+                inputIDs.append(contentsOf: base.inputs(of: j))
+                outputIDs.append(contentsOf: base.outputs(of: j))
+            } else {
+                for name in raw.nodes[i].inputs { inputIDs.append(name.isEmpty ? Self.absent : intern(name)) }
+                for name in raw.nodes[i].outputs { outputIDs.append(name.isEmpty ? Self.absent : intern(name)) }
+            }
+            inputStart.append(inputIDs.count)
+            outputStart.append(outputIDs.count)
+        }
+    }
+
     var count: Int { ids.count }
 
-    /// The id of a name the graph uses; nil for one it does not.
+    /// The id of a name the graph uses; nil for one it does not (a derived table also
+    /// knows the names of its base).
     func id(_ name: String) -> Int? { ids[name] }
 
     func inputs(of node: Int) -> ArraySlice<Int> { inputIDs[inputStart[node]..<inputStart[node + 1]] }
