@@ -22,9 +22,12 @@ final class ModelInferenceTests: XCTestCase {
         for l in 0..<config.layers {
             try model.setTensor(named: "layers.\(l).scale", values: (0..<config.hidden).map { _ in rng.nextSymmetric(1) })
         }
-        let graphs = ModelTrainingTests.graphs(8, config: config, seed: 23, maxNodes: 60)
-        XCTAssertGreaterThan(graphs.map(\.nodeCount).reduce(0, +), 2 * NARFormerModel.inferenceRowChunk)
-        let batches = [graphs, [graphs[0]], [graphs[5]]]
+        // Each graph runs alone: one of more than two feed-forward row chunks, the last
+        // one partial, whichever chunk the loaded kernel set gets.
+        let chunk = NARFormerModel.inferenceRowChunk
+        var graphs = ModelTrainingTests.graphs(8, config: config, seed: 23, maxNodes: 60)
+        graphs.append(Self.chain(nodes: 2 * chunk + 7, config: config, seed: 24))
+        let batches = [graphs, [graphs[0]], [graphs[5]], [graphs[8]]]
         for batch in batches {
             let inferred = try model.predict(batch)
             let trained = try model.forward(batch, training: true)
@@ -33,6 +36,23 @@ final class ModelInferenceTests: XCTestCase {
                 XCTAssertEqual(a, b, accuracy: 1e-5 * abs(b), "\(kind), batch of \(batch.count)")
             }
         }
+    }
+
+    /// A chain of `nodes` nodes with an extra edge every fifth node, random tokens.
+    static func chain(nodes n: Int, config: ModelConfig, seed: UInt64) -> TokenGraph {
+        var rng = SplitMix64(seed: seed)
+        var edges = (0..<(n - 1)).map { UndirectedEdge($0, $0 + 1) }
+        edges += stride(from: 0, to: n - 3, by: 5).map { UndirectedEdge($0, $0 + 3) }
+        let tokens = (0..<(n * config.inDim)).map { _ in rng.nextSymmetric(1) }
+        let statics = (0..<(config.kind == .latency ? config.staticDim : 0)).map { _ in rng.nextSymmetric(1) }
+        return TokenGraph(nodeCount: n, tokenDim: config.inDim, tokens: tokens, edges: edges, staticFeatures: statics)
+    }
+
+    func testRowChunkFollowsTheKernelSet() {
+        XCTAssertEqual(NARFormerModel.inferenceRowChunk(kernelSet: "Cooperlake"), 48)
+        XCTAssertEqual(NARFormerModel.inferenceRowChunk(kernelSet: "SkylakeX"), 48)
+        XCTAssertEqual(NARFormerModel.inferenceRowChunk(kernelSet: "Haswell"), 192)
+        XCTAssertEqual(NARFormerModel.inferenceRowChunk(kernelSet: "Prescott"), 192)
     }
 
     /// Predicting twice gives the same numbers, also after a larger batch grew the arena.

@@ -117,12 +117,19 @@ extension NARFormerModel {
         }
     }
 
-    /// Rows per chunk of the inference feed-forward: small enough that OpenBLAS takes its
-    /// unpacked small-matrix path (m x n x k up to 1e6) for a group's up (48 x 64 x 256
-    /// in the paper config) and down (48 x 256 x 64) products, which spares it re-packing
-    /// the group's weights and activations on every call; measured faster than one call
-    /// over all rows at both batch 1 and batch 16, and 48 no slower than 32 (README, Speed).
-    static let inferenceRowChunk = 48
+    /// Rows per chunk of the inference feed-forward, by the kernel set OpenBLAS loaded.
+    /// Its AVX-512 sets have an unpacked small-matrix path (m x n x k up to 1e6): 48 rows
+    /// keep a group's up (48 x 64 x 256 in the paper config) and down (48 x 256 x 64)
+    /// products on it, which spares re-packing the group's weights and activations on
+    /// every call (measured faster than one call over all rows, and 48 no slower than
+    /// 16 to 56). The other sets pack on every call, so fewer, larger calls pay less:
+    /// with the Haswell kernels 192 rows measured about 2% faster over a whole 186-node
+    /// inference than 48 (docs/performance.md). The chunk bounds the arena's share.
+    static let inferenceRowChunk = inferenceRowChunk(kernelSet: BLASKernels.loadedKernelSet)
+
+    static func inferenceRowChunk(kernelSet: String) -> Int {
+        blasKernelClass(ofCoreName: kernelSet) == .avx512 ? 48 : 192
+    }
 
     /// The feed-forward half for inference: agg's bias, the L2 norm, the ReLU and the
     /// first LayerNorm in one pass per row; the grouped linears' biases added in the

@@ -36,20 +36,46 @@ enum LayerNorm {
         let inv = 1 / Float(width)
         for r in 0..<rows {
             let g = dy + r * width, h = normalised + r * width
-            var j = RowBlocks.forEach(width) { j, half in
-                let gv = SIMD16(g, at: j, half: half), hv = SIMD16(h, at: j, half: half)
-                (SIMD16(dWeight, at: j, half: half) + gv * hv).store(to: dWeight, at: j, half: half)
-                (SIMD16(dBias, at: j, half: half) + gv).store(to: dBias, at: j, half: half)
-                (gv * SIMD16(weight, at: j, half: half)).store(to: g, at: j, half: half)
+            // The row sums of the new g and of g * h (`VectorReductions.sum` and `dot` of
+            // it, eight-lane chains in their order) are taken in the pass that writes g.
+            var sumAcc = SIMD8<Float>(), dotAcc = SIMD8<Float>()
+            var j = 0
+            while j + 16 <= width {
+                let gv = SIMD16(g, at: j, half: false), hv = SIMD16(h, at: j, half: false)
+                (SIMD16(dWeight, at: j, half: false) + gv * hv).store(to: dWeight, at: j, half: false)
+                (SIMD16(dBias, at: j, half: false) + gv).store(to: dBias, at: j, half: false)
+                let scaled = gv * SIMD16(weight, at: j, half: false)
+                scaled.store(to: g, at: j, half: false)
+                sumAcc += scaled.lowHalf
+                dotAcc += scaled.lowHalf * hv.lowHalf
+                sumAcc += scaled.highHalf
+                dotAcc += scaled.highHalf * hv.highHalf
+                j += 16
             }
+            // The half block on eight lanes: the same operations per lane as a block's
+            // low half (written apart so the compiler keeps the full-block loop unmasked).
+            if j + 8 <= width {
+                let gv = load8(g, j), hv = load8(h, j)
+                store8(load8(dWeight, j) + gv * hv, dWeight, j)
+                store8(load8(dBias, j) + gv, dBias, j)
+                let scaled = gv * load8(weight, j)
+                store8(scaled, g, j)
+                sumAcc += scaled
+                dotAcc += scaled * hv
+                j += 8
+            }
+            let tail = j
             while j < width {
                 dWeight[j] += g[j] * h[j]
                 dBias[j] += g[j]
                 g[j] *= weight[j]
                 j += 1
             }
-            let sumG = VectorReductions.sum(g, width) * inv
-            let sumGH = VectorReductions.dot(g, h, width) * inv
+            var sumG = sumAcc.sum(), sumGH = dotAcc.sum()
+            for k in tail..<width { sumG += g[k] }
+            for k in tail..<width { sumGH += g[k] * h[k] }
+            sumG *= inv
+            sumGH *= inv
             let s = rstd[r]
             let sV = SIMD16<Float>(repeating: s), sumGV = SIMD16<Float>(repeating: sumG)
             let sumGHV = SIMD16<Float>(repeating: sumGH)
@@ -59,6 +85,16 @@ enum LayerNorm {
             }
             while j < width { g[j] = s * (g[j] - sumG - h[j] * sumGH); j += 1 }
         }
+    }
+
+    @inline(__always)
+    private static func load8(_ p: UnsafePointer<Float>, _ j: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(p + j).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ j: Int) {
+        UnsafeMutableRawPointer(p + j).storeBytes(of: v, as: SIMD8<Float>.self)
     }
 
     // MARK: The row kernel
