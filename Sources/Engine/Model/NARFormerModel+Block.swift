@@ -123,8 +123,9 @@ extension NARFormerModel {
     /// products on it, which spares re-packing the group's weights and activations on
     /// every call (measured faster than one call over all rows, and 48 no slower than
     /// 16 to 56). The other sets pack on every call, so fewer, larger calls pay less:
-    /// with the Haswell kernels 192 rows measured about 2% faster over a whole 186-node
-    /// inference than 48 (docs/performance.md). The chunk bounds the arena's share.
+    /// with the Haswell kernels the OpenBLAS calls of a 186-node inference took 2-3% less
+    /// time with 192-row chunks than with 48 (docs/performance.md). The chunk bounds the
+    /// arena's share.
     static let inferenceRowChunk = inferenceRowChunk(kernelSet: BLASKernels.loadedKernelSet)
 
     static func inferenceRowChunk(kernelSet: String) -> Int {

@@ -38,7 +38,7 @@ public final class NARFormerModel {
     ///
     /// Each graph runs alone: a network's prediction must be the same number whatever it is
     /// batched with. Packed with others, its rows go through GEMMs of other shapes and row
-    /// splits (the whole batch's rows; the feed-forward's 48-row chunks start wherever the
+    /// splits (the whole batch's rows; the feed-forward's row chunks start wherever the
     /// graph lies), which OpenBLAS does not sum in the same order; measured, a graph's
     /// prediction moved in the last bits with its place in the batch (`BatchCompanionTests`).
     /// One graph per pass costs little at inference (the README's batch 1 and batch 16
