@@ -112,7 +112,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight of the AC (isomorphic re-ordering consistency) loss (default: 0.5 for accuracy, 0 for latency; cells only).")
     var consistencyLoss: Float?
 
-    @Option(help: "Tokens of whole networks: baseline (the paper's tokens) or costs (per-node log FLOPs, memory, params, sizes and grouping in front of the baseline columns; log totals as statics).")
+    @Option(help: "Tokens of whole networks: baseline (the paper's tokens), costs (per-node log FLOPs, memory, params, sizes and grouping in front of the baseline columns; log totals as statics), costs2 (costs over the canonical graph with a 72-op table) or costs3 (costs2 with the canonical graph's own memory and parameter counts).")
     var encoding: String = TokenEncoding.baseline.rawValue
 
     @Option(help: "Head of a fresh latency model: paper (sum readout + static branch + MLP) or node-cost (per-node compute, memory and overhead terms summed per network; needs --encoding costs, costs2 or costs3; ratio targets).")
