@@ -60,31 +60,28 @@ public enum Costs2Tokenizer {
                     for k in 0..<costColumns { out[row + k] = inp[src + k] }
                     let attributes = src + costColumns + 32
                     for k in 0..<baseAttributesAndShape { out[row + costColumns + opSlotCount + k] = inp[attributes + k] }
-                    guard counts == .canonical else {
-                        if let slot = opSlots[node.op] { out[row + costColumns + slot] = 1 }
-                        continue
-                    }
-                    let cost = i < nodeCosts.count ? nodeCosts[i] : NodeCost()
-                    let moved = CanonicalNodeCosts.elementsMoved(node)
-                    movedTotal += moved
-                    out[row + CostTokenizer.memoryColumn] = CostTokenizer.logScaled(moved)
-                    out[row + CostTokenizer.intensityColumn] = CostTokenizer.intensity(flops: cost.flops, moved: moved)
                     var slot = opSlots[node.op]
-                    if let weight = CanonicalNodeCosts.linearWeight(node) {
-                        linearWeights += weight
-                        out[row + CostTokenizer.paramsColumn] = CostTokenizer.logScaled(cost.params + weight)
-                        slot = opSlots["Gemm"]
+                    if counts == .canonical {
+                        let cost = i < nodeCosts.count ? nodeCosts[i] : NodeCost()
+                        let moved = CanonicalNodeCosts.elementsMoved(node)
+                        movedTotal += moved
+                        out[row + CostTokenizer.memoryColumn] = CostTokenizer.logScaled(moved)
+                        out[row + CostTokenizer.intensityColumn] = CostTokenizer.intensity(flops: cost.flops, moved: moved)
+                        if let weight = CanonicalNodeCosts.linearWeight(node) {
+                            linearWeights += weight
+                            out[row + CostTokenizer.paramsColumn] = CostTokenizer.logScaled(cost.params + weight)
+                            slot = opSlots["Gemm"]
+                        }
                     }
                     if let slot { out[row + costColumns + slot] = 1 }
                 }
             }
         }
         var statics = costs.staticFeatures
-        guard counts == .canonical else {
-            return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: costs.edges, staticFeatures: statics)
+        if counts == .canonical {
+            statics[CostTokenizer.paramsStatic] = CostTokenizer.logScaled(totals.params + linearWeights)
+            statics[CostTokenizer.movedStatic] = CostTokenizer.logScaled(movedTotal)
         }
-        statics[CostTokenizer.paramsStatic] = CostTokenizer.logScaled(totals.params + linearWeights)
-        statics[CostTokenizer.movedStatic] = CostTokenizer.logScaled(movedTotal)
         return TokenGraph(nodeCount: n, tokenDim: width, tokens: tokens, edges: costs.edges, staticFeatures: statics)
     }
 }

@@ -24,14 +24,14 @@ package struct PredictionRecompute {
         // Each target's costs, from any of its predictions that kept them (they are a fact of
         // the graph, not of the model): the new prediction carries them, for `narformer
         // suggest` reads sizes from the latest prediction.
-        var costs: [Target: Prediction] = [:]
+        var withCosts: [Target: Prediction] = [:]
         try store.read { reader in
             for p in try reader.predictions(since: .distantPast) where p.platform == platform && p.kind == .latencyMs {
                 let target = Target(hash: p.graphHash, batch: p.batchSize)
-                if costs[target]?.flops == nil { costs[target] = p }
+                if withCosts[target]?.flops == nil { withCosts[target] = p }
             }
         }
-        let targets = costs.keys.sorted { ($0.hash, $0.batch) < ($1.hash, $1.batch) }
+        let targets = withCosts.keys.sorted { ($0.hash, $0.batch) < ($1.hash, $1.batch) }
         var summary = Summary()
         // Tokens in the encoding the now-active model reads.
         let encoding = await registry.latencyEntry(platform: platform)?.tokens ?? .baseline
@@ -51,7 +51,7 @@ package struct PredictionRecompute {
                 break
             }
             let predictions = chunk.indices.map { i in
-                let earlier = costs[chunk[i].0]
+                let earlier = withCosts[chunk[i].0]
                 return Prediction(graphHash: chunk[i].0.hash, platform: platform, batchSize: chunk[i].0.batch,
                                   modelVersion: answer.version, kind: .latencyMs, value: Double(answer.values[i]), predictedAt: now,
                                   flops: earlier?.flops, params: earlier?.params, memoryAccess: earlier?.memoryAccess,
