@@ -20,6 +20,10 @@ import Foundation
 /// Reported per fold and pooled over all folds: Spearman of the score with the absolute
 /// relative error of member 0's prediction (in-domain and unseen networks together) and
 /// the ROC AUC of unseen (positive) against in-domain.
+///
+/// With `outOfFoldModels` > 1 each fold's training networks also get out-of-fold errors
+/// (inner models trained without them), reported per training network for fitting an error
+/// model on the fold's training side only (tools/analysis/novelty_error_signals.py).
 public enum NoveltyStudy {
     public struct Options: Sendable {
         public var epochs = 8
