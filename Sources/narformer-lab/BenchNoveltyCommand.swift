@@ -43,6 +43,8 @@ struct BenchNoveltyCommand: ParsableCommand {
 
     func validate() throws {
         if epochs < 1 || hidden < 8 || ensemble < 1 { throw ValidationError("--epochs and --ensemble must be at least 1, --hidden at least 8") }
+        // One inner fold would hold every training network out of the only inner model.
+        if outOfFold == 1 || outOfFold < 0 { throw ValidationError("--out-of-fold is 0 (none) or at least 2") }
     }
 
     func run() throws {
