@@ -20,6 +20,10 @@ import Foundation
 /// Reported per fold and pooled over all folds: Spearman of the score with the absolute
 /// relative error of member 0's prediction (in-domain and unseen networks together) and
 /// the ROC AUC of unseen (positive) against in-domain.
+///
+/// With `outOfFoldModels` > 1 each fold's training networks also get out-of-fold errors
+/// (inner models trained without them), reported per training network for fitting an error
+/// model on the fold's training side only (tools/analysis/novelty_error_signals.py).
 public enum NoveltyStudy {
     public struct Options: Sendable {
         public var epochs = 8
@@ -28,6 +32,8 @@ public enum NoveltyStudy {
         public var seed: UInt64 = 0
         /// Only these left-out families (nil: all).
         public var families: [String]?
+        /// Inner folds over each fold's training networks for out-of-fold residuals (0: none).
+        public var outOfFoldModels = 0
         public init() {}
     }
 
@@ -42,6 +48,25 @@ public enum NoveltyStudy {
         public var relativeError: Double
         /// Scores in the order of `methods`.
         public var scores: [Double]
+        /// Traits and candidate error signals, printed with `--json` only: nodes, flops,
+        /// predicted (ms); with `outOfFoldModels` > 1 also `oof-knn`, the mean out-of-fold
+        /// error of the 5 nearest training networks in the embedding.
+        public var extras: [String: Double] = [:]
+    }
+
+    /// One training network of a fold with its out-of-fold error (`outOfFoldModels` > 1):
+    /// what an error model may be fitted on without seeing the fold's test networks.
+    public struct TrainingPoint: Sendable {
+        public var fold: String
+        public var name: String
+        /// |relative error| of a model trained on the other inner folds.
+        public var outOfFoldError: Double
+        /// |relative error| of the fold's model, which trained on this network.
+        public var inSampleError: Double
+        /// The fold's model's prediction (ms).
+        public var predicted: Double
+        public var nodes: Int
+        public var flops: Double
     }
 
     public struct Quality: Sendable {
@@ -50,7 +75,8 @@ public enum NoveltyStudy {
     }
 
     public static func run(_ data: TrainingDataset, options: Options,
-                           progress: (String) -> Void = { _ in }) throws -> [Point] {
+                           progress: (String) -> Void = { _ in },
+                           trainingRow: (TrainingPoint) -> Void = { _ in }) throws -> [Point] {
         let families = options.families ?? Array(Set(data.families)).sorted()
         var points: [Point] = []
         for family in families {
@@ -87,11 +113,27 @@ public enum NoveltyStudy {
             let residuals = zip(trainPredicted, train.targets).map { abs($0 - $1) / $1 }
             byMethod.append(try localResidual(first, train: train.graphs, residuals: residuals, test: testGraphs))
             byMethod.append(zip(byMethod[0], byMethod[4]).map { ($0 * $1).squareRoot() })
+            // What the error might follow besides distance: size and the model's own prediction.
+            var extras: [[String: Double]] = zip(testGraphs, predicted).map { graph, value in
+                let traits = NetworkTraits(graph, tokens: .network(.costs))
+                return ["nodes": Double(traits.nodeCount), "flops": traits.flops ?? 0, "predicted": value]
+            }
+            if options.outOfFoldModels > 1 {
+                let outOfFold = try outOfFoldResiduals(train, options: options)
+                let knn = try localResidual(first, train: train.graphs, residuals: outOfFold, test: testGraphs)
+                for t in tests.indices { extras[t]["oof-knn"] = knn[t] }
+                for (i, sample) in train.samples.enumerated() {
+                    let traits = NetworkTraits(sample.graph, tokens: .network(.costs))
+                    trainingRow(TrainingPoint(fold: family, name: sample.name, outOfFoldError: outOfFold[i],
+                                              inSampleError: residuals[i], predicted: trainPredicted[i],
+                                              nodes: traits.nodeCount, flops: traits.flops ?? 0))
+                }
+            }
             for (t, index) in tests.enumerated() {
                 let target = data.samples[index].target
                 points.append(Point(fold: family, name: data.samples[index].name, unseen: data.samples[index].family == family,
                                     relativeError: abs(predicted[t] - target) / target,
-                                    scores: byMethod.map { $0[t] }))
+                                    scores: byMethod.map { $0[t] }, extras: extras[t]))
             }
             progress(String(format: "%@: %d trained, %d in-domain, %d unseen, %.0f s", family, others.count, inDomain.count,
                             unseen.count, Date().timeIntervalSince(start)))
@@ -113,6 +155,21 @@ public enum NoveltyStudy {
         recipe.loss = .standard(for: config)
         try TrainingDriver(recipe: recipe).run(trained, train: train)
         return trained
+    }
+
+    /// The absolute relative error of each training network predicted by a model trained
+    /// on the other inner folds (every `outOfFoldModels`-th network held out in turn).
+    static func outOfFoldResiduals(_ train: TrainingDataset, options: Options) throws -> [Double] {
+        var out = [Double](repeating: .nan, count: train.count)
+        let folds = options.outOfFoldModels
+        for inner in 0..<folds {
+            let held = train.samples.indices.filter { $0 % folds == inner }
+            let kept = train.samples.indices.filter { $0 % folds != inner }
+            let model = try trainMember(train.subset(kept), options: options, seed: options.seed + 100 + UInt64(inner))
+            let values = try model.predictValues(held.map { train.samples[$0].graph })
+            for (i, v) in zip(held, values) { out[i] = abs(v - train.samples[i].target) / train.samples[i].target }
+        }
+        return out
     }
 
     /// Per test graph: the mean residual of its 5 nearest training graphs in the model's

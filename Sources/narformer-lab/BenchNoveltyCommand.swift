@@ -29,6 +29,9 @@ struct BenchNoveltyCommand: ParsableCommand {
     @Option(help: "Only these left-out families (comma separated).")
     var families: String?
 
+    @Option(help: "Inner folds over each fold's training networks for their out-of-fold errors (0: none; with --json, one line per training network, marked \"training\", and an oof-knn score per test network).")
+    var outOfFold = 0
+
     @Flag(help: "One JSON line per scored network instead of the table.")
     var json = false
 
@@ -40,6 +43,8 @@ struct BenchNoveltyCommand: ParsableCommand {
 
     func validate() throws {
         if epochs < 1 || hidden < 8 || ensemble < 1 { throw ValidationError("--epochs and --ensemble must be at least 1, --hidden at least 8") }
+        // One inner fold would hold every training network out of the only inner model.
+        if outOfFold == 1 || outOfFold < 0 { throw ValidationError("--out-of-fold is 0 (none) or at least 2") }
     }
 
     func run() throws {
@@ -59,13 +64,19 @@ struct BenchNoveltyCommand: ParsableCommand {
         options.hidden = hidden
         options.ensembleSize = ensemble
         options.seed = seed
+        options.outOfFoldModels = outOfFold
         options.families = families?.split(separator: ",").map { String($0) }
-        let points = try NoveltyStudy.run(dataset, options: options) { line in
+        let points = try NoveltyStudy.run(dataset, options: options, progress: { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
+        }, trainingRow: { row in
+            guard json else { return }
+            print("{\"fold\":\"\(row.fold)\",\"training\":true,\"name\":\"\(row.name)\",\"out_of_fold_error\":\(row.outOfFoldError),"
+                  + "\"in_sample_error\":\(row.inSampleError),\"predicted\":\(row.predicted),\"nodes\":\(row.nodes),\"flops\":\(row.flops)}")
+        })
         if json {
             for p in points {
-                let scores = zip(NoveltyStudy.methods, p.scores).map { "\"\($0)\":\($1)" }.joined(separator: ",")
+                let scores = (zip(NoveltyStudy.methods, p.scores).map { "\"\($0)\":\($1)" }
+                    + p.extras.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }).joined(separator: ",")
                 print("{\"fold\":\"\(p.fold)\",\"name\":\"\(p.name)\",\"unseen\":\(p.unseen),\"relative_error\":\(p.relativeError),\(scores)}")
             }
         } else {
