@@ -29,6 +29,9 @@ package struct LatencyLearningCurve {
         package var minHoldout = PromotionRule.defaultMinHoldout
         /// Seed of the order the networks arrive in (training is seeded by the retrainer).
         package var seed: UInt64 = 0
+        /// The fine-tune's L2-SP strength and emphasis (the retrainer's defaults unless set).
+        package var startPenalty = CandidateTraining.Plan.defaultStartPenalty
+        package var emphasis = CandidateTraining.Plan.defaultEmphasis
 
         package init(dropSize: Int = 50, maxDrops: Int? = nil, epochs: Int = 3, batchSize: Int = 16, learningRate: Double = 3e-4, holdoutShare: Double = 0.2, minHoldout: Int = PromotionRule.defaultMinHoldout, seed: UInt64 = 0) {
             self.dropSize = dropSize
@@ -166,12 +169,14 @@ package struct LatencyLearningCurve {
         let tokens = MeasuredTokenStore(store: store)
         let inbox = InboxDescriptor(name: "lab", path: inboxURL.path, platform: platform, batchSizes: [1])
         let intake = MeasurementDropProcessor(store: store, platforms: [platform], measurementTimeouts: [:], tokens: tokens)
-        let retrainSettings = RetrainSettings(
+        var retrainSettings = RetrainSettings(
             retraining: RetrainingConfig(minNewMeasurements: 1, epochs: settings.epochs, batchSize: settings.batchSize,
                                          learningRate: settings.learningRate, holdoutShare: settings.holdoutShare,
                                          initialWeights: .activeModel,
                                          promotion: PromotionRule(minHoldout: settings.minHoldout), nice: 0),
             modelsDirectory: root.appendingPathComponent("models").path, defaultCheckpoint: { _ in startingModel })
+        retrainSettings.startPenalty = settings.startPenalty
+        retrainSettings.emphasis = settings.emphasis
         let retrainer = Retrainer(store: store, settings: retrainSettings, tokens: tokens, registry: nil)
         let split = HoldoutSplit(share: settings.holdoutShare)
 

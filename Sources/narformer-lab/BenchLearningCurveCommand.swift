@@ -63,6 +63,12 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Batch size of a retrain.")
     var batch = RetrainingConfig.defaultBatchSize
 
+    @Option(help: "L2-SP strength of a retrain's fine-tune: the weights are pulled toward the start model's (0: none).")
+    var startPenalty = CandidateTraining.Plan.defaultStartPenalty
+
+    @Option(help: "Measurements a retrain's fine-tune weighs up: none, start-error:CAP (the start model's log error over the median one, 1 to CAP) or novelty:CAP (novelty score against the start model's training networks, 1 to CAP).")
+    var emphasis = "none"
+
     @Option(help: "Share of networks the hash holdout keeps out of training.")
     var holdoutShare = RetrainingConfig.defaultHoldoutShare
 
@@ -102,8 +108,21 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             throw ValidationError("--new-families needs --model: a model trained without those families")
         }
         if seedList == nil { throw ValidationError("--seeds must be comma-separated whole numbers") }
+        if !(startPenalty >= 0 && startPenalty.isFinite) { throw ValidationError("--start-penalty must be 0 or a positive number") }
+        if emphasisChoice == nil { throw ValidationError("--emphasis must be none, start-error:CAP or novelty:CAP with CAP >= 1") }
         if let suggestedVsRandom, suggestedVsRandom < 1 || newPlatform != nil || newFamilies != nil {
             throw ValidationError("--suggested-vs-random needs at least 1 random order and neither --new-platform nor --new-families")
+        }
+    }
+
+    private var emphasisChoice: FineTuneEmphasis? {
+        let parts = emphasis.split(separator: ":").map(String.init)
+        if parts == ["none"] { return FineTuneEmphasis.none }
+        guard parts.count == 2, let cap = Double(parts[1]), cap >= 1, cap.isFinite else { return nil }
+        switch parts[0] {
+        case "start-error": return .startError(cap: cap)
+        case "novelty": return .novelty(cap: cap)
+        default: return nil
         }
     }
 
@@ -124,6 +143,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.holdoutShare = holdoutShare
         settings.minHoldout = minHoldout
         settings.seed = seedList?.first ?? 0
+        settings.startPenalty = startPenalty
+        settings.emphasis = emphasisChoice ?? .none
         if let suggestedVsRandom {
             let comparison: SuggestedVersusRandom
             do {

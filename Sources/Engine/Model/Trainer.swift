@@ -16,10 +16,15 @@ public struct TrainingOptions: Sendable, Hashable, Codable {
     /// authors' code does; false: over the B originals only, the copies feeding the AC
     /// loss alone.
     public var lossesOverCopies: Bool
+    /// L2-SP strength (`StartWeightPenalty`): the weights are pulled toward those the run
+    /// started with; 0: no penalty.
+    public var startPenalty: Float
 
     public init(schedule: LearningRateSchedule, rankLossWeight: Float = 0, consistencyLossWeight: Float = 0,
-                clipNorm: Float? = nil, seed: UInt64 = 0, loss: RegressionLoss? = nil, lossesOverCopies: Bool = false) {
+                clipNorm: Float? = nil, seed: UInt64 = 0, loss: RegressionLoss? = nil, lossesOverCopies: Bool = false,
+                startPenalty: Float = 0) {
         self.schedule = schedule
+        self.startPenalty = startPenalty
         self.lossesOverCopies = lossesOverCopies
         self.loss = loss
         self.rankLossWeight = rankLossWeight
@@ -48,6 +53,7 @@ public final class Trainer {
     public let options: TrainingOptions
     private var adam: Adam
     private var pairingGenerator: SplitMix64
+    private let penalty: StartWeightPenalty?
     /// Steps taken so far.
     public private(set) var stepCount = 0
 
@@ -56,6 +62,10 @@ public final class Trainer {
         self.options = options
         adam = Adam(count: model.parameterCount)
         pairingGenerator = SplitMix64(seed: options.seed)
+        penalty = options.startPenalty > 0
+            ? StartWeightPenalty(strength: options.startPenalty, parameters: model.parameters.pointer,
+                                 count: model.parameterCount)
+            : nil
     }
 
     /// One optimisation step on a batch; returns the loss before the update.
@@ -63,10 +73,20 @@ public final class Trainer {
     /// `augmented`, when given, holds for each graph of `graphs` (same order, same count)
     /// an isomorphic re-ordering of it; the two are run as one packed batch and the AC
     /// loss pulls their predictions together. Without it the AC term is skipped.
+    /// `weights`, when given, weigh each graph's term of the main loss (one per graph).
     @discardableResult
-    public func step(_ graphs: [TokenGraph], targets: [Float], augmented: [TokenGraph]? = nil) throws -> Float {
+    public func step(_ graphs: [TokenGraph], targets: [Float], augmented: [TokenGraph]? = nil,
+                     weights: [Float]? = nil) throws -> Float {
         guard targets.count == graphs.count else {
             throw EngineError.invalidBatch("\(graphs.count) graphs but \(targets.count) targets")
+        }
+        if let weights {
+            guard weights.count == graphs.count else {
+                throw EngineError.invalidBatch("\(graphs.count) graphs but \(weights.count) sample weights")
+            }
+            if let i = weights.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+                throw EngineError.invalidBatch("sample weight \(i) is \(weights[i]); weights must be finite and not negative")
+            }
         }
         if let i = targets.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
             throw EngineError.invalidBatch("target \(i) is \(targets[i]); the relative loss needs targets > 0")
@@ -79,9 +99,12 @@ public final class Trainer {
         var gradient = [Float](repeating: 0, count: predictions.count)
         // The main and SR losses read the first lossTargets.count predictions.
         let lossTargets = options.lossesOverCopies && augmented != nil ? targets + targets : targets
+        let lossWeights = weights.map { options.lossesOverCopies && augmented != nil ? $0 + $0 : $0 }
         var loss = options.loss == .log
-            ? Losses.logSquared(predictions: predictions, targets: lossTargets, weight: 1, gradient: &gradient)
-            : Losses.relativeSquared(predictions: predictions, targets: lossTargets, weight: 1, gradient: &gradient)
+            ? Losses.logSquared(predictions: predictions, targets: lossTargets, weight: 1, sampleWeights: lossWeights,
+                                gradient: &gradient)
+            : Losses.relativeSquared(predictions: predictions, targets: lossTargets, weight: 1,
+                                     sampleWeights: lossWeights, gradient: &gradient)
         if options.rankLossWeight > 0, lossTargets.count > 1 {
             var pairing = Array(0..<lossTargets.count)
             pairing.shuffle(using: &pairingGenerator)
@@ -95,6 +118,8 @@ public final class Trainer {
                 weight: options.consistencyLossWeight, gradient: &gradient)
         }
         model.backward(predictionGradient: gradient)
+        penalty?.addGradient(parameters: model.parameters.pointer, gradients: model.gradients.pointer,
+                             count: model.parameterCount)
         if let clip = options.clipNorm { clipGradients(to: clip) }
         adam.update(parameters: model.parameters.pointer, gradients: model.gradients.pointer,
                     count: model.parameterCount, learningRate: options.schedule.rate(at: stepCount))

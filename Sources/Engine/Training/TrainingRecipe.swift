@@ -15,6 +15,9 @@ public struct TrainingRecipe: Sendable, Hashable, Codable {
     /// Main and SR losses over the originals and their isomorphic copies (cells with an AC
     /// loss), as the authors' code computes them; false: over the originals only.
     public var lossesOverCopies = false
+    /// L2-SP strength: the weights are pulled toward those the run started with
+    /// (`TrainingOptions.startPenalty`); 0: no penalty.
+    public var startPenalty: Float = 0
 
     public init(epochs: Int, batchSize: Int, peakLearningRate: Float, seed: UInt64 = 0,
                 rankLossWeight: Float = 0, consistencyLossWeight: Float = 0, clipNorm: Float? = nil,
@@ -48,6 +51,9 @@ public struct TrainingRecipe: Sendable, Hashable, Codable {
         if !(peakLearningRate > 0 && peakLearningRate.isFinite) {
             out.append("the learning rate must be a positive number (is \(peakLearningRate))")
         }
+        if !(startPenalty >= 0 && startPenalty.isFinite) {
+            out.append("the start-weight penalty must be a finite number, not negative (is \(startPenalty))")
+        }
         if !(rankLossWeight >= 0) || !(consistencyLossWeight >= 0) { out.append("loss weights must not be negative") }
         return out
     }
@@ -55,6 +61,7 @@ public struct TrainingRecipe: Sendable, Hashable, Codable {
     func options(totalSteps: Int) -> TrainingOptions {
         TrainingOptions(schedule: LearningRateSchedule(peak: peakLearningRate, totalSteps: totalSteps),
                         rankLossWeight: rankLossWeight, consistencyLossWeight: consistencyLossWeight,
-                        clipNorm: clipNorm, seed: seed, loss: loss, lossesOverCopies: lossesOverCopies)
+                        clipNorm: clipNorm, seed: seed, loss: loss, lossesOverCopies: lossesOverCopies,
+                        startPenalty: startPenalty)
     }
 }

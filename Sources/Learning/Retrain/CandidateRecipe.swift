@@ -43,6 +43,7 @@ package struct CandidateRecipe: Sendable {
         }
         let trained: TrainedModel
         var replay: [MeasuredSample] = []
+        var weights: [Float]?
         if let start {
             trained = try TrainedModel.load(from: start.url)
             CellCandidateRecipe.prepareForFineTuning(trained, on: training)
@@ -57,6 +58,11 @@ package struct CandidateRecipe: Sendable {
                try anchors.trusted(trained, on: training) {
                 replay = try anchors.samples(predictedBy: trained, excluding: Set(training.map(\.graphHash)))
             }
+            // Replayed anchors are the start model's own predictions: they weigh 1.
+            if plan.emphasis != .none, plan.epochs > 0 {
+                weights = try plan.emphasis.weights(for: training, start: trained)
+                    + Array(repeating: 1, count: replay.count)
+            }
         } else {
             // A fresh model's scale is the training median, its output starts near 1.
             let latencies = training.map { Double($0.latencyMs) }.sorted()
@@ -64,7 +70,7 @@ package struct CandidateRecipe: Sendable {
                                    targetScale: max(latencies[latencies.count / 2], 1e-6),
                                    metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
-        try CandidateTraining.train(trained, on: training + replay, plan: plan, stop: stop)
+        try CandidateTraining.train(trained, on: training + replay, weights: weights, plan: plan, stop: stop)
         if stop.isRequested { throw CandidateTraining.Stopped() }
         return trained
     }

@@ -10,12 +10,23 @@ package enum CandidateTraining {
         package var batchSize: Int
         package var learningRate: Double
         package var seed: UInt64
+        /// L2-SP strength of the fine-tune (`TrainingOptions.startPenalty`); 0: none.
+        package var startPenalty: Double
+        /// Which measurements the fine-tune weighs up.
+        package var emphasis: FineTuneEmphasis
 
-        package init(epochs: Int, batchSize: Int, learningRate: Double, seed: UInt64) {
+        /// The retrainer's L2-SP strength and emphasis unless a lab run says otherwise.
+        package static let defaultStartPenalty = 0.0
+        package static let defaultEmphasis = FineTuneEmphasis.none
+
+        package init(epochs: Int, batchSize: Int, learningRate: Double, seed: UInt64,
+                     startPenalty: Double = defaultStartPenalty, emphasis: FineTuneEmphasis = defaultEmphasis) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
             self.seed = seed
+            self.startPenalty = startPenalty
+            self.emphasis = emphasis
         }
     }
 
@@ -27,17 +38,23 @@ package enum CandidateTraining {
     /// Trains a checkpointed model in place, in its own target units: the driver sends the
     /// targets through the model's transform (the shipped models learn log latencies), so
     /// fine-tuning continues the objective the model was trained on. Without validation
-    /// the driver keeps the last epoch. Returns the number of steps.
+    /// the driver keeps the last epoch. `weights` (one per sample, nil: all 1) weigh the
+    /// samples' loss terms. Returns the number of steps.
     @discardableResult
-    package static func train(_ trained: TrainedModel, on samples: [MeasuredSample], plan: Plan,
+    package static func train(_ trained: TrainedModel, on samples: [MeasuredSample], weights: [Float]? = nil, plan: Plan,
                       stop: TrainingStopFlag = TrainingStopFlag()) throws -> Int {
         guard let first = samples.first, plan.epochs > 0 else { return 0 }
-        let recipe = TrainingRecipe(epochs: plan.epochs, batchSize: max(1, min(plan.batchSize, samples.count)),
+        var recipe = TrainingRecipe(epochs: plan.epochs, batchSize: max(1, min(plan.batchSize, samples.count)),
                                     peakLearningRate: Float(plan.learningRate), seed: plan.seed,
                                     loss: .standard(for: trained.model.config))
+        recipe.startPenalty = Float(plan.startPenalty)
         let encoding = trained.metadata.tokenEncoding.isEmpty
             ? (ModelTokens(readBy: first.graph)?.storedName ?? "") : trained.metadata.tokenEncoding
-        let dataset = TrainingDataset(encoding: encoding, samples: samples.map(\.trainingSample))
+        var trainingSamples = samples.map(\.trainingSample)
+        if let weights {
+            for (index, weight) in zip(trainingSamples.indices, weights) { trainingSamples[index].weight = weight }
+        }
+        let dataset = TrainingDataset(encoding: encoding, samples: trainingSamples)
         let result = try TrainingDriver(recipe: recipe, stopFlag: stop).run(trained, train: dataset)
         if result.interrupted { throw Stopped() }
         return result.steps

@@ -126,7 +126,8 @@ package final class Retrainer: Sendable {
         }
 
         let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
-                                          learningRate: settings.retraining.learningRate, seed: settings.seed)
+                                          learningRate: settings.retraining.learningRate, seed: settings.seed,
+                                          startPenalty: settings.startPenalty, emphasis: settings.emphasis)
         let destination = settings.weightsURL(platform: platform, version: version)
         // The default model's replay anchors, for every fine-tune of this platform's line of
         // models (they are predicted by the start model of each retrain, not the default).
