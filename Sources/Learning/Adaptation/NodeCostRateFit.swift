@@ -43,13 +43,19 @@ package enum NodeCostRateFit {
     /// FLOPs: another runtime's efficiency on small and large nodes, which no op group says.
     package static let sizeColumns = [CostTokenizer.flopsColumn, intensityColumn]
 
-    /// Fits the correction on `samples` (penalty by cross-validation) and applies it to
+    /// Fits the correction on `samples` (penalty by its evidence) and applies it to
     /// `trained` in place; returns it, or nil when the model is not a node-cost model.
+    ///
+    /// Why the evidence and not cross-validation: on a new machine's first 10-30 networks,
+    /// leave-one-out with the one-standard-error rule chose penalties 10-100 times too strong
+    /// (seed 1 of the OpenVINO curve: 24.1% where the evidence's choice gives 13.2%), and
+    /// the smallest leave-one-out error chose the weakest penalty where it was worst
+    /// (`narformer-lab bench rate-fit`, docs/continual-learning.md).
     @discardableResult
     package static func adapt(_ trained: TrainedModel, on samples: [MeasuredSample]) throws -> RateCorrection? {
         guard applies(to: trained), !samples.isEmpty else { return nil }
         let (problem, groups) = try problem(for: trained, samples: samples)
-        let correction = problem.fitChoosingLambda()
+        let correction = problem.fitChoosingLambdaByEvidence()
         try apply(correction, groups: groups, to: trained)
         return correction
     }

@@ -30,7 +30,7 @@ extension RateCorrectionProblem {
     /// squared log errors, `k` the number of shrunk shifts and `H` the Gauss-Newton Hessian
     /// of the penalised sum at the fit (the common scale unpenalised). The common scale
     /// alone (lambda infinite) is its limit: `-(n-1)/2 ln S - 1/2 ln n`.
-    func logEvidence(of correction: RateCorrection) -> Double {
+    package func logEvidence(of correction: RateCorrection) -> Double {
         let n = Double(networks.count)
         let theta = correction.parameters
         let p = theta.count, lambda = correction.lambda
