@@ -11,9 +11,9 @@ import Foundation
 /// Here every node's compute, memory and overhead term of the prior is multiplied by
 /// `exp(shift + termShift[r] + sum of groupShift[r][j] over the node's groups j)`: one free
 /// common scale and, shrunk toward it by a ridge penalty `lambda`, a log-rate change per term
-/// and per node group (op type, depthwise). The penalty is chosen by cross-validation on the
-/// measurements themselves, so ten networks move the rates little and a few hundred move them
-/// as far as the data says.
+/// and per node group (op type, depthwise). The penalty is chosen on the measurements
+/// themselves (the retrainer: by its evidence, `fitChoosingLambdaByEvidence`), so the rates
+/// move as far as the data says and no further.
 package struct RateCorrection: Sendable, Equatable {
     /// ln of the common scale (not shrunk).
     package var shift: Double
@@ -84,9 +84,9 @@ package struct RateCorrectionProblem: Sendable {
     var parameterCount: Int { 1 + RateCorrection.terms * (1 + groupCount) }
 
     /// The correction with the penalty cross-validation prefers (folds grouped by key,
-    /// at most 10; the one-standard-error rule); with fewer than 3 networks only the common
-    /// scale is fitted.
-    /// `oneStandardError` false: the penalty of the smallest error (for the lab's comparison).
+    /// at most 10; the one-standard-error rule, or with `oneStandardError` false the smallest
+    /// error); with fewer than 3 networks only the common scale is fitted. The retrainer
+    /// chose its penalty this way before the evidence; the lab compares the two.
     package func fitChoosingLambda(oneStandardError: Bool = true) -> RateCorrection {
         let keys = Array(Set(networks.map(\.key))).sorted()
         guard keys.count >= 3 else { return fit(lambda: .infinity) }
