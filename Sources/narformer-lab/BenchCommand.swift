@@ -6,6 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: the engine, import, the daemon, few-shot learning, retraining under load, latency ablations, the measurement intake, novelty scores.",
-        subcommands: [BenchEngineCommand.self, BenchImportCommand.self, BenchDaemonCommand.self, BenchFewShotCommand.self, BenchRetrainLoadCommand.self, BenchLearningCurveCommand.self, BenchAblationsCommand.self, BenchIntakeCommand.self, BenchNoveltyCommand.self]
+        subcommands: [BenchEngineCommand.self, BenchImportCommand.self, BenchDaemonCommand.self, BenchFewShotCommand.self, BenchRetrainLoadCommand.self, BenchLearningCurveCommand.self, BenchAblationsCommand.self, BenchIntakeCommand.self, BenchNoveltyCommand.self, BenchRateFitCommand.self]
     )
 }

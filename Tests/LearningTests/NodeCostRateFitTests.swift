@@ -130,4 +130,51 @@ final class NodeCostRateFitTests: XCTestCase {
         XCTAssertLessThan(mape, 0.5 * scaleMAPE, "fitted \(mape), one scale \(scaleMAPE)")
         XCTAssertLessThan(mape, 0.02)
     }
+
+    /// A runtime whose compute rate grows with a node's size (x FLOPs^0.3 over the prior):
+    /// the size slope written into the weights is exact, and a fit with size slopes on
+    /// latencies made that way recovers them where op groups alone cannot.
+    func testSizeSlopesFitAnEfficiencyThatGrowsWithTheNode() throws {
+        let model = try DefaultModels.load(.latency)
+        let samples = try RepositoryData.onnxFiles(36).enumerated().map { i, url -> MeasuredSample in
+            let graph = try NetworkImporter.importFile(at: url, batchSize: 1).tokens(storedEncoding: model.metadata.tokenEncoding)
+            return MeasuredSample(measurementID: "\(i)", graphHash: "h\(i)", graph: graph, latencyMs: 1)
+        }
+        let graphs = samples.map(\.graph)
+        let terms = try model.model.nodeCostTerms(graphs)
+        // ln(1 + FLOPs) / 10 is the column, so a slope of 3 on it is FLOPs^0.3.
+        let slope = 3.0, centre = 0.8
+        let expected = graphs.enumerated().map { g, graph -> Double in
+            var total = 0.0
+            for node in 0..<graph.nodeCount {
+                let x = Double(graph.tokens[node * graph.tokenDim + CostTokenizer.flopsColumn])
+                total += Double(terms[g][node * 3]) * Foundation.exp(slope * (x - centre))
+                    + Double(terms[g][node * 3 + 1]) + Double(terms[g][node * 3 + 2])
+            }
+            return total * model.targetScale
+        }
+        var correction = RateCorrection.identity(groups: 1)
+        correction.groupShift[0][0] = slope
+        let copy = try TrainedModel.load(from: DefaultModels.url(for: .latency))
+        try NodeCostRateFit.apply(correction, groups: [.init(column: CostTokenizer.flopsColumn, centre: centre)], to: copy)
+        for (p, e) in zip(try copy.predictValues(graphs), expected) { XCTAssertEqual(p, e, accuracy: 2e-3 * e) }
+
+        let measured = samples.enumerated().map { g, sample -> MeasuredSample in
+            var s = sample
+            s.latencyMs = Float(expected[g])
+            return s
+        }
+        // Fitted on 24 networks, judged on the 12 others.
+        func fittedMAPE(sizeSlopes: Bool) throws -> Double {
+            let fresh = try TrainedModel.load(from: DefaultModels.url(for: .latency))
+            let (problem, groups) = try NodeCostRateFit.problem(for: fresh, samples: Array(measured.prefix(24)), sizeSlopes: sizeSlopes)
+            XCTAssertEqual(groups.count, problem.groupCount)
+            try NodeCostRateFit.apply(problem.fit(lambda: 1e-3), groups: groups, to: fresh)
+            let judged = Array(graphs.dropFirst(24)), truth = Array(expected.dropFirst(24))
+            return zip(try fresh.predictValues(judged), truth).map { abs($0 / $1 - 1) }.reduce(0, +) / Double(judged.count)
+        }
+        let withSlopes = try fittedMAPE(sizeSlopes: true), groupsOnly = try fittedMAPE(sizeSlopes: false)
+        XCTAssertLessThan(withSlopes, 0.02, "groups only: \(groupsOnly)")
+        XCTAssertLessThan(withSlopes, 0.5 * groupsOnly)
+    }
 }

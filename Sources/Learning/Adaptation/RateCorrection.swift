@@ -11,9 +11,9 @@ import Foundation
 /// Here every node's compute, memory and overhead term of the prior is multiplied by
 /// `exp(shift + termShift[r] + sum of groupShift[r][j] over the node's groups j)`: one free
 /// common scale and, shrunk toward it by a ridge penalty `lambda`, a log-rate change per term
-/// and per node group (op type, depthwise). The penalty is chosen by cross-validation on the
-/// measurements themselves, so ten networks move the rates little and a few hundred move them
-/// as far as the data says.
+/// and per node group (op type, depthwise). The penalty is chosen on the measurements
+/// themselves (the retrainer: by its evidence, `fitChoosingLambdaByEvidence`), so the rates
+/// move as far as the data says and no further.
 package struct RateCorrection: Sendable, Equatable {
     /// ln of the common scale (not shrunk).
     package var shift: Double
@@ -47,10 +47,14 @@ package struct RateCorrectionProblem: Sendable {
         package var groups: [Int]
         /// The part's compute, memory and overhead terms over the prior's whole prediction.
         package var shares: [Double]
+        /// Per group of `groups`, how much of the group's shift applies: 1 for a node group
+        /// (a one-hot column), the node's centred size for a size slope (`NodeCostRateFit`).
+        package var values: [Double]
 
-        package init(groups: [Int], shares: [Double]) {
+        package init(groups: [Int], shares: [Double], values: [Double]? = nil) {
             self.groups = groups
             self.shares = shares
+            self.values = values ?? Array(repeating: 1, count: groups.count)
         }
     }
 
@@ -80,9 +84,10 @@ package struct RateCorrectionProblem: Sendable {
     var parameterCount: Int { 1 + RateCorrection.terms * (1 + groupCount) }
 
     /// The correction with the penalty cross-validation prefers (folds grouped by key,
-    /// at most 10; the one-standard-error rule); with fewer than 3 networks only the common
-    /// scale is fitted.
-    package func fitChoosingLambda() -> RateCorrection {
+    /// at most 10; the one-standard-error rule, or with `oneStandardError` false the smallest
+    /// error); with fewer than 3 networks only the common scale is fitted. The retrainer
+    /// chose its penalty this way before the evidence; the lab compares the two.
+    package func fitChoosingLambda(oneStandardError: Bool = true) -> RateCorrection {
         let keys = Array(Set(networks.map(\.key))).sorted()
         guard keys.count >= 3 else { return fit(lambda: .infinity) }
         // Leave-one-out up to 10 networks, then 10 folds.
@@ -110,7 +115,7 @@ package struct RateCorrectionProblem: Sendable {
         let best = errors[bestIndex]
         let variance = best.reduce(0) { $0 + ($1 - means[bestIndex]) * ($1 - means[bestIndex]) } / Double(max(best.count - 1, 1))
         let tolerance = means[bestIndex] + (variance / Double(max(best.count, 1))).squareRoot()
-        let chosen = means.indices.first { means[$0] <= tolerance } ?? bestIndex
+        let chosen = oneStandardError ? (means.indices.first { means[$0] <= tolerance } ?? bestIndex) : bestIndex
         return fit(lambda: RateCorrection.lambdaGrid[chosen])
     }
 
@@ -189,12 +194,12 @@ package struct RateCorrectionProblem: Sendable {
         for part in network.parts {
             for r in 0..<terms where part.shares[r] > 0 {
                 var exponent = theta[1 + r]
-                for g in part.groups { exponent += theta[1 + terms + r * groups + g] }
+                for (g, value) in zip(part.groups, part.values) { exponent += value * theta[1 + terms + r * groups + g] }
                 let weighted = part.shares[r] * Foundation.exp(exponent)
                 total += weighted
                 if wantJacobian {
                     jacobian[1 + r] += weighted
-                    for g in part.groups { jacobian[1 + terms + r * groups + g] += weighted }
+                    for (g, value) in zip(part.groups, part.values) { jacobian[1 + terms + r * groups + g] += weighted * value }
                 }
             }
         }

@@ -1,0 +1,75 @@
+import Foundation
+
+/// The penalty of a `RateCorrection` chosen by its evidence (the marginal likelihood of the
+/// measurements, MacKay's Laplace approximation) instead of by cross-validation.
+///
+/// Why: the ridge penalty is the ratio of the label noise to the spread of the rate shifts
+/// one expects, `sigma^2 / tau^2`. Leave-one-out on ten networks estimates the error of
+/// each penalty from ten noisy squared errors, one of which is often a label off by 30% or
+/// more; the evidence uses all of them at once, each penalty's fit and how many directions
+/// of the shifts the networks actually pin down (`log det` of the Hessian), so it picks
+/// a penalty from the data without holding any network out.
+extension RateCorrectionProblem {
+    /// The correction whose penalty (on `grid`, `.infinity`: the common scale alone) has
+    /// the largest evidence; with fewer than 3 networks the common scale alone.
+    package func fitChoosingLambdaByEvidence(grid: [Double] = RateCorrection.lambdaGrid) -> RateCorrection {
+        let scaleOnly = fit(lambda: .infinity)
+        guard Set(networks.map(\.key)).count >= 3 else { return scaleOnly }
+        var best = (correction: scaleOnly, evidence: logEvidence(of: scaleOnly))
+        for lambda in grid where lambda.isFinite {
+            let correction = fit(lambda: lambda)
+            let evidence = logEvidence(of: correction)
+            if evidence.isFinite, evidence > best.evidence { best = (correction, evidence) }
+        }
+        return best.correction
+    }
+
+    /// ln of the evidence of `correction`'s penalty, up to a constant the same for every
+    /// penalty, with the noise variance profiled out:
+    /// `-(n-1)/2 ln S + k/2 ln lambda - 1/2 ln det H`, where `S` is the penalised sum of
+    /// squared log errors, `k` the number of shrunk shifts and `H` the Gauss-Newton Hessian
+    /// of the penalised sum at the fit (the common scale unpenalised). The common scale
+    /// alone (lambda infinite) is its limit: `-(n-1)/2 ln S - 1/2 ln n`.
+    package func logEvidence(of correction: RateCorrection) -> Double {
+        let n = Double(networks.count)
+        let theta = correction.parameters
+        let p = theta.count, lambda = correction.lambda
+        var row = [Double](repeating: 0, count: p)
+        var hessian = [Double](repeating: 0, count: p * p)
+        var penalised = 0.0
+        for network in networks {
+            let r = Self.residual(network, theta, jacobian: &row)
+            penalised += r * r
+            let nonzero = row.indices.filter { row[$0] != 0 }
+            for a in nonzero { for b in nonzero { hessian[a * p + b] += row[a] * row[b] } }
+        }
+        guard lambda.isFinite else { return -(n - 1) / 2 * Foundation.log(max(penalised, 1e-300)) - Foundation.log(n) / 2 }
+        for k in 1..<p {
+            penalised += lambda * theta[k] * theta[k]
+            hessian[k * p + k] += lambda
+        }
+        guard let logDet = Self.logDeterminant(hessian, size: p) else { return -.infinity }
+        return -(n - 1) / 2 * Foundation.log(max(penalised, 1e-300)) + Double(p - 1) / 2 * Foundation.log(lambda) - logDet / 2
+    }
+
+    /// ln det of a symmetric positive definite matrix (row-major) by Cholesky; nil when it
+    /// is not positive definite.
+    static func logDeterminant(_ a: [Double], size n: Int) -> Double? {
+        var l = [Double](repeating: 0, count: n * n)
+        var logDet = 0.0
+        for i in 0..<n {
+            for j in 0...i {
+                var sum = a[i * n + j]
+                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
+                if i == j {
+                    guard sum > 0 else { return nil }
+                    l[i * n + i] = sum.squareRoot()
+                    logDet += Foundation.log(sum)
+                } else {
+                    l[i * n + j] = sum / l[j * n + j]
+                }
+            }
+        }
+        return logDet
+    }
+}
