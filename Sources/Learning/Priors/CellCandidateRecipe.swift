@@ -24,11 +24,21 @@ package struct CellCandidateRecipe: Sendable {
     package var priors: CellPriors
     package var plan: CandidateTraining.Plan
     package var residualMinimum: Int
+    /// From this many cells the base is the platform's own op-count fit (`CellPriorAdaptation.ownFitMinimum`).
+    package var ownFitMinimum: Int
 
-    package init(priors: CellPriors, plan: CandidateTraining.Plan, residualMinimum: Int = defaultResidualMinimum) {
+    package init(priors: CellPriors, plan: CandidateTraining.Plan, residualMinimum: Int = defaultResidualMinimum,
+                 ownFitMinimum: Int = CellPriorAdaptation.defaultOwnFitMinimum) {
         self.priors = priors
         self.plan = plan
         self.residualMinimum = residualMinimum
+        self.ownFitMinimum = ownFitMinimum
+    }
+
+    private var adaptation: CellPriorAdaptation {
+        var adaptation = CellPriorAdaptation(priors: priors)
+        adaptation.ownFitMinimum = ownFitMinimum
+        return adaptation
     }
 
     /// A made candidate and how its base was chosen.
@@ -51,7 +61,9 @@ package struct CellCandidateRecipe: Sendable {
             NB201Cell.edgeOperations(in: sample.graph).map { (ops: $0, latencyMs: Double(sample.latencyMs)) }
         }
         guard !cells.isEmpty else { return nil }
-        return try CellPriorAdaptation(priors: priors).adapt(cells: cells).source ?? "mean of the cell priors"
+        let adapted = try CellPriorAdaptation(priors: priors).adapt(cells: cells)
+        let nearest = adapted.source ?? "mean of the cell priors"
+        return adapted.ownFit ? "none (its own op-count fit; nearest known device \(nearest))" : nearest
     }
 
     /// A cell model made with its network switched off cannot be fine-tuned as it is (its
@@ -80,7 +92,7 @@ package struct CellCandidateRecipe: Sendable {
             }
             cells.append((ops, Double(sample.latencyMs)))
         }
-        let adaptation = try CellPriorAdaptation(priors: priors).adapt(cells: cells)
+        let adaptation = try self.adaptation.adapt(cells: cells)
         let model = try NARFormerModel(config: Self.residualShape, seed: plan.seed)
         let trained = TrainedModel(model: model, targetScale: 1,
                                    metadata: CheckpointMetadata(tokenEncoding: ModelTokens.cell.storedName,
