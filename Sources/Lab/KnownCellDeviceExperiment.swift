@@ -24,6 +24,7 @@ package struct KnownCellDeviceExperiment {
     package let priors: CellPriors
     package var residualMinimum = CellCandidateRecipe.defaultResidualMinimum
     package var ownFitMinimum = CellPriorAdaptation.defaultOwnFitMinimum
+    package var checksResidual = true
     /// At most this many training cells (all when nil), the first in the seeded arrival order.
     package var cellLimit: Int?
     package var seed: UInt64 = 7
@@ -49,8 +50,9 @@ package struct KnownCellDeviceExperiment {
             MeasuredSample(measurementID: "\(index)", graphHash: "\(index)",
                            graph: try NB201Cell(arch: data.archs[index]!).tokenGraph(), latencyMs: Float(values[index]!))
         }
-        let recipe = CellCandidateRecipe(priors: priors.excluding(device), plan: plan,
+        var recipe = CellCandidateRecipe(priors: priors.excluding(device), plan: plan,
                                          residualMinimum: residualMinimum, ownFitMinimum: ownFitMinimum)
+        recipe.checksResidual = checksResidual
         let candidate = try recipe.make(platform: device, training: training)
         let val = data.valCells.filter { values[$0] != nil }
         let measured = val.map { values[$0]! }

@@ -53,6 +53,9 @@ struct BenchFewShotCommand: AsyncParsableCommand {
     @Option(help: "With --known: training epochs of the retrain plan (retraining.epochs; default: a config's default).")
     var epochs: Int?
 
+    @Flag(help: "With --known: train the residual without first checking it on held-back cells.")
+    var noResidualCheck = false
+
     func run() async throws {
         let experiment: FewShotExperiment
         do {
@@ -85,6 +88,7 @@ struct BenchFewShotCommand: AsyncParsableCommand {
             if let residualMinimum { run.residualMinimum = residualMinimum }
             if let ownFitMinimum { run.ownFitMinimum = ownFitMinimum }
             if let epochs { run.plan.epochs = epochs }
+            run.checksResidual = !noResidualCheck
             if !json { print("device            cells  residual  rho(model)  rho(op-count)  mape(model)  mape(op-count)  seconds") }
             var sums = (model: 0.0, opCount: 0.0, count: 0, atLeast: 0)
             for device in chosen {

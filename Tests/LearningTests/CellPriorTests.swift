@@ -99,6 +99,22 @@ final class CellPriorTests: XCTestCase {
         XCTAssertGreaterThan(largest, 1e-3)
     }
 
+    /// On an exactly additive device the base ranks every cell right: a residual can only
+    /// reorder them, fails its check on the held-back fifth and is switched off.
+    func testAResidualThatCannotRankHeldBackCellsBetterThanItsBaseIsNotKept() throws {
+        let samples = try SyntheticCells.cells(CellCandidateRecipe.defaultResidualMinimum).enumerated().map { i, cell in
+            MeasuredSample(measurementID: "\(i)", graphHash: "\(i)", graph: try NB201Cell(arch: cell.arch).tokenGraph(),
+                           latencyMs: Float(cell.latency))
+        }
+        var recipe = CellCandidateRecipe(priors: try syntheticPriors(),
+                                         plan: CandidateTraining.Plan(epochs: 2, batchSize: 16, learningRate: 1e-3, seed: 1))
+        let checked = try recipe.make(platform: "cpu", training: samples)
+        XCTAssertFalse(checked.residualTrained)
+        XCTAssertEqual(checked.model.transformWidth, CellCandidateRecipe.networkOffWidth)
+        recipe.checksResidual = false
+        XCTAssertTrue(try recipe.make(platform: "cpu", training: samples).residualTrained)
+    }
+
     func testTheShippedPriorsLoadWithEveryNB201Device() throws {
         let priors = try CellPriors.shipped(environment: [:])
         XCTAssertEqual(priors.devices.count, 21)

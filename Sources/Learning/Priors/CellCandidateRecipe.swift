@@ -26,6 +26,10 @@ package struct CellCandidateRecipe: Sendable {
     package var residualMinimum: Int
     /// From this many cells the base is the platform's own op-count fit (`CellPriorAdaptation.ownFitMinimum`).
     package var ownFitMinimum: Int
+    /// Whether a residual must first earn its place on held-back cells (`residualRanksBetter`).
+    package var checksResidual = true
+    /// How much better (Spearman) the residual must rank the held-back fifth than its base.
+    package static let residualCheckMargin = 0.001
 
     package init(priors: CellPriors, plan: CandidateTraining.Plan, residualMinimum: Int = defaultResidualMinimum,
                  ownFitMinimum: Int = CellPriorAdaptation.defaultOwnFitMinimum) {
@@ -92,6 +96,32 @@ package struct CellCandidateRecipe: Sendable {
             }
             cells.append((ops, Double(sample.latencyMs)))
         }
+        var learnsResidual = cells.count >= residualMinimum
+        if learnsResidual, checksResidual {
+            learnsResidual = try residualRanksBetter(platform: platform, training: training, cells: cells, stop: stop)
+        }
+        return try candidate(platform: platform, training: training, cells: cells, residual: learnsResidual, stop: stop)
+    }
+
+    /// Whether a residual is worth its noise on this platform: trained on four of every five
+    /// cells, it must rank the fifth better than its own base does, by `residualCheckMargin`.
+    /// Why: at full data the base is at the labels' noise ceiling on most devices, and a
+    /// residual that learns nothing real only reorders close cells at random.
+    private func residualRanksBetter(platform: String, training: [MeasuredSample], cells: [(ops: [Int], latencyMs: Double)],
+                                     stop: TrainingStopFlag) throws -> Bool {
+        let checked = training.indices.filter { $0 % 5 == 4 }
+        let fitted = training.indices.filter { $0 % 5 != 4 }
+        guard !checked.isEmpty else { return false }
+        let trial = try candidate(platform: platform, training: fitted.map { training[$0] }, cells: fitted.map { cells[$0] },
+                                  residual: true, stop: stop)
+        let measured = checked.map { cells[$0].latencyMs }
+        let withResidual = try trial.model.predictValues(checked.map { training[$0].graph })
+        let baseOnly = checked.map { trial.adaptation.costs.predict(cells[$0].ops) }
+        return Metrics.spearman(withResidual, measured) >= Metrics.spearman(baseOnly, measured) + Self.residualCheckMargin
+    }
+
+    private func candidate(platform: String, training: [MeasuredSample], cells: [(ops: [Int], latencyMs: Double)],
+                           residual learnsResidual: Bool, stop: TrainingStopFlag) throws -> Candidate {
         let adaptation = try self.adaptation.adapt(cells: cells)
         let model = try NARFormerModel(config: Self.residualShape, seed: plan.seed)
         let trained = TrainedModel(model: model, targetScale: 1,
@@ -106,7 +136,6 @@ package struct CellCandidateRecipe: Sendable {
         let middle = logRatios.count / 2
         let centre = logRatios.count % 2 == 1 ? logRatios[middle] : (logRatios[middle - 1] + logRatios[middle]) / 2
         trained.targetScale = Foundation.exp(centre)
-        let learnsResidual = cells.count >= residualMinimum
         if learnsResidual {
             let spread = logRatios.map { abs($0 - centre) }.max() ?? 0
             trained.transformWidth = max(spread / 0.7, 1e-3)
