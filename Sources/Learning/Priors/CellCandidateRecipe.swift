@@ -11,7 +11,11 @@ import Foundation
 /// cells moves the ranking of the thousands it never saw by its own noise; below the
 /// minimum its output is switched off (target width `networkOffWidth`: an output of 0 or 2
 /// changes the prediction by 1 part in a million) and the candidate is the adapted profile
-/// at the measured level. The minimum is measured: docs/continual-learning.md.
+/// at the measured level. The minimum is measured: docs/continual-learning.md. From the
+/// minimum, the residual is also kept only where it earns its place on held-back cells
+/// (`residualRanksBetter`); from `CellPriorAdaptation.ownFitMinimum` cells the base is the
+/// platform's own op-count fit, so a candidate with its residual off ranks cells exactly
+/// as the op-count least squares on the same cells does.
 package struct CellCandidateRecipe: Sendable {
     /// The residual network: the cell model's shape at a size that trains in seconds.
     package static let residualShape = ModelConfig(kind: .accuracy, inDim: NB201Cell.tokenDim, hidden: 64, layers: 2,
