@@ -23,9 +23,13 @@ package struct KnownCellDeviceExperiment {
     package let data: NB201Devices
     package let priors: CellPriors
     package var residualMinimum = CellCandidateRecipe.defaultResidualMinimum
+    package var ownFitMinimum = CellPriorAdaptation.defaultOwnFitMinimum
+    package var checksResidual = true
     /// At most this many training cells (all when nil), the first in the seeded arrival order.
     package var cellLimit: Int?
     package var seed: UInt64 = 7
+    /// The retrain plan (a config's `retraining:` settings); the default one unless changed.
+    package var plan = defaultPlan
 
     /// The plan a retrain with the default `retraining:` settings uses.
     package static let defaultPlan = CandidateTraining.Plan(
@@ -46,8 +50,9 @@ package struct KnownCellDeviceExperiment {
             MeasuredSample(measurementID: "\(index)", graphHash: "\(index)",
                            graph: try NB201Cell(arch: data.archs[index]!).tokenGraph(), latencyMs: Float(values[index]!))
         }
-        let recipe = CellCandidateRecipe(priors: priors.excluding(device), plan: Self.defaultPlan,
-                                         residualMinimum: residualMinimum)
+        var recipe = CellCandidateRecipe(priors: priors.excluding(device), plan: plan,
+                                         residualMinimum: residualMinimum, ownFitMinimum: ownFitMinimum)
+        recipe.checksResidual = checksResidual
         let candidate = try recipe.make(platform: device, training: training)
         let val = data.valCells.filter { values[$0] != nil }
         let measured = val.map { values[$0]! }

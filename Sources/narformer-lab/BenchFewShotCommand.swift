@@ -47,6 +47,15 @@ struct BenchFewShotCommand: AsyncParsableCommand {
     @Option(help: "With --known: cells from which the residual network is trained (default: the recipe's).")
     var residualMinimum: Int?
 
+    @Option(help: "With --known: cells from which the base is the device's own op-count fit instead of the priors' posterior (default: the recipe's).")
+    var ownFitMinimum: Int?
+
+    @Option(help: "With --known: training epochs of the retrain plan (retraining.epochs; default: a config's default).")
+    var epochs: Int?
+
+    @Flag(help: "With --known: train the residual without first checking it on held-back cells.")
+    var noResidualCheck = false
+
     func run() async throws {
         let experiment: FewShotExperiment
         do {
@@ -77,7 +86,10 @@ struct BenchFewShotCommand: AsyncParsableCommand {
             var run = KnownCellDeviceExperiment(data: experiment.data, priors: experiment.priors)
             run.cellLimit = cells
             if let residualMinimum { run.residualMinimum = residualMinimum }
-            if !json { print("device            cells  residual  rho(model)  rho(op-count)  mape(model)  mape(op-count)") }
+            if let ownFitMinimum { run.ownFitMinimum = ownFitMinimum }
+            if let epochs { run.plan.epochs = epochs }
+            run.checksResidual = !noResidualCheck
+            if !json { print("device            cells  residual  rho(model)  rho(op-count)  mape(model)  mape(op-count)  seconds") }
             var sums = (model: 0.0, opCount: 0.0, count: 0, atLeast: 0)
             for device in chosen {
                 let r = try run.run(device: device)
@@ -88,8 +100,8 @@ struct BenchFewShotCommand: AsyncParsableCommand {
                 } else {
                     print(device.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: " %5d  ", r.cells)
                           + (r.residualTrained ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0)
-                          + String(format: "  %10.4f  %13.4f  %10.2f%%  %13.2f%%", r.modelRho, r.opCountRho, r.modelMAPE,
-                                   r.opCountMAPE))
+                          + String(format: "  %10.4f  %13.4f  %10.2f%%  %13.2f%%  %7.1f", r.modelRho, r.opCountRho, r.modelMAPE,
+                                   r.opCountMAPE, r.seconds))
                 }
             }
             if !json, sums.count > 0 {

@@ -48,6 +48,28 @@ final class NB201EdgeCostsTests: XCTestCase {
         XCTAssertLessThan(higher, 0.25)
     }
 
+    func testTheOpCountFitAsEdgeCostsPredictsWhatTheOpCountFitPredicts() throws {
+        // A noisy, not quite additive device: the two parameterisations of one least squares agree.
+        func latency(_ ops: [Int]) -> Double {
+            3 + ops.enumerated().reduce(0) { $0 + Double($1.element * $1.element) * (0.2 + 0.05 * Double($1.offset)) }
+                + (ops[0] == 3 && ops[5] == 3 ? 1.5 : 0) + 0.3 * sin(Double(ops.reduce(0, +) * 7))
+        }
+        let cells = (0..<200).map { i -> [Int] in
+            var code = (i * 7919 + 13) % 15625
+            return (0..<6).map { _ in defer { code /= 5 }; return code % 5 }
+        }
+        let opCounts = try NB201OpCountBaseline(training: try cells.map { try NB201EdgeOps(ops: $0) },
+                                                targets: cells.map(latency))
+        let costs = try NB201EdgeCosts(opCounts, floor: 0.01)
+        for i in 0..<100 {
+            var code = (i * 104_729 + 5) % 15625
+            let ops = (0..<6).map { _ in defer { code /= 5 }; return code % 5 }
+            XCTAssertEqual(costs.predict(ops), opCounts.predict(try NB201EdgeOps(ops: ops)), accuracy: 1e-9)
+        }
+        XCTAssertThrowsError(try NB201EdgeOps(ops: [0, 1, 2, 3, 4]))
+        XCTAssertThrowsError(try NB201EdgeOps(ops: [0, 1, 2, 3, 4, 5]))
+    }
+
     func testACellBaseMultipliesTheDecodedOutputAndSurvivesTheCheckpoint() throws {
         let config = ModelConfig(kind: .accuracy, inDim: NB201Cell.tokenDim, hidden: 16, layers: 1, groups: 4, ffnRatio: 2,
                                  fcHidden: 16, staticDim: 0, readout: .mean, dropout: 0)

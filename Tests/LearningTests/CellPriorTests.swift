@@ -70,6 +70,51 @@ final class CellPriorTests: XCTestCase {
         }
     }
 
+    func testFromTheOwnFitMinimumTheProfileIsThePlatformsOwnOpCountFit() throws {
+        let priors = try syntheticPriors()
+        let gpu = try XCTUnwrap(priors.devices["gpu-like"]).costs
+        // Like gpu-like at 4 ms per unit, plus an interaction and a wobble no additive profile holds.
+        func latency(_ ops: [Int]) -> Double {
+            4 * gpu.predict(ops) + (ops[1] == 3 && ops[4] == 4 ? 0.8 : 0) + 0.2 * sin(Double(ops[2] * 5 + ops[3]))
+        }
+        let ops = cellOps(500)
+        let cells = ops.map { (ops: $0, latencyMs: latency($0)) }
+        let opCounts = try NB201OpCountBaseline(training: try ops.map { try NB201EdgeOps(ops: $0) }, targets: cells.map(\.latencyMs))
+        let unseen = cellOps(300, offset: 5)
+        let own = try unseen.map { opCounts.predict(try NB201EdgeOps(ops: $0)) }
+
+        var adaptation = CellPriorAdaptation(priors: priors)
+        adaptation.ownFitMinimum = cells.count
+        let fitted = try adaptation.adapt(cells: cells)
+        XCTAssertTrue(fitted.ownFit)
+        XCTAssertEqual(fitted.source, "gpu-like", "the priors still name the nearest device")
+        for (ops, expected) in zip(unseen, own) { XCTAssertEqual(fitted.costs.predict(ops), expected, accuracy: 1e-9) }
+        XCTAssertEqual(Metrics.spearman(unseen.map(fitted.costs.predict), own), 1, accuracy: 1e-12)
+
+        // One cell fewer: the posterior, pulled towards gpu-like, is not the own fit.
+        adaptation.ownFitMinimum = cells.count + 1
+        let posterior = try adaptation.adapt(cells: cells)
+        XCTAssertFalse(posterior.ownFit)
+        let largest = zip(unseen.map(posterior.costs.predict), own).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertGreaterThan(largest, 1e-3)
+    }
+
+    /// On an exactly additive device the base ranks every cell right: a residual can only
+    /// reorder them, fails its check on the held-back fifth and is switched off.
+    func testAResidualThatCannotRankHeldBackCellsBetterThanItsBaseIsNotKept() throws {
+        let samples = try SyntheticCells.cells(CellCandidateRecipe.defaultResidualMinimum).enumerated().map { i, cell in
+            MeasuredSample(measurementID: "\(i)", graphHash: "\(i)", graph: try NB201Cell(arch: cell.arch).tokenGraph(),
+                           latencyMs: Float(cell.latency))
+        }
+        var recipe = CellCandidateRecipe(priors: try syntheticPriors(),
+                                         plan: CandidateTraining.Plan(epochs: 2, batchSize: 16, learningRate: 1e-3, seed: 1))
+        let checked = try recipe.make(platform: "cpu", training: samples)
+        XCTAssertFalse(checked.residualTrained)
+        XCTAssertEqual(checked.model.transformWidth, CellCandidateRecipe.networkOffWidth)
+        recipe.checksResidual = false
+        XCTAssertTrue(try recipe.make(platform: "cpu", training: samples).residualTrained)
+    }
+
     func testTheShippedPriorsLoadWithEveryNB201Device() throws {
         let priors = try CellPriors.shipped(environment: [:])
         XCTAssertEqual(priors.devices.count, 21)

@@ -15,6 +15,14 @@ public struct NB201EdgeOps: Sendable, Hashable {
         public var description: String
     }
 
+    /// A cell from its six operation indices (edge order of the arch string).
+    public init(ops: [Int]) throws {
+        guard ops.count == Self.edgeCount, ops.allSatisfy(Self.operations.indices.contains) else {
+            throw ParseError(description: "a cell needs \(Self.edgeCount) operation indices in 0..<\(Self.operations.count), got \(ops)")
+        }
+        self.ops = ops
+    }
+
     public init(arch: String) throws {
         let nodes = arch.split(separator: "+", omittingEmptySubsequences: false)
         guard nodes.count == 3 else {

@@ -11,7 +11,11 @@ import Foundation
 /// cells moves the ranking of the thousands it never saw by its own noise; below the
 /// minimum its output is switched off (target width `networkOffWidth`: an output of 0 or 2
 /// changes the prediction by 1 part in a million) and the candidate is the adapted profile
-/// at the measured level. The minimum is measured: docs/continual-learning.md.
+/// at the measured level. The minimum is measured: docs/continual-learning.md. From the
+/// minimum, the residual is also kept only where it earns its place on held-back cells
+/// (`residualRanksBetter`); from `CellPriorAdaptation.ownFitMinimum` cells the base is the
+/// platform's own op-count fit, so a candidate with its residual off ranks cells exactly
+/// as the op-count least squares on the same cells does.
 package struct CellCandidateRecipe: Sendable {
     /// The residual network: the cell model's shape at a size that trains in seconds.
     package static let residualShape = ModelConfig(kind: .accuracy, inDim: NB201Cell.tokenDim, hidden: 64, layers: 2,
@@ -24,11 +28,25 @@ package struct CellCandidateRecipe: Sendable {
     package var priors: CellPriors
     package var plan: CandidateTraining.Plan
     package var residualMinimum: Int
+    /// From this many cells the base is the platform's own op-count fit (`CellPriorAdaptation.ownFitMinimum`).
+    package var ownFitMinimum: Int
+    /// Whether a residual must first earn its place on held-back cells (`residualRanksBetter`).
+    package var checksResidual = true
+    /// How much better (Spearman) the residual must rank the held-back fifth than its base.
+    package static let residualCheckMargin = 0.001
 
-    package init(priors: CellPriors, plan: CandidateTraining.Plan, residualMinimum: Int = defaultResidualMinimum) {
+    package init(priors: CellPriors, plan: CandidateTraining.Plan, residualMinimum: Int = defaultResidualMinimum,
+                 ownFitMinimum: Int = CellPriorAdaptation.defaultOwnFitMinimum) {
         self.priors = priors
         self.plan = plan
         self.residualMinimum = residualMinimum
+        self.ownFitMinimum = ownFitMinimum
+    }
+
+    private var adaptation: CellPriorAdaptation {
+        var adaptation = CellPriorAdaptation(priors: priors)
+        adaptation.ownFitMinimum = ownFitMinimum
+        return adaptation
     }
 
     /// A made candidate and how its base was chosen.
@@ -51,7 +69,9 @@ package struct CellCandidateRecipe: Sendable {
             NB201Cell.edgeOperations(in: sample.graph).map { (ops: $0, latencyMs: Double(sample.latencyMs)) }
         }
         guard !cells.isEmpty else { return nil }
-        return try CellPriorAdaptation(priors: priors).adapt(cells: cells).source ?? "mean of the cell priors"
+        let adapted = try CellPriorAdaptation(priors: priors).adapt(cells: cells)
+        let nearest = adapted.source ?? "mean of the cell priors"
+        return adapted.ownFit ? "none (its own op-count fit; nearest known device \(nearest))" : nearest
     }
 
     /// A cell model made with its network switched off cannot be fine-tuned as it is (its
@@ -80,7 +100,33 @@ package struct CellCandidateRecipe: Sendable {
             }
             cells.append((ops, Double(sample.latencyMs)))
         }
-        let adaptation = try CellPriorAdaptation(priors: priors).adapt(cells: cells)
+        var learnsResidual = cells.count >= residualMinimum
+        if learnsResidual, checksResidual {
+            learnsResidual = try residualRanksBetter(platform: platform, training: training, cells: cells, stop: stop)
+        }
+        return try candidate(platform: platform, training: training, cells: cells, residual: learnsResidual, stop: stop)
+    }
+
+    /// Whether a residual is worth its noise on this platform: trained on four of every five
+    /// cells, it must rank the fifth better than its own base does, by `residualCheckMargin`.
+    /// Why: at full data the base is at the labels' noise ceiling on most devices, and a
+    /// residual that learns nothing real only reorders close cells at random.
+    private func residualRanksBetter(platform: String, training: [MeasuredSample], cells: [(ops: [Int], latencyMs: Double)],
+                                     stop: TrainingStopFlag) throws -> Bool {
+        let checked = training.indices.filter { $0 % 5 == 4 }
+        let fitted = training.indices.filter { $0 % 5 != 4 }
+        guard !checked.isEmpty else { return false }
+        let trial = try candidate(platform: platform, training: fitted.map { training[$0] }, cells: fitted.map { cells[$0] },
+                                  residual: true, stop: stop)
+        let measured = checked.map { cells[$0].latencyMs }
+        let withResidual = try trial.model.predictValues(checked.map { training[$0].graph })
+        let baseOnly = checked.map { trial.adaptation.costs.predict(cells[$0].ops) }
+        return Metrics.spearman(withResidual, measured) >= Metrics.spearman(baseOnly, measured) + Self.residualCheckMargin
+    }
+
+    private func candidate(platform: String, training: [MeasuredSample], cells: [(ops: [Int], latencyMs: Double)],
+                           residual learnsResidual: Bool, stop: TrainingStopFlag) throws -> Candidate {
+        let adaptation = try self.adaptation.adapt(cells: cells)
         let model = try NARFormerModel(config: Self.residualShape, seed: plan.seed)
         let trained = TrainedModel(model: model, targetScale: 1,
                                    metadata: CheckpointMetadata(tokenEncoding: ModelTokens.cell.storedName,
@@ -94,7 +140,6 @@ package struct CellCandidateRecipe: Sendable {
         let middle = logRatios.count / 2
         let centre = logRatios.count % 2 == 1 ? logRatios[middle] : (logRatios[middle - 1] + logRatios[middle]) / 2
         trained.targetScale = Foundation.exp(centre)
-        let learnsResidual = cells.count >= residualMinimum
         if learnsResidual {
             let spread = logRatios.map { abs($0 - centre) }.max() ?? 0
             trained.transformWidth = max(spread / 0.7, 1e-3)

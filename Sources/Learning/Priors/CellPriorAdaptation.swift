@@ -16,6 +16,10 @@ import Foundation
 ///    with many it approaches the platform's own least squares. (A noise proportional to
 ///    each measurement instead would trust a cell recorded at 0.004 ms, as pixel3 has, a
 ///    thousand times more than its neighbours.)
+/// 4. **Own fit.** From `ownFitMinimum` cells the profile is the platform's own op-count
+///    least squares (`NB201OpCountBaseline`) and the priors only name the nearest device:
+///    the prior's pull shrinks with the cells (0.0012 mean rho at 400, 0.0005 at 800, about
+///    0.0001 at 1563) while it still costs rank on some devices.
 ///
 /// The constants were chosen on the 21 devices each left out (docs/continual-learning.md):
 /// a larger ridge (1e-3 to 1e-2) was worse at 10 to 200 cells, even with every device of
@@ -33,6 +37,10 @@ package struct CellPriorAdaptation: Sendable {
     /// say so, which a fixed small ridge forbids.
     package var ridgeSelectionMinimum = 50
     static let ridgeGrid = [1e-4, 1e-3, 1e-2, 1e-1, 1, 10]
+    /// From this many cells the profile is the platform's own op-count least squares.
+    package var ownFitMinimum = defaultOwnFitMinimum
+    /// Measured: docs/continual-learning.md, "A known device with all its training cells".
+    package static let defaultOwnFitMinimum = 1000
 
     package init(priors: CellPriors) {
         self.priors = priors
@@ -48,8 +56,10 @@ package struct CellPriorAdaptation: Sendable {
         package var sourceRho: Double
         /// ms per relative-cost unit of the chosen profile.
         package var scale: Double
-        /// The ridge the posterior used.
+        /// The ridge the posterior used; infinite for the own fit (a flat prior).
         package var ridge: Double
+        /// Whether the profile is the platform's own op-count least squares (`ownFitMinimum`).
+        package var ownFit: Bool
     }
 
     /// `cells`: each measured cell's six operations and its latency in ms (positive).
@@ -72,6 +82,14 @@ package struct CellPriorAdaptation: Sendable {
         let centreCosts = try NB201EdgeCosts(coefficients: centre, floor: centreFloor)
         let logRatios = cells.map { Foundation.log($0.latencyMs / centreCosts.predict($0.ops)) }.sorted()
         let scale = Foundation.exp(Self.median(logRatios))
+        // The floor: the chosen device's, at this level, or half the cheapest measured cell when lower.
+        let floor = Swift.min(centreFloor * scale, measured.min()! / 2)
+        let source = best.map { names[$0.index] }
+        if cells.count >= ownFitMinimum {
+            let own = try NB201OpCountBaseline(training: try cells.map { try NB201EdgeOps(ops: $0.ops) }, targets: measured)
+            return Result(costs: try NB201EdgeCosts(own, floor: floor), source: source, sourceRho: best?.rho ?? .nan,
+                          scale: scale, ridge: .infinity, ownFit: true)
+        }
 
         var covariance = [[Double]](repeating: [Double](repeating: 0, count: n), count: n)
         let denominator = Double(max(profiles.count - 1, 1))
@@ -98,11 +116,9 @@ package struct CellPriorAdaptation: Sendable {
                 }
             }
         }
-        // The floor: the chosen device's, at this level, or half the cheapest measured cell when lower.
-        let floor = Swift.min(centreFloor * scale, measured.min()! / 2)
         let costs = try NB201EdgeCosts(coefficients: posterior.coefficients.map { $0 * scale }, floor: floor)
-        return Result(costs: costs, source: best.map { names[$0.index] }, sourceRho: best?.rho ?? .nan, scale: scale,
-                      ridge: chosenRidge)
+        return Result(costs: costs, source: source, sourceRho: best?.rho ?? .nan, scale: scale, ridge: chosenRidge,
+                      ownFit: false)
     }
 
     /// The posterior mean for one ridge, and its exact leave-one-out squared error (a
