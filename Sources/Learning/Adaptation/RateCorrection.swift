@@ -151,7 +151,7 @@ package struct RateCorrectionProblem: Sendable {
             while damping < 1e8 {
                 var system = normal
                 for k in 0..<p { system[k * p + k] += damping * max(normal[k * p + k], 1e-9) }
-                guard let step = Self.solveSymmetric(system, gradient.map { -$0 }, size: p) else { damping *= 10; continue }
+                guard let step = CholeskyFactor(system, size: p)?.solve(gradient.map { -$0 }) else { damping *= 10; continue }
                 let trial = zip(theta, step).map { $0 + $1 }
                 let value = objective(trial, lambda: lambda)
                 if value < current {
@@ -209,34 +209,6 @@ package struct RateCorrectionProblem: Sendable {
             jacobian[0] = 1
         }
         return theta[0] + Foundation.log(total) - network.logRatio
-    }
-
-    /// Solves the symmetric positive definite `a x = b` (row-major, `size` x `size`) by
-    /// Cholesky; nil when it is not positive definite.
-    static func solveSymmetric(_ a: [Double], _ b: [Double], size n: Int) -> [Double]? {
-        var l = [Double](repeating: 0, count: n * n)
-        for i in 0..<n {
-            for j in 0...i {
-                var sum = a[i * n + j]
-                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-                if i == j {
-                    guard sum > 0 else { return nil }
-                    l[i * n + i] = sum.squareRoot()
-                } else {
-                    l[i * n + j] = sum / l[j * n + j]
-                }
-            }
-        }
-        var y = b
-        for i in 0..<n {
-            for k in 0..<i { y[i] -= l[i * n + k] * y[k] }
-            y[i] /= l[i * n + i]
-        }
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            for k in (i + 1)..<n { y[i] -= l[k * n + i] * y[k] }
-            y[i] /= l[i * n + i]
-        }
-        return y
     }
 }
 

@@ -48,28 +48,7 @@ extension RateCorrectionProblem {
             penalised += lambda * theta[k] * theta[k]
             hessian[k * p + k] += lambda
         }
-        guard let logDet = Self.logDeterminant(hessian, size: p) else { return -.infinity }
+        guard let logDet = CholeskyFactor(hessian, size: p)?.logDeterminant else { return -.infinity }
         return -(n - 1) / 2 * Foundation.log(max(penalised, 1e-300)) + Double(p - 1) / 2 * Foundation.log(lambda) - logDet / 2
-    }
-
-    /// ln det of a symmetric positive definite matrix (row-major) by Cholesky; nil when it
-    /// is not positive definite.
-    static func logDeterminant(_ a: [Double], size n: Int) -> Double? {
-        var l = [Double](repeating: 0, count: n * n)
-        var logDet = 0.0
-        for i in 0..<n {
-            for j in 0...i {
-                var sum = a[i * n + j]
-                for k in 0..<j { sum -= l[i * n + k] * l[j * n + k] }
-                if i == j {
-                    guard sum > 0 else { return nil }
-                    l[i * n + i] = sum.squareRoot()
-                    logDet += Foundation.log(sum)
-                } else {
-                    l[i * n + j] = sum / l[j * n + j]
-                }
-            }
-        }
-        return logDet
     }
 }
