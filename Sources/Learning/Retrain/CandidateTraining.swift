@@ -43,6 +43,7 @@ package enum CandidateTraining {
     @discardableResult
     package static func train(_ trained: TrainedModel, on samples: [MeasuredSample], weights: [Float]? = nil, plan: Plan,
                       stop: TrainingStopFlag = TrainingStopFlag()) throws -> Int {
+        precondition(weights.map { $0.count == samples.count } ?? true, "one weight per sample")
         guard let first = samples.first, plan.epochs > 0 else { return 0 }
         var recipe = TrainingRecipe(epochs: plan.epochs, batchSize: max(1, min(plan.batchSize, samples.count)),
                                     peakLearningRate: Float(plan.learningRate), seed: plan.seed,
@@ -52,7 +53,7 @@ package enum CandidateTraining {
             ? (ModelTokens(readBy: first.graph)?.storedName ?? "") : trained.metadata.tokenEncoding
         var trainingSamples = samples.map(\.trainingSample)
         if let weights {
-            for (index, weight) in zip(trainingSamples.indices, weights) { trainingSamples[index].weight = weight }
+            for index in trainingSamples.indices { trainingSamples[index].weight = weights[index] }
         }
         let dataset = TrainingDataset(encoding: encoding, samples: trainingSamples)
         let result = try TrainingDriver(recipe: recipe, stopFlag: stop).run(trained, train: dataset)
