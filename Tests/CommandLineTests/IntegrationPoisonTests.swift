@@ -65,7 +65,8 @@ final class IntegrationPoisonTests: XCTestCase {
             close(fd)
             XCTAssertEqual(rename(temporary, f.nets + "/huge\(index).onnx"), 0)
         }
-        let filed = await f.waitUntilFiled(5, in: f.nets, timeout: .seconds(60))
+        // Each 1 GiB of zeros is read whole before it fails (10-20 s each on a slow disk or CPU).
+        let filed = await f.waitUntilFiled(5, in: f.nets, timeout: .seconds(180))
         XCTAssertTrue(filed, f.log)
         let peak = try XCTUnwrap(daemon.peakResidentBytes)
         let seconds = ContinuousClock.now - started
