@@ -113,15 +113,16 @@ package struct DropClaimer: Sendable {
     }
 
     /// Reads a claimed drop through `SafeFile`: only a plain, single-linked regular file
-    /// within the size limit, read from the descriptor that was checked.
-    package func read(_ name: DropName) -> ReadResult {
+    /// within the size limit, read from the descriptor that was checked, and only when its
+    /// opening passes `opening`.
+    package func read(_ name: DropName, opening: OpeningCheck? = nil) -> ReadResult {
         let work: DirectoryHandle
         do {
             work = try folders.folder(.work)
         } catch {
             return .changing(reason: error.description)
         }
-        switch SafeFile.read(name, in: work, maxBytes: maxDropBytes, afterReading: afterReading) {
+        switch SafeFile.read(name, in: work, maxBytes: maxDropBytes, opening: opening, afterReading: afterReading) {
         case .read(let contents):
             return .read(contents: contents.data, identity: contents.identity, claimedAt: contents.changedAt)
         case .missing: return .gone

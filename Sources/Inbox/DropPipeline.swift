@@ -240,7 +240,7 @@ package final class DropPipeline: Sendable {
                 ready = []
                 readyBytes = 0
             }
-            switch claimer.read(drop.name) {
+            switch claimer.read(drop.name, opening: processor.openingCheck(for: drop.name)) {
             case .gone:
                 continue
             case .rejected(let reason):

@@ -11,4 +11,12 @@
 /// should be beaten while long work moves.
 package protocol DropProcessor: Sendable {
     func process(_ drops: [ClaimedDrop]) async -> [DropOutcome]
+
+    /// What the opening of this drop must show (by its kind, the file extension) before the
+    /// rest is read; nil: no look ahead, the whole file is read.
+    func openingCheck(for drop: DropName) -> OpeningCheck?
+}
+
+extension DropProcessor {
+    package func openingCheck(for drop: DropName) -> OpeningCheck? { nil }
 }

@@ -14,6 +14,8 @@ package enum SafeFile {
         case hardLink
         case tooLarge(size: Int64, limit: Int64)
         case notReadable
+        /// Its first bytes already show it is not what its kind says (`OpeningCheck`).
+        case content(String)
 
         /// In words for the person who dropped the file.
         package var reason: String {
@@ -28,6 +30,7 @@ package enum SafeFile {
                 "The file is \(bytesInWords(size)), more than the \(bytesInWords(limit)) this inbox accepts."
             case .notReadable:
                 "narformer is not allowed to read this file. Make it readable for the narformer group (for example chmod g+r) and drop it again."
+            case .content(let problem): problem
             }
         }
 
@@ -62,9 +65,10 @@ package enum SafeFile {
         case unavailable(String)
     }
 
-    /// Reads `name` inside `folder`. `afterReading` runs between the read and the second
-    /// fstat (tests play a writer there).
-    package static func read(_ name: DropName, in folder: DirectoryHandle, maxBytes: Int64,
+    /// Reads `name` inside `folder`. `opening` looks at the first bytes before the rest is
+    /// read. `afterReading` runs between the read and the second fstat (tests play a writer
+    /// there).
+    package static func read(_ name: DropName, in folder: DirectoryHandle, maxBytes: Int64, opening: OpeningCheck? = nil,
                              afterReading: (@Sendable (BytePath) -> Void)? = nil) -> Outcome {
         let path = folder.path.appending(name)
         // A first look without opening: a device is never opened (opening some has effects).
@@ -94,6 +98,15 @@ package enum SafeFile {
         if opened.st_nlink > 1 { return .refused(.hardLink) }
         if Int64(opened.st_size) > maxBytes { return .refused(.tooLarge(size: Int64(opened.st_size), limit: maxBytes)) }
         let identity = FileIdentity(opened)
+        if let opening, opening.bytes > 0, opened.st_size > 0 {
+            var head = [UInt8](repeating: 0, count: min(opening.bytes, Int(opened.st_size)))
+            guard let count = readOpening(fd, into: &head) else {
+                return .unavailable(SystemError("cannot read", path: path.description).description)
+            }
+            if let problem = head.withUnsafeBytes({ opening.problem(UnsafeRawBufferPointer(rebasing: $0[..<count]), Int64(opened.st_size)) }) {
+                return .refused(.content(problem))
+            }
+        }
         guard let data = readAll(fd, expected: Int(opened.st_size), limit: maxBytes) else {
             return .unavailable(SystemError("cannot read", path: path.description).description)
         }
@@ -112,6 +125,24 @@ package enum SafeFile {
         var unit = 0
         while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
         return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
+    }
+
+    /// Reads the first bytes with `pread` (the file offset stays at 0 for `readAll`): as many
+    /// as `buffer` holds, fewer at the end of the file. Nil on a read error.
+    private static func readOpening(_ fd: Int32, into buffer: inout [UInt8]) -> Int? {
+        var total = 0
+        while total < buffer.count {
+            let count = buffer.withUnsafeMutableBytes { raw in
+                pread(fd, raw.baseAddress! + total, raw.count - total, off_t(total))
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            total += count
+        }
+        return total
     }
 
     /// Reads to the end (at most `limit + 1` bytes, so growth past the limit is noticed).

@@ -4,8 +4,8 @@ import XCTest
 import Lab
 import TestSupport
 
-/// The real daemon against poison pills: a YAML alias bomb under a watchdog, and a burst of
-/// five 1 GiB drops against its memory.
+/// The real daemon against poison pills: a YAML alias bomb under a watchdog, a burst of
+/// five 1 GiB drops against its memory, and 1 GiB files that are not networks at all.
 final class IntegrationPoisonTests: XCTestCase {
     private func fixture() throws -> DaemonFixture {
         guard let executable = DaemonProcess.locateExecutable() else {
@@ -50,6 +50,30 @@ final class IntegrationPoisonTests: XCTestCase {
         print("alias bomb (\(bomb.count) bytes): \(pings.count) watchdog pings in 4 s, longest gap \(gap)")
     }
 
+    /// A sparse file of `bytes` made in no time: zeros, after `opening` when given.
+    private static func sparseDrop(_ bytes: Int, opening: [UInt8] = [], as name: String, into inbox: String) {
+        let temporary = inbox + "/" + name + ".tmp"
+        let fd = open(temporary, O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        XCTAssertEqual(ftruncate(fd, off_t(bytes)), 0)
+        XCTAssertEqual(opening.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }, opening.count)
+        close(fd)
+        XCTAssertEqual(rename(temporary, inbox + "/" + name), 0)
+    }
+
+    /// An ONNX opening that looks sound (field 7, the graph, as long as the rest of a file
+    /// of `bytes`) so that the file is read whole before the import finds zeros inside.
+    private static func soundLookingONNXOpening(fileBytes: Int) -> [UInt8] {
+        var length = UInt64(fileBytes - 1 - 5)
+        var varint: [UInt8] = []
+        for _ in 0..<5 {
+            varint.append(UInt8(length & 0x7F) | 0x80)
+            length >>= 7
+        }
+        varint[4] &= 0x7F
+        return [0x3A] + varint
+    }
+
     func testFiveOneGibibyteDropsStayUnderOnePointFiveGibibytes() async throws {
         let f = try fixture()
         let daemon = try await f.start()
@@ -57,22 +81,42 @@ final class IntegrationPoisonTests: XCTestCase {
         let baseline = daemon.peakResidentBytes ?? 0
         let started = ContinuousClock.now
         for index in 0..<5 {
-            // Sparse: made in no time, read back as 1 GiB of zeros (not a network: failed).
-            let temporary = f.nets + "/huge\(index).onnx.tmp"
-            let fd = open(temporary, O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
-            XCTAssertGreaterThanOrEqual(fd, 0)
-            XCTAssertEqual(ftruncate(fd, 1 << 30), 0)
-            close(fd)
-            XCTAssertEqual(rename(temporary, f.nets + "/huge\(index).onnx"), 0)
+            // Read back whole as 1 GiB (its opening passes the first look), then not a network.
+            Self.sparseDrop(1 << 30, opening: Self.soundLookingONNXOpening(fileBytes: 1 << 30),
+                            as: "huge\(index).onnx", into: f.nets)
         }
-        // Each 1 GiB of zeros is read whole before it fails (10-20 s each on a slow disk or CPU).
+        // Each 1 GiB is read whole before it fails (10-20 s each on a slow disk or CPU).
         let filed = await f.waitUntilFiled(5, in: f.nets, timeout: .seconds(180))
         XCTAssertTrue(filed, f.log)
         let peak = try XCTUnwrap(daemon.peakResidentBytes)
         let seconds = ContinuousClock.now - started
         print("5 x 1 GiB burst: daemon VmHWM \(peak >> 20) MiB (\(baseline >> 20) MiB before), \(seconds)")
         XCTAssertEqual(f.names(f.nets, "failed").count, 5)
+        let note = f.errorNote("huge0.onnx", in: f.nets)
+        XCTAssertTrue(note.contains("a field number is zero"), note)
         XCTAssertLessThan(peak, 3 << 29, "one 1 GiB drop at a time: VmHWM \(peak >> 20) MiB")
+    }
+
+    func testAGibibyteOfZerosIsRefusedOnItsFirstBytesWithoutBeingRead() async throws {
+        let f = try fixture()
+        let daemon = try await f.start()
+        defer { daemon.kill() }
+        let baseline = try XCTUnwrap(daemon.peakResidentBytes)
+        let started = ContinuousClock.now
+        Self.sparseDrop(1 << 30, as: "zeros.onnx", into: f.nets)
+        Self.sparseDrop(1 << 30, opening: Array("[\"not a graph\"".utf8), as: "list.json", into: f.nets)
+        let filed = await f.waitUntilFiled(2, in: f.nets, timeout: .seconds(30))
+        XCTAssertTrue(filed, f.log)
+        let seconds = ContinuousClock.now - started
+        let peak = try XCTUnwrap(daemon.peakResidentBytes)
+        print("2 x 1 GiB not networks: filed in \(seconds), VmHWM \(peak >> 20) MiB (\(baseline >> 20) MiB before)")
+        XCTAssertEqual(f.names(f.nets, "failed"), ["list.json", "zeros.onnx"])
+        let zeros = f.errorNote("zeros.onnx", in: f.nets)
+        XCTAssertTrue(zeros.contains("zeros.onnx: not a valid ONNX file: a field number is zero"), zeros)
+        let list = f.errorNote("list.json", in: f.nets)
+        XCTAssertTrue(list.contains("its first character is not '{'"), list)
+        // Neither was read: the daemon's peak stays far below one of them.
+        XCTAssertLessThan(peak - baseline, 256 << 20, "VmHWM \(peak >> 20) MiB after \(baseline >> 20) MiB")
     }
 
     /// A graph JSON chain of `count` activations: legitimate, and slow enough to import

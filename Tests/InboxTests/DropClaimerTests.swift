@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import XCTest
 import Inbox
+import Synchronization
 import TestSupport
 
 final class DropClaimerTests: XCTestCase {
@@ -95,6 +96,29 @@ final class DropClaimerTests: XCTestCase {
         XCTAssertTrue(reason.contains("11 bytes, more than the 10 bytes"), reason)
     }
 
+    func testAnOpeningThatFailsItsCheckIsRejectedAfterOnlyItsFirstBytes() throws {
+        let box = try TemporaryInbox()
+        let claimer = try claimer(box)
+        try box.drop("junk.onnx", contents: String(repeating: "z", count: 100_000))
+        try box.drop("fine.onnx", contents: String(repeating: "a", count: 100))
+        let seen = SeenOpenings()
+        let check = OpeningCheck(bytes: 4096) { opening, fileBytes in
+            seen.list.withLock { $0.append((opening.count, fileBytes)) }
+            return opening.first == UInt8(ascii: "z") ? "starts with z" : nil
+        }
+        XCTAssertEqual(try claimer.claim(DropName("junk.onnx")), .claimed)
+        guard case .rejected(let reason) = claimer.read(DropName("junk.onnx"), opening: check) else { return XCTFail("read") }
+        XCTAssertEqual(reason, "starts with z")
+        XCTAssertEqual(try claimer.claim(DropName("fine.onnx")), .claimed)
+        guard case .read(let contents, _, _) = claimer.read(DropName("fine.onnx"), opening: check) else {
+            return XCTFail("not read")
+        }
+        // The opening was read with pread: the whole read still starts at byte 0.
+        XCTAssertEqual(contents, Data(String(repeating: "a", count: 100).utf8))
+        XCTAssertEqual(seen.list.withLock { $0.map(\.0) }, [4096, 100])
+        XCTAssertEqual(seen.list.withLock { $0.map(\.1) }, [100_000, 100])
+    }
+
     func testFileChangedWhileReadIsDetected() throws {
         let box = try TemporaryInbox()
         var claimer = try claimer(box)
@@ -129,4 +153,9 @@ final class DropClaimerTests: XCTestCase {
         XCTAssertEqual(box.names(in: "failed").count, 4)
         XCTAssertEqual(box.names(in: ".work"), [])
     }
+}
+
+/// What an `OpeningCheck` was shown: (opening bytes, file size) per call.
+private final class SeenOpenings: Sendable {
+    let list = Mutex<[(Int, Int64)]>([])
 }

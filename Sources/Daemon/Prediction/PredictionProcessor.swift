@@ -97,6 +97,27 @@ package final class PredictionProcessor: DropProcessor {
         return outcomes.map { $0 ?? .retryLater(reason: "no outcome was decided", delay: .seconds(1)) }
     }
 
+    /// Network drops are looked at before they are read whole: a large file that is not a
+    /// network (zeros, an archive, text) fails on its first bytes, with the import's words.
+    package func openingCheck(for drop: DropName) -> OpeningCheck? {
+        let format: NetworkImporter.Format
+        switch drop.fileExtension {
+        case "onnx": format = .onnx
+        case "json": format = .graphJSON
+        default: return nil
+        }
+        let name = drop.description
+        return OpeningCheck(bytes: NetworkImporter.openingBytes) { opening, fileBytes in
+            NetworkImporter.openingProblem(opening, fileBytes: Int(fileBytes), format: format, name: name)
+                .map { Self.importFailureReason($0) }
+        }
+    }
+
+    /// The failure note of a drop that does not import.
+    private static func importFailureReason(_ error: ImportError) -> String {
+        "This file could not be read as a network. \(error.description)"
+    }
+
     // MARK: - import
 
     private struct ImportFailure: Error {
@@ -122,7 +143,7 @@ package final class PredictionProcessor: DropProcessor {
                                                                           budget: settings.importBudget(for: drop))))
             }
         } catch let error as ImportError {
-            return .failure(ImportFailure(reason: "This file could not be read as a network. \(error.description)"))
+            return .failure(ImportFailure(reason: Self.importFailureReason(error)))
         } catch {
             return .failure(ImportFailure(reason: "This file could not be read as a network: \(error)"))
         }

@@ -3,7 +3,12 @@
 /// SwiftProtobuf would otherwise copy into memory. Every read is bounds-checked, so a
 /// truncated or hostile buffer ends in `WireError`, never a trap.
 struct ProtobufWireScanner {
-    struct WireError: Error { var message: String }
+    struct WireError: Error {
+        var message: String
+        /// The buffer ended before the field did: a verdict on a buffer that is only the
+        /// opening of a longer file says nothing yet (`NetworkImporter.openingProblem`).
+        var truncated = false
+    }
 
     enum Value {
         case varint(UInt64)
@@ -27,7 +32,7 @@ struct ProtobufWireScanner {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard position < end else { throw WireError(message: "the file ends inside a number") }
+            guard position < end else { throw WireError(message: "the file ends inside a number", truncated: true) }
             let byte = buffer[position]
             position += 1
             if shift == 63 && byte > 1 { throw WireError(message: "a number is longer than 64 bits") }
@@ -47,24 +52,56 @@ struct ProtobufWireScanner {
         switch key & 7 {
         case 0: return (field, .varint(try readVarint()))
         case 1:
-            guard end - position >= 8 else { throw WireError(message: "the file ends inside a field") }
+            guard end - position >= 8 else { throw WireError(message: "the file ends inside a field", truncated: true) }
             position += 8
             return (field, .fixed64)
         case 2:
             let length = try readVarint()
             guard length <= UInt64(end - position) else {
-                throw WireError(message: "a field claims \(length) bytes but only \(end - position) remain")
+                throw WireError(message: "a field claims \(length) bytes but only \(end - position) remain", truncated: true)
             }
             let start = position
             position += Int(length)
             return (field, .bytes(start..<position))
         case 5:
-            guard end - position >= 4 else { throw WireError(message: "the file ends inside a field") }
+            guard end - position >= 4 else { throw WireError(message: "the file ends inside a field", truncated: true) }
             let bits = UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: position, as: UInt32.self))
             position += 4
             return (field, .fixed32(bits))
         default:
             throw WireError(message: "unknown wire type \(key & 7)")
+        }
+    }
+
+    /// The first problem the fields of this buffer show for certain, where the buffer is
+    /// the opening of a message `fileBytes` long: a zero field number, an unknown wire type,
+    /// a number longer than 64 bits, a length past the end of the file. Nil when what is
+    /// there is sound so far, including a field cut off by the end of the opening (the rest
+    /// of the file may complete it). Only the top-level fields are looked at.
+    mutating func openingProblem(fileBytes: Int) -> String? {
+        do {
+            while position < end {
+                let key = try readVarint()
+                guard key >> 3 > 0 else { return "a field number is zero" }
+                switch key & 7 {
+                case 0: _ = try readVarint()
+                case 1: position += 8
+                case 5: position += 4
+                case 2:
+                    let length = try readVarint()
+                    let left = fileBytes - position
+                    guard length <= UInt64(max(left, 0)) else {
+                        return "a field claims \(length) bytes but only \(left) remain"
+                    }
+                    position += Int(length)
+                default: return "unknown wire type \(key & 7)"
+                }
+            }
+            return nil
+        } catch let error as WireError {
+            return error.truncated ? nil : error.message
+        } catch {
+            return nil
         }
     }
 
