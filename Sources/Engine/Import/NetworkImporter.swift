@@ -6,6 +6,17 @@ public enum NetworkImporter {
     public enum Format: String, Sendable {
         case onnx
         case graphJSON
+
+        /// The format of a file named `name` with these contents: by its extension (`.onnx`,
+        /// `.json`, any case), otherwise graph JSON when its first byte that is not white
+        /// space opens an object, ONNX when not.
+        public init(fileName name: String, contents: Data) {
+            switch (name as NSString).pathExtension.lowercased() {
+            case "onnx": self = .onnx
+            case "json": self = .graphJSON
+            default: self = contents.first(where: { !" \n\r\t".utf8.contains($0) }) == UInt8(ascii: "{") ? .graphJSON : .onnx
+            }
+        }
     }
 
     /// Files larger than this are refused before they are mapped.
@@ -28,13 +39,7 @@ public enum NetworkImporter {
         } catch {
             throw ImportError(.unreadable, file: name, "cannot read the file: \(error.localizedDescription)")
         }
-        let format: Format
-        switch url.pathExtension.lowercased() {
-        case "onnx": format = .onnx
-        case "json": format = .graphJSON
-        default: format = data.first(where: { !" \n\r\t".utf8.contains($0) }) == UInt8(ascii: "{") ? .graphJSON : .onnx
-        }
-        return try importData(data, format: format, name: name, batchSize: batchSize)
+        return try importData(data, format: Format(fileName: name, contents: data), name: name, batchSize: batchSize)
     }
 
     /// - Parameter budget: the node cap and time budget of this import (the daemon's

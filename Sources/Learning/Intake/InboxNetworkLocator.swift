@@ -24,12 +24,7 @@ package struct InboxNetworkLocator: Sendable {
 
         /// ONNX or graph JSON, by extension; otherwise by the first byte that is not space.
         package var format: NetworkImporter.Format {
-            switch DropName(storedName).fileExtension {
-            case "onnx": return .onnx
-            case "json": return .graphJSON
-            default:
-                return contents.first(where: { !" \n\r\t".utf8.contains($0) }) == UInt8(ascii: "{") ? .graphJSON : .onnx
-            }
+            NetworkImporter.Format(fileName: storedName, contents: contents)
         }
     }
 
