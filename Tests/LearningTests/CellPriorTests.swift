@@ -115,6 +115,29 @@ final class CellPriorTests: XCTestCase {
         XCTAssertTrue(try recipe.make(platform: "cpu", training: samples).residualTrained)
     }
 
+    /// The start-weight penalty keeps a fine-tune near a checkpoint; a residual network
+    /// that starts from fresh weights is trained without it, whatever the plan says.
+    func testAFreshResidualIsNotPulledTowardItsRandomStart() throws {
+        let samples = try SyntheticCells.cells(40).enumerated().map { i, cell in
+            MeasuredSample(measurementID: "\(i)", graphHash: "\(i)", graph: try NB201Cell(arch: cell.arch).tokenGraph(),
+                           latencyMs: Float(cell.latency))
+        }
+        func residualPredictions(startPenalty: Double) throws -> [Double] {
+            var recipe = CellCandidateRecipe(priors: try syntheticPriors(),
+                                             plan: CandidateTraining.Plan(epochs: 3, batchSize: 8, learningRate: 1e-2, seed: 1,
+                                                                          startPenalty: startPenalty),
+                                             residualMinimum: 1)
+            recipe.checksResidual = false
+            let made = try recipe.make(platform: "cpu", training: samples)
+            XCTAssertTrue(made.residualTrained)
+            return try CandidateTraining.predict(made.model, samples)
+        }
+        XCTAssertGreaterThan(CandidateTraining.Plan.defaultStartPenalty, 0)
+        XCTAssertEqual(try residualPredictions(startPenalty: CandidateTraining.Plan.defaultStartPenalty),
+                       try residualPredictions(startPenalty: 0))
+        XCTAssertEqual(CandidateTraining.Plan(epochs: 1, batchSize: 1, learningRate: 1, seed: 0).forFreshWeights.startPenalty, 0)
+    }
+
     func testTheShippedPriorsLoadWithEveryNB201Device() throws {
         let priors = try CellPriors.shipped(environment: [:])
         XCTAssertEqual(priors.devices.count, 21)

@@ -143,7 +143,7 @@ package struct CellCandidateRecipe: Sendable {
         if learnsResidual {
             let spread = logRatios.map { abs($0 - centre) }.max() ?? 0
             trained.transformWidth = max(spread / 0.7, 1e-3)
-            try CandidateTraining.train(trained, on: training, plan: plan, stop: stop)
+            try CandidateTraining.train(trained, on: training, plan: plan.forFreshWeights, stop: stop)
         } else {
             trained.transformWidth = Self.networkOffWidth
         }

@@ -70,7 +70,8 @@ package struct CandidateRecipe: Sendable {
                                    targetScale: max(latencies[latencies.count / 2], 1e-6),
                                    metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
-        try CandidateTraining.train(trained, on: training + replay, weights: weights, plan: plan, stop: stop)
+        try CandidateTraining.train(trained, on: training + replay, weights: weights,
+                                    plan: start == nil ? plan.forFreshWeights : plan, stop: stop)
         if stop.isRequested { throw CandidateTraining.Stopped() }
         return trained
     }

@@ -16,7 +16,10 @@ package enum CandidateTraining {
         package var emphasis: FineTuneEmphasis
 
         /// The retrainer's L2-SP strength and emphasis unless a lab run says otherwise.
-        package static let defaultStartPenalty = 0.0
+        /// L2-SP at 0.3: what lets a fine-tune on a lab's new families through the gate
+        /// without losing the old ones (measured: docs/continual-learning.md, "New
+        /// families on a known platform"); neutral on a new machine's first networks.
+        package static let defaultStartPenalty = 0.3
         package static let defaultEmphasis = FineTuneEmphasis.none
 
         package init(epochs: Int, batchSize: Int, learningRate: Double, seed: UInt64,
@@ -27,6 +30,14 @@ package enum CandidateTraining {
             self.seed = seed
             self.startPenalty = startPenalty
             self.emphasis = emphasis
+        }
+
+        /// The plan for a model that starts from fresh weights: no pull toward them (L2-SP
+        /// keeps a fine-tune near what a checkpoint knew; random weights know nothing).
+        package var forFreshWeights: Plan {
+            var plan = self
+            plan.startPenalty = 0
+            return plan
         }
     }
 
