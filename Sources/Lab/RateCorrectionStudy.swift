@@ -33,9 +33,13 @@ package struct RateCorrectionStudy {
         package var trained: Int
         package var fitter: String
         package var lambda: Double
+        /// The term shifts' penalty (`lambda` for a one-penalty fit).
+        package var termLambda: Double
         package var mape: Double
         /// MAPE (percent) per family of the scored networks.
         package var families: [String: Double]
+        /// The group shifts larger than 0.2 in size, by "term/token column".
+        package var largeShifts: [String: Double]
     }
 
     package let list: LatencyList
@@ -54,6 +58,16 @@ package struct RateCorrectionStudy {
         self.holdoutShare = holdoutShare
         self.minHoldout = minHoldout
         hashes = try list.records.map { try NetworkImporter.importFile(at: $0.onnxFile, batchSize: $0.batchSize).contentHash }
+    }
+
+    static func largeShifts(_ correction: RateCorrection, groups: [NodeCostRateFit.Group]) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for r in 0..<RateCorrection.terms {
+            for (index, group) in groups.enumerated() where abs(correction.groupShift[r][index]) > 0.2 {
+                out["\(r)/\(group.column)"] = correction.groupShift[r][index]
+            }
+        }
+        return out
     }
 
     /// One row per seed, number of measured networks and fitter.
@@ -91,9 +105,10 @@ package struct RateCorrectionStudy {
                         errors[list.records[index].family, default: []].append(abs(predicted[k] / measuredValues[k] - 1))
                     }
                     rows.append(Row(seed: seed, measured: count, trained: training.count, fitter: fitter.name,
-                                    lambda: correction.lambda,
+                                    lambda: correction.lambda, termLambda: correction.termLambda,
                                     mape: EvaluationMetrics(predicted: predicted, measured: measuredValues).mape * 100,
-                                    families: errors.mapValues { 100 * $0.reduce(0, +) / Double($0.count) }))
+                                    families: errors.mapValues { 100 * $0.reduce(0, +) / Double($0.count) },
+                                    largeShifts: Self.largeShifts(correction, groups: posed.groups)))
                 }
             }
         }

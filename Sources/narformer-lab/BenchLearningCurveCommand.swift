@@ -69,6 +69,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Measurements a retrain's fine-tune weighs up: none, start-error:CAP (the start model's log error over the median one, 1 to CAP) or novelty:CAP (novelty score against the start model's training networks, 1 to CAP).")
     var emphasis = "none"
 
+    @Option(help: "How a node-cost start model's rates are fitted: evidence or two-level, each optionally followed by +support, +huber or +t4 (default: the retrainer's).")
+    var rateFit = RateCorrectionMethod.shipped.description
+
     @Option(help: "Share of networks the hash holdout keeps out of training.")
     var holdoutShare = RetrainingConfig.defaultHoldoutShare
 
@@ -109,6 +112,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
         if seedList == nil { throw ValidationError("--seeds must be comma-separated whole numbers") }
         if !(startPenalty >= 0 && startPenalty.isFinite) { throw ValidationError("--start-penalty must be 0 or a positive number") }
+        if RateCorrectionMethod(name: rateFit) == nil { throw ValidationError("--rate-fit must be evidence or two-level, optionally with +support, +huber or +t4") }
         if emphasisChoice == nil { throw ValidationError("--emphasis must be none, start-error:CAP or novelty:CAP with CAP >= 1") }
         if let suggestedVsRandom, suggestedVsRandom < 1 || newPlatform != nil || newFamilies != nil {
             throw ValidationError("--suggested-vs-random needs at least 1 random order and neither --new-platform nor --new-families")
@@ -145,6 +149,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.seed = seedList?.first ?? 0
         settings.startPenalty = startPenalty
         settings.emphasis = emphasisChoice ?? .none
+        settings.rateFit = RateCorrectionMethod(name: rateFit) ?? .shipped
         if let suggestedVsRandom {
             let comparison: SuggestedVersusRandom
             do {

@@ -52,10 +52,11 @@ package enum NodeCostRateFit {
     /// the smallest leave-one-out error chose the weakest penalty where it was worst
     /// (`narformer-lab bench rate-fit`, docs/continual-learning.md).
     @discardableResult
-    package static func adapt(_ trained: TrainedModel, on samples: [MeasuredSample]) throws -> RateCorrection? {
+    package static func adapt(_ trained: TrainedModel, on samples: [MeasuredSample],
+                              method: RateCorrectionMethod = .shipped) throws -> RateCorrection? {
         guard applies(to: trained), !samples.isEmpty else { return nil }
         let (problem, groups) = try problem(for: trained, samples: samples)
-        let correction = problem.fitChoosingLambdaByEvidence()
+        let correction = method.fit(problem)
         try apply(correction, groups: groups, to: trained)
         return correction
     }

@@ -21,8 +21,12 @@ package struct RateCorrection: Sendable, Equatable {
     package var termShift: [Double]
     /// Per term, per group: the log-rate change of the group's nodes.
     package var groupShift: [[Double]]
-    /// The ridge penalty it was fitted with.
+    /// The ridge penalty it was fitted with on the group shifts.
     package var lambda: Double
+    /// The ridge penalty on the term shifts (equal to `lambda` for a one-penalty fit).
+    package var termLambda: Double
+    /// Whether the group penalty was raised for groups few networks carry (`RateCorrectionPenalty`).
+    package var supportScaled: Bool = false
 
     package static let terms = 3
     /// The penalties cross-validation chooses from (sum of squared log errors + lambda x sum
@@ -34,7 +38,8 @@ package struct RateCorrection: Sendable, Equatable {
     /// The identity: nothing changes.
     package static func identity(groups: Int) -> RateCorrection {
         RateCorrection(shift: 0, termShift: Array(repeating: 0, count: terms),
-                       groupShift: Array(repeating: Array(repeating: 0, count: groups), count: terms), lambda: .infinity)
+                       groupShift: Array(repeating: Array(repeating: 0, count: groups), count: terms), lambda: .infinity,
+                       termLambda: .infinity)
     }
 }
 
@@ -64,11 +69,15 @@ package struct RateCorrectionProblem: Sendable {
         package var logRatio: Double
         /// Networks with the same key (graph hash) fall in the same cross-validation fold.
         package var key: String
+        /// How much the network's squared log error counts (1; less for a network a robust
+        /// fit finds its label far off, `RateCorrectionRobustFit`).
+        package var weight: Double
 
-        package init(parts: [Part], logRatio: Double, key: String) {
+        package init(parts: [Part], logRatio: Double, key: String, weight: Double = 1) {
             self.parts = parts
             self.logRatio = logRatio
             self.key = key
+            self.weight = weight
         }
     }
 
@@ -122,30 +131,40 @@ package struct RateCorrectionProblem: Sendable {
     /// The correction minimising the sum of squared log errors plus `lambda` times the sum
     /// of squared shifts (the common scale is free). `lambda` infinite: the scale alone.
     package func fit(lambda: Double) -> RateCorrection {
+        fit(penalty: RateCorrectionPenalty(term: lambda, group: lambda))
+    }
+
+    /// The correction minimising the (weighted) sum of squared log errors plus each shift's
+    /// penalty times its square (`penalty.perParameter`; the common scale is free). An
+    /// infinite group penalty: the scale alone.
+    package func fit(penalty: RateCorrectionPenalty) -> RateCorrection {
         let p = parameterCount
         var theta = [Double](repeating: 0, count: p)
-        guard !networks.isEmpty else { return RateCorrection(parameters: theta, groups: groupCount, lambda: lambda) }
-        // The common scale alone is the mean log ratio (the geometric mean of measured /
-        // predicted), exact when every other parameter is 0.
-        theta[0] = networks.reduce(0) { $0 + $1.logRatio } / Double(networks.count)
-        guard lambda.isFinite else { return RateCorrection(parameters: theta, groups: groupCount, lambda: lambda) }
+        let done = { RateCorrection(parameters: theta, groups: groupCount, penalty: penalty) }
+        guard !networks.isEmpty else { return done() }
+        // The common scale alone is the (weighted) mean log ratio (the geometric mean of
+        // measured / predicted), exact when every other parameter is 0.
+        let totalWeight = networks.reduce(0) { $0 + $1.weight }
+        theta[0] = networks.reduce(0) { $0 + $1.weight * $1.logRatio } / max(totalWeight, 1e-300)
+        guard penalty.group.isFinite, penalty.term.isFinite else { return done() }
+        let penalties = penalty.perParameter(for: self)
         var damping = 1e-3
-        var current = objective(theta, lambda: lambda)
+        var current = objective(theta, penalties: penalties)
         for _ in 0..<40 {
             var normal = [Double](repeating: 0, count: p * p)
             var gradient = [Double](repeating: 0, count: p)
             var row = [Double](repeating: 0, count: p)
             for network in networks {
-                let r = Self.residual(network, theta, jacobian: &row)
+                let r = Self.residual(network, theta, jacobian: &row), w = network.weight
                 let nonzero = row.indices.filter { row[$0] != 0 }
                 for a in nonzero {
-                    gradient[a] += row[a] * r
-                    for b in nonzero { normal[a * p + b] += row[a] * row[b] }
+                    gradient[a] += w * row[a] * r
+                    for b in nonzero { normal[a * p + b] += w * row[a] * row[b] }
                 }
             }
             for k in 1..<p {
-                gradient[k] += lambda * theta[k]
-                normal[k * p + k] += lambda
+                gradient[k] += penalties[k] * theta[k]
+                normal[k * p + k] += penalties[k]
             }
             var improved = false
             while damping < 1e8 {
@@ -153,7 +172,7 @@ package struct RateCorrectionProblem: Sendable {
                 for k in 0..<p { system[k * p + k] += damping * max(normal[k * p + k], 1e-9) }
                 guard let step = CholeskyFactor(system, size: p)?.solve(gradient.map { -$0 }) else { damping *= 10; continue }
                 let trial = zip(theta, step).map { $0 + $1 }
-                let value = objective(trial, lambda: lambda)
+                let value = objective(trial, penalties: penalties)
                 if value < current {
                     let gain = current - value
                     theta = trial
@@ -166,15 +185,15 @@ package struct RateCorrectionProblem: Sendable {
             }
             if !improved { break }
         }
-        return RateCorrection(parameters: theta, groups: groupCount, lambda: lambda)
+        return done()
     }
 
-    func objective(_ theta: [Double], lambda: Double) -> Double {
+    func objective(_ theta: [Double], penalties: [Double]) -> Double {
         var value = networks.reduce(0.0) { sum, network in
             let r = Self.residual(network, theta)
-            return sum + r * r
+            return sum + network.weight * r * r
         }
-        for k in 1..<theta.count { value += lambda * theta[k] * theta[k] }
+        for k in 1..<theta.count { value += penalties[k] * theta[k] * theta[k] }
         return value
     }
 
@@ -214,11 +233,16 @@ package struct RateCorrectionProblem: Sendable {
 
 extension RateCorrection {
     /// From the fit's parameter vector (shift, term shifts, group shifts per term).
-    init(parameters theta: [Double], groups: Int, lambda: Double) {
+    init(parameters theta: [Double], groups: Int, penalty: RateCorrectionPenalty) {
         let terms = Self.terms
         self.init(shift: theta[0], termShift: Array(theta[1...terms]),
                   groupShift: (0..<terms).map { r in Array(theta[(1 + terms + r * groups)..<(1 + terms + (r + 1) * groups)]) },
-                  lambda: lambda)
+                  lambda: penalty.group, termLambda: penalty.term, supportScaled: penalty.supportScaled)
+    }
+
+    /// The penalty it was fitted with.
+    package var penalty: RateCorrectionPenalty {
+        RateCorrectionPenalty(term: termLambda, group: lambda, supportScaled: supportScaled)
     }
 
     /// The fit's parameter vector.

@@ -19,16 +19,19 @@ package struct CandidateRecipe: Sendable {
     /// Networks the start model knows, replayed at its own adapted predictions during the
     /// fine-tune (`ReplayAnchors`); nil: none.
     package var anchors: ReplayAnchors?
+    /// How a node-cost start model's rates are fitted to the measurements.
+    package var rateFit: RateCorrectionMethod
 
     package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
                  plan: CandidateTraining.Plan, cellPriors: (@Sendable () throws -> CellPriors)? = nil,
-                 anchors: ReplayAnchors? = nil) {
+                 anchors: ReplayAnchors? = nil, rateFit: RateCorrectionMethod = .shipped) {
         self.platform = platform
         self.start = start
         self.scratchConfig = scratchConfig
         self.plan = plan
         self.cellPriors = cellPriors
         self.anchors = anchors
+        self.rateFit = rateFit
     }
 
     /// A candidate trained on `training` (not empty; every sample fits the start model,
@@ -50,7 +53,7 @@ package struct CandidateRecipe: Sendable {
             // A checkpoint is first brought to the platform's level (one factor; for a
             // node-cost model, per node group: `NodeCostRateFit`), then fine-tuned, so its
             // few steps go to what differs between networks.
-            if try NodeCostRateFit.adapt(trained, on: training) == nil {
+            if try NodeCostRateFit.adapt(trained, on: training, method: rateFit) == nil {
                 try CandidateTraining.calibrateScale(trained, on: training)
             }
             if let anchors, anchors.encoding == trained.metadata.tokenEncoding, plan.epochs > 0,

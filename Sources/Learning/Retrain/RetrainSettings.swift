@@ -27,6 +27,8 @@ package struct RetrainSettings: Sendable {
     /// The fine-tune's L2-SP strength and the measurements it weighs up (`CandidateTraining.Plan`).
     package var startPenalty = CandidateTraining.Plan.defaultStartPenalty
     package var emphasis = CandidateTraining.Plan.defaultEmphasis
+    /// How a node-cost start model's rates are fitted (`RateCorrectionMethod`).
+    package var rateFit = RateCorrectionMethod.shipped
 
     package init(retraining: RetrainingConfig, modelsDirectory: String,
          defaultCheckpoint: @escaping @Sendable (String) -> URL? = { _ in nil },

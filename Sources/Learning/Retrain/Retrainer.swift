@@ -133,7 +133,8 @@ package final class Retrainer: Sendable {
         // models (they are predicted by the start model of each retrain, not the default).
         let anchors = data.kind == .network ? try defaultSource.flatMap { try ReplayAnchors.load(besides: $0.url) } : nil
         let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
-                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors)
+                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors,
+                                     rateFit: settings.rateFit)
         let digest = Self.digest(of: Self.trainedIDs(judging))
         // A version of this platform is compared only on networks it never trained on
         // (when enough are left): judged on ones it trained on, it would win by memory.
