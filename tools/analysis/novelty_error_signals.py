@@ -17,7 +17,10 @@ ln(out-of-fold error + 0.01) on ln prediction, ln FLOPs, ln nodes, ln batch, ln 
 ln(prediction / FLOPs)^2, ln(prediction)^2) and applied to the fold's test networks, alone
 and added to ln(embedding novelty); and ln(embedding) + w ln(prediction / FLOPs) for a sweep
 of w. The weights of those sums are chosen by looking at the evaluation itself, so their
-best row is an optimistic bound, not an honest result.
+best row is an optimistic bound, not an honest result. Last, honest combinations: ln of the
+product's score (embedding x op-mix) plus an expected log error whose weights are fitted per
+fold on that fold's training networks' out-of-fold errors only (the slope c of ln(error +
+0.01) on ln(prediction / FLOPs), or the error model above).
 Run: python3 tools/analysis/novelty_error_signals.py novelty.jsonl [--list data/latency/gt.txt]
 """
 import argparse
