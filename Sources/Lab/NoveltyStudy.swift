@@ -9,11 +9,12 @@ import Foundation
 /// set, the rest of the other families are trained on (a smaller model than the shipped
 /// one, so nine folds stay affordable on two shared cores), and every network of F is the
 /// unseen-family test set. Each method scores every test network:
-/// - `embedding`: kNN distance in the model's pooled embedding (what the product ships);
-/// - `op-mix`: kNN distance in op-type shares + size, no model;
+/// - `embedding`: kNN distance in the model's pooled embedding (the summary's embedding space);
+/// - `op-mix`: kNN distance in op-type shares + size, no model (its op-mix space);
 /// - `ensemble`: spread (sd of ln prediction) of `ensembleSize` models trained from other
 ///   seeds, over the median spread on the training networks;
-/// - `embedding x op-mix`: the geometric mean of the first two;
+/// - `embedding x op-mix`: the geometric mean of the first two, the product's score
+///   (`NoveltySummary.score`);
 /// - `knn-residual`: the mean relative training error of the 5 nearest training networks
 ///   in the embedding (an estimate of the error itself, not of distance);
 /// - `embedding x knn-residual`: the geometric mean of `embedding` and `knn-residual`.
@@ -100,15 +101,16 @@ public enum NoveltyStudy {
             }
             let first = members[0]
             let predicted = try first.predictValues(testGraphs)
-            var byMethod: [[Double]] = []
-            for method in [NoveltySummary.Method.embedding, .opMix] {
-                try first.summarizeTrainingNetworks(train.graphs, method: method, seed: options.seed)
-                guard let summary = first.noveltySummary else { throw EvaluationError("no summary for fold \(family)") }
-                let vectors = try first.noveltyVectors(testGraphs, method: method)
-                byMethod.append(vectors.map { summary.novelty(vector: $0, traits: nil).score })
+            // The product's summary of the fold's training networks, and each of its spaces alone.
+            try first.summarizeTrainingNetworks(train.graphs, seed: options.seed)
+            guard let summary = first.noveltySummary, let opMix = summary.opMix else {
+                throw EvaluationError("no summary with an op-mix space for fold \(family)")
             }
+            let embeddings = try first.noveltyVectors(testGraphs, method: .embedding)
+            let mixes = try first.noveltyVectors(testGraphs, method: .opMix)
+            var byMethod: [[Double]] = [embeddings.map(summary.embedding.distanceRatio), mixes.map(opMix.distanceRatio)]
             byMethod.append(try ensembleSpread(members, train: train.graphs, test: testGraphs))
-            byMethod.append(zip(byMethod[0], byMethod[1]).map { ($0 * $1).squareRoot() })
+            byMethod.append(zip(embeddings, mixes).map { summary.score(embedding: $0, opMix: $1) })
             let trainPredicted = try first.predictValues(train.graphs)
             let residuals = zip(trainPredicted, train.targets).map { abs($0 - $1) / $1 }
             byMethod.append(try localResidual(first, train: train.graphs, residuals: residuals, test: testGraphs))

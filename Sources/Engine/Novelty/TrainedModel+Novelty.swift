@@ -18,44 +18,49 @@ extension TrainedModel {
         let step = max(1, batchSize)
         for start in stride(from: 0, to: graphs.count, by: step) {
             let chunk = Array(graphs[start..<min(start + step, graphs.count)])
-            let (raw, vectors) = try predictionsAndVectors(chunk, method: summary.method)
+            let (raw, vectors) = try predictionsAndEmbeddings(chunk)
             for (graph, output) in zip(chunk, raw) { values.append(decode(Double(output)) * (try baseValue(of: graph))) }
             for (graph, vector) in zip(chunk, vectors) {
-                novelty.append(summary.novelty(vector: vector, traits: tokensRead(graph).map { NetworkTraits(graph, tokens: $0) }))
+                let tokens = tokensRead(graph)
+                let mix = summary.opMix == nil ? nil : opMixVector(graph)
+                novelty.append(summary.novelty(embedding: vector, opMix: mix, traits: tokens.map { NetworkTraits(graph, tokens: $0) }))
             }
         }
         return (values, novelty)
     }
 
-    /// Raw model outputs and each graph's novelty vector for `method`.
-    func predictionsAndVectors(_ graphs: [TokenGraph], method: NoveltySummary.Method) throws -> ([Float], [[Float]]) {
+    /// Raw model outputs and each graph's pooled embedding.
+    func predictionsAndEmbeddings(_ graphs: [TokenGraph]) throws -> ([Float], [[Float]]) {
+        let (predictions, flat) = try model.predictWithEmbeddings(graphs)
+        let width = model.embeddingWidth
+        return (predictions, (0..<graphs.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) })
+    }
+
+    /// The graph's op-mix vector in the tokens the model reads (empty when they are unknown:
+    /// such a vector cannot be placed).
+    public func opMixVector(_ graph: TokenGraph) -> [Float] {
+        tokensRead(graph).map { NetworkTraits.opMixVector(graph, tokens: $0) } ?? []
+    }
+
+    /// The novelty vectors of `graphs` in the space of `method`, in chunks of 64.
+    public func noveltyVectors(_ graphs: [TokenGraph], method: NoveltySpace.Method) throws -> [[Float]] {
         switch method {
+        case .opMix: return graphs.map(opMixVector)
         case .embedding:
-            let (predictions, flat) = try model.predictWithEmbeddings(graphs)
-            let width = model.embeddingWidth
-            return (predictions, (0..<graphs.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) })
-        case .opMix:
-            return (try model.predict(graphs), graphs.map { graph in
-                tokensRead(graph).map { NetworkTraits.opMixVector(graph, tokens: $0) } ?? []
-            })
+            var out: [[Float]] = []
+            out.reserveCapacity(graphs.count)
+            for start in stride(from: 0, to: graphs.count, by: 64) {
+                out += try predictionsAndEmbeddings(Array(graphs[start..<min(start + 64, graphs.count)])).1
+            }
+            return out
         }
     }
 
-    /// The novelty vectors of `graphs` for `method`, in chunks of 64.
-    public func noveltyVectors(_ graphs: [TokenGraph], method: NoveltySummary.Method) throws -> [[Float]] {
-        var out: [[Float]] = []
-        out.reserveCapacity(graphs.count)
-        for start in stride(from: 0, to: graphs.count, by: 64) {
-            out += try predictionsAndVectors(Array(graphs[start..<min(start + 64, graphs.count)]), method: method).1
-        }
-        return out
-    }
-
-    /// Sets `noveltySummary` from the networks the model was trained on (a seeded sample of
-    /// at most `NoveltySummary.sampleCap` of them is embedded; op types and size range come
-    /// from all). With fewer than two networks the model carries no summary.
-    public func summarizeTrainingNetworks(_ graphs: [TokenGraph], method: NoveltySummary.Method = .embedding,
-                                          seed: UInt64 = 0) throws {
+    /// Sets `noveltySummary` from the networks the model was trained on: a seeded sample of
+    /// at most `NoveltySummary.sampleCap` of them in the embedding and, for a model of whole
+    /// networks, in op mix and size; op types and size range come from all. With fewer than
+    /// two networks the model carries no summary.
+    public func summarizeTrainingNetworks(_ graphs: [TokenGraph], seed: UInt64 = 0) throws {
         let traits = graphs.compactMap { graph in tokensRead(graph).map { NetworkTraits(graph, tokens: $0) } }
         var sample = Array(graphs.indices)
         if sample.count > NoveltySummary.sampleCap {
@@ -63,8 +68,17 @@ extension TrainedModel {
             for i in stride(from: sample.count - 1, to: 0, by: -1) { sample.swapAt(i, Int(generator.next() % UInt64(i + 1))) }
             sample = Array(sample.prefix(NoveltySummary.sampleCap)).sorted()
         }
-        let vectors = try noveltyVectors(sample.map { graphs[$0] }, method: method)
-        noveltySummary = NoveltySummary(method: method, vectors: vectors, traits: traits, trainingCount: graphs.count)
+        let sampled = sample.map { graphs[$0] }
+        guard let embedding = NoveltySpace(method: .embedding, vectors: try noveltyVectors(sampled, method: .embedding)) else {
+            noveltySummary = nil
+            return
+        }
+        // Cells all have the same nodes: their op mix would place every cell at distance 0.
+        let readsNetworks = sampled.allSatisfy { graph in
+            if case .network(let encoding) = tokensRead(graph) { ModelTokens.network(encoding).tokenDim == graph.tokenDim } else { false }
+        }
+        let opMix = readsNetworks ? NoveltySpace(method: .opMix, vectors: try noveltyVectors(sampled, method: .opMix)) : nil
+        noveltySummary = NoveltySummary(embedding: embedding, opMix: opMix, traits: traits, trainingCount: graphs.count)
     }
 }
 

@@ -157,8 +157,8 @@ public final class TrainedModel: Regressor {
             do { summary = try NoveltySummary(json: text) } catch {
                 throw EngineError.checkpoint(file: url.path, problem: "has a novelty_summary that \(error)")
             }
-            if summary.method == .embedding, summary.width != model.embeddingWidth {
-                throw EngineError.checkpoint(file: url.path, problem: "has a novelty_summary of \(summary.width)-wide embeddings; "
+            if summary.embedding.width != model.embeddingWidth {
+                throw EngineError.checkpoint(file: url.path, problem: "has a novelty_summary of \(summary.embedding.width)-wide embeddings; "
                                              + "the model's are \(model.embeddingWidth) wide")
             }
             trained.noveltySummary = summary

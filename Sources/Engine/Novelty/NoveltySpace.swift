@@ -1,0 +1,121 @@
+import Foundation
+
+/// One space a novelty summary measures distance in: a capped, seeded sample of the
+/// training networks' vectors of one kind (the model's embedding, or the op mix), each
+/// dimension standardised over the sample, and the sample's typical distance. A network's
+/// ratio in the space is its mean distance to its `k` nearest sample vectors over that
+/// typical distance: about 1 for a network like the training ones.
+public struct NoveltySpace: Sendable, Equatable {
+    /// What the vectors are.
+    public enum Method: String, Sendable, Codable, CaseIterable {
+        /// The model's pooled embedding (`NARFormerModel.predictWithEmbeddings`).
+        case embedding
+        /// Op mix and size from the tokens (`NetworkTraits.opMixVector`): model-free.
+        case opMix = "op-mix"
+    }
+
+    public var method: Method
+    /// Neighbours averaged over.
+    public var k: Int
+    /// Floats per vector.
+    public var width: Int
+    /// Per-dimension mean and standard deviation of the sample: vectors are standardised
+    /// with them before distances are taken, so no dimension dominates by its unit.
+    public var center: [Float]
+    public var spread: [Float]
+    /// The standardised sample, `count x width`, row-major.
+    public var vectors: [Float]
+    /// Median over the sample of each vector's mean distance to its `k` nearest others.
+    public var typicalDistance: Double
+
+    public static let defaultK = 5
+
+    public var count: Int { width > 0 ? vectors.count / width : 0 }
+
+    public init(method: Method, k: Int, width: Int, center: [Float], spread: [Float], vectors: [Float],
+                typicalDistance: Double) {
+        self.method = method
+        self.k = k
+        self.width = width
+        self.center = center
+        self.spread = spread
+        self.vectors = vectors
+        self.typicalDistance = typicalDistance
+    }
+
+    /// The space of `raw` (unstandardised) vectors of the sampled training networks.
+    /// Nil with fewer than two vectors (no typical distance exists) or vectors of unequal width.
+    public init?(method: Method, vectors raw: [[Float]], k: Int = defaultK) {
+        guard raw.count >= 2, let width = raw.first?.count, width > 0, raw.allSatisfy({ $0.count == width }) else { return nil }
+        var center = [Float](repeating: 0, count: width), spread = center
+        for v in raw { for j in 0..<width { center[j] += v[j] } }
+        for j in 0..<width { center[j] /= Float(raw.count) }
+        for v in raw { for j in 0..<width { spread[j] += (v[j] - center[j]) * (v[j] - center[j]) } }
+        // A constant dimension (a unit no training network moves) is kept in raw units.
+        for j in 0..<width {
+            let sd = (spread[j] / Float(raw.count)).squareRoot()
+            spread[j] = sd > 1e-6 ? sd : 1
+        }
+        var flat: [Float] = []
+        flat.reserveCapacity(raw.count * width)
+        for v in raw { for j in 0..<width { flat.append((v[j] - center[j]) / spread[j]) } }
+        let kUsed = min(k, raw.count - 1)
+        let own: [Double] = flat.withUnsafeBufferPointer { all in
+            (0..<raw.count).map { r in
+                let query = UnsafeBufferPointer(rebasing: all[(r * width)..<((r + 1) * width)])
+                return Self.meanOfSmallest(Self.distances(from: query, to: all, width: width, skipping: r), kUsed)
+            }
+        }.sorted()
+        // Identical training networks (distance 0) must not make every other one infinitely novel.
+        self.init(method: method, k: kUsed, width: width, center: center, spread: spread, vectors: flat,
+                  typicalDistance: max(own[own.count / 2], 1e-6))
+    }
+
+    /// Mean distance of `vector` (raw) to its `k` nearest sample vectors over
+    /// `typicalDistance`; infinite for a vector of another width (it cannot be placed).
+    public func distanceRatio(_ vector: [Float]) -> Double {
+        guard vector.count == width else { return .infinity }
+        var standardized = vector
+        for j in 0..<width { standardized[j] = (vector[j] - center[j]) / spread[j] }
+        let distances = standardized.withUnsafeBufferPointer { q in
+            vectors.withUnsafeBufferPointer { v in Self.distances(from: q, to: v, width: width, skipping: nil) }
+        }
+        return Self.meanOfSmallest(distances, k) / typicalDistance
+    }
+
+    /// Euclidean distances from `query` to every row of `rows`, leaving out row `skipping`.
+    static func distances(from query: UnsafeBufferPointer<Float>, to rows: UnsafeBufferPointer<Float>,
+                          width: Int, skipping: Int?) -> [Double] {
+        let count = rows.count / width
+        var out: [Double] = []
+        out.reserveCapacity(count)
+        for r in 0..<count where r != skipping {
+            var sum: Float = 0
+            let base = r * width
+            for j in 0..<width {
+                let d = query[j] - rows[base + j]
+                sum += d * d
+            }
+            out.append(Double(sum).squareRoot())
+        }
+        return out
+    }
+
+    /// The mean of the `k` smallest values (all of them when fewer).
+    static func meanOfSmallest(_ values: [Double], _ k: Int) -> Double {
+        guard !values.isEmpty else { return .infinity }
+        let take = min(max(1, k), values.count)
+        var smallest: [Double] = []
+        smallest.reserveCapacity(take + 1)
+        for v in values {
+            if smallest.count < take {
+                smallest.append(v)
+                smallest.sort()
+            } else if v < smallest[take - 1] {
+                smallest[take - 1] = v
+                smallest.sort()
+            }
+        }
+        return smallest.reduce(0, +) / Double(take)
+    }
+}
