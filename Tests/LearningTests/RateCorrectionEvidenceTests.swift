@@ -6,22 +6,11 @@ import XCTest
 /// The rate correction's penalty chosen by the evidence: shifts the networks show are
 /// fitted, noise alone leaves the common scale.
 final class RateCorrectionEvidenceTests: XCTestCase {
-    /// Networks of two groups in random proportions; group 1's compute runs `factor` x
-    /// slower than the prior says, everything 0.5 x, and each label has log noise of
-    /// standard deviation `noise`.
+    /// Networks of two groups in random proportions (`SyntheticRateNetworks`): group 1's
+    /// compute runs `factor` x slower than the prior says, everything 0.5 x.
     private static func problem(count: Int, factor: Double, noise: Double, seed: UInt64) -> RateCorrectionProblem {
-        var rng = SplitMix64(seed: seed)
-        let networks = (0..<count).map { i -> RateCorrectionProblem.Network in
-            let a = 0.1 + 0.8 * Double(rng.nextUnit())
-            let parts = [RateCorrectionProblem.Part(groups: [0], shares: [a * 0.8, a * 0.2, 0]),
-                         RateCorrectionProblem.Part(groups: [1], shares: [(1 - a) * 0.7, (1 - a) * 0.3, 0])]
-            // Box-Muller: a normal deviate from two uniforms.
-            let u1 = max(Double(rng.nextUnit()), 1e-12), u2 = Double(rng.nextUnit())
-            let gaussian = (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
-            let truth = 0.5 * (a + (1 - a) * (0.7 * factor + 0.3))
-            return RateCorrectionProblem.Network(parts: parts, logRatio: Foundation.log(truth) + noise * gaussian, key: "n\(i)")
-        }
-        return RateCorrectionProblem(groupCount: 2, networks: networks)
+        RateCorrectionProblem(groupCount: 2, networks: SyntheticRateNetworks.networks(count: count, factor: factor,
+                                                                                      noise: noise, seed: seed))
     }
 
     func testAShiftTheNetworksShowIsFitted() {
