@@ -81,6 +81,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Compare orders on one new platform fed the whole list from --model (default: the shipped cpu-ort-1t model): the order narformer suggest gives, drop by drop, against this many seeded random orders (seeds 1 to N), all scored on the same fixed set (every listed network on the holdout side).")
     var suggestedVsRandom: Int?
 
+    @Option(help: "With --suggested-vs-random: how the suggested order is planned: rate-design (what narformer suggest does), rate-design-novelty (each unmeasured network's uncertainty weighted by its novelty) or coverage (the earlier size and op-mix coverage).")
+    var suggestionMethod = SuggestionPlanner.Method.rateDesign.rawValue
+
     @Option(help: "OpenBLAS threads.")
     var threads = 1
 
@@ -110,6 +113,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         if seedList == nil { throw ValidationError("--seeds must be comma-separated whole numbers") }
         if !(startPenalty >= 0 && startPenalty.isFinite) { throw ValidationError("--start-penalty must be 0 or a positive number") }
         if emphasisChoice == nil { throw ValidationError("--emphasis must be none, start-error:CAP or novelty:CAP with CAP >= 1") }
+        if SuggestionPlanner.Method(rawValue: suggestionMethod) == nil {
+            throw ValidationError("--suggestion-method must be " + SuggestionPlanner.Method.allCases.map(\.rawValue).joined(separator: " or "))
+        }
         if let suggestedVsRandom, suggestedVsRandom < 1 || newPlatform != nil || newFamilies != nil {
             throw ValidationError("--suggested-vs-random needs at least 1 random order and neither --new-platform nor --new-families")
         }
@@ -308,7 +314,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
         if !json { FileHandle.standardError.write(Data("suggested order, fixed set \(evaluation.count) networks\n".utf8)) }
         let suggested = try await curve.run(name: "suggested", indices: indices, startingModel: start, workDirectory: workDirectory,
-                                            suggested: SuggestedMeasurementOrder(dataset: dataset), evaluation: evaluation,
+                                            suggested: SuggestedMeasurementOrder(dataset: dataset, method: SuggestionPlanner.Method(rawValue: suggestionMethod) ?? .rateDesign),
+                                            evaluation: evaluation,
                                             progress: log)
         var random: [LatencyLearningCurve.Curve] = []
         for order in 1...randomOrders {
