@@ -6,13 +6,13 @@ import Learning
 /// each drop, the platform's active model predicts every network not measured yet (as the
 /// daemon does for every drop, and again after a promotion with
 /// `retraining.recompute_predictions`), and `SuggestionPlanner` picks the drop from those
-/// predictions, their novelty and the networks measured so far (with `method`, the
-/// planner's own default unless a comparison asks for another).
+/// predictions, their novelty and the networks measured so far (with `method`: the
+/// planner's default, as `narformer suggest`, unless a comparison asks for another).
 package struct SuggestedMeasurementOrder {
     package let dataset: TrainingDataset
     package let method: SuggestionPlanner.Method
 
-    package init(dataset: TrainingDataset, method: SuggestionPlanner.Method = .rateDesign) {
+    package init(dataset: TrainingDataset, method: SuggestionPlanner.Method = .rateDesignByNovelty) {
         self.dataset = dataset
         self.method = method
     }

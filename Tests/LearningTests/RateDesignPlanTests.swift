@@ -4,9 +4,9 @@ import TestSupport
 import XCTest
 @testable import Learning
 
-/// The rate-design choice of `SuggestionPlanner`: picks go where the rate correction knows
-/// least and many unmeasured networks spend their time; a copy of a pick adds little; cost
-/// mixes are read from real tokens.
+/// The rate-design choice of `SuggestionPlanner` (a lab option): picks go where the rate
+/// correction knows least and many unmeasured networks spend their time; a copy of a pick
+/// adds little; cost mixes are read from real tokens.
 final class RateDesignPlanTests: XCTestCase {
     private func hash(_ i: Int) -> String { String(format: "%064x", i) }
 
@@ -40,7 +40,7 @@ final class RateDesignPlanTests: XCTestCase {
         let measured = (100..<104).map { i in
             SuggestionPlanner.Measured(size: [20, 10, 12], costMix: mix(dense(i)).0)
         }
-        let planner = SuggestionPlanner(candidates: candidates, measured: measured)
+        let planner = SuggestionPlanner(candidates: candidates, measured: measured, method: .rateDesign)
         let first = try XCTUnwrap(planner.plan(count: 1).first)
         XCTAssertNotNil(first.candidate.costMix?.groups[NetworkCostMix.depthwise],
                         "four dense networks are measured, no depthwise one: \(first.reason)")
@@ -50,7 +50,7 @@ final class RateDesignPlanTests: XCTestCase {
         let covered = SuggestionPlanner(candidates: candidates,
                                         measured: measured + (200..<206).map { i in
                                             SuggestionPlanner.Measured(size: [20, 10, 12], costMix: mix(depthwise(i)).0)
-                                        })
+                                        }, method: .rateDesign)
         XCTAssertNil(try XCTUnwrap(covered.plan(count: 1).first).candidate.costMix?.groups[NetworkCostMix.depthwise])
     }
 
@@ -58,7 +58,8 @@ final class RateDesignPlanTests: XCTestCase {
         // Two identical depthwise networks, and dense ones: after one depthwise pick, its copy
         // is worth less than a dense network (nothing measured yet).
         let twins = [candidate(0, depthwise(0)), candidate(1, depthwise(0))]
-        let planner = SuggestionPlanner(candidates: twins + (2..<8).map { candidate($0, dense($0)) }, measured: [])
+        let planner = SuggestionPlanner(candidates: twins + (2..<8).map { candidate($0, dense($0)) }, measured: [],
+                                        method: .rateDesign)
         let picks = planner.plan(count: 2)
         XCTAssertEqual(picks.count, 2)
         XCTAssertEqual(picks.filter { $0.candidate.graphHash <= hash(1) }.count, 1,
@@ -71,15 +72,17 @@ final class RateDesignPlanTests: XCTestCase {
     }
 
     func testWithoutCostMixesThePlannerCovers() {
-        // A cell platform has no cost tokens: coverage of sizes (the picks' reasons say so).
+        // A cell platform has no cost tokens: coverage of sizes, even when the rate design is asked for.
         var plain = (0..<6).map { candidate($0, dense($0)) }
         for k in plain.indices { plain[k].costMix = nil }
-        let picks = SuggestionPlanner(candidates: plain, measured: []).plan(count: 2)
+        let picks = SuggestionPlanner(candidates: plain, measured: [], method: .rateDesign).plan(count: 2)
         XCTAssertEqual(picks.count, 2)
         XCTAssertTrue(picks.allSatisfy { $0.reason.contains("the nearest measured network") }, "\(picks.map(\.reason))")
-        // The lab's comparison forces coverage on networks that have cost mixes.
+        // The lab's comparison may force coverage on networks that have cost mixes; by default they get the design.
         let forced = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [], method: .coverage)
         XCTAssertTrue(forced.plan(count: 1).allSatisfy { $0.reason.contains("the nearest measured network") })
+        let byDefault = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [])
+        XCTAssertTrue(byDefault.plan(count: 1).allSatisfy { $0.reason.contains("teaches") })
     }
 
     func testCostMixIsReadFromRealTokens() throws {

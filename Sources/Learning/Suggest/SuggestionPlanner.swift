@@ -6,17 +6,20 @@ import Store
 ///
 /// Candidates are the networks with a latency prediction for the platform and no
 /// measurement on it; `plan` chooses among them: by what their measurements would teach the
-/// rate correction a new machine's first retrains fit (`Method.rateDesign`), or, for
-/// networks without cost tokens (cells), by novelty-weighted coverage of sizes and op mixes.
+/// rate correction a new machine's first retrains fit (`Method.rateDesignByNovelty`), or,
+/// for networks without cost tokens (cells), by novelty-weighted coverage of sizes and op
+/// mixes.
 package struct SuggestionPlanner {
     /// How `plan` chooses.
     package enum Method: String, Sendable, CaseIterable {
-        /// The picks that most reduce the uncertainty of the unmeasured networks' predictions
-        /// under a rate correction (`planByRateDesign`); coverage when a candidate has no cost mix.
-        case rateDesign = "rate-design"
-        /// The same, each unmeasured network's uncertainty weighted by its novelty.
+        /// The picks that most reduce the novelty-weighted uncertainty of the unmeasured
+        /// networks' predictions under a new machine's rate correction (`planByRateDesign`);
+        /// coverage when a candidate has no cost mix. What `narformer suggest` does.
         case rateDesignByNovelty = "rate-design-novelty"
-        /// Novelty-weighted coverage of sizes and op mixes (`planByCoverage`).
+        /// The same, every unmeasured network counting alike (a lab option).
+        case rateDesign = "rate-design"
+        /// Novelty-weighted coverage of sizes and op mixes (`planByCoverage`), for every
+        /// candidate (a lab option; what `narformer suggest` did before the rate design).
         case coverage
     }
 
@@ -135,7 +138,7 @@ package struct SuggestionPlanner {
         [flops, params, memoryAccess].map { Foundation.log(max(1, $0 ?? 1)) }
     }
 
-    package init(candidates: [Candidate], measured: [Measured], method: Method = .rateDesign) {
+    package init(candidates: [Candidate], measured: [Measured], method: Method = .rateDesignByNovelty) {
         self.candidates = candidates
         self.measured = measured
         self.method = method
@@ -150,7 +153,7 @@ package struct SuggestionPlanner {
     }
 
     /// Up to `count` picks whose predicted latencies add up to at most `budgetMs` (nil: no
-    /// limit), in the order they should be measured: by `method`, the rate design whenever
+    /// limit), in the order they should be measured, by `method`: the rate design only when
     /// every candidate has a cost mix (a network without cost tokens, a cell, has no rate
     /// correction to teach), else coverage.
     package func plan(count: Int, budgetMs: Double? = nil) -> [Pick] {

@@ -16,7 +16,8 @@ struct SuggestCommand: ParsableCommand {
             machine's first lesson is how fast it runs each kind of node (per op type and depthwise \
             convolutions; compute, memory traffic and per-node overhead), so each pick is the network \
             whose measurement most reduces the uncertainty of those speeds over all unmeasured \
-            networks, given what is measured and picked already: picks go to the node groups most \
+            networks (each counting by its novelty: how far it lies from what the serving model was \
+            trained on), given what is measured and picked already: picks go to the node groups most \
             unmeasured networks spend time in and no measurement covers yet, and a network like one \
             picked already gains little. Networks stored without cost tokens (cells) are picked to \
             cover sizes and op mixes instead, each counting by its novelty. --format yaml writes a \
