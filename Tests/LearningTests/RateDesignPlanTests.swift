@@ -71,7 +71,7 @@ final class RateDesignPlanTests: XCTestCase {
         XCTAssertTrue(planner.plan(count: 20, budgetMs: cheapest).allSatisfy { $0.candidate.predictedMs <= cheapest })
     }
 
-    func testWithoutCostMixesThePlannerCovers() {
+    func testWithoutCostMixesThePlannerCovers() throws {
         // A cell platform has no cost tokens: coverage of sizes, even when the rate design is asked for.
         var plain = (0..<6).map { candidate($0, dense($0)) }
         for k in plain.indices { plain[k].costMix = nil }
@@ -83,6 +83,16 @@ final class RateDesignPlanTests: XCTestCase {
         XCTAssertTrue(forced.plan(count: 1).allSatisfy { $0.reason.contains("the nearest measured network") })
         let byDefault = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [])
         XCTAssertTrue(byDefault.plan(count: 1).allSatisfy { $0.reason.contains("teaches") })
+        // One network without stored tokens among others: the design still plans; it tells only
+        // the common scale, so it is not the first pick, and its reason says so.
+        var mixed = (0..<6).map { candidate($0, dense($0)) }
+        mixed[0].costMix = nil
+        let order = SuggestionPlanner(candidates: mixed, measured: []).plan(count: 6)
+        XCTAssertEqual(order.count, 6)
+        XCTAssertNotEqual(order.first?.candidate.graphHash, hash(0))
+        let tokenless = try XCTUnwrap(order.first { $0.candidate.graphHash == hash(0) })
+        XCTAssertTrue(tokenless.reason.hasSuffix("pins down the platform's overall speed"), tokenless.reason)
+        XCTAssertTrue(order.filter { $0.candidate.graphHash != hash(0) }.allSatisfy { $0.reason.contains("teaches") })
     }
 
     func testCostMixIsReadFromRealTokens() throws {

@@ -153,14 +153,16 @@ package struct SuggestionPlanner {
     }
 
     /// Up to `count` picks whose predicted latencies add up to at most `budgetMs` (nil: no
-    /// limit), in the order they should be measured, by `method`: the rate design only when
-    /// every candidate has a cost mix (a network without cost tokens, a cell, has no rate
-    /// correction to teach), else coverage.
+    /// limit), in the order they should be measured, by `method`: the rate design when some
+    /// candidate has a cost mix, else (cells: no rate correction to teach) coverage. A
+    /// candidate without one among others with one (its tokens not stored: a network of
+    /// more than 50,000 nodes) has no group row: it only tells the common scale.
     package func plan(count: Int, budgetMs: Double? = nil) -> [Pick] {
         guard !candidates.isEmpty, count > 0 else { return [] }
-        let mixes = candidates.compactMap(\.costMix)
-        if method != .coverage, mixes.count == candidates.count {
-            return planByRateDesign(count: count, budgetMs: budgetMs, mixes: mixes, byNovelty: method == .rateDesignByNovelty)
+        if method != .coverage, candidates.contains(where: { $0.costMix != nil }) {
+            let unknown = NetworkCostMix(total: [0, 0, 0], groups: [:])
+            return planByRateDesign(count: count, budgetMs: budgetMs, mixes: candidates.map { $0.costMix ?? unknown },
+                                    byNovelty: method == .rateDesignByNovelty)
         }
         return planByCoverage(count: count, budgetMs: budgetMs)
     }
