@@ -6,12 +6,15 @@ import Learning
 /// each drop, the platform's active model predicts every network not measured yet (as the
 /// daemon does for every drop, and again after a promotion with
 /// `retraining.recompute_predictions`), and `SuggestionPlanner` picks the drop from those
-/// predictions, their novelty and the sizes and op mixes measured so far.
+/// predictions, their novelty and the networks measured so far (with `method`: the
+/// planner's default, as `narformer suggest`, unless a comparison asks for another).
 package struct SuggestedMeasurementOrder {
     package let dataset: TrainingDataset
+    package let method: SuggestionPlanner.Method
 
-    package init(dataset: TrainingDataset) {
+    package init(dataset: TrainingDataset, method: SuggestionPlanner.Method = .rateDesignByNovelty) {
         self.dataset = dataset
+        self.method = method
     }
 
     /// The next `count` positions of `remaining` to measure, after `measured`, with the
@@ -20,7 +23,7 @@ package struct SuggestedMeasurementOrder {
         guard !remaining.isEmpty else { return [] }
         let model = try TrainedModel.load(from: activeModel)
         let (values, novelty) = try model.predictWithNovelty(remaining.map { dataset.samples[$0].graph })
-        // What the daemon stores with each prediction: sizes from the costs, op shares from the tokens.
+        // What the daemon stores with each prediction: sizes from the costs, op shares and cost mixes from the tokens.
         func size(_ index: Int) -> [Double] {
             let costs = dataset.samples[index].costs
             return SuggestionPlanner.size(flops: costs?.flops, params: costs?.params, memoryAccess: costs?.memoryAccess)
@@ -29,13 +32,19 @@ package struct SuggestedMeasurementOrder {
             let graph = dataset.samples[index].graph
             return ModelTokens(readBy: graph).map { NetworkTraits.opShares(graph, tokens: $0) } ?? [:]
         }
+        func costMix(_ index: Int) -> NetworkCostMix? {
+            let graph = dataset.samples[index].graph
+            return ModelTokens(readBy: graph).flatMap { NetworkCostMix(graph, tokens: $0) }
+        }
         let candidates = remaining.enumerated().map { position, index in
             SuggestionPlanner.Candidate(graphHash: String(index), batchSize: 1, predictedMs: values[position],
                                         novelty: novelty?[position].score, noveltyReason: novelty?[position].reason,
-                                        modelVersion: 0, size: size(index), opShares: opShares(index))
+                                        modelVersion: 0, size: size(index), opShares: opShares(index), costMix: costMix(index))
         }
         let picks = SuggestionPlanner(candidates: candidates,
-                                      measured: measured.map { SuggestionPlanner.Measured(size: size($0), opShares: opShares($0)) })
+                                      measured: measured.map {
+                                          SuggestionPlanner.Measured(size: size($0), opShares: opShares($0), costMix: costMix($0))
+                                      }, method: method)
             .plan(count: count)
         return picks.compactMap { Int($0.candidate.graphHash) }
     }

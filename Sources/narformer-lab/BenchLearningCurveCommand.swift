@@ -84,6 +84,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Compare orders on one new platform fed the whole list from --model (default: the shipped cpu-ort-1t model): the order narformer suggest gives, drop by drop, against this many seeded random orders (seeds 1 to N), all scored on the same fixed set (every listed network on the holdout side).")
     var suggestedVsRandom: Int?
 
+    @Option(help: "With --suggested-vs-random: how the suggested order is planned: rate-design-novelty (what narformer suggest does: the networks that most reduce the novelty-weighted uncertainty of the others' predictions under a rate correction), rate-design (the same, every network counting alike) or coverage (sizes and op mixes, what narformer suggest did before).")
+    var suggestionMethod = SuggestionPlanner.Method.rateDesignByNovelty.rawValue
+
     @Option(help: "OpenBLAS threads.")
     var threads = 1
 
@@ -114,6 +117,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         if !(startPenalty >= 0 && startPenalty.isFinite) { throw ValidationError("--start-penalty must be 0 or a positive number") }
         if RateCorrectionMethod(name: rateFit) == nil { throw ValidationError("--rate-fit must be evidence or two-level, optionally with +support, +huber or +t4") }
         if emphasisChoice == nil { throw ValidationError("--emphasis must be none, start-error:CAP or novelty:CAP with CAP >= 1") }
+        if SuggestionPlanner.Method(rawValue: suggestionMethod) == nil {
+            throw ValidationError("--suggestion-method must be " + SuggestionPlanner.Method.allCases.map(\.rawValue).joined(separator: " or "))
+        }
         if let suggestedVsRandom, suggestedVsRandom < 1 || newPlatform != nil || newFamilies != nil {
             throw ValidationError("--suggested-vs-random needs at least 1 random order and neither --new-platform nor --new-families")
         }
@@ -313,7 +319,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
         if !json { FileHandle.standardError.write(Data("suggested order, fixed set \(evaluation.count) networks\n".utf8)) }
         let suggested = try await curve.run(name: "suggested", indices: indices, startingModel: start, workDirectory: workDirectory,
-                                            suggested: SuggestedMeasurementOrder(dataset: dataset), evaluation: evaluation,
+                                            suggested: SuggestedMeasurementOrder(dataset: dataset, method: SuggestionPlanner.Method(rawValue: suggestionMethod) ?? .rateDesignByNovelty),
+                                            evaluation: evaluation,
                                             progress: log)
         var random: [LatencyLearningCurve.Curve] = []
         for order in 1...randomOrders {

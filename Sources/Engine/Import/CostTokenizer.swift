@@ -23,6 +23,8 @@ public enum CostTokenizer {
     public static let memoryColumn = 1
     /// Column of `ln(1 + parameters) / logScale`.
     static let paramsColumn = 2
+    /// Column of the depthwise flag (1 for a depthwise convolution).
+    package static let depthwiseColumn = 5
     /// Column of the arithmetic intensity (`intensity(flops:moved:)`).
     static let intensityColumn = 7
     /// Static features holding the log-scaled parameter and moved-element totals.
@@ -48,7 +50,7 @@ public enum CostTokenizer {
                     out[row + 3] = logScaled(Double(ShapeInference.elements(node.inputShapes.first ?? [])))
                     out[row + 4] = logScaled(Double(ShapeInference.elements(node.outputShape)))
                     let (depthwise, groupRatio) = grouping(node)
-                    out[row + 5] = depthwise ? 1 : 0
+                    out[row + depthwiseColumn] = depthwise ? 1 : 0
                     out[row + 6] = groupRatio
                     out[row + intensityColumn] = intensity(flops: cost.flops, moved: moved)
                     (out.baseAddress! + row + costColumns).update(from: inp.baseAddress! + i * baseWidth, count: baseWidth)

@@ -27,7 +27,7 @@ package enum NodeCostRateFit {
     }
 
     /// The `costs` tokens' depthwise flag (1 for a depthwise convolution).
-    static let depthwiseColumn = 5
+    static let depthwiseColumn = CostTokenizer.depthwiseColumn
     /// The `costs` tokens' arithmetic intensity, ln(1 + FLOPs / elements moved) / 5.
     static let intensityColumn = 7
 
