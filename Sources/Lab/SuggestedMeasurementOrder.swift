@@ -12,7 +12,7 @@ package struct SuggestedMeasurementOrder {
     package let dataset: TrainingDataset
     package let method: SuggestionPlanner.Method
 
-    package init(dataset: TrainingDataset, method: SuggestionPlanner.Method = .rateDesignByNovelty) {
+    package init(dataset: TrainingDataset, method: SuggestionPlanner.Method = .shipped) {
         self.dataset = dataset
         self.method = method
     }

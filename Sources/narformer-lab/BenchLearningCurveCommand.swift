@@ -84,8 +84,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Compare orders on one new platform fed the whole list from --model (default: the shipped cpu-ort-1t model): the order narformer suggest gives, drop by drop, against this many seeded random orders (seeds 1 to N), all scored on the same fixed set (every listed network on the holdout side).")
     var suggestedVsRandom: Int?
 
-    @Option(help: "With --suggested-vs-random: how the suggested order is planned: rate-design-novelty (what narformer suggest does: the networks that most reduce the novelty-weighted uncertainty of the others' predictions under a rate correction), rate-design (the same, every network counting alike) or coverage (sizes and op mixes, what narformer suggest did before).")
-    var suggestionMethod = SuggestionPlanner.Method.rateDesignByNovelty.rawValue
+    @Option(help: "With --suggested-vs-random: how the suggested order is planned: coverage (novelty-weighted coverage of sizes and op mixes, what narformer suggest does), rate-design-novelty (the networks that most reduce the novelty-weighted uncertainty of the others' predictions under a rate correction) or rate-design (the same, every network counting alike).")
+    var suggestionMethod = SuggestionPlanner.Method.shipped.rawValue
 
     @Option(help: "OpenBLAS threads.")
     var threads = 1
@@ -319,7 +319,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
         if !json { FileHandle.standardError.write(Data("suggested order, fixed set \(evaluation.count) networks\n".utf8)) }
         let suggested = try await curve.run(name: "suggested", indices: indices, startingModel: start, workDirectory: workDirectory,
-                                            suggested: SuggestedMeasurementOrder(dataset: dataset, method: SuggestionPlanner.Method(rawValue: suggestionMethod) ?? .rateDesignByNovelty),
+                                            suggested: SuggestedMeasurementOrder(dataset: dataset, method: SuggestionPlanner.Method(rawValue: suggestionMethod) ?? .shipped),
                                             evaluation: evaluation,
                                             progress: log)
         var random: [LatencyLearningCurve.Curve] = []

@@ -78,16 +78,18 @@ final class RateDesignPlanTests: XCTestCase {
         let picks = SuggestionPlanner(candidates: plain, measured: [], method: .rateDesign).plan(count: 2)
         XCTAssertEqual(picks.count, 2)
         XCTAssertTrue(picks.allSatisfy { $0.reason.contains("the nearest measured network") }, "\(picks.map(\.reason))")
-        // The lab's comparison may force coverage on networks that have cost mixes; by default they get the design.
-        let forced = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [], method: .coverage)
-        XCTAssertTrue(forced.plan(count: 1).allSatisfy { $0.reason.contains("the nearest measured network") })
+        // Networks that have cost mixes get the design when it is asked for, coverage by default.
+        let designed = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [],
+                                         method: .rateDesignByNovelty)
+        XCTAssertTrue(designed.plan(count: 1).allSatisfy { $0.reason.contains("teaches") })
+        XCTAssertEqual(SuggestionPlanner.Method.shipped, .coverage)
         let byDefault = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [])
-        XCTAssertTrue(byDefault.plan(count: 1).allSatisfy { $0.reason.contains("teaches") })
+        XCTAssertTrue(byDefault.plan(count: 1).allSatisfy { $0.reason.contains("the nearest measured network") })
         // One network without stored tokens among others: the design still plans; it tells only
         // the common scale, so it is not the first pick, and its reason says so.
         var mixed = (0..<6).map { candidate($0, dense($0)) }
         mixed[0].costMix = nil
-        let order = SuggestionPlanner(candidates: mixed, measured: []).plan(count: 6)
+        let order = SuggestionPlanner(candidates: mixed, measured: [], method: .rateDesignByNovelty).plan(count: 6)
         XCTAssertEqual(order.count, 6)
         XCTAssertNotEqual(order.first?.candidate.graphHash, hash(0))
         let tokenless = try XCTUnwrap(order.first { $0.candidate.graphHash == hash(0) })

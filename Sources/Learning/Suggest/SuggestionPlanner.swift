@@ -5,22 +5,28 @@ import Store
 /// Which stored networks of a platform to measure next, most useful first.
 ///
 /// Candidates are the networks with a latency prediction for the platform and no
-/// measurement on it; `plan` chooses among them: by what their measurements would teach the
-/// rate correction a new machine's first retrains fit (`Method.rateDesignByNovelty`), or,
-/// for networks without cost tokens (cells), by novelty-weighted coverage of sizes and op
-/// mixes.
+/// measurement on it; `plan` chooses among them by `Method`: novelty-weighted coverage of
+/// sizes and op mixes (what `narformer suggest` does, `Method.shipped`), or, as lab options,
+/// by what their measurements would teach the rate correction a new machine's first
+/// retrains fit (networks without cost tokens, such as cells, are then covered).
 package struct SuggestionPlanner {
     /// How `plan` chooses.
     package enum Method: String, Sendable, CaseIterable {
         /// The picks that most reduce the novelty-weighted uncertainty of the unmeasured
         /// networks' predictions under a new machine's rate correction (`planByRateDesign`);
-        /// coverage when a candidate has no cost mix. What `narformer suggest` does.
+        /// coverage when a candidate has no cost mix (a lab option).
         case rateDesignByNovelty = "rate-design-novelty"
         /// The same, every unmeasured network counting alike (a lab option).
         case rateDesign = "rate-design"
         /// Novelty-weighted coverage of sizes and op mixes (`planByCoverage`), for every
-        /// candidate (a lab option; what `narformer suggest` did before the rate design).
+        /// candidate. What `narformer suggest` does (`shipped`).
         case coverage
+
+        /// The method `narformer suggest` and the lab's suggested order use unless told
+        /// otherwise. Coverage: with the two-space novelty it led every random order by 28-32%
+        /// after 10-30 measurements on a new machine, the rate design by 2-17%
+        /// (docs/continual-learning.md, "Re-measured with everything merged").
+        package static let shipped = Method.coverage
     }
 
     package struct Candidate: Sendable {
@@ -138,7 +144,7 @@ package struct SuggestionPlanner {
         [flops, params, memoryAccess].map { Foundation.log(max(1, $0 ?? 1)) }
     }
 
-    package init(candidates: [Candidate], measured: [Measured], method: Method = .rateDesignByNovelty) {
+    package init(candidates: [Candidate], measured: [Measured], method: Method = .shipped) {
         self.candidates = candidates
         self.measured = measured
         self.method = method
