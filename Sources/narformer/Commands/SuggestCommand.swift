@@ -12,15 +12,12 @@ struct SuggestCommand: ParsableCommand {
         commandName: "suggest",
         abstract: "List the stored networks of a platform to measure next, most useful first.",
         discussion: """
-            Candidates are networks predicted for the platform and not measured on it. A new \
-            machine's first lesson is how fast it runs each kind of node (per op type and depthwise \
-            convolutions; compute, memory traffic and per-node overhead), so each pick is the network \
-            whose measurement most reduces the uncertainty of those speeds over all unmeasured \
-            networks (each counting by its novelty: how far it lies from what the serving model was \
-            trained on), given what is measured and picked already: picks go to the node groups most \
-            unmeasured networks spend time in and no measurement covers yet, and a network like one \
-            picked already gains little. Networks stored without cost tokens (cells) are picked to \
-            cover sizes and op mixes instead, each counting by its novelty. --format yaml writes a \
+            Candidates are networks predicted for the platform and not measured on it. Each pick \
+            is the network that brings the unmeasured networks closest to a measured or picked one, \
+            in sizes (FLOPs, parameters, memory traffic) and op mixes, each network counting by its \
+            novelty (how far it lies from what the serving model was trained on): picks spread over \
+            what the lab drops, novel networks first, and a network like one picked already gains \
+            little. --format yaml writes a \
             measurement file: fill in every latency_ms and drop it into the platform's inbox.
             """)
 
