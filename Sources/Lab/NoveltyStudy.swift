@@ -35,6 +35,9 @@ public enum NoveltyStudy {
         public var families: [String]?
         /// Inner folds over each fold's training networks for out-of-fold residuals (0: none).
         public var outOfFoldModels = 0
+        /// The tokens the study models read (`costs` for the onnxruntime list; the
+        /// canonical-graph `costs3` for lists with attention-era networks).
+        public var encoding: TokenEncoding = .costs
         public init() {}
     }
 
@@ -117,7 +120,7 @@ public enum NoveltyStudy {
             byMethod.append(zip(byMethod[0], byMethod[4]).map { ($0 * $1).squareRoot() })
             // What the error might follow besides distance: size and the model's own prediction.
             var extras: [[String: Double]] = zip(testGraphs, predicted).map { graph, value in
-                let traits = NetworkTraits(graph, tokens: .network(.costs))
+                let traits = NetworkTraits(graph, tokens: .network(options.encoding))
                 return ["nodes": Double(traits.nodeCount), "flops": traits.flops ?? 0, "predicted": value]
             }
             if options.outOfFoldModels > 1 {
@@ -125,7 +128,7 @@ public enum NoveltyStudy {
                 let knn = try localResidual(first, train: train.graphs, residuals: outOfFold, test: testGraphs)
                 for t in tests.indices { extras[t]["oof-knn"] = knn[t] }
                 for (i, sample) in train.samples.enumerated() {
-                    let traits = NetworkTraits(sample.graph, tokens: .network(.costs))
+                    let traits = NetworkTraits(sample.graph, tokens: .network(options.encoding))
                     trainingRow(TrainingPoint(fold: family, name: sample.name, outOfFoldError: outOfFold[i],
                                               inSampleError: residuals[i], predicted: trainPredicted[i],
                                               nodes: traits.nodeCount, flops: traits.flops ?? 0))
@@ -143,7 +146,7 @@ public enum NoveltyStudy {
         return points
     }
 
-    /// One study model: costs tokens, 2 blocks of `hidden`, node-cost readout, the latency recipe.
+    /// One study model: the options' tokens, 2 blocks of `hidden`, node-cost readout, the latency recipe.
     static func trainMember(_ train: TrainingDataset, options: Options, seed: UInt64) throws -> TrainedModel {
         guard let sample = train.samples.first else { throw EvaluationError("a fold has no training networks") }
         var config = ModelConfig.paperLatency

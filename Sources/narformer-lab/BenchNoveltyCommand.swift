@@ -14,6 +14,9 @@ struct BenchNoveltyCommand: ParsableCommand {
     @Option(help: "The latency list.")
     var data = "data/latency/gt.txt"
 
+    @Option(help: "Tokens of the study models: costs (default; the onnxruntime list) or costs3 (the canonical graph, for lists with ViT, Swin or ConvNeXt).")
+    var encoding = "costs"
+
     @Option(help: "Epochs of each study model.")
     var epochs = 8
 
@@ -50,12 +53,15 @@ struct BenchNoveltyCommand: ParsableCommand {
     func run() throws {
         BLASThreads.set(1)
         if let timeModel { return try time(URL(fileURLWithPath: timeModel)) }
+        guard let network = TokenEncoding(rawValue: encoding) else {
+            throw ValidationError("--encoding: unknown token encoding '\(encoding)'")
+        }
         var selection = DatasetSelection()
-        selection.encoding = .costs
+        selection.encoding = network
         let start = Date()
         let dataset: TrainingDataset
         do {
-            dataset = try selection.load(URL(fileURLWithPath: data), cache: TokenCache(encoding: TokenEncoding.costs.storedName)).selected
+            dataset = try selection.load(URL(fileURLWithPath: data), cache: TokenCache(encoding: network.storedName)).selected
         } catch {
             throw ValidationError("\(error)")
         }
@@ -65,6 +71,7 @@ struct BenchNoveltyCommand: ParsableCommand {
         options.ensembleSize = ensemble
         options.seed = seed
         options.outOfFoldModels = outOfFold
+        options.encoding = network
         options.families = families?.split(separator: ",").map { String($0) }
         let points = try NoveltyStudy.run(dataset, options: options, progress: { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
