@@ -38,7 +38,7 @@ struct BenchNoveltyCommand: ParsableCommand {
     @Flag(help: "One JSON line per scored network instead of the table.")
     var json = false
 
-    @Option(help: "Instead of the study: time predicting every network of the list one at a time with this checkpoint, without and with novelty, alternating, this many rounds.")
+    @Option(help: "Instead of the study: time predicting every network of the list one at a time with this checkpoint, without and with novelty, paired per network in alternating order, this many rounds.")
     var timeModel: String?
 
     @Option(help: "Rounds of --time-model.")
@@ -93,7 +93,11 @@ struct BenchNoveltyCommand: ParsableCommand {
     }
 
     /// What novelty adds to a prediction: every network predicted alone (as the daemon's
-    /// engine does), once without and once with the novelty score, per round.
+    /// engine does), without and with the novelty score, per round. The two are paired per
+    /// network, in alternating order (even networks plain first, odd ones with novelty
+    /// first), so load that comes and goes on a shared machine falls on both alike; each
+    /// call is timed by this thread's CPU time (one BLAS thread: all of it runs here) and
+    /// by wall time.
     private func time(_ url: URL) throws {
         let model = try TrainedModel.load(from: url)
         guard let encoding = model.metadata.tokens, case .network(let network) = encoding else {
@@ -103,22 +107,30 @@ struct BenchNoveltyCommand: ParsableCommand {
         selection.encoding = network
         let graphs = try selection.load(URL(fileURLWithPath: data), cache: TokenCache(encoding: network.storedName)).selected.graphs
         guard model.noveltySummary != nil else { throw ValidationError("\(url.path) carries no novelty summary") }
-        // Wall time, and this thread's CPU time: on a machine shared with other work the CPU
-        // time still counts only what predicting costs (one BLAS thread: all of it runs here).
-        func seconds(_ body: () throws -> Void) rethrows -> (wall: Double, cpu: Double) {
-            func cpuNow() -> Double {
-                var t = timespec()
-                clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-                return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-            }
+        func cpuNow() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+        /// Adds the call's wall and CPU seconds to `total`.
+        func timed(_ total: inout (wall: Double, cpu: Double), _ body: () throws -> Void) rethrows {
             let start = ContinuousClock.now, cpuStart = cpuNow()
             try body()
-            let d = ContinuousClock.now - start
-            return (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18, cpuNow() - cpuStart)
+            let cpu = cpuNow() - cpuStart, d = ContinuousClock.now - start
+            total.wall += Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            total.cpu += cpu
         }
         for round in 1...max(1, rounds) {
-            let plain = try seconds { for g in graphs { _ = try model.predictValues([g]) } }
-            let withNovelty = try seconds { for g in graphs { _ = try model.predictWithNovelty([g]) } }
+            var plain = (wall: 0.0, cpu: 0.0), withNovelty = (wall: 0.0, cpu: 0.0)
+            for (i, g) in graphs.enumerated() {
+                if i % 2 == 0 {
+                    try timed(&plain) { _ = try model.predictValues([g]) }
+                    try timed(&withNovelty) { _ = try model.predictWithNovelty([g]) }
+                } else {
+                    try timed(&withNovelty) { _ = try model.predictWithNovelty([g]) }
+                    try timed(&plain) { _ = try model.predictValues([g]) }
+                }
+            }
             let n = Double(graphs.count)
             print(String(format: "round %d: %d networks, %.3f ms per prediction without novelty, %.3f ms with (+%.1f%%); "
                          + "CPU %.3f ms without, %.3f ms with (+%.1f%%)", round, graphs.count, 1000 * plain.wall / n,

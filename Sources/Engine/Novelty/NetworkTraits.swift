@@ -35,24 +35,33 @@ public struct NetworkTraits: Sendable, Equatable {
 
     /// Where an encoding's op one-hot starts and the op of each slot.
     static func opColumns(_ encoding: TokenEncoding) -> (offset: Int, names: [String]) {
-        let baselineNames = BaselineTokenizer.opSlots.sorted { $0.value < $1.value }.map(\.key)
         switch encoding {
-        case .baseline: return (0, baselineNames)
-        case .costs: return (CostTokenizer.costColumns, baselineNames)
+        case .baseline: return (0, baselineOpNames)
+        case .costs: return (CostTokenizer.costColumns, baselineOpNames)
         case .costs2, .costs3: return (CostTokenizer.costColumns, Costs2Tokenizer.opNames)
         }
     }
 
+    /// The baseline encoding's op of each slot, in slot order (made once: every
+    /// prediction's novelty reads it).
+    private static let baselineOpNames = BaselineTokenizer.opSlots.sorted { $0.value < $1.value }.map(\.key)
+
     /// The op-mix feature vector of the feature-space novelty method: the share of the
     /// graph's nodes in each op slot, then ln(nodes) and ln(1 + FLOPs) / 10.
     public static func opMixVector(_ graph: TokenGraph, tokens: ModelTokens) -> [Float] {
+        opMixVector(graph, tokens: tokens, traits: nil)
+    }
+
+    /// `opMixVector` reading the FLOPs from `traits` when given (the graph's traits in the
+    /// same tokens), so a prediction's novelty reads the tokens for them once.
+    static func opMixVector(_ graph: TokenGraph, tokens: ModelTokens, traits: NetworkTraits?) -> [Float] {
         guard let (_, counts) = opSlotCounts(graph, tokens: tokens) else {
             return [Float(Foundation.log(Double(max(1, graph.nodeCount))))]
         }
         let n = Float(max(1, graph.nodeCount))
         var out = counts.map { Float($0) / n }
         out.append(Float(Foundation.log(Double(n))))
-        out.append(Float(Foundation.log1p(NetworkTraits(graph, tokens: tokens).flops ?? 0) / 10))
+        out.append(Float(Foundation.log1p((traits ?? NetworkTraits(graph, tokens: tokens)).flops ?? 0) / 10))
         return out
     }
 

@@ -5,6 +5,10 @@ import Foundation
 /// dimension standardised over the sample, and the sample's typical distance. A network's
 /// ratio in the space is its mean distance to its `k` nearest sample vectors over that
 /// typical distance: about 1 for a network like the training ones.
+///
+/// Immutable once made: the sample is also kept laid out for the nearest-vector search
+/// (`NearestRows`), made once when the space is made or read from a checkpoint, so a
+/// prediction's novelty only standardises its vector and scans the sample once.
 public struct NoveltySpace: Sendable, Equatable {
     /// What the vectors are.
     public enum Method: String, Sendable, Codable, CaseIterable {
@@ -14,23 +18,25 @@ public struct NoveltySpace: Sendable, Equatable {
         case opMix = "op-mix"
     }
 
-    public var method: Method
+    public let method: Method
     /// Neighbours averaged over.
-    public var k: Int
+    public let k: Int
     /// Floats per vector.
-    public var width: Int
+    public let width: Int
     /// Per-dimension mean and standard deviation of the sample: vectors are standardised
     /// with them before distances are taken, so no dimension dominates by its unit.
-    public var center: [Float]
-    public var spread: [Float]
+    public let center: [Float]
+    public let spread: [Float]
     /// The standardised sample, `count x width`, row-major.
-    public var vectors: [Float]
+    public let vectors: [Float]
     /// Median over the sample of each vector's mean distance to its `k` nearest others.
-    public var typicalDistance: Double
+    public let typicalDistance: Double
+    /// `vectors` laid out for the search (derived: not saved).
+    let nearest: NearestRows
 
     public static let defaultK = 5
 
-    public var count: Int { width > 0 ? vectors.count / width : 0 }
+    public var count: Int { nearest.count }
 
     public init(method: Method, k: Int, width: Int, center: [Float], spread: [Float], vectors: [Float],
                 typicalDistance: Double) {
@@ -41,6 +47,7 @@ public struct NoveltySpace: Sendable, Equatable {
         self.spread = spread
         self.vectors = vectors
         self.typicalDistance = typicalDistance
+        nearest = NearestRows(rows: vectors, width: width)
     }
 
     /// The space of `raw` (unstandardised) vectors of the sampled training networks.
@@ -60,10 +67,10 @@ public struct NoveltySpace: Sendable, Equatable {
         flat.reserveCapacity(raw.count * width)
         for v in raw { for j in 0..<width { flat.append((v[j] - center[j]) / spread[j]) } }
         let kUsed = min(k, raw.count - 1)
+        let rows = NearestRows(rows: flat, width: width)
         let own: [Double] = flat.withUnsafeBufferPointer { all in
             (0..<raw.count).map { r in
-                let query = UnsafeBufferPointer(rebasing: all[(r * width)..<((r + 1) * width)])
-                return Self.meanOfSmallest(Self.distances(from: query, to: all, width: width, skipping: r), kUsed)
+                rows.meanDistanceToNearest(UnsafeBufferPointer(rebasing: all[(r * width)..<((r + 1) * width)]), k: kUsed, skipping: r)
             }
         }.sorted()
         // Identical training networks (distance 0) must not make every other one infinitely novel.
@@ -75,47 +82,9 @@ public struct NoveltySpace: Sendable, Equatable {
     /// `typicalDistance`; infinite for a vector of another width (it cannot be placed).
     public func distanceRatio(_ vector: [Float]) -> Double {
         guard vector.count == width else { return .infinity }
-        var standardized = vector
-        for j in 0..<width { standardized[j] = (vector[j] - center[j]) / spread[j] }
-        let distances = standardized.withUnsafeBufferPointer { q in
-            vectors.withUnsafeBufferPointer { v in Self.distances(from: q, to: v, width: width, skipping: nil) }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { standardized in
+            for j in 0..<width { standardized[j] = (vector[j] - center[j]) / spread[j] }
+            return nearest.meanDistanceToNearest(UnsafeBufferPointer(standardized), k: k) / typicalDistance
         }
-        return Self.meanOfSmallest(distances, k) / typicalDistance
-    }
-
-    /// Euclidean distances from `query` to every row of `rows`, leaving out row `skipping`.
-    static func distances(from query: UnsafeBufferPointer<Float>, to rows: UnsafeBufferPointer<Float>,
-                          width: Int, skipping: Int?) -> [Double] {
-        let count = rows.count / width
-        var out: [Double] = []
-        out.reserveCapacity(count)
-        for r in 0..<count where r != skipping {
-            var sum: Float = 0
-            let base = r * width
-            for j in 0..<width {
-                let d = query[j] - rows[base + j]
-                sum += d * d
-            }
-            out.append(Double(sum).squareRoot())
-        }
-        return out
-    }
-
-    /// The mean of the `k` smallest values (all of them when fewer).
-    static func meanOfSmallest(_ values: [Double], _ k: Int) -> Double {
-        guard !values.isEmpty else { return .infinity }
-        let take = min(max(1, k), values.count)
-        var smallest: [Double] = []
-        smallest.reserveCapacity(take + 1)
-        for v in values {
-            if smallest.count < take {
-                smallest.append(v)
-                smallest.sort()
-            } else if v < smallest[take - 1] {
-                smallest[take - 1] = v
-                smallest.sort()
-            }
-        }
-        return smallest.reduce(0, +) / Double(take)
     }
 }

@@ -22,8 +22,10 @@ extension TrainedModel {
             for (graph, output) in zip(chunk, raw) { values.append(decode(Double(output)) * (try baseValue(of: graph))) }
             for (graph, vector) in zip(chunk, vectors) {
                 let tokens = tokensRead(graph)
-                let mix = summary.opMix == nil ? nil : opMixVector(graph)
-                novelty.append(summary.novelty(embedding: vector, opMix: mix, traits: tokens.map { NetworkTraits(graph, tokens: $0) }))
+                let traits = tokens.map { NetworkTraits(graph, tokens: $0) }
+                // As `opMixVector(graph)`, with the traits just read.
+                let mix = summary.opMix == nil ? nil : tokens.map { NetworkTraits.opMixVector(graph, tokens: $0, traits: traits) } ?? []
+                novelty.append(summary.novelty(embedding: vector, opMix: mix, traits: traits))
             }
         }
         return (values, novelty)
