@@ -89,11 +89,13 @@ package struct SuggestionPlanner {
     package var measured: [Measured]
     package var method: Method
 
-    /// Candidates and measured networks of `platform` from the store: every graph's latest
-    /// latency prediction for the platform (its smallest batch size), less the measured ones;
-    /// op mixes from the tokens stored with the predictions and measurements (not read with
-    /// `opMixes` false: for counting candidates).
-    package static func load(store: NarformerStore, platform: String, opMixes: Bool = true) throws -> SuggestionPlanner {
+    /// Candidates and measured networks of `platform` from the store, for planning by
+    /// `method`: every graph's latest latency prediction for the platform (its smallest batch
+    /// size), less the measured ones; op mixes from the tokens stored with the predictions and
+    /// measurements (not read with `opMixes` false: for counting candidates), and cost mixes
+    /// only for the rate design (coverage never reads them, and they are most of the reading).
+    package static func load(store: NarformerStore, platform: String, method: Method = .shipped,
+                             opMixes: Bool = true) throws -> SuggestionPlanner {
         var measuredHashes: Set<String> = []
         try store.read { reader in
             for m in try reader.measurements(platform: platform) { measuredHashes.insert(m.graphHash) }
@@ -119,7 +121,8 @@ package struct SuggestionPlanner {
                 guard opMixes, let found = try? tokens.anyNetworkTokens(reader, graphHash: p.graphHash, batchSize: p.batchSize) else {
                     return ([:], nil)
                 }
-                return (NetworkTraits.opShares(found.graph, tokens: found.encoding), NetworkCostMix(found.graph, tokens: found.encoding))
+                return (NetworkTraits.opShares(found.graph, tokens: found.encoding),
+                        method == .coverage ? nil : NetworkCostMix(found.graph, tokens: found.encoding))
             }
             let candidates = latest.values.sorted { $0.graphHash < $1.graphHash }.map { p in
                 let read = mixes(p)
@@ -131,7 +134,7 @@ package struct SuggestionPlanner {
                 let read = mixes(p)
                 return Measured(size: size(p), opShares: read.opShares, costMix: read.costMix)
             }
-            return SuggestionPlanner(candidates: candidates, measured: measured)
+            return SuggestionPlanner(candidates: candidates, measured: measured, method: method)
         }
     }
 
