@@ -34,7 +34,7 @@ public struct NetworkTraits: Sendable, Equatable {
     }
 
     /// Where an encoding's op one-hot starts and the op of each slot.
-    static func opColumns(_ encoding: TokenEncoding) -> (offset: Int, names: [String]) {
+    package static func opColumns(_ encoding: TokenEncoding) -> (offset: Int, names: [String]) {
         let baselineNames = BaselineTokenizer.opSlots.sorted { $0.value < $1.value }.map(\.key)
         switch encoding {
         case .baseline: return (0, baselineNames)
