@@ -65,6 +65,31 @@ public class StoreReader {
         return found
     }
 
+    /// The stamps of every prediction of `platform` and `kind`, oldest first (the order
+    /// `predictions(since:)` gives), read from the time index's keys: no prediction is
+    /// decoded, so counting or choosing among a large store's predictions stays cheap.
+    public func predictionStamps(platform: String, kind: PredictionKind) throws -> [PredictionStamp] {
+        var found: [PredictionStamp] = []
+        try txn.scan(tables.predictionsByTime, from: [], before: nil) { key, _ in
+            var reader = KeyReader(key, path: txn.path, table: Tables.predictionsByTime)
+            let milliseconds = try reader.orderedInt64()
+            let hash = try reader.hash()
+            guard try reader.string() == platform else { return true }
+            let batchSize = Int(try reader.uint32()), version = Int(try reader.uint32())
+            guard try reader.string() == kind.rawValue else { return true }
+            found.append(PredictionStamp(graphHash: hash, platform: platform, batchSize: batchSize, modelVersion: version,
+                                         kind: kind, predictedAtMilliseconds: milliseconds))
+            return true
+        }
+        return found
+    }
+
+    /// The prediction a stamp names, or nil when it is no longer stored.
+    public func prediction(_ stamp: PredictionStamp) throws -> Prediction? {
+        try prediction(graphHash: stamp.graphHash, platform: stamp.platform, batchSize: stamp.batchSize,
+                       modelVersion: stamp.modelVersion, kind: stamp.kind)
+    }
+
     // MARK: measurements
 
     public func measurement(id: String) throws -> LatencyMeasurement? {

@@ -66,43 +66,66 @@ package struct SuggestionPlanner {
     package var candidates: [Candidate]
     package var measured: [Measured]
 
-    /// Candidates and measured networks of `platform` from the store: every graph's latest
-    /// latency prediction for the platform (its smallest batch size), less the measured ones;
-    /// op mixes from the tokens stored with the predictions and measurements (not read with
-    /// `opMixes` false: for counting candidates).
-    package static func load(store: NarformerStore, platform: String, opMixes: Bool = true) throws -> SuggestionPlanner {
+    /// The networks of a platform a plan reads, each by the stamp of the latency prediction it
+    /// is planned with: every unmeasured network (a candidate) by its latest prediction at its
+    /// smallest batch size, every measured one by its latest.
+    package struct Networks {
+        package var candidates: [PredictionStamp]
+        package var measured: [PredictionStamp]
+    }
+
+    /// The candidates and measured networks of `platform`, from the predictions' keys alone
+    /// (no prediction decoded; the measurements of the platform are).
+    package static func networks(_ reader: StoreReader, platform: String) throws -> Networks {
         var measuredHashes: Set<String> = []
-        try store.read { reader in
-            for m in try reader.measurements(platform: platform) { measuredHashes.insert(m.graphHash) }
-        }
-        var latest: [String: Prediction] = [:]
-        var measuredPredictions: [String: Prediction] = [:]
-        try PredictionPager(store: store, since: .distantPast, pageSize: 4096).forEach { p in
-            guard p.platform == platform, p.kind == .latencyMs else { return }
+        for m in try reader.measurements(platform: platform) { measuredHashes.insert(m.graphHash) }
+        var latest: [String: PredictionStamp] = [:]
+        var measured: [String: PredictionStamp] = [:]
+        for p in try reader.predictionStamps(platform: platform, kind: .latencyMs) {
             if measuredHashes.contains(p.graphHash) {
-                measuredPredictions[p.graphHash] = p
-                return
+                measured[p.graphHash] = p
+                continue
             }
             if let old = latest[p.graphHash],
-               (old.batchSize, -old.predictedAt.timeIntervalSince1970) < (p.batchSize, -p.predictedAt.timeIntervalSince1970) {
-                return
+               (old.batchSize, -old.predictedAtMilliseconds) < (p.batchSize, -p.predictedAtMilliseconds) {
+                continue
             }
             latest[p.graphHash] = p
         }
+        return Networks(candidates: latest.values.sorted { $0.graphHash < $1.graphHash },
+                        measured: measured.values.sorted { $0.graphHash < $1.graphHash })
+    }
+
+    /// How many networks of `platform` wait to be measured (`networks`' candidates) and how
+    /// many of them are novel (`isNovel`, read from each one's planned prediction alone).
+    package static func waiting(store: NarformerStore, platform: String) throws -> (waiting: Int, novel: Int) {
+        try store.read { reader in
+            let candidates = try networks(reader, platform: platform).candidates
+            let novel = try candidates.filter { isNovel(try reader.prediction($0)?.novelty) }.count
+            return (candidates.count, novel)
+        }
+    }
+
+    /// Candidates and measured networks of `platform` from the store (`networks`), with op
+    /// mixes from the tokens stored with the predictions and measurements.
+    package static func load(store: NarformerStore, platform: String) throws -> SuggestionPlanner {
         let tokens = MeasuredTokenStore(store: store)
         return try store.read { reader in
+            let networks = try networks(reader, platform: platform)
+            let latest = try networks.candidates.compactMap { try reader.prediction($0) }
+            let measuredPredictions = try networks.measured.compactMap { try reader.prediction($0) }
             // A record that cannot be read costs its network the op mix, not the suggestion.
             func opShares(_ p: Prediction) -> [String: Double] {
-                guard opMixes, let found = try? tokens.anyNetworkTokens(reader, graphHash: p.graphHash, batchSize: p.batchSize) else {
+                guard let found = try? tokens.anyNetworkTokens(reader, graphHash: p.graphHash, batchSize: p.batchSize) else {
                     return [:]
                 }
                 return NetworkTraits.opShares(found.graph, tokens: found.encoding)
             }
-            let candidates = latest.values.sorted { $0.graphHash < $1.graphHash }.map { p in
+            let candidates = latest.map { p in
                 Candidate(graphHash: p.graphHash, batchSize: p.batchSize, predictedMs: p.value, novelty: p.novelty,
                           noveltyReason: p.noveltyReason, modelVersion: p.modelVersion, size: size(p), opShares: opShares(p))
             }
-            let measured = measuredPredictions.values.sorted { $0.graphHash < $1.graphHash }.map { p in
+            let measured = measuredPredictions.map { p in
                 Measured(size: size(p), opShares: opShares(p))
             }
             return SuggestionPlanner(candidates: candidates, measured: measured)
@@ -220,8 +243,11 @@ package struct SuggestionPlanner {
     /// Networks the coverage is measured over (a stride sample of the candidates beyond it).
     static let demandCap = 1000
 
-    /// How many candidates a model would call novel (novelty at or above `Novelty.high`).
-    package var novelCount: Int { candidates.filter { ($0.novelty ?? 0) >= Novelty.high }.count }
+    /// How many candidates a model would call novel (`isNovel`).
+    package var novelCount: Int { candidates.filter { Self.isNovel($0.novelty) }.count }
+
+    /// Whether a prediction's novelty makes its network novel: at or above `Novelty.high`.
+    static func isNovel(_ novelty: Double?) -> Bool { (novelty ?? 0) >= Novelty.high }
 
     static func reason(_ c: Candidate, standsFor: Int) -> String {
         noveltyReason(c) + "; the nearest measured network in size and op mix for about \(standsFor) unmeasured ones"
