@@ -75,7 +75,7 @@ let package = Package(
             ]
         ),
         // Runs the built executables for the tests of their command lines.
-        .target(name: "TestSupport", dependencies: ["Inbox", "Daemon", .product(name: "Logging", package: "swift-log")],
+        .target(name: "TestSupport", dependencies: ["Inbox", "Daemon", "Learning", "Engine", .product(name: "Logging", package: "swift-log")],
                 path: "Tests/TestSupport"),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),

@@ -29,11 +29,8 @@ package struct LatencyLearningCurve {
         package var minHoldout = PromotionRule.defaultMinHoldout
         /// Seed of the order the networks arrive in (training is seeded by the retrainer).
         package var seed: UInt64 = 0
-        /// The fine-tune's L2-SP strength and emphasis (the retrainer's defaults unless set).
+        /// The fine-tune's L2-SP strength (the retrainer's default unless set).
         package var startPenalty = CandidateTraining.Plan.defaultStartPenalty
-        package var emphasis = CandidateTraining.Plan.defaultEmphasis
-        /// How the start model's rates are fitted (the retrainer's unless set).
-        package var rateFit = RateCorrectionMethod.shipped
 
         package init(dropSize: Int = 50, maxDrops: Int? = nil, epochs: Int = 3, batchSize: Int = 16, learningRate: Double = 3e-4, holdoutShare: Double = 0.2, minHoldout: Int = PromotionRule.defaultMinHoldout, seed: UInt64 = 0) {
             self.dropSize = dropSize
@@ -178,8 +175,6 @@ package struct LatencyLearningCurve {
                                          promotion: PromotionRule(minHoldout: settings.minHoldout), nice: 0),
             modelsDirectory: root.appendingPathComponent("models").path, defaultCheckpoint: { _ in startingModel })
         retrainSettings.startPenalty = settings.startPenalty
-        retrainSettings.emphasis = settings.emphasis
-        retrainSettings.rateFit = settings.rateFit
         let retrainer = Retrainer(store: store, settings: retrainSettings, tokens: tokens, registry: nil)
         let split = HoldoutSplit(share: settings.holdoutShare)
 

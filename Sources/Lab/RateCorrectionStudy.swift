@@ -34,7 +34,6 @@ package struct RateCorrectionStudy {
         package var fitter: String
         package var lambda: Double
         /// The term shifts' penalty (`lambda` for a one-penalty fit).
-        package var termLambda: Double
         package var mape: Double
         /// MAPE (percent) per family of the scored networks.
         package var families: [String: Double]
@@ -105,7 +104,7 @@ package struct RateCorrectionStudy {
                         errors[list.records[index].family, default: []].append(abs(predicted[k] / measuredValues[k] - 1))
                     }
                     rows.append(Row(seed: seed, measured: count, trained: training.count, fitter: fitter.name,
-                                    lambda: correction.lambda, termLambda: correction.termLambda,
+                                    lambda: correction.lambda,
                                     mape: EvaluationMetrics(predicted: predicted, measured: measuredValues).mape * 100,
                                     families: errors.mapValues { 100 * $0.reduce(0, +) / Double($0.count) },
                                     largeShifts: Self.largeShifts(correction, groups: posed.groups)))

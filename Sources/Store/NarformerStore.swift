@@ -10,7 +10,7 @@ import Foundation
 /// ```
 public final class NarformerStore: Sendable {
     /// The schema this code reads and writes; see docs/store.md.
-    public static let schemaVersion: UInt32 = 2
+    public static let schemaVersion: UInt32 = 3
 
     public let path: String
     public let environment: Environment

@@ -65,6 +65,31 @@ public class StoreReader {
         return found
     }
 
+    /// The stamps of every prediction of `platform` and `kind`, oldest first (the order
+    /// `predictions(since:)` gives), read from the time index's keys: no prediction is
+    /// decoded, so counting or choosing among a large store's predictions stays cheap.
+    public func predictionStamps(platform: String, kind: PredictionKind) throws -> [PredictionStamp] {
+        var found: [PredictionStamp] = []
+        try txn.scan(tables.predictionsByTime, from: [], before: nil) { key, _ in
+            var reader = KeyReader(key, path: txn.path, table: Tables.predictionsByTime)
+            let milliseconds = try reader.orderedInt64()
+            let hash = try reader.hash()
+            guard try reader.string() == platform else { return true }
+            let batchSize = Int(try reader.uint32()), version = Int(try reader.uint32())
+            guard try reader.string() == kind.rawValue else { return true }
+            found.append(PredictionStamp(graphHash: hash, platform: platform, batchSize: batchSize, modelVersion: version,
+                                         kind: kind, predictedAtMilliseconds: milliseconds))
+            return true
+        }
+        return found
+    }
+
+    /// The prediction a stamp names, or nil when it is no longer stored.
+    public func prediction(_ stamp: PredictionStamp) throws -> Prediction? {
+        try prediction(graphHash: stamp.graphHash, platform: stamp.platform, batchSize: stamp.batchSize,
+                       modelVersion: stamp.modelVersion, kind: stamp.kind)
+    }
+
     // MARK: measurements
 
     public func measurement(id: String) throws -> LatencyMeasurement? {
@@ -89,19 +114,40 @@ public class StoreReader {
     }
 
     /// Every measurement of one graph, on any platform, ordered by platform, batch size and
-    /// measuring time. The measurements table is keyed by content id, so this reads the whole
-    /// table (a value's bytes are searched for the hash before any is decoded): fine for one
-    /// graph at a time (`narformer query`), not for a loop over graphs.
+    /// measuring time: looked up in the `measurements_by_graph` index. A store older than
+    /// version 3 that no writer has upgraded yet has no index: its measurements table is read
+    /// whole (a value's bytes are searched for the hash before any is decoded).
     public func measurements(ofGraph hash: String) throws -> [LatencyMeasurement] {
-        let needle = Array("\"graphHash\":\"\(hash.lowercased())\"".utf8)
+        let graphHash = hash.lowercased()
+        guard let index = try measurementsByGraphTable() else { return try scanMeasurements(ofGraph: graphHash) }
+        var found: [LatencyMeasurement] = []
+        try txn.scan(index, prefix: keys.graph(graphHash)) { key, _ in
+            let id = Array(key.suffix(ContentHash.byteCount))
+            guard let value = try txn.get(tables.measurements, key: id) else {
+                throw StoreError.corruptRecord(path: txn.path, table: Tables.measurementsByGraph,
+                                               reason: "index entry points at a missing measurement")
+            }
+            found.append(try codec.decode(LatencyMeasurement.self, from: value, table: Tables.measurements))
+            return true
+        }
+        return Self.byPlatformBatchAndTime(found)
+    }
+
+    /// `measurements(ofGraph:)` without the index: the whole measurements table.
+    private func scanMeasurements(ofGraph hash: String) throws -> [LatencyMeasurement] {
+        let needle = Array("\"graphHash\":\"\(hash)\"".utf8)
         var found: [LatencyMeasurement] = []
         try txn.scan(tables.measurements, from: [], before: nil) { _, value in
             guard Self.contains(value, needle) else { return true }
             let measurement = try codec.decode(LatencyMeasurement.self, from: value, table: Tables.measurements)
-            if measurement.graphHash == hash.lowercased() { found.append(measurement) }
+            if measurement.graphHash == hash { found.append(measurement) }
             return true
         }
-        return found.sorted { ($0.platform, $0.batchSize, $0.measuredAt) < ($1.platform, $1.batchSize, $1.measuredAt) }
+        return Self.byPlatformBatchAndTime(found)
+    }
+
+    private static func byPlatformBatchAndTime(_ measurements: [LatencyMeasurement]) -> [LatencyMeasurement] {
+        measurements.sorted { ($0.platform, $0.batchSize, $0.measuredAt) < ($1.platform, $1.batchSize, $1.measuredAt) }
     }
 
     /// The platforms that have measurements, in name order (one seek per platform).
@@ -233,6 +279,13 @@ public class StoreReader {
     func tokensTable() throws -> Database? {
         if let table = tables.tokens { return table }
         return try txn.openDatabase(Tables.tokens)
+    }
+
+    /// The `measurements_by_graph` index; a reader that opened an older store looks again,
+    /// since the daemon may have upgraded it since.
+    func measurementsByGraphTable() throws -> Database? {
+        if let table = tables.measurementsByGraph { return table }
+        return try txn.openDatabase(Tables.measurementsByGraph)
     }
 
     // MARK: meta

@@ -49,7 +49,18 @@ public final class StoreWriter: StoreReader {
                     key: keys.measurementByPlatformTime(platform: measurement.platform,
                                                         milliseconds: StoreTime.milliseconds(measurement.storedAt), id: id),
                     value: [ValueCodec.formatVersion])
+        try indexByGraph(measurement)
         return true
+    }
+
+    /// Adds `measurement` to the `measurements_by_graph` index (what `measurements(ofGraph:)`
+    /// looks up), in this same transaction.
+    func indexByGraph(_ measurement: LatencyMeasurement) throws {
+        guard let table = try measurementsByGraphTable() else {
+            throw StoreError.notAStore(path: txn.path, reason: "table '\(Tables.measurementsByGraph)' is missing")
+        }
+        try txn.put(table, key: keys.measurementByGraph(graphHash: measurement.graphHash, id: measurement.id),
+                    value: [ValueCodec.formatVersion])
     }
 
     /// Stores a network's tokens unless tokens are already stored under the same key (the

@@ -66,12 +66,6 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "L2-SP strength of a retrain's fine-tune: the weights are pulled toward the start model's (0: none).")
     var startPenalty = CandidateTraining.Plan.defaultStartPenalty
 
-    @Option(help: "Measurements a retrain's fine-tune weighs up: none, start-error:CAP (the start model's log error over the median one, 1 to CAP) or novelty:CAP (novelty score against the start model's training networks, 1 to CAP).")
-    var emphasis = "none"
-
-    @Option(help: "How a node-cost start model's rates are fitted: evidence or two-level, each optionally followed by +support, +huber or +t4 (default: the retrainer's).")
-    var rateFit = RateCorrectionMethod.shipped.description
-
     @Option(help: "Share of networks the hash holdout keeps out of training.")
     var holdoutShare = RetrainingConfig.defaultHoldoutShare
 
@@ -85,7 +79,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     var suggestedVsRandom: Int?
 
     @Option(help: "With --suggested-vs-random: how the suggested order is planned: coverage (novelty-weighted coverage of sizes and op mixes, what narformer suggest does), rate-design-novelty (the networks that most reduce the novelty-weighted uncertainty of the others' predictions under a rate correction) or rate-design (the same, every network counting alike).")
-    var suggestionMethod = SuggestionPlanner.Method.shipped.rawValue
+    var suggestionMethod = SuggestionMethod.product.rawValue
 
     @Option(help: "OpenBLAS threads.")
     var threads = 1
@@ -115,24 +109,11 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
         if seedList == nil { throw ValidationError("--seeds must be comma-separated whole numbers") }
         if !(startPenalty >= 0 && startPenalty.isFinite) { throw ValidationError("--start-penalty must be 0 or a positive number") }
-        if RateCorrectionMethod(name: rateFit) == nil { throw ValidationError("--rate-fit must be evidence or two-level, optionally with +support, +huber or +t4") }
-        if emphasisChoice == nil { throw ValidationError("--emphasis must be none, start-error:CAP or novelty:CAP with CAP >= 1") }
-        if SuggestionPlanner.Method(rawValue: suggestionMethod) == nil {
-            throw ValidationError("--suggestion-method must be " + SuggestionPlanner.Method.allCases.map(\.rawValue).joined(separator: " or "))
+        if SuggestionMethod(rawValue: suggestionMethod) == nil {
+            throw ValidationError("--suggestion-method must be " + SuggestionMethod.allCases.map(\.rawValue).joined(separator: " or "))
         }
         if let suggestedVsRandom, suggestedVsRandom < 1 || newPlatform != nil || newFamilies != nil {
             throw ValidationError("--suggested-vs-random needs at least 1 random order and neither --new-platform nor --new-families")
-        }
-    }
-
-    private var emphasisChoice: FineTuneEmphasis? {
-        let parts = emphasis.split(separator: ":").map(String.init)
-        if parts == ["none"] { return FineTuneEmphasis.none }
-        guard parts.count == 2, let cap = Double(parts[1]), cap >= 1, cap.isFinite else { return nil }
-        switch parts[0] {
-        case "start-error": return .startError(cap: cap)
-        case "novelty": return .novelty(cap: cap)
-        default: return nil
         }
     }
 
@@ -154,8 +135,6 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.minHoldout = minHoldout
         settings.seed = seedList?.first ?? 0
         settings.startPenalty = startPenalty
-        settings.emphasis = emphasisChoice ?? .none
-        settings.rateFit = RateCorrectionMethod(name: rateFit) ?? .shipped
         if let suggestedVsRandom {
             let comparison: SuggestedVersusRandom
             do {
@@ -319,7 +298,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         }
         if !json { FileHandle.standardError.write(Data("suggested order, fixed set \(evaluation.count) networks\n".utf8)) }
         let suggested = try await curve.run(name: "suggested", indices: indices, startingModel: start, workDirectory: workDirectory,
-                                            suggested: SuggestedMeasurementOrder(dataset: dataset, method: SuggestionPlanner.Method(rawValue: suggestionMethod) ?? .shipped),
+                                            suggested: SuggestedMeasurementOrder(dataset: dataset, method: SuggestionMethod(rawValue: suggestionMethod) ?? .product),
                                             evaluation: evaluation,
                                             progress: log)
         var random: [LatencyLearningCurve.Curve] = []

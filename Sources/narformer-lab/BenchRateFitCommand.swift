@@ -50,16 +50,6 @@ struct BenchRateFitCommand: AsyncParsableCommand {
                        RateCorrectionStudy.Fitter(name: "evidence", fit: { $0.fitChoosingLambdaByEvidence() })]
         fitters += [RateCorrectionStudy.Fitter(name: "slopes, cross-validation", sizeSlopes: true, fit: { $0.fitChoosingLambda() }),
                     RateCorrectionStudy.Fitter(name: "slopes, evidence", sizeSlopes: true, fit: { $0.fitChoosingLambdaByEvidence() })]
-        fitters += [RateCorrectionStudy.Fitter(name: "evidence, support", fit: { $0.fitChoosingLambdaByEvidence(supportScaled: true) }),
-                    RateCorrectionStudy.Fitter(name: "averaged", fit: { $0.fitAveragingOverPenalties() }),
-                    RateCorrectionStudy.Fitter(name: "averaged, t4", fit: { $0.fitRobustly(loss: .studentT(nu: 4)) { $0.fitAveragingOverPenalties() } }),
-                    RateCorrectionStudy.Fitter(name: "two-level", fit: { $0.fitChoosingPenaltiesByEvidence() }),
-                    RateCorrectionStudy.Fitter(name: "two-level, support", fit: { $0.fitChoosingPenaltiesByEvidence(supportScaled: true) }),
-                    RateCorrectionStudy.Fitter(name: "evidence, huber", fit: { $0.fitRobustly(loss: .huber(k: 1.5)) { $0.fitChoosingLambdaByEvidence() } }),
-                    RateCorrectionStudy.Fitter(name: "evidence, t4", fit: { $0.fitRobustly(loss: .studentT(nu: 4)) { $0.fitChoosingLambdaByEvidence() } }),
-                    RateCorrectionStudy.Fitter(name: "two-level, huber", fit: { $0.fitRobustly(loss: .huber(k: 1.5)) { $0.fitChoosingPenaltiesByEvidence() } }),
-                    RateCorrectionStudy.Fitter(name: "two-level, support, t4",
-                                               fit: { $0.fitRobustly(loss: .studentT(nu: 4)) { $0.fitChoosingPenaltiesByEvidence(supportScaled: true) } })]
         for lambda in RateCorrection.lambdaGrid {
             fitters.append(RateCorrectionStudy.Fitter(name: "lambda \(lambda)", fit: { $0.fit(lambda: lambda) }))
         }
@@ -76,7 +66,7 @@ struct BenchRateFitCommand: AsyncParsableCommand {
                 print(String(decoding: try encoder.encode(row), as: UTF8.self))
             } else {
                 let families = row.families.keys.sorted().map { "\($0) \(String(format: "%.1f", row.families[$0]!))" }
-                print("seed \(row.seed) n \(row.measured) (trained \(row.trained)) \(row.fitter): lambda \(row.lambda)/\(row.termLambda) "
+                print("seed \(row.seed) n \(row.measured) (trained \(row.trained)) \(row.fitter): lambda \(row.lambda) "
                       + "MAPE \(String(format: "%.2f", row.mape))% | " + families.joined(separator: ", "))
             }
         }

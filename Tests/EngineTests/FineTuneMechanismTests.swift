@@ -1,61 +1,13 @@
 import XCTest
 @testable import Engine
 
-/// The two fine-tuning mechanisms a retrain can use: per-sample loss weights and the L2-SP
-/// penalty toward the start weights.
+/// The fine-tuning mechanism a retrain uses besides the plain loss: the L2-SP penalty toward
+/// the start weights.
 final class FineTuneMechanismTests: XCTestCase {
     private func model(seed: UInt64 = 11) throws -> (NARFormerModel, [TokenGraph]) {
         let config = ModelTrainingTests.tinyConfig(.latency)
         let model = try NARFormerModel(config: config, seed: seed)
         return (model, ModelTrainingTests.graphs(4, config: config, seed: 12))
-    }
-
-    /// A weight w on a term is exactly that term counted w times: the loss and its gradient
-    /// scale by w for that prediction and are unchanged for the others.
-    func testSampleWeightsScaleTheirTermsOnly() {
-        let p: [Float] = [0.9, 1.3, 2.0]
-        let y: [Float] = [1.0, 1.0, 2.5]
-        for relative in [true, false] {
-            func run(_ weights: [Float]?) -> (Float, [Float]) {
-                var g = [Float](repeating: 0, count: 3)
-                let loss = relative
-                    ? Losses.relativeSquared(predictions: p, targets: y, weight: 1, sampleWeights: weights, gradient: &g)
-                    : Losses.logSquared(predictions: p, targets: y, weight: 1, sampleWeights: weights, gradient: &g)
-                return (loss, g)
-            }
-            let (plain, plainGradient) = run(nil)
-            let (ones, onesGradient) = run([1, 1, 1])
-            XCTAssertEqual(plain, ones)
-            XCTAssertEqual(plainGradient, onesGradient)
-            let (weighted, weightedGradient) = run([1, 3, 0])
-            XCTAssertEqual(weightedGradient[0], plainGradient[0], accuracy: 1e-7)
-            XCTAssertEqual(weightedGradient[1], 3 * plainGradient[1], accuracy: 1e-6)
-            XCTAssertEqual(weightedGradient[2], 0)
-            // Per-term losses: what leaving one term out (weight 0) takes from the plain loss.
-            let third = plain - run([1, 1, 0]).0
-            let second = plain - run([1, 0, 1]).0
-            XCTAssertEqual(weighted, plain + 2 * second - third, accuracy: 1e-6)
-        }
-    }
-
-    /// One step with all weights 1 is the unweighted step; a weight of 0 removes a sample
-    /// from the step (the same weights as training without it, when the batch mean is
-    /// taken over the same count).
-    func testTrainerStepWithWeights() throws {
-        let schedule = LearningRateSchedule(peak: 1e-2, totalSteps: 10)
-        let targets: [Float] = [0.5, 1.0, 1.5, 0.8]
-        let (a, graphs) = try model()
-        let (b, _) = try model()
-        let (c, _) = try model()
-        _ = try Trainer(model: a, options: TrainingOptions(schedule: schedule)).step(graphs, targets: targets)
-        _ = try Trainer(model: b, options: TrainingOptions(schedule: schedule)).step(graphs, targets: targets, weights: [1, 1, 1, 1])
-        _ = try Trainer(model: c, options: TrainingOptions(schedule: schedule)).step(graphs, targets: targets, weights: [4, 0, 0, 0])
-        XCTAssertEqual(TrainingDriver.snapshot(a), TrainingDriver.snapshot(b))
-        XCTAssertNotEqual(TrainingDriver.snapshot(a), TrainingDriver.snapshot(c))
-        XCTAssertThrowsError(try Trainer(model: c, options: TrainingOptions(schedule: schedule))
-            .step(graphs, targets: targets, weights: [1, 1]))
-        XCTAssertThrowsError(try Trainer(model: c, options: TrainingOptions(schedule: schedule))
-            .step(graphs, targets: targets, weights: [1, -1, 1, 1]))
     }
 
     /// The penalty's gradient is strength * (w - w0): zero at the start, and it adds

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Learning
+import TestSupport
 import XCTest
 
 /// The rate correction's penalty chosen by the evidence: shifts the networks show are

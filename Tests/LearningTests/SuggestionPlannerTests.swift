@@ -99,4 +99,47 @@ final class SuggestionPlannerTests: XCTestCase {
         XCTAssertTrue(planner.candidates.allSatisfy { ($0.opShares["Conv"] ?? 0) > 0.2 }, "op shares read from the stored tokens")
         XCTAssertLessThan(seconds, 5, "suggesting over 10,000 stored networks")
     }
+
+    /// `narformer status`'s count of waiting networks, from the predictions' keys: every
+    /// unmeasured network of the platform once (whatever its batch sizes and model versions),
+    /// novel by the prediction the plan reads (the smallest batch size's latest).
+    func testWaitingNetworksAreCountedFromTheKeys() throws {
+        let space = try LearningWorkspace()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        func put(_ i: Int, platform: String = "cpu", batch: Int = 1, version: Int = 0, novelty: Double?, at seconds: Double,
+                 kind: PredictionKind = .latencyMs) throws {
+            try space.store.write { w in
+                try w.putPrediction(Prediction(graphHash: hash(i), platform: platform, batchSize: batch, modelVersion: version,
+                                               kind: kind, value: 1, predictedAt: start.addingTimeInterval(seconds),
+                                               novelty: novelty))
+            }
+        }
+        // 0: novel at batch 1 by its newer version; its batch 4 prediction is not novel.
+        try put(0, novelty: 1, at: 0)
+        try put(0, version: 1, novelty: 3, at: 10)
+        try put(0, batch: 4, version: 1, novelty: 1, at: 20)
+        // 1: novel once, not by its newest prediction.
+        try put(1, novelty: 5, at: 0)
+        try put(1, version: 1, novelty: 1.5, at: 30)
+        // 2: novel, but measured; 3: novel on another platform only; 4: an accuracy prediction only.
+        try put(2, novelty: 9, at: 0)
+        try put(3, platform: "gpu", novelty: 9, at: 0)
+        try put(4, novelty: 9, at: 0, kind: .accuracy)
+        // 5 and 6: waiting, 6 without novelty.
+        try put(5, novelty: 2, at: 0)
+        try put(6, novelty: nil, at: 0)
+        _ = try space.store.write { w in
+            try w.putMeasurement(LatencyMeasurement(graphHash: hash(2), platform: "cpu", batchSize: 1, latencyMs: 2,
+                                                    source: "t", measuredAt: start))
+        }
+        let counted = try SuggestionPlanner.waiting(store: space.store, platform: "cpu")
+        XCTAssertEqual(counted.waiting, 4, "0, 1, 5 and 6")
+        XCTAssertEqual(counted.novel, 2, "0 and 5")
+        let planner = try SuggestionPlanner.load(store: space.store, platform: "cpu")
+        XCTAssertEqual(planner.candidates.map(\.graphHash), [0, 1, 5, 6].map(hash))
+        XCTAssertEqual(planner.candidates.count, counted.waiting)
+        XCTAssertEqual(planner.novelCount, counted.novel)
+        XCTAssertEqual(planner.measured.count, 1)
+        XCTAssertEqual(try SuggestionPlanner.waiting(store: space.store, platform: "gpu").waiting, 1)
+    }
 }

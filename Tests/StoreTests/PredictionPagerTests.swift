@@ -25,4 +25,25 @@ final class PredictionPagerTests: XCTestCase {
         try PredictionPager(store: store, since: instant.addingTimeInterval(1), pageSize: 2).forEach { later.append($0.value) }
         XCTAssertEqual(later, [5, 6])
     }
+
+    func testStampsNameAPlatformsPredictionsInTimeOrder() throws {
+        let dir = try TemporaryDirectory()
+        let store = try NarformerStore(path: dir.path)
+        let instant = Date(timeIntervalSince1970: 1_700_000_000)
+        try store.write { writer in
+            for i in 0..<12 {
+                try writer.putPrediction(Prediction(graphHash: String(repeating: String(i % 10), count: 64),
+                                                    platform: i % 3 == 0 ? "other" : "lab", batchSize: 1 + i % 2,
+                                                    modelVersion: i % 4, kind: i % 5 == 0 ? .accuracy : .latencyMs,
+                                                    value: Double(i), predictedAt: instant.addingTimeInterval(Double(12 - i))))
+            }
+        }
+        try store.read { reader in
+            let expected = try reader.predictions(since: .distantPast).filter { $0.platform == "lab" && $0.kind == .latencyMs }
+            let stamps = try reader.predictionStamps(platform: "lab", kind: .latencyMs)
+            XCTAssertEqual(stamps.count, 6)
+            XCTAssertEqual(try stamps.map { try XCTUnwrap(reader.prediction($0)) }, expected)
+            XCTAssertEqual(stamps.map(\.predictedAtMilliseconds), expected.map { Int64($0.predictedAt.timeIntervalSince1970 * 1000) })
+        }
+    }
 }

@@ -52,4 +52,17 @@ enum Sample {
                           measuredAt: base.addingTimeInterval(Double(index)),
                           storedAt: storedAt ?? base.addingTimeInterval(Double(index) + 3600))
     }
+
+    /// A store of the older schema `version` at `path`: only the tables that version had,
+    /// its version recorded, and what `fill` puts, in one transaction (the environment is
+    /// closed again on return: one environment of a path per process at a time).
+    static func olderStore(version: UInt32, at path: String, _ fill: (Transaction, Tables) throws -> Void) throws {
+        let env = try Environment(path: path, options: EnvironmentOptions(mapSize: 1 << 20, maxDatabases: 16))
+        try env.write { txn in
+            let tables = try Tables(in: txn, schema: version,
+                                    creating: Set(Tables.all).subtracting(Tables.introduced(after: version)))
+            try SchemaCheck.write(version, in: txn, meta: tables.meta)
+            try fill(txn, tables)
+        }
+    }
 }

@@ -63,14 +63,9 @@ final class TokensTableTests: XCTestCase {
     /// adds the table and records version 2, and what was stored before stays.
     func testASchemaOneStoreIsUpgradedByAWriter() throws {
         let dir = try TemporaryDirectory()
-        do {
-            let env = try Environment(path: dir.path, options: EnvironmentOptions(mapSize: 1 << 20, maxDatabases: 16))
-            try env.write { txn in
-                let tables = try Tables(in: txn, schema: 1, creating: Set(Tables.all).subtracting(Tables.sinceVersion2))
-                XCTAssertNil(tables.tokens)
-                try SchemaCheck.write(1, in: txn, meta: tables.meta)
-                try StoreWriter(txn: txn, tables: tables).putGraph(Sample.graph(1))
-            }
+        try Sample.olderStore(version: 1, at: dir.path) { txn, tables in
+            XCTAssertNil(tables.tokens)
+            try StoreWriter(txn: txn, tables: tables).putGraph(Sample.graph(1))
         }
         // One environment of a path per process at a time (LMDB's rule), hence the scopes.
         do {
@@ -84,7 +79,7 @@ final class TokensTableTests: XCTestCase {
         let writer = try NarformerStore(path: dir.path)
         XCTAssertTrue(try writer.write { try $0.putTokens(TokensRecord(key: self.key(1), payload: self.payload(1))) })
         try writer.read { r in
-            XCTAssertEqual(try r.schemaVersion(), 2)
+            XCTAssertEqual(try r.schemaVersion(), NarformerStore.schemaVersion)
             XCTAssertNotNil(try r.graph(hash: Sample.hash(1)))
         }
     }

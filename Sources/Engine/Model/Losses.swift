@@ -4,34 +4,29 @@ import Foundation
 /// gradient with respect to the predictions into `gradient` (scaled by `weight`).
 enum Losses {
     /// mean((p / y - 1)^2) over the first `targets.count` predictions.
-    /// `sampleWeights` (one per target, nil: all 1) weigh each term: the loss is then
-    /// mean(w_i (p_i / y_i - 1)^2).
     static func relativeSquared(predictions p: [Float], targets y: [Float], weight: Float,
-                                sampleWeights: [Float]? = nil, gradient: inout [Float]) -> Float {
+                                gradient: inout [Float]) -> Float {
         let count = Float(y.count)
         var loss: Float = 0
         for i in 0..<y.count {
-            let w = sampleWeights?[i] ?? 1
             let r = p[i] / y[i] - 1
-            loss += w * r * r
-            gradient[i] += weight * w * 2 * r / (y[i] * count)
+            loss += r * r
+            gradient[i] += weight * 2 * r / (y[i] * count)
         }
         return loss / count
     }
 
     /// mean((ln p - ln y)^2): the squared error of log-latency, symmetric in over- and
     /// under-prediction (for readouts whose output is the target itself, not a transform).
-    /// `sampleWeights` as for `relativeSquared`: mean(w_i (ln p_i - ln y_i)^2).
     static func logSquared(predictions p: [Float], targets y: [Float], weight: Float,
-                           sampleWeights: [Float]? = nil, gradient: inout [Float]) -> Float {
+                           gradient: inout [Float]) -> Float {
         let count = Float(y.count)
         var loss: Float = 0
         for i in 0..<y.count {
-            let w = sampleWeights?[i] ?? 1
             let pi = max(p[i], Float.leastNormalMagnitude)
             let r = Foundation.log(pi) - Foundation.log(y[i])
-            loss += w * r * r
-            gradient[i] += weight * w * 2 * r / (pi * count)
+            loss += r * r
+            gradient[i] += weight * 2 * r / (pi * count)
         }
         return loss / count
     }

@@ -73,20 +73,10 @@ public final class Trainer {
     /// `augmented`, when given, holds for each graph of `graphs` (same order, same count)
     /// an isomorphic re-ordering of it; the two are run as one packed batch and the AC
     /// loss pulls their predictions together. Without it the AC term is skipped.
-    /// `weights`, when given, weigh each graph's term of the main loss (one per graph).
     @discardableResult
-    public func step(_ graphs: [TokenGraph], targets: [Float], augmented: [TokenGraph]? = nil,
-                     weights: [Float]? = nil) throws -> Float {
+    public func step(_ graphs: [TokenGraph], targets: [Float], augmented: [TokenGraph]? = nil) throws -> Float {
         guard targets.count == graphs.count else {
             throw EngineError.invalidBatch("\(graphs.count) graphs but \(targets.count) targets")
-        }
-        if let weights {
-            guard weights.count == graphs.count else {
-                throw EngineError.invalidBatch("\(graphs.count) graphs but \(weights.count) sample weights")
-            }
-            if let i = weights.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
-                throw EngineError.invalidBatch("sample weight \(i) is \(weights[i]); weights must be finite and not negative")
-            }
         }
         if let i = targets.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
             throw EngineError.invalidBatch("target \(i) is \(targets[i]); the relative loss needs targets > 0")
@@ -99,12 +89,9 @@ public final class Trainer {
         var gradient = [Float](repeating: 0, count: predictions.count)
         // The main and SR losses read the first lossTargets.count predictions.
         let lossTargets = options.lossesOverCopies && augmented != nil ? targets + targets : targets
-        let lossWeights = weights.map { options.lossesOverCopies && augmented != nil ? $0 + $0 : $0 }
         var loss = options.loss == .log
-            ? Losses.logSquared(predictions: predictions, targets: lossTargets, weight: 1, sampleWeights: lossWeights,
-                                gradient: &gradient)
-            : Losses.relativeSquared(predictions: predictions, targets: lossTargets, weight: 1,
-                                     sampleWeights: lossWeights, gradient: &gradient)
+            ? Losses.logSquared(predictions: predictions, targets: lossTargets, weight: 1, gradient: &gradient)
+            : Losses.relativeSquared(predictions: predictions, targets: lossTargets, weight: 1, gradient: &gradient)
         if options.rankLossWeight > 0, lossTargets.count > 1 {
             var pairing = Array(0..<lossTargets.count)
             pairing.shuffle(using: &pairingGenerator)

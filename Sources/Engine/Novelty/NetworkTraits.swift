@@ -34,7 +34,7 @@ public struct NetworkTraits: Sendable, Equatable {
     }
 
     /// Where an encoding's op one-hot starts and the op of each slot.
-    static func opColumns(_ encoding: TokenEncoding) -> (offset: Int, names: [String]) {
+    package static func opColumns(_ encoding: TokenEncoding) -> (offset: Int, names: [String]) {
         switch encoding {
         case .baseline: return (0, baselineOpNames)
         case .costs: return (CostTokenizer.costColumns, baselineOpNames)

@@ -111,8 +111,6 @@ public final class TrainingDriver {
         if let bad = scaledTargets.firstIndex(where: { !($0 > 0 && $0.isFinite) }) {
             throw TrainingError("target \(train.samples[bad].target) of \(train.samples[bad].name) lies outside the range the model's transform (\(trained.transform.rawValue)) can represent; train from scratch instead of --init")
         }
-        // Samples of unequal weight weigh their loss terms; all 1 is the plain loss.
-        let weighted = train.samples.contains { $0.weight != 1 }
         var tracker = BestCheckpointTracker<[Float]>()
         var result = TrainingResult(epochsCompleted: 0, interrupted: false, keptEpoch: nil, validation: nil,
                                     lastEpochLoss: nil, seconds: 0, steps: 0)
@@ -126,7 +124,6 @@ public final class TrainingDriver {
                 if stopFlag.isRequested { result.interrupted = true; break epochs }
                 let graphs = batch.map { train.samples[$0].graph }
                 let targets = batch.map { scaledTargets[$0] }
-                let weights = weighted ? batch.map { train.samples[$0].weight } : nil
                 var augmented: [TokenGraph]?
                 if augment {
                     augmented = batch.map { i in
@@ -139,7 +136,7 @@ public final class TrainingDriver {
                     }
                 }
                 let rate = trainer.options.schedule.rate(at: trainer.stepCount)
-                let loss = try trainer.step(graphs, targets: targets, augmented: augmented, weights: weights)
+                let loss = try trainer.step(graphs, targets: targets, augmented: augmented)
                 guard loss.isFinite else {
                     throw TrainingError("the loss became \(loss) at epoch \(epoch + 1), step \(b + 1): the learning rate \(rate) is too high for this data")
                 }

@@ -10,12 +10,9 @@ public struct TrainingSample: Sendable, FamilySample {
     public var costs: NetworkCostSummary?
     /// The cell, for NAS-Bench-201 samples: the AC loss trains on its reorderings.
     public var cell: NB201Cell?
-    /// Weight of this sample's term in the main loss (1: as every other).
-    public var weight: Float
 
     public init(name: String, graph: TokenGraph, target: Double, family: String,
-                costs: NetworkCostSummary? = nil, cell: NB201Cell? = nil, weight: Float = 1) {
-        self.weight = weight
+                costs: NetworkCostSummary? = nil, cell: NB201Cell? = nil) {
         self.name = name
         self.graph = graph
         self.target = target

@@ -52,11 +52,10 @@ package enum NodeCostRateFit {
     /// the smallest leave-one-out error chose the weakest penalty where it was worst
     /// (`narformer-lab bench rate-fit`, docs/continual-learning.md).
     @discardableResult
-    package static func adapt(_ trained: TrainedModel, on samples: [MeasuredSample],
-                              method: RateCorrectionMethod = .shipped) throws -> RateCorrection? {
+    package static func adapt(_ trained: TrainedModel, on samples: [MeasuredSample]) throws -> RateCorrection? {
         guard applies(to: trained), !samples.isEmpty else { return nil }
         let (problem, groups) = try problem(for: trained, samples: samples)
-        let correction = method.fit(problem)
+        let correction = problem.fitChoosingLambdaByEvidence()
         try apply(correction, groups: groups, to: trained)
         return correction
     }

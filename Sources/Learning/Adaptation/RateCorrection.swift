@@ -21,12 +21,8 @@ package struct RateCorrection: Sendable, Equatable {
     package var termShift: [Double]
     /// Per term, per group: the log-rate change of the group's nodes.
     package var groupShift: [[Double]]
-    /// The ridge penalty it was fitted with on the group shifts.
+    /// The ridge penalty it was fitted with (on every shift but the common scale).
     package var lambda: Double
-    /// The ridge penalty on the term shifts (equal to `lambda` for a one-penalty fit).
-    package var termLambda: Double
-    /// Whether the group penalty was raised for groups few networks carry (`RateCorrectionPenalty`).
-    package var supportScaled: Bool = false
 
     package static let terms = 3
     /// The penalties cross-validation chooses from (sum of squared log errors + lambda x sum
@@ -34,12 +30,10 @@ package struct RateCorrection: Sendable, Equatable {
     /// the common scale alone, which wins whenever no shift helps on networks left out.
     package static let lambdaGrid: [Double] = [.infinity, 30, 10, 3, 1, 0.3, 0.1, 0.03]
 
-
     /// The identity: nothing changes.
     package static func identity(groups: Int) -> RateCorrection {
         RateCorrection(shift: 0, termShift: Array(repeating: 0, count: terms),
-                       groupShift: Array(repeating: Array(repeating: 0, count: groups), count: terms), lambda: .infinity,
-                       termLambda: .infinity)
+                       groupShift: Array(repeating: Array(repeating: 0, count: groups), count: terms), lambda: .infinity)
     }
 }
 
@@ -67,17 +61,15 @@ package struct RateCorrectionProblem: Sendable {
         package var parts: [Part]
         /// ln(measured / the prior's prediction).
         package var logRatio: Double
-        /// Networks with the same key (graph hash) fall in the same cross-validation fold.
+        /// Networks with the same key (graph hash) count as one network when deciding
+        /// whether there are enough to fit more than the common scale (and fall in the same
+        /// fold of the lab's cross-validation).
         package var key: String
-        /// How much the network's squared log error counts (1; less for a network a robust
-        /// fit finds its label far off, `RateCorrectionRobustFit`).
-        package var weight: Double
 
-        package init(parts: [Part], logRatio: Double, key: String, weight: Double = 1) {
+        package init(parts: [Part], logRatio: Double, key: String) {
             self.parts = parts
             self.logRatio = logRatio
             self.key = key
-            self.weight = weight
         }
     }
 
@@ -92,62 +84,18 @@ package struct RateCorrectionProblem: Sendable {
     /// Parameters: shift, 3 term shifts, then 3 x groupCount group shifts.
     var parameterCount: Int { 1 + RateCorrection.terms * (1 + groupCount) }
 
-    /// The correction with the penalty cross-validation prefers (folds grouped by key,
-    /// at most 10; the one-standard-error rule, or with `oneStandardError` false the smallest
-    /// error); with fewer than 3 networks only the common scale is fitted. The retrainer
-    /// chose its penalty this way before the evidence; the lab compares the two.
-    package func fitChoosingLambda(oneStandardError: Bool = true) -> RateCorrection {
-        let keys = Array(Set(networks.map(\.key))).sorted()
-        guard keys.count >= 3 else { return fit(lambda: .infinity) }
-        // Leave-one-out up to 10 networks, then 10 folds.
-        let folds = min(10, keys.count)
-        let foldOfKey = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0 % folds) })
-        // Out-of-fold squared log error of every network, per penalty.
-        let errors = RateCorrection.lambdaGrid.map { lambda -> [Double] in
-            var out: [Double] = []
-            for fold in 0..<folds {
-                let train = RateCorrectionProblem(groupCount: groupCount,
-                                                  networks: networks.filter { foldOfKey[$0.key] != fold })
-                let correction = train.fit(lambda: lambda)
-                for network in networks where foldOfKey[network.key] == fold {
-                    let r = Self.residual(network, correction.parameters)
-                    out.append(r * r)
-                }
-            }
-            return out
-        }
-        // The one-standard-error rule: the strongest penalty whose error is within one
-        // standard error of the smallest. Ten networks' cross-validation errors are noisy,
-        // and a penalty that only seems better by noise moves the rates the wrong way.
-        let means = errors.map { $0.reduce(0, +) / Double(max($0.count, 1)) }
-        guard let bestIndex = means.indices.min(by: { means[$0] < means[$1] }) else { return fit(lambda: .infinity) }
-        let best = errors[bestIndex]
-        let variance = best.reduce(0) { $0 + ($1 - means[bestIndex]) * ($1 - means[bestIndex]) } / Double(max(best.count - 1, 1))
-        let tolerance = means[bestIndex] + (variance / Double(max(best.count, 1))).squareRoot()
-        let chosen = oneStandardError ? (means.indices.first { means[$0] <= tolerance } ?? bestIndex) : bestIndex
-        return fit(lambda: RateCorrection.lambdaGrid[chosen])
-    }
-
     /// The correction minimising the sum of squared log errors plus `lambda` times the sum
     /// of squared shifts (the common scale is free). `lambda` infinite: the scale alone.
     package func fit(lambda: Double) -> RateCorrection {
-        fit(penalty: RateCorrectionPenalty(term: lambda, group: lambda))
-    }
-
-    /// The correction minimising the (weighted) sum of squared log errors plus each shift's
-    /// penalty times its square (`penalty.perParameter`; the common scale is free). An
-    /// infinite group penalty: the scale alone.
-    package func fit(penalty: RateCorrectionPenalty) -> RateCorrection {
         let p = parameterCount
         var theta = [Double](repeating: 0, count: p)
-        let done = { RateCorrection(parameters: theta, groups: groupCount, penalty: penalty) }
+        let done = { RateCorrection(parameters: theta, groups: groupCount, lambda: lambda) }
         guard !networks.isEmpty else { return done() }
-        // The common scale alone is the (weighted) mean log ratio (the geometric mean of
-        // measured / predicted), exact when every other parameter is 0.
-        let totalWeight = networks.reduce(0) { $0 + $1.weight }
-        theta[0] = networks.reduce(0) { $0 + $1.weight * $1.logRatio } / max(totalWeight, 1e-300)
-        guard penalty.group.isFinite, penalty.term.isFinite else { return done() }
-        let penalties = penalty.perParameter(for: self)
+        // The common scale alone is the mean log ratio (the geometric mean of measured /
+        // predicted), exact when every other parameter is 0.
+        theta[0] = networks.reduce(0) { $0 + $1.logRatio } / Double(networks.count)
+        guard lambda.isFinite else { return done() }
+        let penalties = Self.penalties(lambda: lambda, parameterCount: p)
         var damping = 1e-3
         var current = objective(theta, penalties: penalties)
         for _ in 0..<40 {
@@ -155,11 +103,11 @@ package struct RateCorrectionProblem: Sendable {
             var gradient = [Double](repeating: 0, count: p)
             var row = [Double](repeating: 0, count: p)
             for network in networks {
-                let r = Self.residual(network, theta, jacobian: &row), w = network.weight
+                let r = Self.residual(network, theta, jacobian: &row)
                 let nonzero = row.indices.filter { row[$0] != 0 }
                 for a in nonzero {
-                    gradient[a] += w * row[a] * r
-                    for b in nonzero { normal[a * p + b] += w * row[a] * row[b] }
+                    gradient[a] += row[a] * r
+                    for b in nonzero { normal[a * p + b] += row[a] * row[b] }
                 }
             }
             for k in 1..<p {
@@ -188,17 +136,22 @@ package struct RateCorrectionProblem: Sendable {
         return done()
     }
 
+    /// Each parameter's penalty: 0 for the common scale, `lambda` for every shift.
+    static func penalties(lambda: Double, parameterCount: Int) -> [Double] {
+        [0.0] + Array(repeating: lambda, count: parameterCount - 1)
+    }
+
     func objective(_ theta: [Double], penalties: [Double]) -> Double {
         var value = networks.reduce(0.0) { sum, network in
             let r = Self.residual(network, theta)
-            return sum + network.weight * r * r
+            return sum + r * r
         }
         for k in 1..<theta.count { value += penalties[k] * theta[k] * theta[k] }
         return value
     }
 
     /// ln(corrected prediction / measured) of one network.
-    static func residual(_ network: Network, _ theta: [Double]) -> Double {
+    package static func residual(_ network: Network, _ theta: [Double]) -> Double {
         var unused: [Double] = []
         return residual(network, theta, jacobian: &unused, wantJacobian: false)
     }
@@ -233,18 +186,13 @@ package struct RateCorrectionProblem: Sendable {
 
 extension RateCorrection {
     /// From the fit's parameter vector (shift, term shifts, group shifts per term).
-    init(parameters theta: [Double], groups: Int, penalty: RateCorrectionPenalty) {
+    init(parameters theta: [Double], groups: Int, lambda: Double) {
         let terms = Self.terms
         self.init(shift: theta[0], termShift: Array(theta[1...terms]),
                   groupShift: (0..<terms).map { r in Array(theta[(1 + terms + r * groups)..<(1 + terms + (r + 1) * groups)]) },
-                  lambda: penalty.group, termLambda: penalty.term, supportScaled: penalty.supportScaled)
-    }
-
-    /// The penalty it was fitted with.
-    package var penalty: RateCorrectionPenalty {
-        RateCorrectionPenalty(term: termLambda, group: lambda, supportScaled: supportScaled)
+                  lambda: lambda)
     }
 
     /// The fit's parameter vector.
-    var parameters: [Double] { [shift] + termShift + groupShift.flatMap { $0 } }
+    package var parameters: [Double] { [shift] + termShift + groupShift.flatMap { $0 } }
 }

@@ -12,37 +12,14 @@ import Foundation
 extension RateCorrectionProblem {
     /// The correction whose penalty (on `grid`, `.infinity`: the common scale alone) has
     /// the largest evidence; with fewer than 3 networks the common scale alone.
-    package func fitChoosingLambdaByEvidence(grid: [Double] = RateCorrection.lambdaGrid, supportScaled: Bool = false) -> RateCorrection {
+    package func fitChoosingLambdaByEvidence(grid: [Double] = RateCorrection.lambdaGrid) -> RateCorrection {
         let scaleOnly = fit(lambda: .infinity)
         guard Set(networks.map(\.key)).count >= 3 else { return scaleOnly }
         var best = (correction: scaleOnly, evidence: logEvidence(of: scaleOnly))
         for lambda in grid where lambda.isFinite {
-            let correction = fit(penalty: RateCorrectionPenalty(term: lambda, group: lambda, supportScaled: supportScaled))
+            let correction = fit(lambda: lambda)
             let evidence = logEvidence(of: correction)
             if evidence.isFinite, evidence > best.evidence { best = (correction, evidence) }
-        }
-        return best.correction
-    }
-
-    /// The correction whose two penalties (term and group, `RateCorrectionPenalty`) have the
-    /// largest evidence, each from its own grid, against the common scale alone; with fewer
-    /// than 3 networks the common scale alone. With `supportScaled`, groups few networks
-    /// carry are penalised harder.
-    ///
-    /// Why: one penalty for the term and group shifts is a compromise between two spreads
-    /// (see `RateCorrectionPenalty`); the evidence weighs each level's spread on its own.
-    package func fitChoosingPenaltiesByEvidence(supportScaled: Bool = false,
-                                                termGrid: [Double] = RateCorrectionPenalty.termGrid,
-                                                groupGrid: [Double] = RateCorrectionPenalty.groupGrid) -> RateCorrection {
-        let scaleOnly = fit(lambda: .infinity)
-        guard Set(networks.map(\.key)).count >= 3 else { return scaleOnly }
-        var best = (correction: scaleOnly, evidence: logEvidence(of: scaleOnly))
-        for term in termGrid where term.isFinite {
-            for group in groupGrid where group.isFinite {
-                let correction = fit(penalty: RateCorrectionPenalty(term: term, group: group, supportScaled: supportScaled))
-                let evidence = logEvidence(of: correction)
-                if evidence.isFinite, evidence > best.evidence { best = (correction, evidence) }
-            }
         }
         return best.correction
     }
@@ -50,10 +27,9 @@ extension RateCorrectionProblem {
     /// ln of the evidence of `correction`'s penalty, up to a constant the same for every
     /// penalty, with the noise variance profiled out:
     /// `-(n-1)/2 ln S + 1/2 sum of ln lambda_k - 1/2 ln det H`, where `S` is the penalised
-    /// (weighted) sum of squared log errors, `lambda_k` the penalty of each shrunk shift
-    /// and `H` the Gauss-Newton Hessian of the penalised sum at the fit (the common scale
-    /// unpenalised). A network's weight acts as a known share of the noise precision. The
-    /// common scale alone (infinite penalty) is its limit: `-(n-1)/2 ln S - 1/2 ln(sum of weights)`.
+    /// sum of squared log errors, `lambda_k` the penalty of each shrunk shift and `H` the
+    /// Gauss-Newton Hessian of the penalised sum at the fit (the common scale unpenalised).
+    /// The common scale alone (infinite penalty) is its limit: `-(n-1)/2 ln S - 1/2 ln n`.
     package func logEvidence(of correction: RateCorrection) -> Double {
         let n = Double(networks.count)
         let theta = correction.parameters
@@ -62,17 +38,15 @@ extension RateCorrectionProblem {
         var hessian = [Double](repeating: 0, count: p * p)
         var penalised = 0.0
         for network in networks {
-            let r = Self.residual(network, theta, jacobian: &row), w = network.weight
-            penalised += w * r * r
+            let r = Self.residual(network, theta, jacobian: &row)
+            penalised += r * r
             let nonzero = row.indices.filter { row[$0] != 0 }
-            for a in nonzero { for b in nonzero { hessian[a * p + b] += w * row[a] * row[b] } }
+            for a in nonzero { for b in nonzero { hessian[a * p + b] += row[a] * row[b] } }
         }
-        let penalty = correction.penalty
-        guard penalty.group.isFinite, penalty.term.isFinite else {
-            let totalWeight = networks.reduce(0) { $0 + $1.weight }
-            return -(n - 1) / 2 * Foundation.log(max(penalised, 1e-300)) - Foundation.log(max(totalWeight, 1e-300)) / 2
+        guard correction.lambda.isFinite else {
+            return -(n - 1) / 2 * Foundation.log(max(penalised, 1e-300)) - Foundation.log(max(n, 1e-300)) / 2
         }
-        let penalties = penalty.perParameter(for: self)
+        let penalties = Self.penalties(lambda: correction.lambda, parameterCount: p)
         var logPenalties = 0.0
         for k in 1..<p {
             penalised += penalties[k] * theta[k] * theta[k]

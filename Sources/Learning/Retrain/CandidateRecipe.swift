@@ -19,19 +19,16 @@ package struct CandidateRecipe: Sendable {
     /// Networks the start model knows, replayed at its own adapted predictions during the
     /// fine-tune (`ReplayAnchors`); nil: none.
     package var anchors: ReplayAnchors?
-    /// How a node-cost start model's rates are fitted to the measurements.
-    package var rateFit: RateCorrectionMethod
 
     package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
                  plan: CandidateTraining.Plan, cellPriors: (@Sendable () throws -> CellPriors)? = nil,
-                 anchors: ReplayAnchors? = nil, rateFit: RateCorrectionMethod = .shipped) {
+                 anchors: ReplayAnchors? = nil) {
         self.platform = platform
         self.start = start
         self.scratchConfig = scratchConfig
         self.plan = plan
         self.cellPriors = cellPriors
         self.anchors = anchors
-        self.rateFit = rateFit
     }
 
     /// A candidate trained on `training` (not empty; every sample fits the start model,
@@ -46,25 +43,19 @@ package struct CandidateRecipe: Sendable {
         }
         let trained: TrainedModel
         var replay: [MeasuredSample] = []
-        var weights: [Float]?
         if let start {
             trained = try TrainedModel.load(from: start.url)
             CellCandidateRecipe.prepareForFineTuning(trained, on: training)
             // A checkpoint is first brought to the platform's level (one factor; for a
             // node-cost model, per node group: `NodeCostRateFit`), then fine-tuned, so its
             // few steps go to what differs between networks.
-            if try NodeCostRateFit.adapt(trained, on: training, method: rateFit) == nil {
+            if try NodeCostRateFit.adapt(trained, on: training) == nil {
                 try CandidateTraining.calibrateScale(trained, on: training)
             }
             if let anchors, anchors.encoding == trained.metadata.tokenEncoding, plan.epochs > 0,
                CandidateRecipe.fits(trained.model.config, anchors.anchors.first?.graph ?? first.graph),
                try anchors.trusted(trained, on: training) {
                 replay = try anchors.samples(predictedBy: trained, excluding: Set(training.map(\.graphHash)))
-            }
-            // Replayed anchors are the start model's own predictions: they weigh 1.
-            if plan.emphasis != .none, plan.epochs > 0 {
-                weights = try plan.emphasis.weights(for: training, start: trained)
-                    + Array(repeating: 1, count: replay.count)
             }
         } else {
             // A fresh model's scale is the training median, its output starts near 1.
@@ -73,8 +64,7 @@ package struct CandidateRecipe: Sendable {
                                    targetScale: max(latencies[latencies.count / 2], 1e-6),
                                    metadata: CheckpointMetadata(tokenEncoding: "", platform: platform, trainingDataDigest: ""))
         }
-        try CandidateTraining.train(trained, on: training + replay, weights: weights,
-                                    plan: start == nil ? plan.forFreshWeights : plan, stop: stop)
+        try CandidateTraining.train(trained, on: training + replay, plan: start == nil ? plan.forFreshWeights : plan, stop: stop)
         if stop.isRequested { throw CandidateTraining.Stopped() }
         return trained
     }

@@ -12,24 +12,20 @@ package enum CandidateTraining {
         package var seed: UInt64
         /// L2-SP strength of the fine-tune (`TrainingOptions.startPenalty`); 0: none.
         package var startPenalty: Double
-        /// Which measurements the fine-tune weighs up.
-        package var emphasis: FineTuneEmphasis
 
-        /// The retrainer's L2-SP strength and emphasis unless a lab run says otherwise.
+        /// The retrainer's L2-SP strength unless a lab run says otherwise.
         /// L2-SP at 0.3: what lets a fine-tune on a lab's new families through the gate
         /// without losing the old ones (measured: docs/continual-learning.md, "New
         /// families on a known platform"); neutral on a new machine's first networks.
         package static let defaultStartPenalty = 0.3
-        package static let defaultEmphasis = FineTuneEmphasis.none
 
         package init(epochs: Int, batchSize: Int, learningRate: Double, seed: UInt64,
-                     startPenalty: Double = defaultStartPenalty, emphasis: FineTuneEmphasis = defaultEmphasis) {
+                     startPenalty: Double = defaultStartPenalty) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
             self.seed = seed
             self.startPenalty = startPenalty
-            self.emphasis = emphasis
         }
 
         /// The plan for a model that starts from fresh weights: no pull toward them (L2-SP
@@ -49,12 +45,10 @@ package enum CandidateTraining {
     /// Trains a checkpointed model in place, in its own target units: the driver sends the
     /// targets through the model's transform (the shipped models learn log latencies), so
     /// fine-tuning continues the objective the model was trained on. Without validation
-    /// the driver keeps the last epoch. `weights` (one per sample, nil: all 1) weigh the
-    /// samples' loss terms. Returns the number of steps.
+    /// the driver keeps the last epoch. Returns the number of steps.
     @discardableResult
-    package static func train(_ trained: TrainedModel, on samples: [MeasuredSample], weights: [Float]? = nil, plan: Plan,
+    package static func train(_ trained: TrainedModel, on samples: [MeasuredSample], plan: Plan,
                       stop: TrainingStopFlag = TrainingStopFlag()) throws -> Int {
-        precondition(weights.map { $0.count == samples.count } ?? true, "one weight per sample")
         guard let first = samples.first, plan.epochs > 0 else { return 0 }
         var recipe = TrainingRecipe(epochs: plan.epochs, batchSize: max(1, min(plan.batchSize, samples.count)),
                                     peakLearningRate: Float(plan.learningRate), seed: plan.seed,
@@ -62,11 +56,7 @@ package enum CandidateTraining {
         recipe.startPenalty = Float(plan.startPenalty)
         let encoding = trained.metadata.tokenEncoding.isEmpty
             ? (ModelTokens(readBy: first.graph)?.storedName ?? "") : trained.metadata.tokenEncoding
-        var trainingSamples = samples.map(\.trainingSample)
-        if let weights {
-            for index in trainingSamples.indices { trainingSamples[index].weight = weights[index] }
-        }
-        let dataset = TrainingDataset(encoding: encoding, samples: trainingSamples)
+        let dataset = TrainingDataset(encoding: encoding, samples: samples.map(\.trainingSample))
         let result = try TrainingDriver(recipe: recipe, stopFlag: stop).run(trained, train: dataset)
         if result.interrupted { throw Stopped() }
         return result.steps

@@ -24,11 +24,8 @@ package struct RetrainSettings: Sendable {
     /// like networks, from the start model or scratch (tests of the retrain mechanics use
     /// cells as cheap data that way).
     package var cellPriors: (@Sendable () throws -> CellPriors)?
-    /// The fine-tune's L2-SP strength and the measurements it weighs up (`CandidateTraining.Plan`).
+    /// The fine-tune's L2-SP strength (`CandidateTraining.Plan`).
     package var startPenalty = CandidateTraining.Plan.defaultStartPenalty
-    package var emphasis = CandidateTraining.Plan.defaultEmphasis
-    /// How a node-cost start model's rates are fitted (`RateCorrectionMethod`).
-    package var rateFit = RateCorrectionMethod.shipped
 
     package init(retraining: RetrainingConfig, modelsDirectory: String,
          defaultCheckpoint: @escaping @Sendable (String) -> URL? = { _ in nil },

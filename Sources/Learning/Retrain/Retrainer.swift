@@ -127,14 +127,13 @@ package final class Retrainer: Sendable {
 
         let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
                                           learningRate: settings.retraining.learningRate, seed: settings.seed,
-                                          startPenalty: settings.startPenalty, emphasis: settings.emphasis)
+                                          startPenalty: settings.startPenalty)
         let destination = settings.weightsURL(platform: platform, version: version)
         // The default model's replay anchors, for every fine-tune of this platform's line of
         // models (they are predicted by the start model of each retrain, not the default).
         let anchors = data.kind == .network ? try defaultSource.flatMap { try ReplayAnchors.load(besides: $0.url) } : nil
         let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
-                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors,
-                                     rateFit: settings.rateFit)
+                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors)
         let digest = Self.digest(of: Self.trainedIDs(judging))
         // A version of this platform is compared only on networks it never trained on
         // (when enough are left): judged on ones it trained on, it would win by memory.

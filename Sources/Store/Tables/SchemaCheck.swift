@@ -19,9 +19,10 @@ enum SchemaCheck {
 
     /// Opens the tables of an existing store, or creates them when `txn` may write and the
     /// environment is empty. Anything else (foreign data, no schema, a newer schema) is an error.
-    /// A writer upgrades an older store in place: version 1 gets the `tokens` table (its
-    /// readers find the tokens of earlier versions in the `tokens/` folder until the
-    /// learning side converts them, see `MeasuredTokenStore`).
+    /// A writer upgrades an older store in place, in the same transaction: version 1 gets the
+    /// `tokens` table (its readers find the tokens of earlier versions in the `tokens/` folder
+    /// until the learning side converts them, see `MeasuredTokenStore`); versions 1 and 2 get
+    /// the `measurements_by_graph` index, filled from the measurements already stored.
     static func openTables(in txn: Transaction, supported: UInt32) throws -> Tables {
         guard let meta = try txn.openDatabase(Tables.meta, create: false) else {
             guard try txn.mainDatabaseEntryCount() == 0 else {
@@ -46,8 +47,20 @@ enum SchemaCheck {
         guard found < supported, !txn.isReadOnly else {
             return try Tables(in: txn, schema: found)
         }
-        let tables = try Tables(in: txn, schema: found, creating: Tables.sinceVersion2)
+        let tables = try Tables(in: txn, schema: found, creating: Tables.introduced(after: found))
+        if found < 3 { try indexMeasurementsByGraph(in: txn, tables: tables) }
         try write(supported, in: txn, meta: tables.meta)
         return tables
+    }
+
+    /// Fills the `measurements_by_graph` index from the `measurements` table.
+    private static func indexMeasurementsByGraph(in txn: Transaction, tables: Tables) throws {
+        let writer = StoreWriter(txn: txn, tables: tables)
+        var measurements: [LatencyMeasurement] = []
+        try txn.scan(tables.measurements, from: [], before: nil) { _, value in
+            measurements.append(try writer.codec.decode(LatencyMeasurement.self, from: value, table: Tables.measurements))
+            return true
+        }
+        for measurement in measurements { try writer.indexByGraph(measurement) }
     }
 }

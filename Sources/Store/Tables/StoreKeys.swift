@@ -37,6 +37,14 @@ struct StoreKeys {
         try graph(id)
     }
 
+    /// graph hash(32) | id(32)
+    func measurementByGraph(graphHash: String, id: String) throws -> [UInt8] {
+        var key = KeyBytes(path: path)
+        try key.append(hash: graphHash)
+        try key.append(hash: id)
+        return key.bytes
+    }
+
     /// platform\0 | stored-at ms (i64, sign flipped) | id(32)
     func measurementByPlatformTime(platform: String, milliseconds: Int64, id: String?) throws -> [UInt8] {
         var key = KeyBytes(path: path)

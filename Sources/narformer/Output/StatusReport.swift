@@ -77,9 +77,9 @@ struct StatusReport: Encodable {
                     entry.uncalibrated = try uncalibrated?.note(
                         platform: platform.name, modelVersion: serving?.version ?? entry.activeVersion ?? 0,
                         defaultModel: serving.map { URL(fileURLWithPath: $0.checkpoint) })
-                    let planner = try SuggestionPlanner.load(store: store, platform: platform.name, opMixes: false)
-                    entry.suggestionsWaiting = planner.candidates.count
-                    entry.novelWaiting = planner.novelCount
+                    let waiting = try SuggestionPlanner.waiting(store: store, platform: platform.name)
+                    entry.suggestionsWaiting = waiting.waiting
+                    entry.novelWaiting = waiting.novel
                 } catch {
                     problem = "\(error)"
                 }

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// Where a network's cost lies, by node group, read from its tokens alone: the sums of its
@@ -9,24 +10,24 @@ import Foundation
 /// groups and terms a node-cost model's rate correction shifts. A network's cost in each
 /// group says how much measuring it tells about that group's rates, without running a model
 /// (so ten thousand stored networks are read in a moment).
-public struct NetworkCostMix: Sendable, Equatable {
+package struct NetworkCostMix: Sendable, Equatable {
     /// FLOPs, elements moved and nodes of the whole network.
-    public var total: [Double]
+    package var total: [Double]
     /// Per group (op type, or `depthwise`): the same sums over the group's nodes; groups
     /// with no node are left out.
-    public var groups: [String: [Double]]
+    package var groups: [String: [Double]]
 
     /// The group of the depthwise convolutions (their nodes are also in their op type's).
-    public static let depthwise = "depthwise"
+    package static let depthwise = "depthwise"
 
-    public init(total: [Double], groups: [String: [Double]]) {
+    package init(total: [Double], groups: [String: [Double]]) {
         self.total = total
         self.groups = groups
     }
 
     /// The mix of `graph` read in `tokens`; nil for encodings without cost columns
     /// (baseline, cells) and graphs not in `tokens`.
-    public init?(_ graph: TokenGraph, tokens: ModelTokens) {
+    package init?(_ graph: TokenGraph, tokens: ModelTokens) {
         guard case .network(let encoding) = tokens, encoding != .baseline, graph.tokenDim == tokens.tokenDim else { return nil }
         let (offset, names) = NetworkTraits.opColumns(encoding)
         let width = graph.tokenDim, scale = Double(CostTokenizer.logScale)

@@ -1,10 +1,11 @@
 import Engine
 import Foundation
 import TestSupport
+import Learning
 import XCTest
-@testable import Learning
+@testable import Lab
 
-/// The rate-design choice of `SuggestionPlanner` (a lab option): picks go where the rate
+/// The rate-design order (`RateDesignPlanner`, a lab option): picks go where the rate
 /// correction knows least and many unmeasured networks spend their time; a copy of a pick
 /// adds little; cost mixes are read from real tokens.
 final class RateDesignPlanTests: XCTestCase {
@@ -17,10 +18,27 @@ final class RateDesignPlanTests: XCTestCase {
         return (NetworkCostMix(total: total, groups: groups), 1e-9 * total[0] + 1e-8 * total[1] + 0.01 * total[2])
     }
 
-    private func candidate(_ i: Int, _ groups: [String: [Double]]) -> SuggestionPlanner.Candidate {
+    private struct Network {
+        var candidate: SuggestionPlanner.Candidate
+        var costMix: NetworkCostMix?
+    }
+
+    private func candidate(_ i: Int, _ groups: [String: [Double]]) -> Network {
         let (costMix, ms) = mix(groups)
-        return .init(graphHash: hash(i), batchSize: 1, predictedMs: ms, novelty: 1, noveltyReason: nil, modelVersion: 0,
-                     size: [Foundation.log(costMix.total[0]), 10, 12], costMix: costMix)
+        return Network(candidate: .init(graphHash: hash(i), batchSize: 1, predictedMs: ms, novelty: 1, noveltyReason: nil,
+                                        modelVersion: 0, size: [Foundation.log(costMix.total[0]), 10, 12]),
+                       costMix: costMix)
+    }
+
+    /// The planner over `networks`, with `measured` (each: its groups) measured already.
+    private func planner(_ networks: [Network], measured: [[String: [Double]]] = [], byNovelty: Bool = false) -> RateDesignPlanner {
+        RateDesignPlanner(candidates: networks.map(\.candidate), costMixes: networks.map(\.costMix),
+                          measured: measured.map { _ in SuggestionPlanner.Measured(size: [20, 10, 12]) },
+                          measuredMixes: measured.map { mix($0).0 }, byNovelty: byNovelty)
+    }
+
+    private func mixOf(_ pick: SuggestionPlanner.Pick, in networks: [Network]) -> NetworkCostMix? {
+        networks.first { $0.candidate.graphHash == pick.candidate.graphHash }?.costMix
     }
 
     /// Dense networks (Conv and Relu) of several sizes and mixes.
@@ -37,59 +55,49 @@ final class RateDesignPlanTests: XCTestCase {
 
     func testTheFirstPickGoesToTheGroupNothingMeasuredCovers() throws {
         let candidates = (0..<12).map { candidate($0, dense($0)) } + (12..<16).map { candidate($0, depthwise($0)) }
-        let measured = (100..<104).map { i in
-            SuggestionPlanner.Measured(size: [20, 10, 12], costMix: mix(dense(i)).0)
-        }
-        let planner = SuggestionPlanner(candidates: candidates, measured: measured, method: .rateDesign)
-        let first = try XCTUnwrap(planner.plan(count: 1).first)
-        XCTAssertNotNil(first.candidate.costMix?.groups[NetworkCostMix.depthwise],
+        let measured = (100..<104).map(dense)
+        let first = try XCTUnwrap(planner(candidates, measured: measured).plan(count: 1).first)
+        XCTAssertNotNil(mixOf(first, in: candidates)?.groups[NetworkCostMix.depthwise],
                         "four dense networks are measured, no depthwise one: \(first.reason)")
         XCTAssertTrue(first.reason.contains("teaches depthwise conv"), first.reason)
         XCTAssertTrue(first.reason.contains("0 measured and 3 unmeasured networks spend 5% or more there"), first.reason)
         // Control: once depthwise networks are measured too, the first pick is no longer one of them.
-        let covered = SuggestionPlanner(candidates: candidates,
-                                        measured: measured + (200..<206).map { i in
-                                            SuggestionPlanner.Measured(size: [20, 10, 12], costMix: mix(depthwise(i)).0)
-                                        }, method: .rateDesign)
-        XCTAssertNil(try XCTUnwrap(covered.plan(count: 1).first).candidate.costMix?.groups[NetworkCostMix.depthwise])
+        let covered = planner(candidates, measured: measured + (200..<206).map(depthwise))
+        XCTAssertNil(mixOf(try XCTUnwrap(covered.plan(count: 1).first), in: candidates)?.groups[NetworkCostMix.depthwise])
     }
 
     func testACopyOfAPickAddsLittle() throws {
         // Two identical depthwise networks, and dense ones: after one depthwise pick, its copy
         // is worth less than a dense network (nothing measured yet).
         let twins = [candidate(0, depthwise(0)), candidate(1, depthwise(0))]
-        let planner = SuggestionPlanner(candidates: twins + (2..<8).map { candidate($0, dense($0)) }, measured: [],
-                                        method: .rateDesign)
-        let picks = planner.plan(count: 2)
+        let design = planner(twins + (2..<8).map { candidate($0, dense($0)) })
+        let picks = design.plan(count: 2)
         XCTAssertEqual(picks.count, 2)
         XCTAssertEqual(picks.filter { $0.candidate.graphHash <= hash(1) }.count, 1,
                        "one of the twins, not both: \(picks.map(\.candidate.graphHash))")
         XCTAssertLessThan(picks[1].priority, picks[0].priority, "each pick gains less than the one before")
         // The whole list: every candidate once, and the budget still holds.
-        XCTAssertEqual(Set(planner.plan(count: 20).map(\.candidate.graphHash)).count, 8)
-        let cheapest = try XCTUnwrap(planner.candidates.map(\.predictedMs).min())
-        XCTAssertTrue(planner.plan(count: 20, budgetMs: cheapest).allSatisfy { $0.candidate.predictedMs <= cheapest })
+        XCTAssertEqual(Set(design.plan(count: 20).map(\.candidate.graphHash)).count, 8)
+        let cheapest = try XCTUnwrap(design.candidates.map(\.predictedMs).min())
+        XCTAssertTrue(design.plan(count: 20, budgetMs: cheapest).allSatisfy { $0.candidate.predictedMs <= cheapest })
     }
 
     func testWithoutCostMixesThePlannerCovers() throws {
         // A cell platform has no cost tokens: coverage of sizes, even when the rate design is asked for.
         var plain = (0..<6).map { candidate($0, dense($0)) }
         for k in plain.indices { plain[k].costMix = nil }
-        let picks = SuggestionPlanner(candidates: plain, measured: [], method: .rateDesign).plan(count: 2)
+        let picks = planner(plain).plan(count: 2)
         XCTAssertEqual(picks.count, 2)
         XCTAssertTrue(picks.allSatisfy { $0.reason.contains("the nearest measured network") }, "\(picks.map(\.reason))")
-        // Networks that have cost mixes get the design when it is asked for, coverage by default.
-        let designed = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [],
-                                         method: .rateDesignByNovelty)
+        // Networks that have cost mixes get the design; what narformer suggest does is coverage.
+        let designed = planner((0..<6).map { candidate($0, dense($0)) }, byNovelty: true)
         XCTAssertTrue(designed.plan(count: 1).allSatisfy { $0.reason.contains("teaches") })
-        XCTAssertEqual(SuggestionPlanner.Method.shipped, .coverage)
-        let byDefault = SuggestionPlanner(candidates: (0..<6).map { candidate($0, dense($0)) }, measured: [])
-        XCTAssertTrue(byDefault.plan(count: 1).allSatisfy { $0.reason.contains("the nearest measured network") })
+        XCTAssertEqual(SuggestionMethod.product, .coverage)
         // One network without stored tokens among others: the design still plans; it tells only
         // the common scale, so it is not the first pick, and its reason says so.
         var mixed = (0..<6).map { candidate($0, dense($0)) }
         mixed[0].costMix = nil
-        let order = SuggestionPlanner(candidates: mixed, measured: [], method: .rateDesignByNovelty).plan(count: 6)
+        let order = planner(mixed, byNovelty: true).plan(count: 6)
         XCTAssertEqual(order.count, 6)
         XCTAssertNotEqual(order.first?.candidate.graphHash, hash(0))
         let tokenless = try XCTUnwrap(order.first { $0.candidate.graphHash == hash(0) })

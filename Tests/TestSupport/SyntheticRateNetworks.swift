@@ -3,11 +3,11 @@ import Foundation
 import Learning
 
 /// Rate-correction problems with a known answer, for the rate-correction tests.
-enum SyntheticRateNetworks {
+package enum SyntheticRateNetworks {
     /// `count` networks of groups 0 and 1 in random proportions: everything runs at 0.5 x
     /// the prior, group 1's compute a further `factor` x; each label has log noise of
     /// standard deviation `noise`.
-    static func networks(count: Int, factor: Double, noise: Double, seed: UInt64) -> [RateCorrectionProblem.Network] {
+    package static func networks(count: Int, factor: Double, noise: Double, seed: UInt64) -> [RateCorrectionProblem.Network] {
         var rng = SplitMix64(seed: seed)
         return (0..<count).map { i -> RateCorrectionProblem.Network in
             let a = 0.1 + 0.8 * Double(rng.nextUnit())
