@@ -26,11 +26,9 @@ public enum NetworkImporter {
     /// dimension before shapes are inferred (default: the file's own, or 1 if symbolic).
     public static func importFile(at url: URL, batchSize: Int? = nil) throws -> ImportedNetwork {
         let name = url.lastPathComponent
-        if let problem = fileTypeProblem(atPath: url.path) { throw ImportError(.unreadable, file: name, problem) }
+        let size = try regularFileSize(atPath: url.path, name: name)
         let data: Data
         do {
-            let size = (try FileManager.default.attributesOfItem(atPath: url.resolvingSymlinksInPath().path)[.size]
-                        as? NSNumber)?.intValue ?? 0
             guard size <= maxFileBytes else {
                 throw ImportError(.tooLarge, file: name, "the file has \(size) bytes, more than \(maxFileBytes)")
             }

@@ -35,42 +35,66 @@ struct NearestRows: Sendable, Equatable {
     /// The mean Euclidean distance from `query` (`width` floats) to its `k` nearest rows
     /// (all of them when fewer), leaving out row `skipping`; infinite when no row is left.
     func meanDistanceToNearest(_ query: UnsafeBufferPointer<Float>, k: Int, skipping: Int? = nil) -> Double {
+        withNearest(query, k: k, skipping: skipping) { sums, _ in
+            guard !sums.isEmpty else { return .infinity }
+            var total = 0.0
+            for sum in sums { total += Double(sum).squareRoot() }
+            return total / Double(sums.count)
+        }
+    }
+
+    /// The `k` nearest rows of `query` (all of them when fewer), leaving out row `skipping`,
+    /// nearest first, with their Euclidean distances (the same as `meanDistanceToNearest`'s).
+    package func nearest(_ query: UnsafeBufferPointer<Float>, k: Int, skipping: Int? = nil) -> [(row: Int, distance: Double)] {
+        withNearest(query, k: k, skipping: skipping) { sums, rows in
+            zip(sums, rows).map { ($1, Double($0).squareRoot()) }
+        }
+    }
+
+    /// Hands `body` the squared distances of the `k` nearest rows, ascending, and their rows
+    /// (both empty when no row is left).
+    private func withNearest<R>(_ query: UnsafeBufferPointer<Float>, k: Int, skipping: Int?,
+                                _ body: (UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Int>) -> R) -> R {
         precondition(query.count == width, "a query of \(query.count) floats against rows of \(width)")
         let left = count - (skipping.map { (0..<count).contains($0) ? 1 : 0 } ?? 0)
-        guard left > 0 else { return .infinity }
-        let take = min(max(1, k), left)
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: take) { nearest in
-            // The `take` smallest squared distances so far, ascending.
-            var held = 0
-            panels.withUnsafeBytes { bytes in
-                let panelBytes = width * MemoryLayout<Lanes>.stride
-                for panel in 0..<((count + Self.lanes - 1) / Self.lanes) {
-                    var sums = Lanes()
-                    var offset = panel * panelBytes
-                    for j in 0..<width {
-                        let d = Lanes(repeating: query[j]) - bytes.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
-                        sums += d * d
-                        offset += MemoryLayout<Lanes>.stride
-                    }
-                    for lane in 0..<min(Self.lanes, count - panel * Self.lanes) where panel * Self.lanes + lane != skipping {
-                        let sum = sums[lane]
-                        if held == take {
-                            guard sum < nearest[take - 1] else { continue }
-                        } else {
-                            held += 1
+        let take = left > 0 ? min(max(1, k), left) : 0
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(take, 1)) { nearest in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: max(take, 1)) { rows in
+                // The `take` smallest squared distances so far, ascending, and their rows.
+                var held = 0
+                if take > 0 {
+                    panels.withUnsafeBytes { bytes in
+                        let panelBytes = width * MemoryLayout<Lanes>.stride
+                        for panel in 0..<((count + Self.lanes - 1) / Self.lanes) {
+                            var sums = Lanes()
+                            var offset = panel * panelBytes
+                            for j in 0..<width {
+                                let d = Lanes(repeating: query[j]) - bytes.loadUnaligned(fromByteOffset: offset, as: Lanes.self)
+                                sums += d * d
+                                offset += MemoryLayout<Lanes>.stride
+                            }
+                            for lane in 0..<min(Self.lanes, count - panel * Self.lanes) where panel * Self.lanes + lane != skipping {
+                                let sum = sums[lane]
+                                if held == take {
+                                    guard sum < nearest[take - 1] else { continue }
+                                } else {
+                                    held += 1
+                                }
+                                var i = held - 1
+                                while i > 0, nearest[i - 1] > sum {
+                                    nearest[i] = nearest[i - 1]
+                                    rows[i] = rows[i - 1]
+                                    i -= 1
+                                }
+                                nearest[i] = sum
+                                rows[i] = panel * Self.lanes + lane
+                            }
                         }
-                        var i = held - 1
-                        while i > 0, nearest[i - 1] > sum {
-                            nearest[i] = nearest[i - 1]
-                            i -= 1
-                        }
-                        nearest[i] = sum
                     }
                 }
+                return body(UnsafeMutableBufferPointer(rebasing: nearest[0..<held]),
+                            UnsafeMutableBufferPointer(rebasing: rows[0..<held]))
             }
-            var total = 0.0
-            for i in 0..<take { total += Double(nearest[i]).squareRoot() }
-            return total / Double(take)
         }
     }
 }

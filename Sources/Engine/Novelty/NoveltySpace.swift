@@ -78,6 +78,14 @@ public struct NoveltySpace: Sendable, Equatable {
                   typicalDistance: max(own[own.count / 2], 1e-6))
     }
 
+    /// The `k` nearest sample vectors of a standardised vector (`width` floats, as the sample
+    /// holds them), leaving out sample row `skipping`, nearest first: for lab studies of
+    /// other scales over the same search.
+    package func nearestSamples(toStandardised vector: UnsafeBufferPointer<Float>,
+                                skipping: Int? = nil) -> [(row: Int, distance: Double)] {
+        nearest.nearest(vector, k: k, skipping: skipping)
+    }
+
     /// Mean distance of `vector` (raw) to its `k` nearest sample vectors over
     /// `typicalDistance`; infinite for a vector of another width (it cannot be placed).
     public func distanceRatio(_ vector: [Float]) -> Double {
