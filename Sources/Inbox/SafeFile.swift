@@ -98,16 +98,19 @@ package enum SafeFile {
         if opened.st_nlink > 1 { return .refused(.hardLink) }
         if Int64(opened.st_size) > maxBytes { return .refused(.tooLarge(size: Int64(opened.st_size), limit: maxBytes)) }
         let identity = FileIdentity(opened)
+        // One buffer for the whole file: the opening is its first bytes, read once.
+        var data = Data(count: max(Int(opened.st_size), 0) + 1)
+        var total = 0
         if let opening, opening.bytes > 0, opened.st_size > 0 {
-            var head = [UInt8](repeating: 0, count: min(opening.bytes, Int(opened.st_size)))
-            guard let count = readOpening(fd, into: &head) else {
+            guard let count = readBytes(fd, into: &data, from: 0, upTo: min(opening.bytes, Int(opened.st_size))) else {
                 return .unavailable(SystemError("cannot read", path: path.description).description)
             }
-            if let problem = head.withUnsafeBytes({ opening.problem(UnsafeRawBufferPointer(rebasing: $0[..<count]), Int64(opened.st_size)) }) {
+            if let problem = data.withUnsafeBytes({ opening.problem(UnsafeRawBufferPointer(rebasing: $0[..<count]), Int64(opened.st_size)) }) {
                 return .refused(.content(problem))
             }
+            total = count
         }
-        guard let data = readAll(fd, expected: Int(opened.st_size), limit: maxBytes) else {
+        guard readRest(fd, into: &data, from: total, limit: maxBytes) else {
             return .unavailable(SystemError("cannot read", path: path.description).description)
         }
         afterReading?(path)
@@ -127,13 +130,13 @@ package enum SafeFile {
         return unit == 0 ? "\(bytes) bytes" : String(format: "%.1f %@", value, units[unit])
     }
 
-    /// Reads the first bytes with `pread` (the file offset stays at 0 for `readAll`): as many
-    /// as `buffer` holds, fewer at the end of the file. Nil on a read error.
-    private static func readOpening(_ fd: Int32, into buffer: inout [UInt8]) -> Int? {
-        var total = 0
-        while total < buffer.count {
-            let count = buffer.withUnsafeMutableBytes { raw in
-                pread(fd, raw.baseAddress! + total, raw.count - total, off_t(total))
+    /// Reads into `data` from byte `start` until it holds `end` bytes or the file ends.
+    /// The count it holds then; nil on a read error.
+    private static func readBytes(_ fd: Int32, into data: inout Data, from start: Int, upTo end: Int) -> Int? {
+        var total = start
+        while total < end {
+            let count = data.withUnsafeMutableBytes { raw in
+                Glibc.read(fd, raw.baseAddress! + total, end - total)
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -145,26 +148,21 @@ package enum SafeFile {
         return total
     }
 
-    /// Reads to the end (at most `limit + 1` bytes, so growth past the limit is noticed).
-    private static func readAll(_ fd: Int32, expected: Int, limit: Int64) -> Data? {
-        var data = Data(count: max(expected, 0) + 1)
-        var total = 0
+    /// Reads to the end after the `start` bytes `data` holds (at most `limit + 1` bytes in
+    /// all, so growth past the limit is noticed), growing `data` as needed and cutting it to
+    /// what was read. False on a read error.
+    private static func readRest(_ fd: Int32, into data: inout Data, from start: Int, limit: Int64) -> Bool {
+        var total = start
         while true {
             if total == data.count {
                 if Int64(total) > limit { break }
                 data.count += max(4096, total)
             }
-            let count = data.withUnsafeMutableBytes { raw in
-                Glibc.read(fd, raw.baseAddress! + total, raw.count - total)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { break }
-            total += count
+            guard let count = readBytes(fd, into: &data, from: total, upTo: data.count) else { return false }
+            if count == total { break }
+            total = count
         }
         data.count = total
-        return data
+        return true
     }
 }

@@ -42,7 +42,7 @@ public enum NoveltyStudy {
     }
 
     public static let methods = ["embedding", "op-mix", "ensemble", "embedding x op-mix", "knn-residual",
-                                 "embedding x knn-residual", "local embedding x op-mix"]
+                                 "embedding x knn-residual", "global embedding x op-mix"]
 
     /// One scored test network.
     public struct Point: Sendable {
@@ -118,9 +118,11 @@ public enum NoveltyStudy {
             let residuals = zip(trainPredicted, train.targets).map { abs($0 - $1) / $1 }
             byMethod.append(try localResidual(first, train: train.graphs, residuals: residuals, test: testGraphs))
             byMethod.append(zip(byMethod[0], byMethod[4]).map { ($0 * $1).squareRoot() })
-            // The product's two spaces with a local scale in place of the sample's one median.
-            let localEmbedding = LocalNoveltyRatio(summary.embedding), localMix = LocalNoveltyRatio(opMix)
-            byMethod.append(zip(embeddings, mixes).map { (localEmbedding.ratio($0) * localMix.ratio($1)).squareRoot() })
+            // The product's two spaces over the sample's one typical distance instead of the
+            // local scale (the score before the local scale).
+            byMethod.append(zip(embeddings, mixes).map {
+                (summary.embedding.globalDistanceRatio($0) * opMix.globalDistanceRatio($1)).squareRoot()
+            })
             // What the error might follow besides distance: size and the model's own prediction.
             var extras: [[String: Double]] = zip(testGraphs, predicted).map { graph, value in
                 let traits = NetworkTraits(graph, tokens: .network(options.encoding))

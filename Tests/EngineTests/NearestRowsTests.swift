@@ -54,4 +54,22 @@ final class NearestRowsTests: XCTestCase {
         let single = NearestRows(rows: Array(rows.prefix(9)), width: 9)
         XCTAssertEqual(own.withUnsafeBufferPointer { single.meanDistanceToNearest($0, k: 1, skipping: 0) }, .infinity, "no row left")
     }
+
+    func testHandsOverTheNearestRowsInOrder() {
+        var rng = SplitMix64(seed: 23)
+        let width = 11, count = 53
+        let rows = values(count * width, &rng)
+        let nearest = NearestRows(rows: rows, width: width)
+        for _ in 0..<5 {
+            let query = values(width, &rng)
+            let plain = (0..<count).filter { $0 != 7 }.map { r in
+                (r, (0..<width).reduce(Float(0)) { $0 + (query[$1] - rows[r * width + $1]) * (query[$1] - rows[r * width + $1]) })
+            }.sorted { $0.1 < $1.1 }.prefix(5)
+            let (found, sums) = query.withUnsafeBufferPointer { q in
+                nearest.withNearest(q, k: 5, skipping: 7) { sums, rows in (Array(rows), Array(sums)) }
+            }
+            XCTAssertEqual(found, plain.map(\.0), "the 5 nearest rows, nearest first, row 7 left out")
+            XCTAssertEqual(sums, plain.map(\.1))
+        }
+    }
 }

@@ -34,6 +34,31 @@ final class NoveltyTests: XCTestCase {
         XCTAssertNil(s.novelty(embedding: cloud(1, width: 6, center: 0, seed: 4)[0], opMix: nil, traits: traits(20)).reason)
     }
 
+    func testTheScaleIsLocalSoASparseTrainingFamilyIsNotNovel() throws {
+        // A dense family (200 networks, spread 0.2) and a sparse one (40 networks, spread 3)
+        // far apart: the sample's one typical distance is the dense family's, so a network
+        // like the sparse family's would read as novel on that scale.
+        let dense = cloud(200, width: 4, center: 0, seed: 31).map { $0.map { $0 * 0.2 } }
+        let sparse = cloud(40, width: 4, center: 0, seed: 32).map { $0.map { 20 + $0 * 3 } }
+        let space = try XCTUnwrap(NoveltySpace(method: .embedding, vectors: dense + sparse))
+        let likeSparse = cloud(50, width: 4, center: 0, seed: 33).map { $0.map { 20 + $0 * 3 } }
+        let local = likeSparse.map(space.distanceRatio).sorted(), global = likeSparse.map(space.globalDistanceRatio).sorted()
+        XCTAssertGreaterThan(global[25], 2 * Novelty.high, "on the one typical distance the sparse family reads as novel")
+        XCTAssertEqual(local[25], 1, accuracy: 0.4, "on the local scale it is about 1")
+        let likeDense = cloud(50, width: 4, center: 0, seed: 34).map { $0.map { $0 * 0.2 } }.map(space.distanceRatio).sorted()
+        XCTAssertEqual(likeDense[25], 1, accuracy: 0.4)
+        // Between the two families, far from both on either family's scale.
+        XCTAssertGreaterThanOrEqual(space.distanceRatio([10, 10, 10, 10]), Novelty.high)
+
+        // A knot of identical copies (own distance 0) is floored at a share of the typical distance.
+        let knot = [[Float]](repeating: [5, 5, 5, 5], count: 8) + cloud(100, width: 4, center: 0, seed: 35)
+        let knotted = try XCTUnwrap(NoveltySpace(method: .embedding, vectors: knot))
+        let nearKnot: [Float] = [5.01, 5, 5, 5]
+        XCTAssertEqual(knotted.distanceRatio(nearKnot), knotted.globalDistanceRatio(nearKnot) / NoveltySpace.localScaleFloor,
+                       accuracy: 1e-9, "the floor, not a division by zero")
+        XCTAssertTrue(knotted.distanceRatio(nearKnot).isFinite)
+    }
+
     func testReasonsNameUnseenOpTypesSizeAndUnknownOps() throws {
         let s = try summary()
         let near = cloud(1, width: 6, center: 0, seed: 5)[0]

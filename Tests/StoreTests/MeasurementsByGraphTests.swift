@@ -63,4 +63,28 @@ final class MeasurementsByGraphTests: XCTestCase {
         XCTAssertTrue(try writer.write { try $0.putMeasurement(Sample.measurement(2, platform: "cpu")) })
         XCTAssertEqual(try writer.read { try $0.measurements(ofGraph: Sample.hash(2)) }.count, 2)
     }
+
+    /// The upgrade fills the index a batch at a time: every measurement indexed whether the
+    /// count is a multiple of the batch or not, none twice.
+    func testTheIndexIsFilledInBatches() throws {
+        for (count, batch) in [(8, 3), (6, 3), (8, 1), (8, 100)] {
+            let dir = try TemporaryDirectory()
+            let stored = Array(measurements().prefix(count))
+            try Sample.olderStore(version: NarformerStore.schemaVersion, at: dir.path) { txn, tables in
+                let keys = StoreKeys(path: txn.path), codec = ValueCodec(path: txn.path)
+                for m in stored { try txn.put(tables.measurements, key: keys.measurement(id: m.id), value: codec.encode(m)) }
+                try SchemaCheck.indexMeasurementsByGraph(in: txn, tables: tables, batch: batch)
+            }
+            let store = try NarformerStore(path: dir.path, readOnly: true)
+            try store.read { r in
+                for index in 0..<6 {
+                    let want = stored.filter { $0.graphHash == Sample.hash(index) }
+                    XCTAssertEqual(Set(try r.measurements(ofGraph: Sample.hash(index)).map(\.id)), Set(want.map(\.id)),
+                                   "\(count) measurements in batches of \(batch), graph \(index)")
+                    XCTAssertEqual(try r.measurements(ofGraph: Sample.hash(index)).count, want.count)
+                }
+            }
+        }
+    }
 }
+

@@ -43,17 +43,9 @@ struct NearestRows: Sendable, Equatable {
         }
     }
 
-    /// The `k` nearest rows of `query` (all of them when fewer), leaving out row `skipping`,
-    /// nearest first, with their Euclidean distances (the same as `meanDistanceToNearest`'s).
-    package func nearest(_ query: UnsafeBufferPointer<Float>, k: Int, skipping: Int? = nil) -> [(row: Int, distance: Double)] {
-        withNearest(query, k: k, skipping: skipping) { sums, rows in
-            zip(sums, rows).map { ($1, Double($0).squareRoot()) }
-        }
-    }
-
     /// Hands `body` the squared distances of the `k` nearest rows, ascending, and their rows
     /// (both empty when no row is left).
-    private func withNearest<R>(_ query: UnsafeBufferPointer<Float>, k: Int, skipping: Int?,
+    func withNearest<R>(_ query: UnsafeBufferPointer<Float>, k: Int, skipping: Int?,
                                 _ body: (UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Int>) -> R) -> R {
         precondition(query.count == width, "a query of \(query.count) floats against rows of \(width)")
         let left = count - (skipping.map { (0..<count).contains($0) ? 1 : 0 } ?? 0)

@@ -2,13 +2,22 @@ import Foundation
 
 /// One space a novelty summary measures distance in: a capped, seeded sample of the
 /// training networks' vectors of one kind (the model's embedding, or the op mix), each
-/// dimension standardised over the sample, and the sample's typical distance. A network's
-/// ratio in the space is its mean distance to its `k` nearest sample vectors over that
-/// typical distance: about 1 for a network like the training ones.
+/// dimension standardised over the sample. A network's ratio in the space is its mean
+/// distance to its `k` nearest sample vectors over those vectors' own local scale (the mean
+/// of each one's mean distance to its `k` nearest others, as the local outlier factor takes
+/// it): about 1 for a network like the training ones near it.
+///
+/// Why a local scale and not the sample's one typical distance: that one number is set by
+/// the densest families of the training data, so a family the model was trained on but
+/// whose networks lie far apart (30 ViTs of random depth and width beside 80 networks per
+/// CNN family) read as novel. The local scale keeps "about 1" true family by family; it is
+/// floored at a quarter of the typical distance so that a tight knot of near-copies in the
+/// sample cannot make the networks around it look far.
 ///
 /// Immutable once made: the sample is also kept laid out for the nearest-vector search
-/// (`NearestRows`), made once when the space is made or read from a checkpoint, so a
-/// prediction's novelty only standardises its vector and scans the sample once.
+/// (`NearestRows`) with each vector's own scale, both derived once when the space is made
+/// or read from a checkpoint (nothing more is saved), so a prediction's novelty only
+/// standardises its vector and scans the sample once.
 public struct NoveltySpace: Sendable, Equatable {
     /// What the vectors are.
     public enum Method: String, Sendable, Codable, CaseIterable {
@@ -33,6 +42,11 @@ public struct NoveltySpace: Sendable, Equatable {
     public let typicalDistance: Double
     /// `vectors` laid out for the search (derived: not saved).
     let nearest: NearestRows
+    /// Each sample vector's mean distance to its `k` nearest others (derived: not saved).
+    let ownDistance: [Double]
+
+    /// The local scale never goes below this share of `typicalDistance`.
+    static let localScaleFloor = 0.25
 
     public static let defaultK = 5
 
@@ -40,6 +54,13 @@ public struct NoveltySpace: Sendable, Equatable {
 
     public init(method: Method, k: Int, width: Int, center: [Float], spread: [Float], vectors: [Float],
                 typicalDistance: Double) {
+        let rows = NearestRows(rows: vectors, width: width)
+        self.init(method: method, k: k, width: width, center: center, spread: spread, vectors: vectors,
+                  typicalDistance: typicalDistance, nearest: rows, ownDistance: Self.ownDistances(rows, vectors, k: k))
+    }
+
+    private init(method: Method, k: Int, width: Int, center: [Float], spread: [Float], vectors: [Float],
+                 typicalDistance: Double, nearest: NearestRows, ownDistance: [Double]) {
         self.method = method
         self.k = k
         self.width = width
@@ -47,7 +68,18 @@ public struct NoveltySpace: Sendable, Equatable {
         self.spread = spread
         self.vectors = vectors
         self.typicalDistance = typicalDistance
-        nearest = NearestRows(rows: vectors, width: width)
+        self.nearest = nearest
+        self.ownDistance = ownDistance
+    }
+
+    /// Each row's mean distance to its `k` nearest other rows.
+    private static func ownDistances(_ rows: NearestRows, _ vectors: [Float], k: Int) -> [Double] {
+        vectors.withUnsafeBufferPointer { all in
+            (0..<rows.count).map { r in
+                rows.meanDistanceToNearest(UnsafeBufferPointer(rebasing: all[(r * rows.width)..<((r + 1) * rows.width)]),
+                                           k: k, skipping: r)
+            }
+        }
     }
 
     /// The space of `raw` (unstandardised) vectors of the sampled training networks.
@@ -68,27 +100,36 @@ public struct NoveltySpace: Sendable, Equatable {
         for v in raw { for j in 0..<width { flat.append((v[j] - center[j]) / spread[j]) } }
         let kUsed = min(k, raw.count - 1)
         let rows = NearestRows(rows: flat, width: width)
-        let own: [Double] = flat.withUnsafeBufferPointer { all in
-            (0..<raw.count).map { r in
-                rows.meanDistanceToNearest(UnsafeBufferPointer(rebasing: all[(r * width)..<((r + 1) * width)]), k: kUsed, skipping: r)
-            }
-        }.sorted()
+        let own = Self.ownDistances(rows, flat, k: kUsed)
         // Identical training networks (distance 0) must not make every other one infinitely novel.
         self.init(method: method, k: kUsed, width: width, center: center, spread: spread, vectors: flat,
-                  typicalDistance: max(own[own.count / 2], 1e-6))
+                  typicalDistance: max(own.sorted()[own.count / 2], 1e-6), nearest: rows, ownDistance: own)
     }
 
-    /// The `k` nearest sample vectors of a standardised vector (`width` floats, as the sample
-    /// holds them), leaving out sample row `skipping`, nearest first: for lab studies of
-    /// other scales over the same search.
-    package func nearestSamples(toStandardised vector: UnsafeBufferPointer<Float>,
-                                skipping: Int? = nil) -> [(row: Int, distance: Double)] {
-        nearest.nearest(vector, k: k, skipping: skipping)
-    }
-
-    /// Mean distance of `vector` (raw) to its `k` nearest sample vectors over
-    /// `typicalDistance`; infinite for a vector of another width (it cannot be placed).
+    /// Mean distance of `vector` (raw) to its `k` nearest sample vectors over their local
+    /// scale (the mean of their own mean distances to their `k` nearest others, at least
+    /// `localScaleFloor` of `typicalDistance`); infinite for a vector of another width (it
+    /// cannot be placed).
     public func distanceRatio(_ vector: [Float]) -> Double {
+        guard vector.count == width else { return .infinity }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { standardized in
+            for j in 0..<width { standardized[j] = (vector[j] - center[j]) / spread[j] }
+            return nearest.withNearest(UnsafeBufferPointer(standardized), k: k, skipping: nil) { sums, rows in
+                guard !sums.isEmpty else { return .infinity }
+                var distance = 0.0, scale = 0.0
+                for (sum, row) in zip(sums, rows) {
+                    distance += Double(sum).squareRoot()
+                    scale += ownDistance[row]
+                }
+                let count = Double(sums.count)
+                return (distance / count) / max(scale / count, Self.localScaleFloor * typicalDistance)
+            }
+        }
+    }
+
+    /// The same distance over the sample's one typical distance instead of the local scale:
+    /// the global scale, kept for lab comparisons.
+    package func globalDistanceRatio(_ vector: [Float]) -> Double {
         guard vector.count == width else { return .infinity }
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { standardized in
             for j in 0..<width { standardized[j] = (vector[j] - center[j]) / spread[j] }

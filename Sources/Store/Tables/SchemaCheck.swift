@@ -53,14 +53,24 @@ enum SchemaCheck {
         return tables
     }
 
-    /// Fills the `measurements_by_graph` index from the `measurements` table.
-    private static func indexMeasurementsByGraph(in txn: Transaction, tables: Tables) throws {
+    /// Fills the `measurements_by_graph` index from the `measurements` table, a batch of
+    /// `batch` measurements at a time: the scan's cursor is closed before the index is
+    /// written, and a store of many measurements is not held in memory all at once.
+    static func indexMeasurementsByGraph(in txn: Transaction, tables: Tables, batch: Int = 4096) throws {
         let writer = StoreWriter(txn: txn, tables: tables)
-        var measurements: [LatencyMeasurement] = []
-        try txn.scan(tables.measurements, from: [], before: nil) { _, value in
-            measurements.append(try writer.codec.decode(LatencyMeasurement.self, from: value, table: Tables.measurements))
-            return true
+        var next: [UInt8] = []
+        while true {
+            var measurements: [LatencyMeasurement] = []
+            var last: [UInt8]?
+            try txn.scan(tables.measurements, from: next, before: nil) { key, value in
+                measurements.append(try writer.codec.decode(LatencyMeasurement.self, from: value, table: Tables.measurements))
+                last = key
+                return measurements.count < batch
+            }
+            for measurement in measurements { try writer.indexByGraph(measurement) }
+            // The smallest key after the last one read: the same bytes and one more.
+            guard let last, measurements.count == batch else { return }
+            next = last + [0]
         }
-        for measurement in measurements { try writer.indexByGraph(measurement) }
     }
 }
