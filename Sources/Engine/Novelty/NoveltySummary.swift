@@ -62,7 +62,7 @@ public struct NoveltySummary: Sendable, Equatable {
             }
         }
         if score >= Novelty.high, reasons.isEmpty {
-            var reason = String(format: "%.1fx farther from its nearest training networks than they are from each other", score)
+            var reason = String(format: "%.1fx farther from its nearest training networks than they are from theirs", score)
             if let opMixRatio, score < Self.unplaceable {
                 reason += String(format: " (%.1fx in the model's embedding, %.1fx in op mix and size)", embeddingRatio, opMixRatio)
             }
