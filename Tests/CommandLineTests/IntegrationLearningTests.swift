@@ -129,6 +129,12 @@ final class IntegrationLearningTests: XCTestCase {
         let afterRollback = try labStatus(f)
         XCTAssertNil(afterRollback.report["active_version"] as? Int, afterRollback.output)
         XCTAssertEqual(afterRollback.report["serving_version"] as? Int, 0, afterRollback.output)
+        // The two probes are predicted for the platform and not measured: what `suggest` chooses from.
+        XCTAssertEqual(afterRollback.report["suggestions_waiting"] as? Int, 2, afterRollback.output)
+        let novel = try XCTUnwrap(afterRollback.report["novel_waiting"] as? Int, afterRollback.output)
+        XCTAssertTrue((0...2).contains(novel), afterRollback.output)
+        let text = try f.command(["status", "--config", f.configFile])
+        XCTAssertTrue(text.output.contains("2 unmeasured networks to suggest (\(novel) novel)"), text.output)
 
         let again = try f.command(["models", "promote", "v1", "--platform", "lab", "--config", f.configFile])
         XCTAssertEqual(again.status, 0, again.output)
