@@ -33,6 +33,22 @@ enum GradientCheck {
         }
     }
 
+    /// Checks every parameter tensor of `model` (whose gradients a backward pass has just
+    /// filled) against central differences of `loss`, each tensor restored after.
+    static func checkEveryParameter(of model: NARFormerModel, _ label: String, step: Float = 1e-3,
+                                    loss: () -> Double,
+                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        for e in model.parameterTable.entries {
+            let analytic = try XCTUnwrap(model.gradient(named: e.name), file: file, line: line)
+            let values = try XCTUnwrap(model.tensor(named: e.name), file: file, line: line)
+            check("\(label) \(e.name)", values: values, analytic: analytic, step: step, loss: { v in
+                try? model.setTensor(named: e.name, values: v)
+                defer { try? model.setTensor(named: e.name, values: values) }
+                return loss()
+            }, file: file, line: line)
+        }
+    }
+
     /// Deterministic pseudo-random values in [-scale, scale).
     static func random(_ count: Int, seed: UInt64, scale: Float = 1) -> [Float] {
         var rng = SplitMix64(seed: seed)

@@ -40,15 +40,7 @@ final class ModelTrainingTests: XCTestCase {
         var g = [Float](repeating: 0, count: p.count)
         _ = Losses.relativeSquared(predictions: p, targets: targets, weight: 1, gradient: &g)
         model.backward(predictionGradient: g)
-        for e in model.parameterTable.entries {
-            let analytic = try XCTUnwrap(model.gradient(named: e.name))
-            let values = try XCTUnwrap(model.tensor(named: e.name))
-            GradientCheck.check("\(kind) \(e.name)", values: values, analytic: analytic, step: 1e-3) { v in
-                try? model.setTensor(named: e.name, values: v)
-                defer { try? model.setTensor(named: e.name, values: values) }
-                return loss()
-            }
-        }
+        try GradientCheck.checkEveryParameter(of: model, "\(kind)", loss: loss)
     }
 
     func testOverfitsSixteenGraphs() throws {
