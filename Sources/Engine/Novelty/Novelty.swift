@@ -2,9 +2,9 @@
 ///
 /// `score` is the geometric mean, over the summary's spaces (the model's embedding, and op
 /// mix and size where the summary has it: `NoveltySummary`), of the mean distance to the
-/// `k` nearest training networks divided by the training networks' own typical (median)
-/// distance to their `k` nearest neighbours: about 1 for a network like the training data,
-/// 2 or more for one farther from it than nearly all training networks are from each other
+/// `k` nearest training networks divided by those networks' own mean distance to their `k`
+/// nearest (the local scale, `NoveltySpace`): about 1 for a network like the training
+/// networks near it, 2 or more for one twice as far from them as they are from theirs
 /// (`high`). `reason` is set when the score is
 /// high or the network has something the training data had not: ops without a token slot,
 /// op types no training network had, a size outside the trained range.
@@ -12,9 +12,9 @@ public struct Novelty: Sendable, Equatable, Codable {
     public var score: Double
     public var reason: String?
 
-    /// From this score on a prediction is called novel (a reason is always given). On the
-    /// two-space scale 6 of the shipped latency model's 720 training networks reach it and
-    /// every transformer network does (docs/continual-learning.md, "Novelty with every prediction").
+    /// From this score on a prediction is called novel (a reason is always given). 1 of the
+    /// shipped latency model's 720 training networks reaches it and every transformer
+    /// network does (docs/continual-learning.md, "Novelty with every prediction").
     public static let high = 2.0
 
     public init(score: Double, reason: String? = nil) {
