@@ -5,13 +5,19 @@ import XCTest
 
 /// Shape inference of the common vision ops, on small ONNX models built here.
 final class ImportShapeInferenceTests: XCTestCase {
-    /// Builds an ONNX model from compact node descriptions.
+    /// Builds an ONNX model from compact node descriptions: `ONNXTestModel` with an input
+    /// whose dimensions may be symbolic (nil: "N"), nodes named after their first output and
+    /// attributes given as ints (single values of the usual scalar attributes become ints),
+    /// and float vectors as raw data.
     private struct ModelBuilder {
-        var graph = Onnx_GraphProto()
-        var opset: Int64
+        var model: ONNXTestModel
+        var graph: Onnx_GraphProto {
+            get { model.graph }
+            set { model.graph = newValue }
+        }
 
         init(input: [Int64?], opset: Int64 = 13) {
-            self.opset = opset
+            model = ONNXTestModel(opset: opset)
             var v = Onnx_ValueInfoProto()
             v.name = "x"
             var t = Onnx_TypeProto.Tensor()
@@ -22,25 +28,12 @@ final class ImportShapeInferenceTests: XCTestCase {
                 t.shape.dim.append(dim)
             }
             v.type.tensorType = t
-            graph.input = [v]
+            model.graph.input = [v]
         }
 
-        mutating func weight(_ name: String, _ dims: [Int64]) {
-            var t = Onnx_TensorProto()
-            t.name = name
-            t.dims = dims
-            t.dataType = 1
-            graph.initializer.append(t)
-        }
+        mutating func weight(_ name: String, _ dims: [Int64]) { model.weight(name, dims) }
 
-        mutating func ints(_ name: String, _ values: [Int64]) {
-            var t = Onnx_TensorProto()
-            t.name = name
-            t.dims = [Int64(values.count)]
-            t.dataType = 7
-            t.int64Data = values
-            graph.initializer.append(t)
-        }
+        mutating func ints(_ name: String, _ values: [Int64]) { model.ints(name, values) }
 
         mutating func floats(_ name: String, _ values: [Float]) {
             var t = Onnx_TensorProto()
@@ -48,7 +41,7 @@ final class ImportShapeInferenceTests: XCTestCase {
             t.dims = [Int64(values.count)]
             t.dataType = 1
             t.rawData = values.withUnsafeBufferPointer { Data(buffer: $0) }
-            graph.initializer.append(t)
+            model.graph.initializer.append(t)
         }
 
         mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], _ attrs: [String: [Int64]] = [:], strings: [String: String] = [:]) {
@@ -74,18 +67,10 @@ final class ImportShapeInferenceTests: XCTestCase {
                 a.s = Data(v.utf8)
                 n.attribute.append(a)
             }
-            graph.node.append(n)
+            model.graph.node.append(n)
         }
 
-        func data() throws -> Data {
-            var m = Onnx_ModelProto()
-            m.irVersion = 8
-            var o = Onnx_OperatorSetIdProto()
-            o.version = opset
-            m.opsetImport = [o]
-            m.graph = graph
-            return try m.serializedBytes()
-        }
+        func data() throws -> Data { try model.data() }
     }
 
     private func shapes(_ b: ModelBuilder, batch: Int? = nil) throws -> [String: [Int]] {
