@@ -150,7 +150,7 @@ package struct LatencyLearningCurve {
     /// With `evaluation`, the fixed set is those positions (the same for runs in different
     /// orders) less the networks a cross-validated version of this run trained on.
     package func run(name: String, indices: [Int], earlier: [Int] = [], deliverEarlier: Bool = true,
-                     alsoJudged: [Int] = [], startingModel: URL,
+                     alsoJudged: [Int] = [], startingModel: URL, platform named: String? = nil,
                      workDirectory: URL, suggested: SuggestedMeasurementOrder? = nil,
                      evaluation fixedEvaluation: [Int]? = nil,
                      progress: ((_ measurements: Int, RetrainReport) -> Void)? = nil) async throws -> Curve {
@@ -163,7 +163,7 @@ package struct LatencyLearningCurve {
         for folder in ["models", "inbox/done", "inbox/.work"] {
             try fm.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
-        let platform = "lab-\(name)"
+        let platform = named ?? "lab-\(name)"
         let store = try NarformerStore(path: root.appendingPathComponent("store").path)
         let tokens = MeasuredTokenStore(store: store)
         let inbox = InboxDescriptor(name: "lab", path: inboxURL.path, platform: platform, batchSizes: [1])

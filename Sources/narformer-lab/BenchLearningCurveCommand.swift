@@ -265,9 +265,12 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
             runSettings.seed = run.seed
             let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: runSettings)
             if !json { FileHandle.standardError.write(Data("curve \(run.name) from \(run.model.path)\n".utf8)) }
+            // New families arrive at a known platform: the one its starting model was made for.
+            let known = newFamilies == nil ? nil : try TrainedModel.load(from: run.model).metadata.platform
             curves.append(try await curve.run(name: run.name, indices: run.fed, earlier: run.earlier,
                                               deliverEarlier: run.deliverEarlier, alsoJudged: run.alsoJudged,
-                                              startingModel: run.model, workDirectory: workDirectory, progress: log))
+                                              startingModel: run.model, platform: known.flatMap { $0.isEmpty ? nil : $0 },
+                                              workDirectory: workDirectory, progress: log))
         }
         return curves
     }

@@ -57,4 +57,35 @@ final class ReplayAnchorsTests: XCTestCase {
         }
         XCTAssertFalse(try anchors.trusted(model, on: off))
     }
+
+    /// A start model made for the platform itself is replayed however far off the measured
+    /// networks are (they are new to it, the machine is not); another platform's model that
+    /// far off is not, and its candidate follows the measurements on the anchors too.
+    func testAStartModelOfThePlatformItselfIsAlwaysReplayed() throws {
+        let url = try XCTUnwrap(DefaultModels.url(for: .latency))
+        let model = try TrainedModel.load(from: url)
+        let pairs = try graphs(8, encoding: model.metadata.tokenEncoding)
+        let anchors = ReplayAnchors(encoding: model.metadata.tokenEncoding,
+                                    anchors: pairs.prefix(4).map { .init(graphHash: $0.hash, graph: $0.graph) })
+        // Measured three times slower than the model predicts: far past the trusted error.
+        let measured = try model.predictValues(pairs.suffix(4).map(\.graph), batchSize: 64)
+        let training = zip(pairs.suffix(4), measured).map { pair, value in
+            MeasuredSample(measurementID: pair.hash, graphHash: pair.hash, graph: pair.graph, latencyMs: Float(3 * value))
+        }
+        XCTAssertFalse(try anchors.trusted(model, on: training))
+        let before = try model.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
+        let config = model.model.config
+        func anchorRatio(platform: String) throws -> Double {
+            let recipe = CandidateRecipe(platform: platform, start: ModelSource(version: 0, url: url),
+                                         scratchConfig: { _ in config },
+                                         plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: 1e-3, seed: 0),
+                                         anchors: anchors)
+            let candidate = try recipe.make(training: training, stop: TrainingStopFlag())
+            let after = try candidate.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
+            return zip(after, before).map { $0 / $1 }.reduce(0, +) / Double(after.count)
+        }
+        let own = try anchorRatio(platform: model.metadata.platform), other = try anchorRatio(platform: "another-lab")
+        XCTAssertGreaterThan(other, 2, "without replay the anchors follow the measurements' level")
+        XCTAssertLessThan(own, other - 0.5, "replayed at the model's own predictions, the anchors stay nearer them")
+    }
 }

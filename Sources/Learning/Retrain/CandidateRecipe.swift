@@ -16,8 +16,10 @@ package struct CandidateRecipe: Sendable {
     /// For cell measurements: the cell priors the candidate is adapted from instead
     /// (`CellCandidateRecipe`); nil: cells are trained like networks.
     package var cellPriors: (@Sendable () throws -> CellPriors)?
-    /// Networks the start model knows, replayed at its own adapted predictions during the
-    /// fine-tune (`ReplayAnchors`); nil: none.
+    /// Networks the start model knows, replayed at its own predictions during the fine-tune
+    /// (`ReplayAnchors`: the default model made for this platform at what it predicted
+    /// before the measurements, any other start, where trusted, at its adapted
+    /// predictions); nil: none.
     package var anchors: ReplayAnchors?
 
     package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
@@ -46,16 +48,31 @@ package struct CandidateRecipe: Sendable {
         if let start {
             trained = try TrainedModel.load(from: start.url)
             CellCandidateRecipe.prepareForFineTuning(trained, on: training)
+            let replays = plan.epochs > 0 && anchors.map {
+                $0.encoding == trained.metadata.tokenEncoding
+                    && CandidateRecipe.fits(trained.model.config, $0.anchors.first?.graph ?? first.graph)
+            } == true
+            let measured = Set(training.map(\.graphHash))
+            // The default model made for this very platform already predicts this machine:
+            // its anchors are replayed at what it predicted before the measurements moved
+            // it, however far off it is on them (new families a lab brings to a known
+            // platform are where it errs most, and what must not push the old ones out).
+            // A retrained version is not: pinned to its unadapted predictions, a first
+            // version made from 10 networks held a new machine's later ones back.
+            let madeForPlatform = start.version == 0 && trained.metadata.platform == platform
+            if replays, let anchors, madeForPlatform {
+                replay = try anchors.samples(predictedBy: trained, excluding: measured)
+            }
             // A checkpoint is first brought to the platform's level (one factor; for a
             // node-cost model, per node group: `NodeCostRateFit`), then fine-tuned, so its
             // few steps go to what differs between networks.
             if try NodeCostRateFit.adapt(trained, on: training) == nil {
                 try CandidateTraining.calibrateScale(trained, on: training)
             }
-            if let anchors, anchors.encoding == trained.metadata.tokenEncoding, plan.epochs > 0,
-               CandidateRecipe.fits(trained.model.config, anchors.anchors.first?.graph ?? first.graph),
+            // Any other start is replayed only where, adapted, it is trusted here.
+            if replays, let anchors, !madeForPlatform,
                try anchors.trusted(trained, on: training) {
-                replay = try anchors.samples(predictedBy: trained, excluding: Set(training.map(\.graphHash)))
+                replay = try anchors.samples(predictedBy: trained, excluding: measured)
             }
         } else {
             // A fresh model's scale is the training median, its output starts near 1.

@@ -94,12 +94,13 @@ package struct ReplayAnchors: Sendable {
         return out
     }
 
-    /// Whether the adapted start model's predictions are worth replaying on this platform:
-    /// its error on the platform's training measurements is at most `trustedError`. On the
-    /// machine the model was trained for (a lab's new families on a known platform) it is,
-    /// and replay keeps the old families where they were; on another machine the prior's
-    /// per-op costs are off by more than its fitted rates can mend, and pinning the
-    /// networks nobody measured to them held the fine-tune back (docs/continual-learning.md).
+    /// Whether a start model, adapted to this platform, is worth replaying here:
+    /// its error on the platform's training measurements is at most `trustedError`. On
+    /// another machine the prior's per-op costs can be off by more than its fitted rates can
+    /// mend, and pinning the networks nobody measured to them held the fine-tune back
+    /// (docs/continual-learning.md). The default model made for the platform itself is
+    /// always replayed (`CandidateRecipe`): its error there says how new the measured
+    /// networks are, not that the machine is another.
     package func trusted(_ model: TrainedModel, on training: [MeasuredSample]) throws -> Bool {
         let predicted = try CandidateTraining.predict(model, training)
         let measured = training.map { Double($0.latencyMs) }
