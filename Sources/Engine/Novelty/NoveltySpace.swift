@@ -111,10 +111,8 @@ public struct NoveltySpace: Sendable, Equatable {
     /// `localScaleFloor` of `typicalDistance`); infinite for a vector of another width (it
     /// cannot be placed).
     public func distanceRatio(_ vector: [Float]) -> Double {
-        guard vector.count == width else { return .infinity }
-        return withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { standardized in
-            for j in 0..<width { standardized[j] = (vector[j] - center[j]) / spread[j] }
-            return nearest.withNearest(UnsafeBufferPointer(standardized), k: k, skipping: nil) { sums, rows in
+        withStandardized(vector) { standardized in
+            nearest.withNearest(standardized, k: k, skipping: nil) { sums, rows in
                 guard !sums.isEmpty else { return .infinity }
                 var distance = 0.0, scale = 0.0
                 for (sum, row) in zip(sums, rows) {
@@ -130,10 +128,16 @@ public struct NoveltySpace: Sendable, Equatable {
     /// The same distance over the sample's one typical distance instead of the local scale:
     /// the global scale, kept for lab comparisons.
     package func globalDistanceRatio(_ vector: [Float]) -> Double {
+        withStandardized(vector) { nearest.meanDistanceToNearest($0, k: k) / typicalDistance }
+    }
+
+    /// `body` of `vector` (raw) standardised as the sample is, in a temporary buffer;
+    /// infinite for a vector of another width (it cannot be placed).
+    private func withStandardized(_ vector: [Float], _ body: (UnsafeBufferPointer<Float>) -> Double) -> Double {
         guard vector.count == width else { return .infinity }
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { standardized in
             for j in 0..<width { standardized[j] = (vector[j] - center[j]) / spread[j] }
-            return nearest.meanDistanceToNearest(UnsafeBufferPointer(standardized), k: k) / typicalDistance
+            return body(UnsafeBufferPointer(standardized))
         }
     }
 }

@@ -48,10 +48,11 @@ package struct CandidateRecipe: Sendable {
         if let start {
             trained = try TrainedModel.load(from: start.url)
             CellCandidateRecipe.prepareForFineTuning(trained, on: training)
-            let replays = plan.epochs > 0 && anchors.map {
-                $0.encoding == trained.metadata.tokenEncoding
-                    && CandidateRecipe.fits(trained.model.config, $0.anchors.first?.graph ?? first.graph)
-            } == true
+            // The anchors, when a fine-tune follows and the start model reads their tokens.
+            let usable = anchors.flatMap { anchors in
+                plan.epochs > 0 && anchors.encoding == trained.metadata.tokenEncoding
+                    && CandidateRecipe.fits(trained.model.config, anchors.anchors.first?.graph ?? first.graph) ? anchors : nil
+            }
             let measured = Set(training.map(\.graphHash))
             // The default model made for this very platform already predicts this machine:
             // its anchors are replayed at what it predicted before the measurements moved
@@ -60,8 +61,8 @@ package struct CandidateRecipe: Sendable {
             // A retrained version is not: pinned to its unadapted predictions, a first
             // version made from 10 networks held a new machine's later ones back.
             let madeForPlatform = start.version == 0 && trained.metadata.platform == platform
-            if replays, let anchors, madeForPlatform {
-                replay = try anchors.samples(predictedBy: trained, excluding: measured)
+            if let usable, madeForPlatform {
+                replay = try usable.samples(predictedBy: trained, excluding: measured)
             }
             // A checkpoint is first brought to the platform's level (one factor; for a
             // node-cost model, per node group: `NodeCostRateFit`), then fine-tuned, so its
@@ -70,9 +71,8 @@ package struct CandidateRecipe: Sendable {
                 try CandidateTraining.calibrateScale(trained, on: training)
             }
             // Any other start is replayed only where, adapted, it is trusted here.
-            if replays, let anchors, !madeForPlatform,
-               try anchors.trusted(trained, on: training) {
-                replay = try anchors.samples(predictedBy: trained, excluding: measured)
+            if let usable, !madeForPlatform, try usable.trusted(trained, on: training) {
+                replay = try usable.samples(predictedBy: trained, excluding: measured)
             }
         } else {
             // A fresh model's scale is the training median, its output starts near 1.
