@@ -8,7 +8,7 @@ import Learning
 struct ReplayAnchorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replay-anchors",
-        abstract: "Write the replay anchors of a latency model: a seeded sample of each family of its training list, in the model's token encoding."
+        abstract: "Write the replay anchors of a latency model: a seeded sample of each family of its training list, in the model's token encoding, and the hashes of every network of the list it was trained on."
     )
 
     @Option(help: "The latency list the model was trained on.")
@@ -49,9 +49,15 @@ struct ReplayAnchorsCommand: ParsableCommand {
                 taken += 1
             }
         }
+        // Every network the model trained on, so a retrain judges it on the others only.
+        var trainedOn = Set<String>()
+        for record in list.records where !excluded.contains(record.family) {
+            trainedOn.insert(try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize).contentHash)
+        }
         let destination = out.map { URL(fileURLWithPath: $0) } ?? ReplayAnchors.url(besides: modelURL)
-        let bytes = ReplayAnchors(encoding: encoding, anchors: anchors).bytes()
+        let bytes = ReplayAnchors(encoding: encoding, anchors: anchors, trainedOn: trainedOn).bytes()
         try Data(bytes).write(to: destination)
-        print("\(anchors.count) anchors (\(encoding)), \(bytes.count) bytes: \(destination.path)")
+        print("\(anchors.count) anchors and \(trainedOn.count) trained networks (\(encoding)), \(bytes.count) bytes: "
+              + destination.path)
     }
 }

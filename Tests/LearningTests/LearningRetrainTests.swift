@@ -135,6 +135,48 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertTrue(second.summary.contains("compared on the 8 its rival never trained on"), second.summary)
     }
 
+    /// The default model made for a platform was trained on some of the networks the lab
+    /// measures there (its replay anchors list them): it is compared only on the others, as a
+    /// version is. Another platform's default model saw none of that platform's measurements.
+    func testTheDefaultModelOfThePlatformIsComparedOnlyOnNetworksItNeverTrainedOn() async throws {
+        let shipped = try XCTUnwrap(DefaultModels.url(for: .latency))
+        let model = try TrainedModel.load(from: shipped)
+        let numbers = RepositoryData.alexnetNumbers(40)
+        let networks = try numbers.map { try NetworkImporter.importFile(at: RepositoryData.alexnet($0), batchSize: 1) }
+        let predicted = try model.predictValues(try networks.map { try $0.tokens(storedEncoding: model.metadata.tokenEncoding) })
+        // The first 28 play the model's training networks (measured as it predicts them),
+        // the last 12 networks it never saw (measured 1.5x slower).
+        let trained = Set(networks.prefix(28).map(\.contentHash))
+        let split = HoldoutSplit(share: 0.25)
+        let heldNew = networks.suffix(12).filter { split.isHoldout(graphHash: $0.contentHash) }.count
+        XCTAssertGreaterThanOrEqual(heldNew, 2, "the test needs new networks on the holdout side")
+
+        func retrain(platform: String) async throws -> RetrainReport {
+            let space = try LearningWorkspace()
+            try FileManager.default.createDirectory(atPath: space.modelsPath, withIntermediateDirectories: true)
+            let copy = URL(fileURLWithPath: space.root + "/default.safetensors")
+            try FileManager.default.copyItem(at: shipped, to: copy)
+            try Data(ReplayAnchors(encoding: model.metadata.tokenEncoding, anchors: [], trainedOn: trained).bytes())
+                .write(to: ReplayAnchors.url(besides: copy))
+            let records = numbers.enumerated().map { i, number in
+                LatencyRecord(id: "n\(i)", onnxFile: RepositoryData.alexnet(number), batchSize: 1,
+                              latencyMs: predicted[i] * (i < 28 ? 1 : 1.5), family: "alexnet", line: i + 1)
+            }
+            let list = LatencyList(source: URL(fileURLWithPath: space.root + "/gt.txt"), records: records)
+            _ = try LatencyListImport(store: space.store, tokens: space.tokens, platform: platform).run(list)
+            var settings = settings(space, epochs: 1, minHoldout: 2)
+            settings.defaultCheckpoint = { _ in copy }
+            return try await retrainer(space, settings).retrain(platform: platform)
+        }
+        let own = try await retrain(platform: model.metadata.platform)
+        XCTAssertNil(own.crossValidationFolds, own.summary)
+        XCTAssertTrue(own.judgedOnUnseen, own.summary)
+        XCTAssertEqual(own.holdoutSize, heldNew, own.summary)
+        let other = try await retrain(platform: "another-lab")
+        XCTAssertFalse(other.judgedOnUnseen, other.summary)
+        XCTAssertGreaterThan(other.holdoutSize, heldNew, other.summary)
+    }
+
     /// Ten measurements of one network are one network: nothing can judge a candidate, the
     /// reason says so, and the count of new measurements is kept for the next try.
     func testRepeatedMeasurementsOfOneNetworkSkipTheRetrain() async throws {

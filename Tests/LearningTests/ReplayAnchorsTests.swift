@@ -19,6 +19,10 @@ final class ReplayAnchorsTests: XCTestCase {
         XCTAssertEqual(anchors.encoding, model.metadata.tokenEncoding)
         XCTAssertEqual(anchors.anchors.count, 72)
         XCTAssertEqual(Set(anchors.anchors.map(\.graphHash)).count, 72, "each network once")
+        // Every network of its training list (720 records, 632 distinct graphs), anchors included.
+        let trainedOn = try XCTUnwrap(anchors.trainedOn)
+        XCTAssertEqual(trainedOn.count, 632)
+        XCTAssertTrue(Set(anchors.anchors.map(\.graphHash)).isSubset(of: trainedOn))
         for anchor in anchors.anchors { XCTAssertTrue(CandidateRecipe.fits(model.model.config, anchor.graph)) }
     }
 
@@ -36,6 +40,16 @@ final class ReplayAnchorsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("a.anchors") && "\(error)".contains("cut short"), "\(error)")
         }
         XCTAssertThrowsError(try ReplayAnchors.read(Array("narformer-anchors v1 nothing-9 1\n".utf8), file: "b.anchors"))
+        XCTAssertNil(read.trainedOn, "written without a trained list: it does not say")
+        // The trained networks travel with the anchors; a version-1 file (no list) still reads.
+        var listed = written
+        listed.trainedOn = Set(pairs.map(\.hash))
+        XCTAssertEqual(try ReplayAnchors.read(listed.bytes(), file: "c.anchors").trainedOn, Set(pairs.map(\.hash)))
+        XCTAssertThrowsError(try ReplayAnchors.read(Array(listed.bytes().dropLast(1)), file: "c.anchors")) { error in
+            XCTAssertTrue("\(error)".contains("c.anchors") && "\(error)".contains("trained networks"), "\(error)")
+        }
+        XCTAssertTrue(written.bytes().starts(with: Array("narformer-anchors v1 ".utf8)))
+        XCTAssertTrue(listed.bytes().starts(with: Array("narformer-anchors v2 ".utf8)))
     }
 
     /// Targets are the model's own predictions; measured networks are left to their measurements.
@@ -79,7 +93,7 @@ final class ReplayAnchorsTests: XCTestCase {
             let recipe = CandidateRecipe(platform: platform, start: ModelSource(version: 0, url: url),
                                          scratchConfig: { _ in config },
                                          plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: 1e-3, seed: 0),
-                                         anchors: anchors)
+                                         anchors: anchors, anchorsModel: ModelSource(version: 0, url: url))
             let candidate = try recipe.make(training: training, stop: TrainingStopFlag())
             let after = try candidate.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
             return zip(after, before).map { $0 / $1 }.reduce(0, +) / Double(after.count)
@@ -87,5 +101,43 @@ final class ReplayAnchorsTests: XCTestCase {
         let own = try anchorRatio(platform: model.metadata.platform), other = try anchorRatio(platform: "another-lab")
         XCTAssertGreaterThan(other, 2, "without replay the anchors follow the measurements' level")
         XCTAssertLessThan(own, other - 0.5, "replayed at the model's own predictions, the anchors stay nearer them")
+    }
+
+    /// A version grown from the default model made for the platform replays the anchors at
+    /// the default model's predictions, not at its own: here version 1 predicts everything
+    /// three times slower and fits the measurements, so replayed at its own predictions
+    /// (another platform's line of models, where it is trusted) the anchors stay at 3x.
+    func testAVersionOfThePlatformReplaysAtTheDefaultModelsPredictions() throws {
+        let url = try XCTUnwrap(DefaultModels.url(for: .latency))
+        let model = try TrainedModel.load(from: url)
+        let pairs = try graphs(8, encoding: model.metadata.tokenEncoding)
+        let anchors = ReplayAnchors(encoding: model.metadata.tokenEncoding,
+                                    anchors: pairs.prefix(4).map { .init(graphHash: $0.hash, graph: $0.graph) })
+        let before = try model.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
+        let measured = try model.predictValues(pairs.suffix(4).map(\.graph), batchSize: 64)
+        let training = zip(pairs.suffix(4), measured).map { pair, value in
+            MeasuredSample(measurementID: pair.hash, graphHash: pair.hash, graph: pair.graph, latencyMs: Float(3 * value))
+        }
+        // Version 1: the default model at three times its level (what a first retrain on
+        // these measurements learns), written as a file of its own.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("anchors-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let version1 = folder.appendingPathComponent("v1.safetensors")
+        XCTAssertEqual(try CandidateTraining.calibrateScale(model, on: training), 3, accuracy: 1e-3)
+        try model.save(to: version1)
+        let config = model.model.config
+        func anchorRatio(platform: String) throws -> Double {
+            let recipe = CandidateRecipe(platform: platform, start: ModelSource(version: 1, url: version1),
+                                         scratchConfig: { _ in config },
+                                         plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: 1e-3, seed: 0),
+                                         anchors: anchors, anchorsModel: ModelSource(version: 0, url: url))
+            let candidate = try recipe.make(training: training, stop: TrainingStopFlag())
+            let after = try candidate.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
+            return zip(after, before).map { $0 / $1 }.reduce(0, +) / Double(after.count)
+        }
+        let own = try anchorRatio(platform: model.metadata.platform), other = try anchorRatio(platform: "another-lab")
+        XCTAssertGreaterThan(other, 2.5, "replayed at version 1's predictions, the anchors stay near 3x")
+        XCTAssertLessThan(own, other - 0.5, "replayed at the default model's predictions, they are pulled toward 1x")
     }
 }

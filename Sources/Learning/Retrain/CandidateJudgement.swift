@@ -54,21 +54,24 @@ package struct CandidateJudgement {
     package var unseenByCompared = false
 
     /// Which judged samples the compared model may have trained on, so that a comparison
-    /// on them would favour it: a version of the platform trained on every measurement
-    /// stored before it was created, or, when it was judged on the fixed holdout, on those
-    /// outside the holdout. The shipped default model never saw the platform's measurements.
-    package struct ComparedExposure: Sendable {
-        package var created: Date
-        /// Trained on every measurement before `created` (a version judged by cross-validation).
-        package var trainedOnAll: Bool
-
-        package init(created: Date, trainedOnAll: Bool) {
-            self.created = created
-            self.trainedOnAll = trainedOnAll
-        }
+    /// on them would favour it.
+    package enum ComparedExposure: Sendable {
+        /// A version of the platform: trained on every measurement stored before `created`
+        /// (`trainedOnAll`: it was judged by cross-validation), or on those outside the
+        /// fixed holdout (it was judged on the holdout).
+        case version(created: Date, trainedOnAll: Bool)
+        /// The default model made for the platform itself: trained on these networks (graph
+        /// hashes; the list its replay anchors carry), measured on this very machine.
+        /// Another platform's default model never saw this platform's measurements.
+        case networks(Set<String>)
 
         package func mayHaveSeen(_ sample: MeasuredSample, split: HoldoutSplit) -> Bool {
-            sample.storedAt <= created && (trainedOnAll || !split.isHoldout(graphHash: sample.graphHash))
+            switch self {
+            case .version(let created, let trainedOnAll):
+                sample.storedAt <= created && (trainedOnAll || !split.isHoldout(graphHash: sample.graphHash))
+            case .networks(let hashes):
+                hashes.contains(sample.graphHash)
+            }
         }
     }
 

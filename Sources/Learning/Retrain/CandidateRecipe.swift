@@ -16,21 +16,24 @@ package struct CandidateRecipe: Sendable {
     /// For cell measurements: the cell priors the candidate is adapted from instead
     /// (`CellCandidateRecipe`); nil: cells are trained like networks.
     package var cellPriors: (@Sendable () throws -> CellPriors)?
-    /// Networks the start model knows, replayed at its own predictions during the fine-tune
-    /// (`ReplayAnchors`: the default model made for this platform at what it predicted
-    /// before the measurements, any other start, where trusted, at its adapted
-    /// predictions); nil: none.
+    /// Networks the default model knows, replayed during the fine-tune (`ReplayAnchors`):
+    /// when the default model was made for this platform, at what it predicts (whatever
+    /// version the candidate starts from); otherwise at the adapted start model's
+    /// predictions, where it is trusted; nil: none.
     package var anchors: ReplayAnchors?
+    /// The model the anchors belong to: the platform's default model.
+    package var anchorsModel: ModelSource?
 
     package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
                  plan: CandidateTraining.Plan, cellPriors: (@Sendable () throws -> CellPriors)? = nil,
-                 anchors: ReplayAnchors? = nil) {
+                 anchors: ReplayAnchors? = nil, anchorsModel: ModelSource? = nil) {
         self.platform = platform
         self.start = start
         self.scratchConfig = scratchConfig
         self.plan = plan
         self.cellPriors = cellPriors
         self.anchors = anchors
+        self.anchorsModel = anchorsModel
     }
 
     /// A candidate trained on `training` (not empty; every sample fits the start model,
@@ -55,14 +58,19 @@ package struct CandidateRecipe: Sendable {
             }
             let measured = Set(training.map(\.graphHash))
             // The default model made for this very platform already predicts this machine:
-            // its anchors are replayed at what it predicted before the measurements moved
-            // it, however far off it is on them (new families a lab brings to a known
-            // platform are where it errs most, and what must not push the old ones out).
-            // A retrained version is not: pinned to its unadapted predictions, a first
-            // version made from 10 networks held a new machine's later ones back.
-            let madeForPlatform = start.version == 0 && trained.metadata.platform == platform
-            if let usable, madeForPlatform {
-                replay = try usable.samples(predictedBy: trained, excluding: measured)
+            // its anchors are replayed at what it predicts, however far off it is on the
+            // measured networks (new families a lab brings to a known platform are where it
+            // errs most, and what must not push the old ones out), and for every version
+            // grown from it (the old families' knowledge is the default model's; a version
+            // replayed at its own adapted predictions passed on what its fine-tune had
+            // already moved).
+            let owner = try anchorsModel.flatMap { source -> TrainedModel? in
+                let model = source == start ? trained : try TrainedModel.load(from: source.url)
+                return ModelSource.isDefault(version: source.version, checkpointPlatform: model.metadata.platform,
+                                             madeFor: platform) ? model : nil
+            }
+            if let usable, let owner {
+                replay = try usable.samples(predictedBy: owner, excluding: measured)
             }
             // A checkpoint is first brought to the platform's level (one factor; for a
             // node-cost model, per node group: `NodeCostRateFit`), then fine-tuned, so its
@@ -70,8 +78,9 @@ package struct CandidateRecipe: Sendable {
             if try NodeCostRateFit.adapt(trained, on: training) == nil {
                 try CandidateTraining.calibrateScale(trained, on: training)
             }
-            // Any other start is replayed only where, adapted, it is trusted here.
-            if let usable, !madeForPlatform, try usable.trusted(trained, on: training) {
+            // Another machine's anchors are replayed only where the adapted start model is
+            // trusted here.
+            if let usable, owner == nil, try usable.trusted(trained, on: training) {
                 replay = try usable.samples(predictedBy: trained, excluding: measured)
             }
         } else {

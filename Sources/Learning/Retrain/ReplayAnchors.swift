@@ -12,10 +12,15 @@ import Foundation
 /// level, not the shipped machine's milliseconds. An anchor whose network the platform has
 /// measured is left out (the measurement speaks for it).
 ///
+/// The file also names every network the model was trained on (graph hashes, no tokens), so
+/// that a retrain does not judge the model on networks it learned by heart
+/// (`CandidateJudgement.ComparedExposure`).
+///
 /// File (`<model>.anchors`, beside the checkpoint): a header line
-/// `narformer-anchors v1 <token encoding> <count>\n`, then per network its graph hash
-/// (64 ASCII hex digits), a little-endian u32 length and its tokens in the store's layout
-/// (`MeasuredTokenCodec`).
+/// `narformer-anchors v2 <token encoding> <count> <trained count>\n`, then per anchor its
+/// graph hash (64 ASCII hex digits), a little-endian u32 length and its tokens in the
+/// store's layout (`MeasuredTokenCodec`), then the trained networks' hashes (64 ASCII hex
+/// digits each). Version 1 (no trained count, no trained list) is still read.
 package struct ReplayAnchors: Sendable {
     package struct Anchor: Sendable {
         package var graphHash: String
@@ -30,10 +35,14 @@ package struct ReplayAnchors: Sendable {
     /// The token encoding every anchor is in (the model's `token_encoding`).
     package var encoding: String
     package var anchors: [Anchor]
+    /// Graph hashes of every network the model was trained on; nil when the file does not
+    /// say (version 1).
+    package var trainedOn: Set<String>?
 
-    package init(encoding: String, anchors: [Anchor]) {
+    package init(encoding: String, anchors: [Anchor], trainedOn: Set<String>? = nil) {
         self.encoding = encoding
         self.anchors = anchors
+        self.trainedOn = trainedOn
     }
 
     package struct Damaged: Error, CustomStringConvertible {
@@ -56,9 +65,11 @@ package struct ReplayAnchors: Sendable {
         func damaged(_ problem: String) -> Damaged { Damaged(description: "\(file): \(problem)") }
         guard let newline = bytes.prefix(256).firstIndex(of: 10) else { throw damaged("no header line") }
         let header = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: " ").map(String.init)
-        guard header.count == 4, header[0] == "narformer-anchors", header[1] == "v1", let count = Int(header[3]),
-              count >= 0, count <= 100_000 else {
-            throw damaged("the header is not 'narformer-anchors v1 <encoding> <count>'")
+        let version1 = header.count == 4 && header.first == "narformer-anchors" && header[1] == "v1"
+        let version2 = header.count == 5 && header.first == "narformer-anchors" && header[1] == "v2"
+        guard version1 || version2, let count = Int(header[3]), count >= 0, count <= 100_000,
+              let trainedCount = version2 ? Int(header[4]) : 0, trainedCount >= 0, trainedCount <= 1_000_000 else {
+            throw damaged("the header is not 'narformer-anchors v2 <encoding> <count> <trained count>'")
         }
         guard let tokenDim = ModelTokens(storedName: header[2])?.tokenDim else {
             throw damaged("no token encoding is named '\(header[2])'")
@@ -80,17 +91,30 @@ package struct ReplayAnchors: Sendable {
             anchors.append(Anchor(graphHash: hash, graph: graph))
             position += length
         }
-        return ReplayAnchors(encoding: header[2], anchors: anchors)
+        guard version2 else { return ReplayAnchors(encoding: header[2], anchors: anchors) }
+        guard bytes.count - position == 64 * trainedCount else {
+            throw damaged("the list of \(trainedCount) trained networks takes \(bytes.count - position) bytes, not \(64 * trainedCount)")
+        }
+        var trainedOn = Set<String>()
+        for start in stride(from: position, to: bytes.count, by: 64) {
+            trainedOn.insert(String(decoding: bytes[start..<start + 64], as: UTF8.self))
+        }
+        return ReplayAnchors(encoding: header[2], anchors: anchors, trainedOn: trainedOn)
     }
 
     package func bytes() -> [UInt8] {
-        var out = Array("narformer-anchors v1 \(encoding) \(anchors.count)\n".utf8)
+        // Without a trained list the file is a version 1 one: it does not say, rather than
+        // saying "none".
+        let trained = trainedOn?.sorted()
+        var out = Array((trained.map { "narformer-anchors v2 \(encoding) \(anchors.count) \($0.count)\n" }
+                         ?? "narformer-anchors v1 \(encoding) \(anchors.count)\n").utf8)
         for anchor in anchors {
             out += Array(anchor.graphHash.utf8.prefix(64))
             let encoded = MeasuredTokenCodec.encode(anchor.graph)
             withUnsafeBytes(of: UInt32(encoded.count).littleEndian) { out += $0 }
             out += encoded
         }
+        for hash in trained ?? [] { out += Array(hash.utf8.prefix(64)) }
         return out
     }
 

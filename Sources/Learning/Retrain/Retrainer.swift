@@ -130,19 +130,25 @@ package final class Retrainer: Sendable {
                                           startPenalty: settings.startPenalty)
         let destination = settings.weightsURL(platform: platform, version: version)
         // The default model's replay anchors, for every fine-tune of this platform's line of
-        // models (they are predicted by the start model of each retrain, not the default).
+        // models (predicted by the default model when it was made for this platform, else
+        // by the adapted start model of each retrain: `CandidateRecipe`).
         let anchors = data.kind == .network ? try defaultSource.flatMap { try ReplayAnchors.load(besides: $0.url) } : nil
         let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
-                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors)
+                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors,
+                                     anchorsModel: anchors == nil ? nil : defaultSource)
         let digest = Self.digest(of: Self.trainedIDs(judging))
-        // A version of this platform is compared only on networks it never trained on
-        // (when enough are left): judged on ones it trained on, it would win by memory.
-        let exposure = compared.flatMap { source in
-            active.flatMap { record in
-                record.version == source.version
-                    ? CandidateJudgement.ComparedExposure(created: record.created, trainedOnAll: record.metrics["cv_folds"] != nil)
-                    : nil
+        // A version of this platform, or the default model made for it, is compared only on
+        // networks it never trained on (when enough are left): judged on ones it trained on,
+        // it would win by memory.
+        let exposure: CandidateJudgement.ComparedExposure? = compared.flatMap { source in
+            if let record = active, record.version == source.version {
+                return .version(created: record.created, trainedOnAll: record.metrics["cv_folds"] != nil)
             }
+            guard source == defaultSource, let trainedOn = anchors?.trainedOn,
+                  let checkpoint = try? Checkpoint.metadata(of: source.url),
+                  ModelSource.isDefault(version: source.version, checkpointPlatform: checkpoint.platform, madeFor: platform)
+            else { return nil }
+            return .networks(trainedOn)
         }
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
