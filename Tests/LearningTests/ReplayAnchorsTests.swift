@@ -89,10 +89,10 @@ final class ReplayAnchorsTests: XCTestCase {
         XCTAssertFalse(try anchors.trusted(model, on: training))
         let before = try model.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
         let config = model.model.config
-        func anchorRatio(platform: String) throws -> Double {
+        func anchorRatio(platform: String, learningRate: Double = 1e-3) throws -> Double {
             let recipe = CandidateRecipe(platform: platform, start: ModelSource(version: 0, url: url),
                                          scratchConfig: { _ in config },
-                                         plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: 1e-3, seed: 0),
+                                         plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: learningRate, seed: 0),
                                          anchors: anchors, anchorsModel: ModelSource(version: 0, url: url))
             let candidate = try recipe.make(training: training, stop: TrainingStopFlag())
             let after = try candidate.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
@@ -101,6 +101,12 @@ final class ReplayAnchorsTests: XCTestCase {
         let own = try anchorRatio(platform: model.metadata.platform), other = try anchorRatio(platform: "another-lab")
         XCTAssertGreaterThan(other, 2, "without replay the anchors follow the measurements' level")
         XCTAssertLessThan(own, other - 0.5, "replayed at the model's own predictions, the anchors stay nearer them")
+        // With a fine-tune that moves nothing, what is left is the rate fit: on the model's own
+        // platform it is fitted on the anchors too, so it does not carry them to 3x.
+        let ownFit = try anchorRatio(platform: model.metadata.platform, learningRate: 1e-12)
+        let otherFit = try anchorRatio(platform: "another-lab", learningRate: 1e-12)
+        XCTAssertEqual(otherFit, 3, accuracy: 0.3, "fitted on the measurements alone")
+        XCTAssertLessThan(ownFit, otherFit - 0.5, "fitted on the anchors as well")
     }
 
     /// A version grown from the default model made for the platform replays the anchors at

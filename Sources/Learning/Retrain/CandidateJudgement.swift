@@ -55,23 +55,27 @@ package struct CandidateJudgement {
 
     /// Which judged samples the compared model may have trained on, so that a comparison
     /// on them would favour it.
-    package enum ComparedExposure: Sendable {
-        /// A version of the platform: trained on every measurement stored before `created`
-        /// (`trainedOnAll`: it was judged by cross-validation), or on those outside the
-        /// fixed holdout (it was judged on the holdout).
-        case version(created: Date, trainedOnAll: Bool)
-        /// The default model made for the platform itself: trained on these networks (graph
-        /// hashes; the list its replay anchors carry), measured on this very machine.
-        /// Another platform's default model never saw this platform's measurements.
-        case networks(Set<String>)
+    package struct ComparedExposure: Sendable {
+        /// When the compared model is a version of the platform: trained on every
+        /// measurement stored before `created` (`trainedOnAll`: it was judged by
+        /// cross-validation), or on those outside the fixed holdout (judged on the holdout).
+        package var version: (created: Date, trainedOnAll: Bool)?
+        /// Networks (graph hashes) the default model made for the platform was trained on,
+        /// measured on this very machine (the list its replay anchors carry): the compared
+        /// model is that model or grown from it. Another platform's default model never saw
+        /// this platform's measurements.
+        package var defaultModelNetworks: Set<String>
+
+        package init(version: (created: Date, trainedOnAll: Bool)?, defaultModelNetworks: Set<String> = []) {
+            self.version = version
+            self.defaultModelNetworks = defaultModelNetworks
+        }
 
         package func mayHaveSeen(_ sample: MeasuredSample, split: HoldoutSplit) -> Bool {
-            switch self {
-            case .version(let created, let trainedOnAll):
-                sample.storedAt <= created && (trainedOnAll || !split.isHoldout(graphHash: sample.graphHash))
-            case .networks(let hashes):
-                hashes.contains(sample.graphHash)
-            }
+            if defaultModelNetworks.contains(sample.graphHash) { return true }
+            guard let version else { return false }
+            return sample.storedAt <= version.created
+                && (version.trainedOnAll || !split.isHoldout(graphHash: sample.graphHash))
         }
     }
 

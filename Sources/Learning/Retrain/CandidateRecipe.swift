@@ -74,9 +74,12 @@ package struct CandidateRecipe: Sendable {
             }
             // A checkpoint is first brought to the platform's level (one factor; for a
             // node-cost model, per node group: `NodeCostRateFit`), then fine-tuned, so its
-            // few steps go to what differs between networks.
-            if try NodeCostRateFit.adapt(trained, on: training) == nil {
-                try CandidateTraining.calibrateScale(trained, on: training)
+            // few steps go to what differs between networks. On the default model's own
+            // platform its anchors are this machine's too: the rates are fitted on them as
+            // well, so a rate the new networks ask for does not move the old ones.
+            let levelSamples = owner == nil ? training : training + replay
+            if try NodeCostRateFit.adapt(trained, on: levelSamples) == nil {
+                try CandidateTraining.calibrateScale(trained, on: levelSamples)
             }
             // Another machine's anchors are replayed only where the adapted start model is
             // trusted here.

@@ -137,18 +137,21 @@ package final class Retrainer: Sendable {
                                      cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors,
                                      anchorsModel: anchors == nil ? nil : defaultSource)
         let digest = Self.digest(of: Self.trainedIDs(judging))
-        // A version of this platform, or the default model made for it, is compared only on
-        // networks it never trained on (when enough are left): judged on ones it trained on,
-        // it would win by memory.
+        // A version of this platform, or the default model made for it (and every version
+        // grown from it), is compared only on networks it never trained on (when enough are
+        // left): judged on ones it trained on, it would win by memory.
+        let defaultModelNetworks: Set<String> = try defaultSource.flatMap { source in
+            guard let trainedOn = anchors?.trainedOn,
+                  ModelSource.isDefault(version: source.version, checkpointPlatform: try Checkpoint.metadata(of: source.url).platform,
+                                        madeFor: platform) else { return nil }
+            return trainedOn
+        } ?? []
         let exposure: CandidateJudgement.ComparedExposure? = compared.flatMap { source in
-            if let record = active, record.version == source.version {
-                return .version(created: record.created, trainedOnAll: record.metrics["cv_folds"] != nil)
+            let version = active.flatMap { record in
+                record.version == source.version ? (created: record.created, trainedOnAll: record.metrics["cv_folds"] != nil) : nil
             }
-            guard source == defaultSource, let trainedOn = anchors?.trainedOn,
-                  let checkpoint = try? Checkpoint.metadata(of: source.url),
-                  ModelSource.isDefault(version: source.version, checkpointPlatform: checkpoint.platform, madeFor: platform)
-            else { return nil }
-            return .networks(trainedOn)
+            guard version != nil || !defaultModelNetworks.isEmpty else { return nil }
+            return CandidateJudgement.ComparedExposure(version: version, defaultModelNetworks: defaultModelNetworks)
         }
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
