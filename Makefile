@@ -79,9 +79,12 @@ train-defaults: build
 	# The NAS-Bench-201 cell priors a new cell platform adapts from (a second).
 	$(SWIFT) build $(BUILD_FLAGS) --product narformer-lab
 	.build/release/narformer-lab cell-priors --data data/nb201 --out $(DEFAULT_MODELS)/nb201-cell-priors.json
-	# The networks the cpu-ort-1t model replays when a retrain fine-tunes it (8 per family).
+	# The networks each latency model replays when a retrain fine-tunes it (8 per family),
+	# with the list of every network it was trained on.
 	.build/release/narformer-lab replay-anchors --data data/latency/gt.txt --per-family 8 \
 	  --model $(DEFAULT_MODELS)/latency-cpu-ort-1t.safetensors
+	.build/release/narformer-lab replay-anchors --data data/latency-openvino/cnn-and-transformers.txt --per-family 8 \
+	  --model $(DEFAULT_MODELS)/latency-cpu-openvino-1t.safetensors
 
 # Adds the novelty summary of each shipped model's training data to it without retraining
 # (weights and metrics unchanged): for models trained before summaries existed.

@@ -23,6 +23,12 @@ final class ReplayAnchorsTests: XCTestCase {
         let trainedOn = try XCTUnwrap(anchors.trainedOn)
         XCTAssertEqual(trainedOn.count, 632)
         XCTAssertTrue(Set(anchors.anchors.map(\.graphHash)).isSubset(of: trainedOn))
+        // The OpenVINO platform's model: 8 of each of its 12 families, 722 distinct graphs of 810.
+        let openVINO = try XCTUnwrap(DefaultModels.url(for: .latency, platform: "cpu-openvino-1t"))
+        let its = try XCTUnwrap(try ReplayAnchors.load(besides: openVINO))
+        XCTAssertEqual(its.encoding, try TrainedModel.load(from: openVINO).metadata.tokenEncoding)
+        XCTAssertEqual(its.anchors.count, 96)
+        XCTAssertEqual(its.trainedOn?.count, 722)
         for anchor in anchors.anchors { XCTAssertTrue(CandidateRecipe.fits(model.model.config, anchor.graph)) }
     }
 
