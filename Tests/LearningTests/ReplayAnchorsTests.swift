@@ -5,7 +5,7 @@ import TestSupport
 import XCTest
 
 final class ReplayAnchorsTests: XCTestCase {
-    private func graphs(_ count: Int, encoding: String) throws -> [(hash: String, graph: TokenGraph)] {
+    fileprivate func graphs(_ count: Int, encoding: String) throws -> [(hash: String, graph: TokenGraph)] {
         try RepositoryData.alexnetNumbers(count).map { number in
             let network = try NetworkImporter.importFile(at: RepositoryData.alexnet(number), batchSize: 1)
             return (network.contentHash, try network.tokens(storedEncoding: encoding))
@@ -78,39 +78,59 @@ final class ReplayAnchorsTests: XCTestCase {
         XCTAssertFalse(try anchors.trusted(model, on: off))
     }
 
-    /// A start model made for the platform itself is replayed however far off the measured
-    /// networks are (they are new to it, the machine is not); another platform's model that
-    /// far off is not, and its candidate follows the measurements on the anchors too.
-    func testAStartModelOfThePlatformItselfIsAlwaysReplayed() throws {
-        let url = try XCTUnwrap(DefaultModels.url(for: .latency))
-        let model = try TrainedModel.load(from: url)
-        let pairs = try graphs(8, encoding: model.metadata.tokenEncoding)
-        let anchors = ReplayAnchors(encoding: model.metadata.tokenEncoding,
+    /// The shipped model, four of its networks as anchors and four others measured three
+    /// times slower than it predicts them (far past the trusted error).
+    private struct ThreeTimesSlower {
+        let url: URL
+        let model: TrainedModel
+        let anchors: ReplayAnchors
+        let anchorGraphs: [TokenGraph]
+        let training: [MeasuredSample]
+        /// The shipped model's predictions for the anchors.
+        let before: [Double]
+
+        init(_ test: ReplayAnchorsTests) throws {
+            url = try XCTUnwrap(DefaultModels.url(for: .latency))
+            model = try TrainedModel.load(from: url)
+            let pairs = try test.graphs(8, encoding: model.metadata.tokenEncoding)
+            anchors = ReplayAnchors(encoding: model.metadata.tokenEncoding,
                                     anchors: pairs.prefix(4).map { .init(graphHash: $0.hash, graph: $0.graph) })
-        // Measured three times slower than the model predicts: far past the trusted error.
-        let measured = try model.predictValues(pairs.suffix(4).map(\.graph), batchSize: 64)
-        let training = zip(pairs.suffix(4), measured).map { pair, value in
-            MeasuredSample(measurementID: pair.hash, graphHash: pair.hash, graph: pair.graph, latencyMs: Float(3 * value))
+            anchorGraphs = pairs.prefix(4).map(\.graph)
+            let measured = try model.predictValues(pairs.suffix(4).map(\.graph), batchSize: 64)
+            training = zip(pairs.suffix(4), measured).map { pair, value in
+                MeasuredSample(measurementID: pair.hash, graphHash: pair.hash, graph: pair.graph, latencyMs: Float(3 * value))
+            }
+            before = try model.predictValues(anchorGraphs, batchSize: 64)
         }
-        XCTAssertFalse(try anchors.trusted(model, on: training))
-        let before = try model.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
-        let config = model.model.config
-        func anchorRatio(platform: String, learningRate: Double = 1e-3) throws -> Double {
-            let recipe = CandidateRecipe(platform: platform, start: ModelSource(version: 0, url: url),
+
+        /// The mean ratio of a candidate's predictions for the anchors to the shipped model's,
+        /// the candidate made on `platform` from `start` with the shipped model's anchors.
+        func anchorRatio(platform: String, start: ModelSource? = nil, learningRate: Double = 1e-3) throws -> Double {
+            let config = model.model.config
+            let recipe = CandidateRecipe(platform: platform, start: start ?? ModelSource(version: 0, url: url),
                                          scratchConfig: { _ in config },
                                          plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: learningRate, seed: 0),
                                          anchors: anchors, anchorsModel: ModelSource(version: 0, url: url))
             let candidate = try recipe.make(training: training, stop: TrainingStopFlag())
-            let after = try candidate.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
+            let after = try candidate.predictValues(anchorGraphs, batchSize: 64)
             return zip(after, before).map { $0 / $1 }.reduce(0, +) / Double(after.count)
         }
-        let own = try anchorRatio(platform: model.metadata.platform), other = try anchorRatio(platform: "another-lab")
+    }
+
+    /// A start model made for the platform itself is replayed however far off the measured
+    /// networks are (they are new to it, the machine is not); another platform's model that
+    /// far off is not, and its candidate follows the measurements on the anchors too.
+    func testAStartModelOfThePlatformItselfIsAlwaysReplayed() throws {
+        let slower = try ThreeTimesSlower(self)
+        let platform = slower.model.metadata.platform
+        XCTAssertFalse(try slower.anchors.trusted(slower.model, on: slower.training))
+        let own = try slower.anchorRatio(platform: platform), other = try slower.anchorRatio(platform: "another-lab")
         XCTAssertGreaterThan(other, 2, "without replay the anchors follow the measurements' level")
         XCTAssertLessThan(own, other - 0.5, "replayed at the model's own predictions, the anchors stay nearer them")
         // With a fine-tune that moves nothing, what is left is the rate fit: on the model's own
         // platform it is fitted on the anchors too, so it does not carry them to 3x.
-        let ownFit = try anchorRatio(platform: model.metadata.platform, learningRate: 1e-12)
-        let otherFit = try anchorRatio(platform: "another-lab", learningRate: 1e-12)
+        let ownFit = try slower.anchorRatio(platform: platform, learningRate: 1e-12)
+        let otherFit = try slower.anchorRatio(platform: "another-lab", learningRate: 1e-12)
         XCTAssertEqual(otherFit, 3, accuracy: 0.3, "fitted on the measurements alone")
         XCTAssertLessThan(ownFit, otherFit - 0.5, "fitted on the anchors as well")
     }
@@ -120,35 +140,19 @@ final class ReplayAnchorsTests: XCTestCase {
     /// three times slower and fits the measurements, so replayed at its own predictions
     /// (another platform's line of models, where it is trusted) the anchors stay at 3x.
     func testAVersionOfThePlatformReplaysAtTheDefaultModelsPredictions() throws {
-        let url = try XCTUnwrap(DefaultModels.url(for: .latency))
-        let model = try TrainedModel.load(from: url)
-        let pairs = try graphs(8, encoding: model.metadata.tokenEncoding)
-        let anchors = ReplayAnchors(encoding: model.metadata.tokenEncoding,
-                                    anchors: pairs.prefix(4).map { .init(graphHash: $0.hash, graph: $0.graph) })
-        let before = try model.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
-        let measured = try model.predictValues(pairs.suffix(4).map(\.graph), batchSize: 64)
-        let training = zip(pairs.suffix(4), measured).map { pair, value in
-            MeasuredSample(measurementID: pair.hash, graphHash: pair.hash, graph: pair.graph, latencyMs: Float(3 * value))
-        }
+        let slower = try ThreeTimesSlower(self)
         // Version 1: the default model at three times its level (what a first retrain on
         // these measurements learns), written as a file of its own.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("anchors-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let version1 = folder.appendingPathComponent("v1.safetensors")
-        XCTAssertEqual(try CandidateTraining.calibrateScale(model, on: training), 3, accuracy: 1e-3)
-        try model.save(to: version1)
-        let config = model.model.config
-        func anchorRatio(platform: String) throws -> Double {
-            let recipe = CandidateRecipe(platform: platform, start: ModelSource(version: 1, url: version1),
-                                         scratchConfig: { _ in config },
-                                         plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: 1e-3, seed: 0),
-                                         anchors: anchors, anchorsModel: ModelSource(version: 0, url: url))
-            let candidate = try recipe.make(training: training, stop: TrainingStopFlag())
-            let after = try candidate.predictValues(pairs.prefix(4).map(\.graph), batchSize: 64)
-            return zip(after, before).map { $0 / $1 }.reduce(0, +) / Double(after.count)
-        }
-        let own = try anchorRatio(platform: model.metadata.platform), other = try anchorRatio(platform: "another-lab")
+        let grown = try TrainedModel.load(from: slower.url)
+        XCTAssertEqual(try CandidateTraining.calibrateScale(grown, on: slower.training), 3, accuracy: 1e-3)
+        try grown.save(to: version1)
+        let start = ModelSource(version: 1, url: version1)
+        let own = try slower.anchorRatio(platform: slower.model.metadata.platform, start: start)
+        let other = try slower.anchorRatio(platform: "another-lab", start: start)
         XCTAssertGreaterThan(other, 2.5, "replayed at version 1's predictions, the anchors stay near 3x")
         XCTAssertLessThan(own, other - 0.5, "replayed at the default model's predictions, they are pulled toward 1x")
     }
