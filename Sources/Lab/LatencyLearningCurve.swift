@@ -27,6 +27,8 @@ package struct LatencyLearningCurve {
         package var holdoutShare = 0.2
         /// The promotion gate's minimum holdout (`retraining.promotion.min_holdout`).
         package var minHoldout = PromotionRule.defaultMinHoldout
+        /// What each retrain starts from (the config's `retraining.init`).
+        package var initialWeights = RetrainingConfig.defaultInitialWeights
         /// Seed of the order the networks arrive in (training is seeded by the retrainer).
         package var seed: UInt64 = 0
         /// The fine-tune's L2-SP strength (the retrainer's default unless set).
@@ -171,7 +173,7 @@ package struct LatencyLearningCurve {
         var retrainSettings = RetrainSettings(
             retraining: RetrainingConfig(minNewMeasurements: 1, epochs: settings.epochs, batchSize: settings.batchSize,
                                          learningRate: settings.learningRate, holdoutShare: settings.holdoutShare,
-                                         initialWeights: .activeModel,
+                                         initialWeights: settings.initialWeights,
                                          promotion: PromotionRule(minHoldout: settings.minHoldout), nice: 0),
             modelsDirectory: root.appendingPathComponent("models").path, defaultCheckpoint: { _ in startingModel })
         retrainSettings.startPenalty = settings.startPenalty

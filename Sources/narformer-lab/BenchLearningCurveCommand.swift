@@ -72,6 +72,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Held-out networks a retrain must be judged on before it may promote (the config's retraining.promotion.min_holdout).")
     var minHoldout = PromotionRule.defaultMinHoldout
 
+    @Option(help: "What each retrain starts from (the config's retraining.init): active, default or scratch.")
+    var initialWeights = RetrainingConfig.defaultInitialWeights.rawValue
+
     @Option(help: "Seeds (comma-separated) of the orders the measurements arrive in: one curve each.")
     var seeds = "0"
 
@@ -133,6 +136,10 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.learningRate = lr
         settings.holdoutShare = holdoutShare
         settings.minHoldout = minHoldout
+        guard let start = InitialWeights(rawValue: initialWeights) else {
+            throw ValidationError("--initial-weights must be one of: \(InitialWeights.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        settings.initialWeights = start
         settings.seed = seedList?.first ?? 0
         settings.startPenalty = startPenalty
         if let suggestedVsRandom {

@@ -203,7 +203,8 @@ final class CellRetrainTests: XCTestCase {
         let made = try TrainedModel.load(from: URL(fileURLWithPath: try XCTUnwrap(try space.store.read { try $0.activeModel(platform: "cpu") }).weightsPath))
         XCTAssertEqual(made.transformWidth, CellCandidateRecipe.networkOffWidth)
 
-        let plain = RetrainSettings(retraining: RetrainingConfig(epochs: 2), modelsDirectory: space.modelsPath)
+        let plain = RetrainSettings(retraining: RetrainingConfig(epochs: 2, initialWeights: .activeModel),
+                                    modelsDirectory: space.modelsPath)
         let second = try await Retrainer(store: space.store, settings: plain, tokens: space.tokens, registry: nil)
             .retrain(platform: "cpu")
         XCTAssertNotNil(second.version, second.summary)

@@ -177,6 +177,35 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertGreaterThan(other.holdoutSize, heldNew, other.summary)
     }
 
+    /// By default every retrain fine-tunes the platform's default model on every measurement
+    /// (one fine-tune of the prior, not a chain); `init: active` grows each version from the
+    /// active one.
+    func testEachRetrainStartsFromTheDefaultModelUnlessTheConfigSaysActive() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(40))
+        let cpu = try await retrainer(space, settings(space, initialWeights: .scratch, epochs: 1)).retrain(platform: "cpu")
+        XCTAssertNotNil(cpu.version, cpu.summary)
+        let defaultModel = URL(fileURLWithPath: space.modelsPath + "/cpu-v1.safetensors")
+        var drop = space.claimed("gpu.yaml", SyntheticCells.yaml(SyntheticCells.cells(40, offset: 3), platform: "gpu"))
+        drop.inbox = InboxDescriptor(name: space.inbox.name, path: space.inbox.path, platform: "gpu", batchSizes: [1])
+        guard case .done = await space.processor().process([drop])[0] else { return XCTFail("gpu cells not stored") }
+        func retrainGPU(_ start: InitialWeights) async throws -> ModelRecord {
+            var gpu = settings(space, initialWeights: start, epochs: 1)
+            gpu.defaultCheckpoint = { _ in defaultModel }
+            let report = try await retrainer(space, gpu).retrain(platform: "gpu")
+            let version = try XCTUnwrap(report.version, report.summary)
+            return try XCTUnwrap(try space.store.read { try $0.models(platform: "gpu") }.first { $0.version == version })
+        }
+        XCTAssertEqual(RetrainingConfig().initialWeights, .defaultModel)
+        let first = try await retrainGPU(.defaultModel)
+        XCTAssertEqual(first.baseVersion, 0)
+        _ = try ModelVersions(store: space.store).promote(platform: "gpu", version: first.version)
+        let second = try await retrainGPU(.defaultModel)
+        XCTAssertEqual(second.baseVersion, 0, "the default model again, not v\(first.version)")
+        let grown = try await retrainGPU(.activeModel)
+        XCTAssertEqual(grown.baseVersion, first.version)
+    }
+
     /// Ten measurements of one network are one network: nothing can judge a candidate, the
     /// reason says so, and the count of new measurements is kept for the next try.
     func testRepeatedMeasurementsOfOneNetworkSkipTheRetrain() async throws {

@@ -74,12 +74,13 @@ package final class Retrainer: Sendable {
             }
             return ModelSource(version: record.version, url: URL(fileURLWithPath: record.weightsPath))
         }
-        // Without a version of its own, the platform starts from the shipped model that ranks
-        // its measurements best (those on the training side of the hash holdout); on the
-        // retrain's niced thread, as it predicts every one of them with every prior.
+        // Without a version of its own, or when every retrain starts from the default model,
+        // the platform starts from the shipped model that ranks its measurements best (those
+        // on the training side of the hash holdout), chosen again with every measurement; on
+        // the retrain's niced thread, as it predicts every one of them with every prior.
         let split = HoldoutSplit(share: settings.retraining.holdoutShare)
         var prior: URL?
-        if activeSource == nil {
+        if activeSource == nil || settings.retraining.initialWeights == .defaultModel {
             let priors = settings.priorCheckpoints(platform)
             prior = try await BackgroundThread.run(nice: settings.retraining.nice) { [tokens] in
                 PriorChoice.choose(priors, measurements: measurements, tokens: tokens,
