@@ -5,8 +5,8 @@ public enum InitialWeights: String, Sendable, Equatable, CaseIterable, Encodable
     /// The platform's active model (the shipped default model when it has none yet): each
     /// version is fine-tuned from the one before.
     case activeModel = "active"
-    /// The platform's default model, always, fine-tuned on every measurement (measured
-    /// better than chaining fine-tunes on a new machine's first 20-30 networks).
+    /// The platform's default model, always, fine-tuned on every measurement (on a new
+    /// machine: better than a chain of fine-tunes after 20-30 networks, worse after 100).
     case defaultModel = "default"
     /// Fresh random weights.
     case scratch
@@ -44,7 +44,7 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
     public static let defaultBatchSize = 16
     public static let defaultLearningRate = 1e-3
     public static let defaultHoldoutShare = 0.2
-    public static let defaultInitialWeights = InitialWeights.defaultModel
+    public static let defaultInitialWeights = InitialWeights.activeModel
     public static let defaultRecomputePredictions = false
     public static let defaultNice = 10
     public static let defaultHoldScaleFactor = 10.0

@@ -18,7 +18,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining.batchSize, 16)
         XCTAssertEqual(config.retraining.learningRate, 1e-3)
         XCTAssertEqual(config.retraining.holdoutShare, 0.2)
-        XCTAssertEqual(config.retraining.initialWeights, .defaultModel)
+        XCTAssertEqual(config.retraining.initialWeights, .activeModel)
         XCTAssertEqual(config.retraining.promotion, PromotionRule(metric: .mape, minImprovement: 0))
         XCTAssertEqual(config.retraining.recomputePredictions, false)
         XCTAssertEqual(config.retraining.nice, 10)

@@ -177,10 +177,10 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertGreaterThan(other.holdoutSize, heldNew, other.summary)
     }
 
-    /// By default every retrain fine-tunes the platform's default model on every measurement
-    /// (one fine-tune of the prior, not a chain); `init: active` grows each version from the
-    /// active one.
-    func testEachRetrainStartsFromTheDefaultModelUnlessTheConfigSaysActive() async throws {
+    /// `init: default`: every retrain fine-tunes the platform's default model on every
+    /// measurement (one fine-tune of the prior, not a chain); `init: active` (the default)
+    /// grows each version from the active one.
+    func testInitDefaultStartsEveryRetrainFromTheDefaultModelAndInitActiveFromTheActiveVersion() async throws {
         let space = try LearningWorkspace()
         try await feed(space, SyntheticCells.cells(40))
         let cpu = try await retrainer(space, settings(space, initialWeights: .scratch, epochs: 1)).retrain(platform: "cpu")
@@ -196,7 +196,6 @@ final class LearningRetrainTests: XCTestCase {
             let version = try XCTUnwrap(report.version, report.summary)
             return try XCTUnwrap(try space.store.read { try $0.models(platform: "gpu") }.first { $0.version == version })
         }
-        XCTAssertEqual(RetrainingConfig().initialWeights, .defaultModel)
         let first = try await retrainGPU(.defaultModel)
         XCTAssertEqual(first.baseVersion, 0)
         _ = try ModelVersions(store: space.store).promote(platform: "gpu", version: first.version)
