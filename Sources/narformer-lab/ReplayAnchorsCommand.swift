@@ -35,24 +35,24 @@ struct ReplayAnchorsCommand: ParsableCommand {
         let encoding = try TrainedModel.load(from: modelURL).metadata.tokenEncoding
         let list = try LatencyList.load(from: URL(fileURLWithPath: data))
         let excluded = Set(excludeFamilies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        // Every network the model trained on, imported once: its hash goes in the trained
+        // list (a retrain judges the model on the others only), the anchors come from them.
+        let trained = try list.records.filter { !excluded.contains($0.family) }.map { record in
+            (family: record.family, network: try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize))
+        }
+        let trainedOn = Set(trained.map(\.network.contentHash))
         var generator = SplitMix64(seed: seed)
         var anchors: [ReplayAnchors.Anchor] = []
         var seen = Set<String>()
-        for family in Set(list.records.map(\.family)).sorted() where !excluded.contains(family) {
-            let members = list.records.filter { $0.family == family }.shuffled(using: &generator)
+        for family in Set(trained.map(\.family)).sorted() {
+            let members = trained.filter { $0.family == family }.shuffled(using: &generator)
             var taken = 0
-            for record in members where taken < perFamily {
-                let network = try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize)
-                guard seen.insert(network.contentHash).inserted else { continue }
-                anchors.append(ReplayAnchors.Anchor(graphHash: network.contentHash,
-                                                    graph: try network.tokens(storedEncoding: encoding)))
+            for member in members where taken < perFamily {
+                guard seen.insert(member.network.contentHash).inserted else { continue }
+                anchors.append(ReplayAnchors.Anchor(graphHash: member.network.contentHash,
+                                                    graph: try member.network.tokens(storedEncoding: encoding)))
                 taken += 1
             }
-        }
-        // Every network the model trained on, so a retrain judges it on the others only.
-        var trainedOn = Set<String>()
-        for record in list.records where !excluded.contains(record.family) {
-            trainedOn.insert(try NetworkImporter.importFile(at: record.onnxFile, batchSize: record.batchSize).contentHash)
         }
         let destination = out.map { URL(fileURLWithPath: $0) } ?? ReplayAnchors.url(besides: modelURL)
         let bytes = ReplayAnchors(encoding: encoding, anchors: anchors, trainedOn: trainedOn).bytes()

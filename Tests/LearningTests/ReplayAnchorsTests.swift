@@ -104,13 +104,16 @@ final class ReplayAnchorsTests: XCTestCase {
         }
 
         /// The mean ratio of a candidate's predictions for the anchors to the shipped model's,
-        /// the candidate made on `platform` from `start` with the shipped model's anchors.
+        /// the candidate made on `platform` from `start` with the shipped model's anchors
+        /// (pinned to its predictions where it was made for `platform`, as the retrainer does).
         func anchorRatio(platform: String, start: ModelSource? = nil, learningRate: Double = 1e-3) throws -> Double {
             let config = model.model.config
-            let recipe = CandidateRecipe(platform: platform, start: start ?? ModelSource(version: 0, url: url),
+            let shipped = ModelSource(version: 0, url: url)
+            let ownDefault = ModelSource.isDefault(version: 0, checkpointPlatform: model.metadata.platform, madeFor: platform)
+            let recipe = CandidateRecipe(platform: platform, start: start ?? shipped,
                                          scratchConfig: { _ in config },
                                          plan: CandidateTraining.Plan(epochs: 3, batchSize: 4, learningRate: learningRate, seed: 0),
-                                         anchors: anchors, anchorsModel: ModelSource(version: 0, url: url))
+                                         anchors: anchors, anchorsModel: ownDefault ? shipped : nil)
             let candidate = try recipe.make(training: training, stop: TrainingStopFlag())
             let after = try candidate.predictValues(anchorGraphs, batchSize: 64)
             return zip(after, before).map { $0 / $1 }.reduce(0, +) / Double(after.count)

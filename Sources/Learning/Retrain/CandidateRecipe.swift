@@ -17,11 +17,12 @@ package struct CandidateRecipe: Sendable {
     /// (`CellCandidateRecipe`); nil: cells are trained like networks.
     package var cellPriors: (@Sendable () throws -> CellPriors)?
     /// Networks the default model knows, replayed during the fine-tune (`ReplayAnchors`):
-    /// when the default model was made for this platform, at what it predicts (whatever
-    /// version the candidate starts from); otherwise at the adapted start model's
-    /// predictions, where it is trusted; nil: none.
+    /// at `anchorsModel`'s predictions when it is set, otherwise at the adapted start
+    /// model's, where it is trusted; nil: none.
     package var anchors: ReplayAnchors?
-    /// The model the anchors belong to: the platform's default model.
+    /// The default model made for this very platform (`ModelSource.isDefault`), whose
+    /// predictions the anchors are replayed at whatever version the candidate starts from;
+    /// nil when the platform's default model is another machine's.
     package var anchorsModel: ModelSource?
 
     package init(platform: String, start: ModelSource?, scratchConfig: @escaping @Sendable (TokenGraph) -> ModelConfig,
@@ -64,12 +65,8 @@ package struct CandidateRecipe: Sendable {
             // grown from it (the old families' knowledge is the default model's; a version
             // replayed at its own adapted predictions passed on what its fine-tune had
             // already moved).
-            let owner = try anchorsModel.flatMap { source -> TrainedModel? in
-                let model = source == start ? trained : try TrainedModel.load(from: source.url)
-                return ModelSource.isDefault(version: source.version, checkpointPlatform: model.metadata.platform,
-                                             madeFor: platform) ? model : nil
-            }
-            if let usable, let owner {
+            if let usable, let anchorsModel {
+                let owner = anchorsModel == start ? trained : try TrainedModel.load(from: anchorsModel.url)
                 replay = try usable.samples(predictedBy: owner, excluding: measured)
             }
             // A checkpoint is first brought to the platform's level (one factor; for a
@@ -77,13 +74,13 @@ package struct CandidateRecipe: Sendable {
             // few steps go to what differs between networks. On the default model's own
             // platform its anchors are this machine's too: the rates are fitted on them as
             // well, so a rate the new networks ask for does not move the old ones.
-            let levelSamples = owner == nil ? training : training + replay
+            let levelSamples = anchorsModel == nil ? training : training + replay
             if try NodeCostRateFit.adapt(trained, on: levelSamples) == nil {
                 try CandidateTraining.calibrateScale(trained, on: levelSamples)
             }
             // Another machine's anchors are replayed only where the adapted start model is
             // trusted here.
-            if let usable, owner == nil, try usable.trusted(trained, on: training) {
+            if let usable, anchorsModel == nil, try usable.trusted(trained, on: training) {
                 replay = try usable.samples(predictedBy: trained, excluding: measured)
             }
         } else {

@@ -134,19 +134,23 @@ package final class Retrainer: Sendable {
         // models (predicted by the default model when it was made for this platform, else
         // by the adapted start model of each retrain: `CandidateRecipe`).
         let anchors = data.kind == .network ? try defaultSource.flatMap { try ReplayAnchors.load(besides: $0.url) } : nil
+        // The default model made for this very platform (read from its header once): its
+        // anchors are replayed at its own predictions, and it is judged without the
+        // networks it was trained on.
+        let ownDefault = try defaultSource.flatMap { source -> ModelSource? in
+            guard anchors != nil, ModelSource.isDefault(version: source.version,
+                                                        checkpointPlatform: try Checkpoint.metadata(of: source.url).platform,
+                                                        madeFor: platform) else { return nil }
+            return source
+        }
         let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
                                      cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors,
-                                     anchorsModel: anchors == nil ? nil : defaultSource)
+                                     anchorsModel: ownDefault)
         let digest = Self.digest(of: Self.trainedIDs(judging))
         // A version of this platform, or the default model made for it (and every version
         // grown from it), is compared only on networks it never trained on (when enough are
         // left): judged on ones it trained on, it would win by memory.
-        let defaultModelNetworks: Set<String> = try defaultSource.flatMap { source in
-            guard let trainedOn = anchors?.trainedOn,
-                  ModelSource.isDefault(version: source.version, checkpointPlatform: try Checkpoint.metadata(of: source.url).platform,
-                                        madeFor: platform) else { return nil }
-            return trainedOn
-        } ?? []
+        let defaultModelNetworks = ownDefault == nil ? [] : anchors?.trainedOn ?? []
         let exposure: CandidateJudgement.ComparedExposure? = compared.flatMap { source in
             let version = active.flatMap { record in
                 record.version == source.version ? (created: record.created, trainedOnAll: record.metrics["cv_folds"] != nil) : nil
