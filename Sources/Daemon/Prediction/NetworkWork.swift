@@ -20,6 +20,10 @@ package struct NetworkWork {
     /// predictions.
     package var tokens: [TokensRecord] = []
     package var notes: [String] = []
+    /// The ops of the network that a model which predicted it has no token for, after the
+    /// import folded exporter variants away (an `Identity` is not unreadable: it is gone).
+    /// What the result's `unknown_ops` reports: the ops whose cost the prediction cannot see.
+    package var unreadableOps: [String: Int] = [:]
     /// Set when the drop goes to `failed/`.
     package var failure: String?
     /// Set when the drop stays in `.work/` and is tried again.
@@ -52,6 +56,13 @@ package struct NetworkWork {
                     firstSeen: drop.claimedAt, nodeCount: primary.graph.nodes.count, kind: isCell ? .cell : .network)
     }
 
+    /// A cell has no ops of its own to name; a network no model predicted names the ops
+    /// of its canonical graph that no token encoding has a slot for.
+    private var reportedUnknownOps: [String: Int] {
+        if isCell { return [:] }
+        return latency.isEmpty ? primary.canonicalUnknownOps : unreadableOps
+    }
+
     package func outcome() -> DropOutcome {
         if let failure { return .failed(reason: failure) }
         if let heldReason { return .retryLater(reason: heldReason, delay: heldDelay) }
@@ -69,7 +80,7 @@ package struct NetworkWork {
             accuracy: accuracy.map {
                 .init(value: $0.value, modelVersion: $0.modelVersion, novelty: $0.novelty, noveltyReason: $0.noveltyReason)
             },
-            unknownOps: primary.unknownOps, notes: notes)
+            unknownOps: reportedUnknownOps, notes: notes)
         return .done(resultJSON: result.json(), hash: hash)
     }
 }

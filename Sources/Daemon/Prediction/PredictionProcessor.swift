@@ -208,6 +208,7 @@ package final class PredictionProcessor: DropProcessor {
                 copies.share(into: &networks) { first, copy in
                     if let latency = first.latency.first(where: { $0.batchSize == batchSize }) {
                         copy.latency.append(latency)
+                        copy.unreadableOps = first.unreadableOps
                     } else if let failure = first.failure {
                         copy.failure = failure
                     }
@@ -229,7 +230,9 @@ package final class PredictionProcessor: DropProcessor {
             for (position, request) in chunk.enumerated() {
                 let network = networks[request.work].imports.first { $0.batchSize == batchSize }?.network
                 let costs = network?.totals
-                let novelty = answer.novelty?[position].adding(unknownOps: network?.opsWithoutToken(for: entry.tokens) ?? [:])
+                let unreadable = network?.opsWithoutToken(for: entry.tokens) ?? [:]
+                networks[request.work].unreadableOps.merge(unreadable) { max($0, $1) }
+                let novelty = answer.novelty?[position].adding(unknownOps: unreadable)
                 if request.graph.nodeCount <= Self.storedTokensNodeCap {
                     networks[request.work].tokens.append(MeasuredTokenStore.record(
                     request.graph, key: MeasuredTokenStore.key(graphHash: networks[request.work].hash, batchSize: batchSize,
