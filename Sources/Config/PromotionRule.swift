@@ -26,16 +26,24 @@ public struct PromotionRule: Sendable, Equatable, Encodable {
     /// (and retried once more measurements arrive): a metric over two or three networks
     /// promotes noise.
     public var minHoldout: Int
+    /// Held-out networks from which the fixed hash holdout judges the candidates; while it
+    /// holds fewer, they are judged by cross-validation over every measured network (never
+    /// fewer than `minHoldout`). nil: `minHoldout`.
+    public var crossValidateBelow: Int?
+
+    /// The number of fixed-holdout networks from which the holdout judges.
+    public var fixedHoldoutFrom: Int { max(minHoldout, crossValidateBelow ?? minHoldout) }
 
     public static let defaultMetric = PromotionMetric.mape
     public static let defaultMinImprovement = 0.0
     public static let defaultMinHoldout = 5
 
     public init(metric: PromotionMetric = defaultMetric, minImprovement: Double = defaultMinImprovement,
-                minHoldout: Int = defaultMinHoldout) {
+                minHoldout: Int = defaultMinHoldout, crossValidateBelow: Int? = nil) {
         self.metric = metric
         self.minImprovement = minImprovement
         self.minHoldout = minHoldout
+        self.crossValidateBelow = crossValidateBelow
     }
 
     /// Whether a candidate scoring `candidate` should replace an active model scoring `active`.
@@ -46,6 +54,7 @@ public struct PromotionRule: Sendable, Equatable, Encodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case metric, minImprovement = "min_improvement", minHoldout = "min_holdout"
+        case crossValidateBelow = "cross_validate_below"
     }
 
     static func read(_ node: Node?, at path: ConfigKeyPath, parentMark: Mark?, reader: ConfigReader) -> PromotionRule {
@@ -56,7 +65,8 @@ public struct PromotionRule: Sendable, Equatable, Encodable {
             minImprovement: reader.read(fields, "min_improvement", default: defaultMinImprovement, reader.number {
                 $0.isFinite && $0 >= 0 ? nil : "it must be 0 or more"
             }),
-            minHoldout: reader.read(fields, "min_holdout", default: defaultMinHoldout, reader.integer(in: 1...1_000_000))
+            minHoldout: reader.read(fields, "min_holdout", default: defaultMinHoldout, reader.integer(in: 1...1_000_000)),
+            crossValidateBelow: reader.readOptional(fields, "cross_validate_below", reader.integer(in: 1...1_000_000))
         )
     }
 }

@@ -27,6 +27,9 @@ package struct LatencyLearningCurve {
         package var holdoutShare = 0.2
         /// The promotion gate's minimum holdout (`retraining.promotion.min_holdout`).
         package var minHoldout = PromotionRule.defaultMinHoldout
+        /// Fixed-holdout networks from which the holdout judges instead of cross-validation
+        /// (`retraining.promotion.cross_validate_below`; nil: the config's default).
+        package var crossValidateBelow: Int?
         /// What each retrain starts from (the config's `retraining.init`).
         package var initialWeights = RetrainingConfig.defaultInitialWeights
         /// Seed of the order the networks arrive in (training is seeded by the retrainer).
@@ -174,7 +177,8 @@ package struct LatencyLearningCurve {
             retraining: RetrainingConfig(minNewMeasurements: 1, epochs: settings.epochs, batchSize: settings.batchSize,
                                          learningRate: settings.learningRate, holdoutShare: settings.holdoutShare,
                                          initialWeights: settings.initialWeights,
-                                         promotion: PromotionRule(minHoldout: settings.minHoldout), nice: 0),
+                                         promotion: PromotionRule(minHoldout: settings.minHoldout,
+                                                             crossValidateBelow: settings.crossValidateBelow), nice: 0),
             modelsDirectory: root.appendingPathComponent("models").path, defaultCheckpoint: { _ in startingModel })
         retrainSettings.startPenalty = settings.startPenalty
         let retrainer = Retrainer(store: store, settings: retrainSettings, tokens: tokens, registry: nil)

@@ -72,6 +72,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Held-out networks a retrain must be judged on before it may promote (the config's retraining.promotion.min_holdout).")
     var minHoldout = PromotionRule.defaultMinHoldout
 
+    @Option(help: "Fixed-holdout networks from which the holdout judges a retrain instead of cross-validation (the config's retraining.promotion.cross_validate_below; default: the config's).")
+    var crossValidateBelow: Int?
+
     @Option(help: "What each retrain starts from (the config's retraining.init): active, default or scratch.")
     var initialWeights = RetrainingConfig.defaultInitialWeights.rawValue
 
@@ -136,6 +139,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.learningRate = lr
         settings.holdoutShare = holdoutShare
         settings.minHoldout = minHoldout
+        settings.crossValidateBelow = crossValidateBelow
         guard let start = InitialWeights(rawValue: initialWeights) else {
             throw ValidationError("--initial-weights must be one of: \(InitialWeights.allCases.map(\.rawValue).joined(separator: ", "))")
         }

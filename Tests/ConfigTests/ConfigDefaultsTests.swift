@@ -102,6 +102,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
                 metric: acc10
                 min_improvement: 2
                 min_holdout: 7
+                cross_validate_below: 30
               recompute_predictions: true
               nice: 19
               hold_scale_factor: 100
@@ -116,7 +117,8 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertEqual(config.retraining, RetrainingConfig(
             enabled: false, interval: .seconds(172_800), minNewMeasurements: 10, epochs: 5, batchSize: 64,
             learningRate: 1e-4, holdoutShare: 0.25, initialWeights: .defaultModel,
-            promotion: PromotionRule(metric: .acc10, minImprovement: 2, minHoldout: 7), recomputePredictions: true, nice: 19,
+            promotion: PromotionRule(metric: .acc10, minImprovement: 2, minHoldout: 7, crossValidateBelow: 30),
+            recomputePredictions: true, nice: 19,
             holdScaleFactor: 100))
         XCTAssertEqual(config.logging, LoggingConfig(level: .debug, format: .json))
         XCTAssertEqual(config.engine, EngineConfig(threads: 8, batchSize: 128, blasCore: .sandybridge))
@@ -170,7 +172,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
                     "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "watch", "rescan_interval",
                     "poll_interval", "retraining", "enabled",
                     "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",
-                    "promotion", "metric", "min_improvement", "min_holdout", "recompute_predictions", "nice", "hold_scale_factor", "logging", "level",
+                    "promotion", "metric", "min_improvement", "min_holdout", "cross_validate_below", "recompute_predictions", "nice", "hold_scale_factor", "logging", "level",
                     "format"]
         for key in keys {
             XCTAssertNotNil(text.range(of: "\n *(- )?\(key):", options: .regularExpression), "no '\(key):' line")

@@ -144,7 +144,7 @@ final class ConfigErrorTests: ConfigTestCase {
               hold_scale_factor: 1
               learning_rate: -0.1
               min_new_measurements: 0
-              promotion: {min_holdout: 0}
+              promotion: {min_holdout: 0, cross_validate_below: 0}
             inboxes:
               - {name: a, path: in/a, platform: cpu, batch_sizes: [0]}
               - {name: B, path: in/b, platform: cpu}
@@ -152,7 +152,8 @@ final class ConfigErrorTests: ConfigTestCase {
         let result = check(yaml)
         XCTAssertEqual(result.issues.map(\.keyPath.description), [
             "retraining.holdout_share", "retraining.nice", "retraining.hold_scale_factor", "retraining.learning_rate",
-            "retraining.min_new_measurements", "retraining.promotion.min_holdout", "inboxes[0].batch_sizes[0]",
+            "retraining.min_new_measurements", "retraining.promotion.min_holdout", "retraining.promotion.cross_validate_below",
+            "inboxes[0].batch_sizes[0]",
             "inboxes[1].name",
         ], "\(result.issues)")
         XCTAssertTrue(result.issues[0].message.contains("1.0 is out of range: it must be more than 0 and less than 1"))
@@ -161,7 +162,8 @@ final class ConfigErrorTests: ConfigTestCase {
                       result.issues[2].message)
         XCTAssertTrue(result.issues[4].message.contains("it must be at least 1"))
         XCTAssertTrue(result.issues[5].message.contains("0 is out of range: it must be between 1 and 1000000"), result.issues[5].message)
-        XCTAssertTrue(result.issues[7].message.contains("'B' is not a valid name"))
+        XCTAssertTrue(result.issues[6].message.contains("0 is out of range: it must be between 1 and 1000000"), result.issues[6].message)
+        XCTAssertTrue(result.issues[8].message.contains("'B' is not a valid name"))
     }
 
     func testWordsOutsideTheirListGetASuggestion() {

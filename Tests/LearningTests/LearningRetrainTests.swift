@@ -16,11 +16,12 @@ final class LearningRetrainTests: XCTestCase {
                                                     readout: .mean, dropout: 0)
 
     private func settings(_ space: LearningWorkspace, initialWeights: InitialWeights = .activeModel, epochs: Int,
-                          learningRate: Double = 3e-3, minHoldout: Int = 1) -> RetrainSettings {
+                          learningRate: Double = 3e-3, minHoldout: Int = 1, crossValidateBelow: Int? = nil) -> RetrainSettings {
         RetrainSettings(
             retraining: RetrainingConfig(minNewMeasurements: 10, epochs: epochs, batchSize: 16, learningRate: learningRate,
                                          holdoutShare: 0.25, initialWeights: initialWeights,
-                                         promotion: PromotionRule(minHoldout: minHoldout), nice: 5),
+                                         promotion: PromotionRule(minHoldout: minHoldout, crossValidateBelow: crossValidateBelow),
+                                         nice: 5),
             modelsDirectory: space.modelsPath, scratchConfig: { _ in Self.smallCellModel })
     }
 
@@ -114,6 +115,12 @@ final class LearningRetrainTests: XCTestCase {
         let fixed = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2)).retrain(platform: "cpu")
         XCTAssertNil(fixed.crossValidationFolds)
         XCTAssertEqual(fixed.holdoutSize, 2)
+        // A rule that keeps cross-validating until the holdout holds three: the first
+        // retrain still happens from two networks, judged on all ten out of fold.
+        let longer = try await retrainer(space, settings(space, epochs: 1, minHoldout: 2, crossValidateBelow: 3))
+            .retrain(platform: "cpu")
+        XCTAssertEqual(longer.crossValidationFolds, 5, longer.summary)
+        XCTAssertEqual(longer.trainingSize, 10)
     }
 
     /// A version trained on every measurement of a young platform is compared only on

@@ -19,14 +19,15 @@ package struct CandidateJudgement {
         /// The plan for `samples`, or nil when even cross-validation would judge fewer than
         /// `minNetworks` networks.
         package static func choose(_ samples: [MeasuredSample], split: HoldoutSplit, minNetworks: Int,
-                                   maxFolds: Int = 5) -> Plan? {
+                                   fixedHoldoutFrom: Int? = nil, maxFolds: Int = 5) -> Plan? {
             let minNetworks = max(minNetworks, 1)
+            let holdoutFrom = max(minNetworks, fixedHoldoutFrom ?? minNetworks)
             var training: [MeasuredSample] = []
             var holdout: [MeasuredSample] = []
             for sample in samples {
                 if split.isHoldout(graphHash: sample.graphHash) { holdout.append(sample) } else { training.append(sample) }
             }
-            if !training.isEmpty, Set(holdout.map(\.graphHash)).count >= minNetworks {
+            if !training.isEmpty, Set(holdout.map(\.graphHash)).count >= holdoutFrom {
                 return .holdout(training: training, holdout: holdout)
             }
             // Cross-validation needs at least two networks: one to train on, one to judge.

@@ -116,7 +116,9 @@ package final class Retrainer: Sendable {
         if let tokens = startTokens, PlatformSamples.Kind(tokens) != data.kind { start = nil }
         if let tokens = comparedTokens, PlatformSamples.Kind(tokens) != data.kind { compared = nil }
         let minNetworks = max(settings.retraining.promotion.minHoldout, 1)
-        guard let judging = CandidateJudgement.Plan.choose(data.samples, split: split, minNetworks: minNetworks) else {
+        guard let judging = CandidateJudgement.Plan.choose(
+            data.samples, split: split, minNetworks: minNetworks,
+            fixedHoldoutFrom: settings.retraining.promotion.fixedHoldoutFrom) else {
             report.decision = .skipped("\(measurements.count) measurements give \(data.samples.count) of "
                                        + "\(data.networks) networks to learn from\(data.unusedNote); a candidate is "
                                        + "judged on at least \(max(minNetworks, 2)) measured networks it never trained "
