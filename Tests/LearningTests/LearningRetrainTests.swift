@@ -184,6 +184,46 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertGreaterThan(other.holdoutSize, heldNew, other.summary)
     }
 
+    /// A platform without a model named for it is served the default checkpoint until a
+    /// version of its own is promoted, whichever shipped model its candidates start from:
+    /// the candidate is judged against the served model, not against the prior it started
+    /// from (which the lab is not served, and which here predicts the measurements exactly).
+    func testACandidateFromAChosenPriorIsJudgedAgainstTheModelTheDaemonServes() async throws {
+        let ort = try DefaultModels.url(for: .latency, platform: "cpu-ort-1t")
+        let openvino = try DefaultModels.url(for: .latency, platform: "cpu-openvino-1t")
+        let files = try RepositoryData.onnxFiles(12)
+        func predictions(_ url: URL) throws -> [Double] {
+            let model = try TrainedModel.load(from: url)
+            return try model.predictValues(try files.map {
+                try NetworkImporter.importFile(at: $0, batchSize: 1).tokens(storedEncoding: model.metadata.tokenEncoding)
+            })
+        }
+        let measured = try predictions(openvino), served = try predictions(ort)
+        let servedMAPE = zip(served, measured).map { abs($0 - $1) / $1 }.reduce(0, +) / Double(files.count) * 100
+        XCTAssertGreaterThan(servedMAPE, 20, "the served model must be far off for the test to mean anything")
+
+        let space = try LearningWorkspace()
+        for file in files {
+            try FileManager.default.copyItem(atPath: file.path, toPath: space.inbox.path + "/done/" + file.lastPathComponent)
+        }
+        let yaml = "measurements:\n" + zip(files, measured).map { file, latency in
+            "  - network: \(file.lastPathComponent)\n    batch_size: 1\n    latency_ms: \(latency)\n"
+        }.joined()
+        guard case .done = await space.processor().process([space.claimed("m.yaml", yaml)])[0] else {
+            return XCTFail("measurements not stored")
+        }
+        try FileManager.default.createDirectory(atPath: space.modelsPath, withIntermediateDirectories: true)
+        // 5 of the 12 fall on the holdout side: cross-validation judges all 12.
+        var settings = settings(space, epochs: 1, minHoldout: 6)
+        settings.defaultCheckpoint = { _ in ort }
+        settings.priorCheckpoints = { _ in [ort, openvino] }
+        let report = try await retrainer(space, settings).retrain(platform: "cpu")
+        XCTAssertEqual(report.crossValidationFolds, 5, report.summary)
+        XCTAssertEqual(report.comparedWith, 0, report.summary)
+        XCTAssertEqual(try XCTUnwrap(report.comparedMetrics["mape"]), servedMAPE, accuracy: 0.01, report.summary)
+        XCTAssertEqual(report.decision, .promoted, report.summary)
+    }
+
     /// `init: default`: every retrain fine-tunes the platform's default model on every
     /// measurement (one fine-tune of the prior, not a chain); `init: active` (the default)
     /// grows each version from the active one.

@@ -94,7 +94,13 @@ package final class Retrainer: Sendable {
         case .defaultModel: start = defaultSource
         case .scratch: start = nil
         }
-        var compared = activeSource ?? defaultSource
+        // The candidate must beat what the daemon serves the platform now: its active
+        // version, else the default checkpoint the daemon predicts with. The prior chosen
+        // above is where the candidate starts, not what the lab is served: judged against
+        // it, a candidate could lose to a model nobody is served and leave the platform
+        // on another machine's model.
+        let served = activeSource ?? settings.defaultCheckpoint(platform).map { ModelSource(version: 0, url: $0) }
+        var compared = served
         // Each model reads its own token encoding (the shipped latency model reads the
         // `costs` tokens, a model from scratch the baseline ones): the candidate trains on
         // the start model's, and the samples also carry the compared model's, so both are
