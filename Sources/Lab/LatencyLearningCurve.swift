@@ -36,6 +36,10 @@ package struct LatencyLearningCurve {
         package var seed: UInt64 = 0
         /// The fine-tune's L2-SP strength (the retrainer's default unless set).
         package var startPenalty = CandidateTraining.Plan.defaultStartPenalty
+        /// Other shipped models the platform may start from besides the starting model,
+        /// one chosen by rank agreement (`PriorChoice`), as for a platform without a model
+        /// named for it; empty: the starting model only.
+        package var priors: [URL] = []
 
         package init(dropSize: Int = 50, maxDrops: Int? = nil, epochs: Int = 3, batchSize: Int = 16, learningRate: Double = 3e-4, holdoutShare: Double = 0.2, minHoldout: Int = PromotionRule.defaultMinHoldout, seed: UInt64 = 0) {
             self.dropSize = dropSize
@@ -181,6 +185,10 @@ package struct LatencyLearningCurve {
                                                              crossValidateBelow: settings.crossValidateBelow), nice: 0),
             modelsDirectory: root.appendingPathComponent("models").path, defaultCheckpoint: { _ in startingModel })
         retrainSettings.startPenalty = settings.startPenalty
+        if !settings.priors.isEmpty {
+            let priors = [startingModel] + settings.priors
+            retrainSettings.priorCheckpoints = { _ in priors }
+        }
         let retrainer = Retrainer(store: store, settings: retrainSettings, tokens: tokens, registry: nil)
         let split = HoldoutSplit(share: settings.holdoutShare)
 
@@ -240,11 +248,21 @@ package struct LatencyLearningCurve {
                           + "feed more networks or raise the holdout share")
         }
         var scoresByVersion: [[Int]: Scores] = [:]
+        // A version grown from another prior (`Settings.priors`) reads that prior's tokens.
+        var datasets = [dataset.encoding: dataset]
         func scores(version: Int, on judged: [Int] = evaluation) throws -> Scores {
             if let known = scoresByVersion[[version] + judged] { return known }
             let url = version == 0 ? startingModel : retrainSettings.weightsURL(platform: platform, version: version)
             let model = try TrainedModel.load(from: url)
-            let result = Scores(predicted: try model.predictValues(judged.map { dataset.samples[$0].graph }),
+            let stored = model.metadata.tokenEncoding
+            if datasets[stored] == nil {
+                guard let encoding = TokenEncoding(storedName: stored) else {
+                    throw Failure(description: "\(url.path) reads tokens '\(stored)', which no whole-network encoding makes")
+                }
+                datasets[stored] = try TrainingDataset.latency(list, cache: TokenCache(encoding: stored), encoding: encoding)
+            }
+            let read = datasets[stored] ?? dataset
+            let result = Scores(predicted: try model.predictValues(judged.map { read.samples[$0].graph }),
                                 measured: judged.map { list.records[$0].latencyMs })
             scoresByVersion[[version] + judged] = result
             return result

@@ -75,6 +75,9 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Fixed-holdout networks from which the holdout judges a retrain instead of cross-validation (the config's retraining.promotion.cross_validate_below; default: the config's).")
     var crossValidateBelow: Int?
 
+    @Option(help: "Other models (comma-separated paths) a platform may start from besides --model, chosen by rank agreement with its measurements as for a platform without a model named for it; the daemon serves --model until a version is promoted.")
+    var priors: String?
+
     @Option(help: "What each retrain starts from (the config's retraining.init): active, default or scratch.")
     var initialWeights = RetrainingConfig.defaultInitialWeights.rawValue
 
@@ -140,6 +143,10 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         settings.holdoutShare = holdoutShare
         settings.minHoldout = minHoldout
         settings.crossValidateBelow = crossValidateBelow
+        settings.priors = (priors ?? "").split(separator: ",").map { URL(fileURLWithPath: String($0)) }
+        for prior in settings.priors where !FileManager.default.fileExists(atPath: prior.path) {
+            throw ValidationError("--priors: \(prior.path) does not exist")
+        }
         guard let start = InitialWeights(rawValue: initialWeights) else {
             throw ValidationError("--initial-weights must be one of: \(InitialWeights.allCases.map(\.rawValue).joined(separator: ", "))")
         }
