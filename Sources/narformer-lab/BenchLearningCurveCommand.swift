@@ -121,6 +121,11 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         if SuggestionMethod(rawValue: suggestionMethod) == nil {
             throw ValidationError("--suggestion-method must be " + SuggestionMethod.allCases.map(\.rawValue).joined(separator: " or "))
         }
+        if suggestedVsRandom != nil, priors != nil {
+            // The suggestions read the starting model's tokens; a version grown from a
+            // prior of another encoding could not be asked.
+            throw ValidationError("--priors cannot be combined with --suggested-vs-random")
+        }
         if let suggestedVsRandom, suggestedVsRandom < 1 || newPlatform != nil || newFamilies != nil {
             throw ValidationError("--suggested-vs-random needs at least 1 random order and neither --new-platform nor --new-families")
         }
