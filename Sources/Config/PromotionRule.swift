@@ -52,6 +52,21 @@ public struct PromotionRule: Sendable, Equatable, Encodable {
         return gain > 0 && gain >= minImprovement
     }
 
+    /// Rules that judge alike are equal: an unset `crossValidateBelow` is `minHoldout`.
+    public static func == (a: PromotionRule, b: PromotionRule) -> Bool {
+        a.metric == b.metric && a.minImprovement == b.minImprovement && a.minHoldout == b.minHoldout
+            && a.fixedHoldoutFrom == b.fixedHoldoutFrom
+    }
+
+    /// `config show` fills in every default: `cross_validate_below` as it applies.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(metric, forKey: .metric)
+        try container.encode(minImprovement, forKey: .minImprovement)
+        try container.encode(minHoldout, forKey: .minHoldout)
+        try container.encode(fixedHoldoutFrom, forKey: .crossValidateBelow)
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case metric, minImprovement = "min_improvement", minHoldout = "min_holdout"
         case crossValidateBelow = "cross_validate_below"

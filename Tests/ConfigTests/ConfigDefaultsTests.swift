@@ -209,5 +209,12 @@ final class ConfigDefaultsTests: ConfigTestCase {
         XCTAssertTrue(spearman.promotes(candidate: 0.95, over: 0.93))
         XCTAssertFalse(spearman.promotes(candidate: 0.935, over: 0.93))
         XCTAssertFalse(spearman.promotes(candidate: 0.90, over: 0.93))
+        // Cross-validation gives way to the fixed holdout at min_holdout unless told later,
+        // never earlier; rules that judge alike are equal.
+        XCTAssertEqual(PromotionRule(minHoldout: 7).fixedHoldoutFrom, 7)
+        XCTAssertEqual(PromotionRule(minHoldout: 7, crossValidateBelow: 3).fixedHoldoutFrom, 7)
+        XCTAssertEqual(PromotionRule(minHoldout: 7, crossValidateBelow: 20).fixedHoldoutFrom, 20)
+        XCTAssertEqual(PromotionRule(minHoldout: 7), PromotionRule(minHoldout: 7, crossValidateBelow: 7))
+        XCTAssertNotEqual(PromotionRule(minHoldout: 7), PromotionRule(minHoldout: 7, crossValidateBelow: 8))
     }
 }
