@@ -222,6 +222,8 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertEqual(report.comparedWith, 0, report.summary)
         XCTAssertEqual(try XCTUnwrap(report.comparedMetrics["mape"]), servedMAPE, accuracy: 0.01, report.summary)
         XCTAssertEqual(report.decision, .promoted, report.summary)
+        XCTAssertEqual(report.networkPrior, "cpu-openvino-1t", report.summary)
+        XCTAssertTrue(report.summary.contains("started from the cpu-openvino-1t model"), report.summary)
     }
 
     /// `init: default`: every retrain fine-tunes the platform's default model on every

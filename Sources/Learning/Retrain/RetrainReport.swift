@@ -49,6 +49,9 @@ package struct RetrainReport: Sendable, Equatable {
     package var recomputedPredictions: Int?
     /// For cell measurements: the known device the candidate's cell priors were centred on.
     package var cellPrior: String?
+    /// For whole networks: the platform of the shipped model the candidate started from,
+    /// when it was chosen among several (`PriorChoice`).
+    package var networkPrior: String?
 
     /// One line, e.g. `promoted v3: mape 6.10% (active v2: 7.40%), 412 trained, 98 held out`.
     package var summary: String {
@@ -60,6 +63,7 @@ package struct RetrainReport: Sendable, Equatable {
         let unused = PlatformSamples.unusedNote(kind: trainedKind, withoutTokens: withoutTokens, otherKind: otherKind,
                                                 repeats: repeats)
         let sizes = "\(trainingSize) trained, \(judged)\(unused)" + (cellPrior.map { ", cell prior \($0)" } ?? "")
+            + (networkPrior.map { ", started from the \($0) model (of the shipped ones, it ranks the measurements best)" } ?? "")
         let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
             ?? " (no model to compare with)"
         switch decision {

@@ -80,8 +80,10 @@ package final class Retrainer: Sendable {
         // the retrain's niced thread, as it predicts every one of them with every prior.
         let split = HoldoutSplit(share: settings.retraining.holdoutShare)
         var prior: URL?
+        var priorCount = 0
         if activeSource == nil || settings.retraining.initialWeights == .defaultModel {
             let priors = settings.priorCheckpoints(platform)
+            priorCount = priors.count
             prior = try await BackgroundThread.run(nice: settings.retraining.nice) { [tokens] in
                 PriorChoice.choose(priors, measurements: measurements, tokens: tokens,
                                    include: { !split.isHoldout(graphHash: $0.graphHash) })
@@ -120,6 +122,9 @@ package final class Retrainer: Sendable {
         // candidate starts from fresh weights of the measured kind. A compared model of the
         // other kind cannot judge them either.
         if let tokens = startTokens, PlatformSamples.Kind(tokens) != data.kind { start = nil }
+        if priorCount > 1, let prior, let start, start.version == 0, start.url == prior {
+            report.networkPrior = try Checkpoint.metadata(of: prior).platform
+        }
         if let tokens = comparedTokens, PlatformSamples.Kind(tokens) != data.kind { compared = nil }
         let minNetworks = max(settings.retraining.promotion.minHoldout, 1)
         guard let judging = CandidateJudgement.Plan.choose(
