@@ -255,13 +255,8 @@ package struct LatencyLearningCurve {
             let url = version == 0 ? startingModel : retrainSettings.weightsURL(platform: platform, version: version)
             let model = try TrainedModel.load(from: url)
             let stored = model.metadata.tokenEncoding
-            if datasets[stored] == nil {
-                guard let encoding = TokenEncoding(storedName: stored) else {
-                    throw Failure(description: "\(url.path) reads tokens '\(stored)', which no whole-network encoding makes")
-                }
-                datasets[stored] = try TrainingDataset.latency(list, cache: TokenCache(encoding: stored), encoding: encoding)
-            }
-            let read = datasets[stored] ?? dataset
+            let read = try datasets[stored] ?? TrainingDataset.latency(list, readBy: url, storedEncoding: stored)
+            datasets[stored] = read
             let result = Scores(predicted: try model.predictValues(judged.map { read.samples[$0].graph }),
                                 measured: judged.map { list.records[$0].latencyMs })
             scoresByVersion[[version] + judged] = result

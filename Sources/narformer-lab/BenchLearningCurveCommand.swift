@@ -278,12 +278,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
         var datasets: [String: TrainingDataset] = [:]
         for run in runs {
             let stored = try TrainedModel.load(from: run.model).metadata.tokenEncoding
-            guard let encoding = TokenEncoding(storedName: stored) else {
-                throw LatencyLearningCurve.Failure(description: "\(run.model.path) reads tokens '\(stored)', which no whole-network encoding makes")
-            }
-            let dataset = try datasets[encoding.storedName]
-                ?? TrainingDataset.latency(subset, cache: TokenCache(encoding: encoding.storedName), encoding: encoding)
-            datasets[encoding.storedName] = dataset
+            let dataset = try datasets[stored] ?? TrainingDataset.latency(subset, readBy: run.model, storedEncoding: stored)
+            datasets[stored] = dataset
             var runSettings = settings
             runSettings.seed = run.seed
             let curve = try LatencyLearningCurve(list: subset, dataset: dataset, settings: runSettings)
@@ -303,11 +299,8 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     private func compareOrders(randomOrders: Int, settings: LatencyLearningCurve.Settings) async throws -> SuggestedVersusRandom {
         let list = try LatencyList.load(from: URL(fileURLWithPath: data))
         let start = try model.map { URL(fileURLWithPath: $0) } ?? DefaultModels.url(for: .latency)
-        let stored = try TrainedModel.load(from: start).metadata.tokenEncoding
-        guard let encoding = TokenEncoding(storedName: stored) else {
-            throw LatencyLearningCurve.Failure(description: "\(start.path) reads tokens '\(stored)', which no whole-network encoding makes")
-        }
-        let dataset = try TrainingDataset.latency(list, cache: TokenCache(encoding: encoding.storedName), encoding: encoding)
+        let dataset = try TrainingDataset.latency(list, readBy: start,
+                                                  storedEncoding: try TrainedModel.load(from: start).metadata.tokenEncoding)
         // The fixed set: every listed network whose graph hash falls on the holdout side.
         let split = HoldoutSplit(share: settings.holdoutShare)
         let evaluation = try list.records.indices.filter { index in

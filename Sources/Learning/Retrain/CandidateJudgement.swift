@@ -1,3 +1,4 @@
+import Config
 import Engine
 import Foundation
 
@@ -16,18 +17,18 @@ package struct CandidateJudgement {
         case holdout(training: [MeasuredSample], holdout: [MeasuredSample])
         case crossValidation(samples: [MeasuredSample], folds: CrossValidationFolds)
 
-        /// The plan for `samples`, or nil when even cross-validation would judge fewer than
-        /// `minNetworks` networks.
-        package static func choose(_ samples: [MeasuredSample], split: HoldoutSplit, minNetworks: Int,
-                                   fixedHoldoutFrom: Int? = nil, maxFolds: Int = 5) -> Plan? {
-            let minNetworks = max(minNetworks, 1)
-            let holdoutFrom = max(minNetworks, fixedHoldoutFrom ?? minNetworks)
+        /// The plan for `samples` under `rule`: the fixed holdout once it holds
+        /// `rule.fixedHoldoutFrom` networks, else cross-validation; nil when even that would
+        /// judge fewer than `rule.minHoldout` networks (and 2).
+        package static func choose(_ samples: [MeasuredSample], split: HoldoutSplit, rule: PromotionRule,
+                                   maxFolds: Int = 5) -> Plan? {
+            let minNetworks = max(rule.minHoldout, 1)
             var training: [MeasuredSample] = []
             var holdout: [MeasuredSample] = []
             for sample in samples {
                 if split.isHoldout(graphHash: sample.graphHash) { holdout.append(sample) } else { training.append(sample) }
             }
-            if !training.isEmpty, Set(holdout.map(\.graphHash)).count >= holdoutFrom {
+            if !training.isEmpty, Set(holdout.map(\.graphHash)).count >= rule.fixedHoldoutFrom {
                 return .holdout(training: training, holdout: holdout)
             }
             // Cross-validation needs at least two networks: one to train on, one to judge.

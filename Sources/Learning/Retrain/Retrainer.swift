@@ -101,8 +101,7 @@ package final class Retrainer: Sendable {
         // above is where the candidate starts, not what the lab is served: judged against
         // it, a candidate could lose to a model nobody is served and leave the platform
         // on another machine's model.
-        let served = activeSource ?? settings.defaultCheckpoint(platform).map { ModelSource(version: 0, url: $0) }
-        var compared = served
+        var compared = activeSource ?? settings.defaultCheckpoint(platform).map { ModelSource(version: 0, url: $0) }
         // Each model reads its own token encoding (the shipped latency model reads the
         // `costs` tokens, a model from scratch the baseline ones): the candidate trains on
         // the start model's, and the samples also carry the compared model's, so both are
@@ -122,14 +121,15 @@ package final class Retrainer: Sendable {
         // candidate starts from fresh weights of the measured kind. A compared model of the
         // other kind cannot judge them either.
         if let tokens = startTokens, PlatformSamples.Kind(tokens) != data.kind { start = nil }
-        if priorCount > 1, let prior, let start, start.version == 0, start.url == prior {
-            report.networkPrior = try Checkpoint.metadata(of: prior).platform
+        // The default model's header, read once: which platform it was made for.
+        let defaultPlatform = try defaultSource.map { try Checkpoint.metadata(of: $0.url).platform }
+        if priorCount > 1, prior != nil, let start, start == defaultSource {
+            report.networkPrior = defaultPlatform
         }
         if let tokens = comparedTokens, PlatformSamples.Kind(tokens) != data.kind { compared = nil }
         let minNetworks = max(settings.retraining.promotion.minHoldout, 1)
-        guard let judging = CandidateJudgement.Plan.choose(
-            data.samples, split: split, minNetworks: minNetworks,
-            fixedHoldoutFrom: settings.retraining.promotion.fixedHoldoutFrom) else {
+        guard let judging = CandidateJudgement.Plan.choose(data.samples, split: split,
+                                                           rule: settings.retraining.promotion) else {
             report.decision = .skipped("\(measurements.count) measurements give \(data.samples.count) of "
                                        + "\(data.networks) networks to learn from\(data.unusedNote); a candidate is "
                                        + "judged on at least \(max(minNetworks, 2)) measured networks it never trained "
@@ -147,13 +147,13 @@ package final class Retrainer: Sendable {
         // models (predicted by the default model when it was made for this platform, else
         // by the adapted start model of each retrain: `CandidateRecipe`).
         let anchors = data.kind == .network ? try defaultSource.flatMap { try ReplayAnchors.load(besides: $0.url) } : nil
-        // The default model made for this very platform (read from its header once): its
+        // The default model made for this very platform: its
         // anchors are replayed at its own predictions, and it is judged without the
         // networks it was trained on.
-        let ownDefault = try defaultSource.flatMap { source -> ModelSource? in
-            guard anchors != nil, ModelSource.isDefault(version: source.version,
-                                                        checkpointPlatform: try Checkpoint.metadata(of: source.url).platform,
-                                                        madeFor: platform) else { return nil }
+        let ownDefault = defaultSource.flatMap { source -> ModelSource? in
+            guard anchors != nil, let defaultPlatform,
+                  ModelSource.isDefault(version: source.version, checkpointPlatform: defaultPlatform, madeFor: platform)
+            else { return nil }
             return source
         }
         let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
