@@ -37,7 +37,7 @@ package struct LatencyLearningCurve {
         /// The fine-tune's L2-SP strength (the retrainer's default unless set).
         package var startPenalty = CandidateTraining.Plan.defaultStartPenalty
         /// Other shipped models the platform may start from besides the starting model,
-        /// one chosen by rank agreement (`PriorChoice`), as for a platform without a model
+        /// one chosen by its fit to the measurements (`PriorChoice`), as for a platform without a model
         /// named for it; empty: the starting model only.
         package var priors: [URL] = []
 

@@ -75,7 +75,7 @@ struct BenchLearningCurveCommand: AsyncParsableCommand {
     @Option(help: "Fixed-holdout networks from which the holdout judges a retrain instead of cross-validation (the config's retraining.promotion.cross_validate_below; default: the config's).")
     var crossValidateBelow: Int?
 
-    @Option(help: "Other models (comma-separated paths) a platform may start from besides --model, chosen by rank agreement with its measurements as for a platform without a model named for it; the daemon serves --model until a version is promoted.")
+    @Option(help: "Other models (comma-separated paths) a platform may start from besides --model, chosen by how close their predictions lie to its measurements after one scale, as for a platform without a model named for it; the daemon serves --model until a version is promoted.")
     var priors: String?
 
     @Option(help: "What each retrain starts from (the config's retraining.init): active, default or scratch.")

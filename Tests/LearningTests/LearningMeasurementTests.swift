@@ -81,6 +81,33 @@ final class LearningMeasurementTests: XCTestCase {
         XCTAssertTrue(try space.tokens.contains(graphHash: hash, batchSize: 2))
     }
 
+    /// A network dropped for a prediction has its tokens stored in the predicting model's
+    /// encoding only. A measurement naming it by hash (what `narformer suggest --format yaml`
+    /// writes) stores the other encodings too, from the file in done/, so that a retrain can
+    /// start from a prior that reads another encoding.
+    func testAMeasurementByHashStoresEveryEncodingOfAPredictedNetwork() async throws {
+        let space = try LearningWorkspace()
+        let source = RepositoryData.alexnet(RepositoryData.alexnetNumbers(1)[0])
+        try FileManager.default.copyItem(atPath: source.path, toPath: space.inbox.path + "/done/net.onnx")
+        let network = try NetworkImporter.importFile(at: source, batchSize: 1)
+        let hash = network.contentHash, served = ModelTokens.networkEncodings[0]
+        XCTAssertGreaterThan(ModelTokens.networkEncodings.count, 1)
+        try space.store.write { writer in
+            _ = try writer.putGraph(GraphRecord(hash: hash, graph: network.canonicalData(), sourceFileName: "net.onnx",
+                                                firstSeen: Date(), nodeCount: network.graph.nodes.count, kind: .network))
+        }
+        try space.tokens.save(try network.tokens(for: served), graphHash: hash, batchSize: 1, encoding: served)
+
+        let byHash = "measurements:\n  - hash: \(hash)\n    batch_size: 1\n    latency_ms: 7.5\n"
+        guard case .done = await space.processor().process([space.claimed("h.yaml", byHash)])[0] else {
+            return XCTFail("a known hash is stored")
+        }
+        for encoding in ModelTokens.networkEncodings {
+            XCTAssertEqual(try space.tokens.tokens(graphHash: hash, batchSize: 1, encoding: encoding),
+                           try network.tokens(for: encoding), encoding.storedName)
+        }
+    }
+
     func testWaitingMeasurementFailsAfterTheInboxTimeout() async throws {
         let space = try LearningWorkspace()
         let processor = space.processor(timeout: .seconds(3600))

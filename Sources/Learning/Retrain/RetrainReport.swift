@@ -63,7 +63,7 @@ package struct RetrainReport: Sendable, Equatable {
         let unused = PlatformSamples.unusedNote(kind: trainedKind, withoutTokens: withoutTokens, otherKind: otherKind,
                                                 repeats: repeats)
         let sizes = "\(trainingSize) trained, \(judged)\(unused)" + (cellPrior.map { ", cell prior \($0)" } ?? "")
-            + (networkPrior.map { ", started from the \($0) model (of the shipped ones, it ranks the measurements best)" } ?? "")
+            + (networkPrior.map { ", started from the \($0) model (of the shipped ones, it lies closest to the measurements after one scale)" } ?? "")
         let against = comparedWith.map { " (\($0 == 0 ? "default model" : "active v\($0)"): \(mape(comparedMetrics)))" }
             ?? " (no model to compare with)"
         switch decision {

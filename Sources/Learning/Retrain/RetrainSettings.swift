@@ -11,8 +11,8 @@ package struct RetrainSettings: Sendable {
     /// The shipped (or configured) default latency model for a platform; nil when there is
     /// none.
     package var defaultCheckpoint: @Sendable (_ platform: String) -> URL?
-    /// The models a platform without an active version may start from, one chosen by rank
-    /// agreement with its measurements (`PriorChoice`); empty: the default checkpoint.
+    /// The models a platform without an active version may start from, one chosen by its fit to
+    /// its measurements (`PriorChoice`); empty: the default checkpoint.
     package var priorCheckpoints: @Sendable (_ platform: String) -> [URL]
     /// The shape of a model trained from scratch for graphs like `sample`.
     package var scratchConfig: @Sendable (_ sample: TokenGraph) -> ModelConfig

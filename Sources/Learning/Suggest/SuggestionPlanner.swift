@@ -250,7 +250,8 @@ package struct SuggestionPlanner {
     static func isNovel(_ novelty: Double?) -> Bool { (novelty ?? 0) >= Novelty.high }
 
     static func reason(_ c: Candidate, standsFor: Int) -> String {
-        noveltyReason(c) + "; the nearest measured network in size and op mix for about \(standsFor) unmeasured ones"
+        let unmeasured = standsFor == 1 ? "1 unmeasured one" : "about \(standsFor) unmeasured ones"
+        return noveltyReason(c) + "; the nearest measured network in size and op mix for \(unmeasured)"
     }
 
     /// A pick's novelty, with its reason, as the start of the pick's reason.
