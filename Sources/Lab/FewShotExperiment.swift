@@ -13,6 +13,8 @@ package struct FewShotExperiment {
     package struct Result: Sendable, Codable {
         package var device: String
         package var shots: Int
+        /// The seed of the cells' arrival order.
+        package var seed: UInt64
         /// The retrain's outcome line.
         package var outcome: String
         /// The known device the cell priors were centred on.
@@ -49,7 +51,7 @@ package struct FewShotExperiment {
             let report = try await platform.retrain()
             let others = values.keys.filter { !measured.contains($0) }.sorted().map { (data.archs[$0]!, values[$0]!) }
             let metrics = try platform.score(others)
-            results.append(Result(device: device, shots: k, outcome: report.summary, source: report.cellPrior,
+            results.append(Result(device: device, shots: k, seed: seed, outcome: report.summary, source: report.cellPrior,
                                   rho: metrics?.spearman ?? .nan, mape: (metrics?.mape ?? .nan) * 100,
                                   evaluated: others.count, seconds: Date().timeIntervalSince(started)))
         }

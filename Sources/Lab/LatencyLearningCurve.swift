@@ -83,6 +83,9 @@ package struct LatencyLearningCurve {
         package var comparedGateMAPE: Double?
         /// The version active after it (0: the starting model).
         package var activeVersion: Int
+        /// The shipped model this retrain's candidate started from, when it was chosen among
+        /// several (`--priors`); nil otherwise.
+        package var prior: String?
         /// The active model on the fixed evaluation set.
         package var model: Scores
         /// FLOPs+MAC fitted on the training-side measurements received so far.
@@ -271,6 +274,7 @@ package struct LatencyLearningCurve {
                                 version: step.report.version,
                                 candidateGateMAPE: step.report.candidateMetrics["mape"],
                                 comparedGateMAPE: step.report.comparedMetrics["mape"], activeVersion: step.active,
+                                prior: step.report.networkPrior,
                                 model: try scores(version: step.active), flopsMac: flopsMac(fittedOn: trainingSide, judging: evaluation),
                                 earlier: earlierJudged.isEmpty ? nil : try scores(version: step.active, on: earlierJudged),
                                 retrainSeconds: step.seconds))

@@ -20,6 +20,9 @@ struct BenchFewShotCommand: AsyncParsableCommand {
     @Option(help: "Shots (comma-separated).")
     var shots = "10,20,50"
 
+    @Option(help: "Seeds of the cells' arrival order (comma-separated): each device is run once per order, and the means are over devices and orders.")
+    var seeds = "7"
+
     @Option(help: "Cell priors file; default: the shipped one. The left-out device is removed from it.")
     var priors: String?
 
@@ -111,25 +114,31 @@ struct BenchFewShotCommand: AsyncParsableCommand {
             return
         }
         let shotCounts = shots.split(separator: ",").compactMap { Int($0) }
+        let orders = seeds.split(separator: ",").compactMap { UInt64($0) }
+        guard !orders.isEmpty else { throw ValidationError("--seeds: no seed in '\(seeds)'") }
         if !json { print("device            shots  source          rho     mape  evaluated  outcome") }
         var totals: [Int: (rho: Double, mapes: [Double], count: Int)] = [:]
-        for device in chosen {
-            for r in try await experiment.run(device: device, shots: shotCounts, workDirectory: work) {
-                let old = totals[r.shots] ?? (0, [], 0)
-                totals[r.shots] = (old.rho + r.rho, old.mapes + [r.mape], old.count + 1)
-                if json {
-                    print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
-                } else {
-                    print(device.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: " %5d  ", r.shots)
-                          + (r.source ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0)
-                          + String(format: "  %.3f  %6.1f%%  %9d  ", r.rho, r.mape, r.evaluated) + r.outcome)
+        for seed in orders {
+            var ordered = experiment
+            ordered.seed = seed
+            for device in chosen {
+                for r in try await ordered.run(device: device, shots: shotCounts, workDirectory: work) {
+                    let old = totals[r.shots] ?? (0, [], 0)
+                    totals[r.shots] = (old.rho + r.rho, old.mapes + [r.mape], old.count + 1)
+                    if json {
+                        print(String(decoding: try JSONEncoder().encode(r), as: UTF8.self))
+                    } else {
+                        print(device.padding(toLength: 17, withPad: " ", startingAt: 0) + String(format: " %5d  ", r.shots)
+                              + (r.source ?? "-").padding(toLength: 14, withPad: " ", startingAt: 0)
+                              + String(format: "  %.3f  %6.1f%%  %9d  ", r.rho, r.mape, r.evaluated) + r.outcome)
+                    }
                 }
             }
         }
         if !json {
             for (k, total) in totals.sorted(by: { $0.key < $1.key }) {
                 let sorted = total.mapes.sorted()
-                print(String(format: "mean over %d devices, %d shots: rho %.3f, median mape %.1f%%", total.count, k,
+                print(String(format: "mean over %d runs (devices x orders), %d shots: rho %.4f, median mape %.1f%%", total.count, k,
                              total.rho / Double(total.count), sorted[sorted.count / 2]))
             }
         }

@@ -29,7 +29,7 @@ final class CellPriorTests: XCTestCase {
         ])
     }
 
-    func testAdaptationCentresOnTheDeviceThatRanksTheMeasuredCellsAlikeAndFitsItsLevel() throws {
+    func testAdaptationCentresOnTheDeviceClosestToTheMeasuredCellsAndFitsItsLevel() throws {
         let priors = try syntheticPriors()
         let phone = try XCTUnwrap(priors.devices["phone-like"]).costs
         // Ten cells of a device shaped like phone-like at 7.3 ms per relative unit, 2% noise.
@@ -48,6 +48,25 @@ final class CellPriorTests: XCTestCase {
         XCTAssertNotNil(without.source)
         // One cell cannot rank: the prior is the mean profile.
         XCTAssertNil(try CellPriorAdaptation(priors: priors).adapt(cells: [measured[0]]).source)
+    }
+
+    /// Two devices that order every cell alike (one is the other plus a fixed overhead per
+    /// cell) cannot be told apart by ranks; the measurements are a multiple of one of them,
+    /// and that one is chosen, whichever name sorts first.
+    func testOfDevicesThatRankTheCellsAlikeTheOneCloseAfterOneScaleIsChosen() throws {
+        let gpu = try XCTUnwrap(try syntheticPriors().devices["gpu-like"])
+        var overhead = gpu
+        overhead.coefficients[0] += 4
+        let gpuCosts = try gpu.costs, overheadCosts = try overhead.costs
+        for (truth, shifted) in [("a-device", "b-overhead"), ("b-device", "a-overhead")] {
+            let priors = CellPriors(devices: [truth: gpu, shifted: overhead])
+            let measured = cellOps(10).map { ops in (ops: ops, latencyMs: 3 * gpuCosts.predict(ops)) }
+            XCTAssertEqual(Metrics.spearman(measured.map { overheadCosts.predict($0.ops) }, measured.map(\.latencyMs)),
+                           Metrics.spearman(measured.map { gpuCosts.predict($0.ops) }, measured.map(\.latencyMs)))
+            let result = try CellPriorAdaptation(priors: priors).adapt(cells: measured)
+            XCTAssertEqual(result.source, truth)
+            XCTAssertEqual(result.scale, 3, accuracy: 1e-9)
+        }
     }
 
     func testManyMeasuredCellsMoveThePosteriorAwayFromEveryPrior() throws {

@@ -8,7 +8,9 @@ of one seeded shuffle (numpy, seed 7: not the Swift order, so numbers differ fro
 `narformer-lab bench fewshot` by a little); scored by Spearman on all the device's other
 cells. Prints the mean over the 21 devices for:
 
-  best+scale   the prior that ranks the shots best, times the median measured/predicted;
+  best+scale   the prior closest to the shots after one scale (smallest sd of
+               ln(measured / predicted); with --by-rank: the prior that ranks them best,
+               the retrainer's rule until 2026-12-02), times the median measured/predicted;
   posterior    Bayesian linear regression, prior N(best prior, cov(priors) + ridge I),
                one noise sd (0.1 x median shot) for all shots, for several ridges;
   loo          the ridge chosen per device by exact leave-one-out error;
@@ -18,9 +20,11 @@ cells. Prints the mean over the 21 devices for:
                the priors (titanx_1 also without titanx_32/256), a harder new device.
 
 numpy + scipy; about a minute of CPU.
+Run: python3 tools/analysis/nb201_cell_prior_choices.py [--by-rank]
 """
 import csv
 import os
+import sys
 import numpy as np
 from scipy.stats import spearmanr
 
@@ -54,9 +58,16 @@ pool = np.where(tr)[0]
 np.random.default_rng(7).shuffle(pool)
 
 
+BY_RANK = "--by-rank" in sys.argv
+
+
 def choose(Xs, y, priors):
-    rho = [spearmanr(Xs @ p, y)[0] for p in priors]
-    mu = priors[int(np.nanargmax(rho))]
+    if BY_RANK:
+        rho = [spearmanr(Xs @ p, y)[0] for p in priors]
+        mu = priors[int(np.nanargmax(rho))]
+    else:
+        spread = [np.std(np.log(np.maximum(y, 1e-9) / np.maximum(Xs @ p, 1e-9))) for p in priors]
+        mu = priors[int(np.nanargmin(spread))]
     return mu, np.exp(np.median(np.log(y / np.maximum(Xs @ mu, 1e-9))))
 
 

@@ -3,13 +3,9 @@ import Foundation
 import Store
 
 /// Which shipped model a platform without a model of its own adapts from: the one whose
-/// predictions, once one scale is fitted, lie closest to the platform's measurements (the
-/// smallest spread of ln(measured / predicted)). What a prior brings is how costs compare
-/// between networks (the level is refitted anyway: `NodeCostRateFit`, calibration), and the
-/// spread after one scale measures that in ratios. Rank agreement measures it in order only:
-/// on a handful of networks from 1 to 100 ms every prior ranks them almost perfectly, so
-/// ranks tell the priors apart by noise (on 10 networks of a new machine, rank agreement chose
-/// the right one of the two shipped models 83-87% of the time; the spread 99.5-100%).
+/// predictions, once one scale is fitted, lie closest to the platform's measurements
+/// (`SpreadAfterScale`). On 10 networks of a new machine that chose the right one of the two
+/// shipped models 99.5-100% of the time, rank agreement 83-87%.
 package enum PriorChoice {
     /// The chosen prior among `candidates` (the first on ties, with fewer than 3 measured
     /// networks, or when no candidate can read them); nil only for no candidates.
@@ -28,8 +24,7 @@ package enum PriorChoice {
         return best?.url ?? candidates.first
     }
 
-    /// The standard deviation of ln(measured / predicted) over the measurements the model
-    /// has tokens for: how far its predictions are from them after the best single scale.
+    /// `SpreadAfterScale` of the model's predictions over the measurements it has tokens for.
     static func spreadAfterScale(of url: URL, on measurements: [LatencyMeasurement],
                                  tokens: MeasuredTokenStore) throws -> Double {
         let model = try TrainedModel.load(from: url)
@@ -44,8 +39,6 @@ package enum PriorChoice {
             measured.append(measurement.latencyMs)
         }
         guard graphs.count >= 3 else { return .nan }
-        let logRatios = zip(measured, try model.predictValues(graphs)).map { log($0 / Double($1)) }
-        let mean = logRatios.reduce(0, +) / Double(logRatios.count)
-        return (logRatios.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(logRatios.count)).squareRoot()
+        return SpreadAfterScale.of(predicted: try model.predictValues(graphs), measured: measured)
     }
 }
