@@ -281,25 +281,30 @@ package struct MeasurementDropProcessor: MeasurementIntake {
             imports[key] = resolved
             return .resolved(resolved)
         case .hash(let hash):
+            // Repeated runs of one network import its file once per drop.
+            let key = "hash\u{0}\(hash)\u{0}\(entry.batchSize)"
+            if let cached = imports[key] { return .resolved(cached) }
             guard let record = try store.read({ try $0.graph(hash: hash) }) else { return .waiting(nil) }
             let isCell = record.kind == .cell
             // A dropped network's tokens are stored in the encoding of the model that predicted
             // it only; a retrain may start from a prior that reads another (the OpenVINO model
             // reads `costs3`), so every encoding is wanted before the file can be done without.
             let encodings: [ModelTokens] = isCell ? [.cell] : ModelTokens.networkEncodings
-            if try encodings.allSatisfy({ try tokens.contains(graphHash: hash, batchSize: entry.batchSize, encoding: $0) }) {
-                return .resolved(ResolvedNetwork(hash: hash, record: nil, network: nil, isCell: isCell))
+            var resolved = ResolvedNetwork(hash: hash, record: nil, network: nil, isCell: isCell)
+            let complete = try encodings.allSatisfy {
+                try tokens.contains(graphHash: hash, batchSize: entry.batchSize, encoding: $0)
             }
             // Tokens at this batch size need the file; the one the graph was first stored
             // from is often still in done/. Without it, the tokens stored so far are what
             // a retrain gets.
-            if case .found(let file) = locator.locate(record.sourceFileName),
+            if !complete, case .found(let file) = locator.locate(record.sourceFileName),
                let network = try? NetworkImporter.importData(file.contents, format: file.format, name: file.storedName,
                                                             batchSize: entry.batchSize, budget: budget),
                network.contentHash == hash {
-                return .resolved(ResolvedNetwork(hash: hash, record: nil, network: network, isCell: isCell))
+                resolved.network = network
             }
-            return .resolved(ResolvedNetwork(hash: hash, record: nil, network: nil, isCell: isCell))
+            imports[key] = resolved
+            return .resolved(resolved)
         }
     }
 
