@@ -64,6 +64,21 @@ final class PriorChoiceTests: XCTestCase {
         }
     }
 
+    /// The spread ignores the level, grows with disagreement in ratios, and refuses what it
+    /// cannot take the log of.
+    func testSpreadAfterScaleIsZeroForAMultipleAndGrowsWithRatiosOff() {
+        let predicted = [1.0, 2, 4, 8, 16]
+        XCTAssertEqual(SpreadAfterScale.of(predicted: predicted, measured: predicted.map { 7 * $0 }), 0, accuracy: 1e-12)
+        // Same order, ratios off: a power of the predictions.
+        let squared = SpreadAfterScale.of(predicted: predicted, measured: predicted.map { $0 * $0 })
+        let cubed = SpreadAfterScale.of(predicted: predicted, measured: predicted.map { $0 * $0 * $0 })
+        XCTAssertEqual(squared, log(2) * 2.0.squareRoot(), accuracy: 1e-12, "ln ratios 0, ln 2 ... 4 ln 2: sd sqrt(2) ln 2")
+        XCTAssertEqual(cubed, 2 * squared, accuracy: 1e-12)
+        XCTAssertTrue(SpreadAfterScale.of(predicted: [1, 0], measured: [1, 1]).isNaN)
+        XCTAssertTrue(SpreadAfterScale.of(predicted: [1, 2], measured: [1, -1]).isNaN)
+        XCTAssertTrue(SpreadAfterScale.of(predicted: [1], measured: [3]).isNaN)
+    }
+
     /// A fresh workspace whose platform `cpu` has `latencies` measured for `files`.
     private func measured(_ files: [URL], latencies: [Double]) async throws -> (LearningWorkspace, [LatencyMeasurement]) {
         let space = try LearningWorkspace(), platform = "cpu"
