@@ -150,6 +150,25 @@ final class ServeProcessorTests: XCTestCase {
         XCTAssertEqual(measured, ["uncalibrated: predicted with the cpu-ort-1t model; lab has measurements but no model trained from them yet"])
     }
 
+    /// A platform served by another platform's model keeps its networks' tokens in every
+    /// encoding (its first retrain may start from a shipped model that reads another); a
+    /// platform with its own model keeps the served encoding only.
+    func testAnUncalibratedPlatformKeepsEveryTokenEncodingOfItsNetworks() async throws {
+        let file = try RepositoryData.onnxFiles(1)[0]
+        let hash = try NetworkImporter.importFile(at: file).contentHash
+        XCTAssertGreaterThan(ModelTokens.networkEncodings.count, 1)
+        for (trainedOn, storeName) in [("lab", "own-store"), ("cpu-ort-1t", "other-store")] {
+            let (processor, store) = try await makeProcessor(batchSizes: [1], trainedOn: trainedOn, storeName: storeName)
+            guard case .done = await processor.process([try drop(file)])[0] else { return XCTFail("not done") }
+            let tokens = MeasuredTokenStore(store: store)
+            for encoding in ModelTokens.networkEncodings {
+                let kept = try tokens.contains(graphHash: hash, batchSize: 1, encoding: encoding)
+                XCTAssertEqual(kept, trainedOn != "lab" || encoding == .baseline,
+                               "model of \(trainedOn), encoding \(encoding.storedName)")
+            }
+        }
+    }
+
     func testWithoutAModelDropsFailWithTheReasonAndBadFilesFailAlone() async throws {
         let (processor, _) = try await makeProcessor(withModel: false)
         let garbage = URL(fileURLWithPath: root + "/garbage.onnx")

@@ -47,6 +47,11 @@ package final class PredictionProcessor: DropProcessor {
     /// networks does not hold their encoded tokens as well as their activations.
     static let storedTokensNodeCap = 50_000
 
+    /// Nodes up to which a network predicted for a platform served by another platform's
+    /// model keeps its tokens in every encoding (about 3 MB each at this size), not only the
+    /// served model's: a batch of large networks must not hold three copies.
+    static let everyEncodingNodeCap = 5_000
+
     /// Most graphs per engine call (`engine.batch_size`; SIGHUP may change it).
     package var engineBatchSize: Int {
         get { engineBatch.load(ordering: .relaxed) }
@@ -169,10 +174,16 @@ package final class PredictionProcessor: DropProcessor {
             }
             // A store that cannot be read here fails the batch's write right after, so the
             // wording of the note matters little then.
-            if let note = entry.uncalibratedNote(
-                platform: platform, stage: (try? UncalibratedNote.stage(of: platform, in: store)) ?? .unmeasured) {
+            let uncalibrated = entry.uncalibratedNote(
+                platform: platform, stage: (try? UncalibratedNote.stage(of: platform, in: store)) ?? .unmeasured)
+            if let note = uncalibrated {
                 for i in onPlatform where !networks[i].isCell { networks[i].notes.append(note) }
             }
+            // A platform served by another platform's model will choose its prior among the
+            // shipped models at its first retrain, and they read different encodings: its
+            // networks keep every encoding, so that a measurement naming one by hash is
+            // trainable from any prior even when its file has left done/.
+            let everyEncoding = uncalibrated != nil
             let batchSizes = Set(onPlatform.flatMap { networks[$0].imports.map(\.batchSize) }).sorted()
             for batchSize in batchSizes {
                 // Tokens are made chunk by chunk and let go after the engine call: a
@@ -197,13 +208,15 @@ package final class PredictionProcessor: DropProcessor {
                     chunk.append((i, graph))
                     chunkNodes += graph.nodeCount
                     if chunk.count >= batch || chunkNodes >= Self.chunkNodes {
-                        await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
+                        await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry,
+                                             everyEncoding: everyEncoding, into: &networks)
                         chunk = []
                         chunkNodes = 0
                     }
                 }
                 if !chunk.isEmpty {
-                    await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry, into: &networks)
+                    await predictLatency(chunk, platform: platform, batchSize: batchSize, entry: entry,
+                                         everyEncoding: everyEncoding, into: &networks)
                 }
                 copies.share(into: &networks) { first, copy in
                     if let latency = first.latency.first(where: { $0.batchSize == batchSize }) {
@@ -221,7 +234,8 @@ package final class PredictionProcessor: DropProcessor {
     /// One packed engine call; when it fails, each graph alone, so one bad graph fails only
     /// its own drop.
     private func predictLatency(_ chunk: [(work: Int, graph: TokenGraph)], platform: String, batchSize: Int,
-                                entry: ModelRegistry.Entry, into networks: inout [NetworkWork]) async {
+                                entry: ModelRegistry.Entry, everyEncoding: Bool,
+                                into networks: inout [NetworkWork]) async {
         do {
             guard let answer = try await registry.predictLatency(platform: platform, graphs: chunk.map(\.graph)) else {
                 for request in chunk { networks[request.work].failure = "The latency model of platform \(platform) was removed while this file was processed; drop it again." }
@@ -234,9 +248,16 @@ package final class PredictionProcessor: DropProcessor {
                 networks[request.work].unreadableOps.merge(unreadable) { max($0, $1) }
                 let novelty = answer.novelty?[position].adding(unknownOps: unreadable)
                 if request.graph.nodeCount <= Self.storedTokensNodeCap {
+                    let hash = networks[request.work].hash
                     networks[request.work].tokens.append(MeasuredTokenStore.record(
-                    request.graph, key: MeasuredTokenStore.key(graphHash: networks[request.work].hash, batchSize: batchSize,
-                                                               encoding: entry.tokens)))
+                    request.graph, key: MeasuredTokenStore.key(graphHash: hash, batchSize: batchSize, encoding: entry.tokens)))
+                    if everyEncoding, request.graph.nodeCount <= Self.everyEncodingNodeCap, let network {
+                        for encoding in network.storedEncodings where encoding != entry.tokens {
+                            guard let graph = try? network.tokens(for: encoding) else { continue }
+                            networks[request.work].tokens.append(MeasuredTokenStore.record(
+                                graph, key: MeasuredTokenStore.key(graphHash: hash, batchSize: batchSize, encoding: encoding)))
+                        }
+                    }
                 }
                 networks[request.work].latency.append(
                     (batchSize, Prediction(graphHash: networks[request.work].hash, platform: platform, batchSize: batchSize,
@@ -248,7 +269,8 @@ package final class PredictionProcessor: DropProcessor {
             }
         } catch where chunk.count > 1 {
             for request in chunk {
-                await predictLatency([request], platform: platform, batchSize: batchSize, entry: entry, into: &networks)
+                await predictLatency([request], platform: platform, batchSize: batchSize, entry: entry,
+                                     everyEncoding: everyEncoding, into: &networks)
             }
         } catch {
             networks[chunk[0].work].failure = "The latency model could not predict this network: \(error)"
