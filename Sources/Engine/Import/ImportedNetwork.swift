@@ -67,10 +67,8 @@ public struct ImportedNetwork: Sendable {
     /// one: its cell tokens). What a retrain needs to fine-tune a model of any encoding
     /// on a measured network.
     public var storedEncodings: [ModelTokens] {
-        switch kind {
-        case .network: return ModelTokens.networkEncodings
-        case .cell: return [.cell]
-        }
+        if case .cell = kind { return ModelTokens.storedEncodings(ofCell: true) }
+        return ModelTokens.storedEncodings(ofCell: false)
     }
 
     /// The rows the model reads.

@@ -11,6 +11,11 @@ public enum ModelTokens: Hashable, Sendable, CustomStringConvertible {
     /// Every whole-network encoding; a cell has only `.cell`.
     public static var networkEncodings: [ModelTokens] { TokenEncoding.allCases.map { .network($0) } }
 
+    /// Every encoding a model may read a graph in: all whole-network encodings, or a cell's
+    /// one. What the store keeps of a measured graph so that a retrain can fine-tune a model
+    /// of any encoding on it.
+    public static func storedEncodings(ofCell isCell: Bool) -> [ModelTokens] { isCell ? [.cell] : networkEncodings }
+
     public var storedName: String {
         switch self {
         case .network(.baseline): return "baseline-\(BaselineTokenizer.tokenDim)"

@@ -52,6 +52,17 @@ package struct MeasuredTokenStore: Sendable {
             || legacy.containsAny(graphHash: graphHash, batchSize: batchSize)
     }
 
+    /// Whether tokens of the network at this batch size are stored in every one of `encodings`
+    /// (one read transaction; a legacy file is looked for only where the store has none).
+    package func containsEvery(graphHash: String, batchSize: Int, encodings: [ModelTokens]) throws -> Bool {
+        let keys = encodings.map { Self.key(graphHash: graphHash, batchSize: batchSize, encoding: $0) }
+        let stored = try store.read { reader in try keys.map { try reader.containsTokens($0) } }
+        return zip(encodings, stored).allSatisfy { encoding, isStored in
+            isStored || FileManager.default.fileExists(atPath: legacy.url(graphHash: graphHash, batchSize: batchSize,
+                                                                          encoding: encoding).path)
+        }
+    }
+
     package func contains(graphHash: String, batchSize: Int, encoding: ModelTokens) throws -> Bool {
         try store.read { try $0.containsTokens(Self.key(graphHash: graphHash, batchSize: batchSize, encoding: encoding)) }
             || FileManager.default.fileExists(atPath: legacy.url(graphHash: graphHash, batchSize: batchSize,

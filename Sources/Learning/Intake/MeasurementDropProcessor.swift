@@ -289,11 +289,9 @@ package struct MeasurementDropProcessor: MeasurementIntake {
             // A dropped network's tokens are stored in the encoding of the model that predicted
             // it only; a retrain may start from a prior that reads another (the OpenVINO model
             // reads `costs3`), so every encoding is wanted before the file can be done without.
-            let encodings: [ModelTokens] = isCell ? [.cell] : ModelTokens.networkEncodings
             var resolved = ResolvedNetwork(hash: hash, record: nil, network: nil, isCell: isCell)
-            let complete = try encodings.allSatisfy {
-                try tokens.contains(graphHash: hash, batchSize: entry.batchSize, encoding: $0)
-            }
+            let complete = try tokens.containsEvery(graphHash: hash, batchSize: entry.batchSize,
+                                                    encodings: ModelTokens.storedEncodings(ofCell: isCell))
             // Tokens at this batch size need the file; the one the graph was first stored
             // from is often still in done/. Without it, the tokens stored so far are what
             // a retrain gets.

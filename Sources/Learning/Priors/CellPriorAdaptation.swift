@@ -72,16 +72,16 @@ package struct CellPriorAdaptation: Sendable {
         let profiles = try names.map { try priors.devices[$0]!.costs }
         let measured = cells.map(\.latencyMs)
         // Fewer than 2 distinct measurements say nothing of how costs compare: no choice.
-        var best: (index: Int, spread: Double, rho: Double)?
+        var chosen: (index: Int, spread: Double)?
         if Set(measured).count >= 2 {
             for (index, profile) in profiles.enumerated() {
-                let predicted = cells.map { profile.predict($0.ops) }
-                let spread = SpreadAfterScale.of(predicted: predicted, measured: measured)
+                let spread = SpreadAfterScale.of(predicted: cells.map { profile.predict($0.ops) }, measured: measured)
                 guard spread.isFinite else { continue }
-                if best == nil || spread < best!.spread {
-                    best = (index, spread, Metrics.spearman(predicted, measured))
-                }
+                if chosen == nil || spread < chosen!.spread { chosen = (index, spread) }
             }
+        }
+        let best = chosen.map { choice in
+            (index: choice.index, rho: Metrics.spearman(cells.map { profiles[choice.index].predict($0.ops) }, measured))
         }
         let n = NB201EdgeCosts.featureCount
         let mean = (0..<n).map { j in profiles.reduce(0) { $0 + $1.coefficients[j] } / Double(profiles.count) }
