@@ -36,6 +36,10 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
     /// a jump that large is more often a unit mix-up (microseconds recorded as ms) than a
     /// new machine, and an automatic promotion would mis-predict every network at once.
     public var holdScaleFactor: Double
+    /// Rejected versions per platform whose weights files are kept (the newest ones); older
+    /// rejected versions keep their record and lose their file, so a daemon left running for
+    /// months does not fill its disk with candidates nobody serves. 0: none kept.
+    public var keepRejected: Int
 
     public static let defaultEnabled = true
     public static let defaultInterval = Duration.seconds(6 * 3600)
@@ -48,13 +52,15 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
     public static let defaultRecomputePredictions = false
     public static let defaultNice = 10
     public static let defaultHoldScaleFactor = 10.0
+    public static let defaultKeepRejected = 20
 
     public init(enabled: Bool = defaultEnabled, interval: Duration = defaultInterval,
                 minNewMeasurements: Int = defaultMinNewMeasurements, epochs: Int = defaultEpochs,
                 batchSize: Int = defaultBatchSize, learningRate: Double = defaultLearningRate,
                 holdoutShare: Double = defaultHoldoutShare, initialWeights: InitialWeights = defaultInitialWeights,
                 promotion: PromotionRule = PromotionRule(), recomputePredictions: Bool = defaultRecomputePredictions,
-                nice: Int = defaultNice, holdScaleFactor: Double = defaultHoldScaleFactor) {
+                nice: Int = defaultNice, holdScaleFactor: Double = defaultHoldScaleFactor,
+                keepRejected: Int = defaultKeepRejected) {
         self.enabled = enabled
         self.interval = interval
         self.minNewMeasurements = minNewMeasurements
@@ -67,12 +73,14 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
         self.recomputePredictions = recomputePredictions
         self.nice = nice
         self.holdScaleFactor = holdScaleFactor
+        self.keepRejected = keepRejected
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case enabled, interval, minNewMeasurements = "min_new_measurements", epochs, batchSize = "batch_size"
         case learningRate = "learning_rate", holdoutShare = "holdout_share", initialWeights = "init", promotion
         case recomputePredictions = "recompute_predictions", nice, holdScaleFactor = "hold_scale_factor"
+        case keepRejected = "keep_rejected"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -89,6 +97,7 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
         try container.encode(recomputePredictions, forKey: .recomputePredictions)
         try container.encode(nice, forKey: .nice)
         try container.encode(holdScaleFactor, forKey: .holdScaleFactor)
+        try container.encode(keepRejected, forKey: .keepRejected)
     }
 
     static func read(_ node: Node?, at path: ConfigKeyPath, parentMark: Mark?, reader: ConfigReader) -> RetrainingConfig {
@@ -115,7 +124,8 @@ public struct RetrainingConfig: Sendable, Equatable, Encodable {
             nice: reader.read(fields, "nice", default: defaultNice, reader.integer(in: 0...19)),
             holdScaleFactor: reader.read(fields, "hold_scale_factor", default: defaultHoldScaleFactor, reader.number {
                 $0.isFinite && $0 > 1 ? nil : "it must be a number more than 1"
-            })
+            }),
+            keepRejected: reader.read(fields, "keep_rejected", default: defaultKeepRejected, reader.integer(in: 0...1_000_000))
         )
     }
 }

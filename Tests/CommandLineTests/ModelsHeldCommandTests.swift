@@ -40,4 +40,38 @@ final class ModelsHeldCommandTests: XCTestCase {
                       after.output)
         XCTAssertFalse(after.output.contains("held"), after.output)
     }
+
+    /// Rejected versions whose weights were removed to bound the disk are named, and
+    /// promoting one says why it cannot be.
+    func testVersionsWithoutWeightsAreNamedAndCannotBePromoted() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("narformer-models-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("models"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let configFile = root.appendingPathComponent("narformer.yaml").path
+        try """
+            store: { path: ./store }
+            models: { directory: ./models }
+            platforms: [{ name: cpu }]
+            """.write(toFile: configFile, atomically: true, encoding: .utf8)
+        do {
+            let store = try NarformerStore(path: root.appendingPathComponent("store").path)
+            try store.write { writer in
+                for version in [1, 2, 3, 5] {
+                    try writer.putModel(ModelRecord(platform: "cpu", version: version, metrics: ["mape": 9], state: .rejected,
+                                                    trainingSetSize: 10, baseVersion: nil,
+                                                    weightsPath: root.appendingPathComponent("models/cpu-v\(version).safetensors").path,
+                                                    weightsSHA256: String(repeating: "0", count: 64),
+                                                    weightsRemoved: Date(timeIntervalSince1970: 1_800_000_000)))
+                }
+            }
+        }
+        let list = try NarformerCommand.run(["models", "list", "--config", configFile])
+        XCTAssertEqual(list.status, 0, list.output)
+        XCTAssertTrue(list.output.contains("note: cpu: 4 rejected versions (v1-v3, v5) keep the record only; "
+                                           + "the weights were removed (retraining.keep_rejected)"), list.output)
+        let promote = try NarformerCommand.run(["models", "promote", "v2", "--config", configFile])
+        XCTAssertEqual(promote.status, 1, promote.output)
+        XCTAssertTrue(promote.output.contains("v2 cannot be promoted"), promote.output)
+        XCTAssertTrue(promote.output.contains("only the newest rejected versions keep their weights"), promote.output)
+    }
 }

@@ -106,6 +106,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
               recompute_predictions: true
               nice: 19
               hold_scale_factor: 100
+              keep_rejected: 3
             logging: {level: debug, format: json}
             engine: {threads: 8, batch_size: 128, blas_core: sandybridge}
             store: {path: /var/s, map_size: 8GiB, max_readers: 500}
@@ -119,7 +120,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
             learningRate: 1e-4, holdoutShare: 0.25, initialWeights: .defaultModel,
             promotion: PromotionRule(metric: .acc10, minImprovement: 2, minHoldout: 7, crossValidateBelow: 30),
             recomputePredictions: true, nice: 19,
-            holdScaleFactor: 100))
+            holdScaleFactor: 100, keepRejected: 3))
         XCTAssertEqual(config.logging, LoggingConfig(level: .debug, format: .json))
         XCTAssertEqual(config.engine, EngineConfig(threads: 8, batchSize: 128, blasCore: .sandybridge))
     }
@@ -172,7 +173,7 @@ final class ConfigDefaultsTests: ConfigTestCase {
                     "batch_sizes", "accept", "measurement_timeout", "cell_accuracy", "watch", "rescan_interval",
                     "poll_interval", "retraining", "enabled",
                     "interval", "min_new_measurements", "epochs", "learning_rate", "holdout_share", "init",
-                    "promotion", "metric", "min_improvement", "min_holdout", "cross_validate_below", "recompute_predictions", "nice", "hold_scale_factor", "logging", "level",
+                    "promotion", "metric", "min_improvement", "min_holdout", "cross_validate_below", "recompute_predictions", "nice", "hold_scale_factor", "keep_rejected", "logging", "level",
                     "format"]
         for key in keys {
             XCTAssertNotNil(text.range(of: "\n *(- )?\(key):", options: .regularExpression), "no '\(key):' line")

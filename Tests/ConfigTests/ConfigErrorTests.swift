@@ -142,6 +142,7 @@ final class ConfigErrorTests: ConfigTestCase {
               holdout_share: 1.0
               nice: 20
               hold_scale_factor: 1
+              keep_rejected: -1
               learning_rate: -0.1
               min_new_measurements: 0
               promotion: {min_holdout: 0, cross_validate_below: 0}
@@ -151,7 +152,7 @@ final class ConfigErrorTests: ConfigTestCase {
             """
         let result = check(yaml)
         XCTAssertEqual(result.issues.map(\.keyPath.description), [
-            "retraining.holdout_share", "retraining.nice", "retraining.hold_scale_factor", "retraining.learning_rate",
+            "retraining.holdout_share", "retraining.nice", "retraining.hold_scale_factor", "retraining.keep_rejected", "retraining.learning_rate",
             "retraining.min_new_measurements", "retraining.promotion.min_holdout", "retraining.promotion.cross_validate_below",
             "inboxes[0].batch_sizes[0]",
             "inboxes[1].name",
@@ -160,10 +161,12 @@ final class ConfigErrorTests: ConfigTestCase {
         XCTAssertTrue(result.issues[1].message.contains("20 is out of range: it must be between 0 and 19"))
         XCTAssertTrue(result.issues[2].message.contains("1 is out of range: it must be a number more than 1"),
                       result.issues[2].message)
-        XCTAssertTrue(result.issues[4].message.contains("it must be at least 1"))
-        XCTAssertTrue(result.issues[5].message.contains("0 is out of range: it must be between 1 and 1000000"), result.issues[5].message)
+        XCTAssertTrue(result.issues[3].message.contains("-1 is out of range: it must be between 0 and 1000000"),
+                      result.issues[3].message)
+        XCTAssertTrue(result.issues[5].message.contains("it must be at least 1"))
         XCTAssertTrue(result.issues[6].message.contains("0 is out of range: it must be between 1 and 1000000"), result.issues[6].message)
-        XCTAssertTrue(result.issues[8].message.contains("'B' is not a valid name"))
+        XCTAssertTrue(result.issues[7].message.contains("0 is out of range: it must be between 1 and 1000000"), result.issues[7].message)
+        XCTAssertTrue(result.issues[9].message.contains("'B' is not a valid name"))
     }
 
     func testWordsOutsideTheirListGetASuggestion() {

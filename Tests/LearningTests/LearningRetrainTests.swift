@@ -16,12 +16,13 @@ final class LearningRetrainTests: XCTestCase {
                                                     readout: .mean, dropout: 0)
 
     private func settings(_ space: LearningWorkspace, initialWeights: InitialWeights = .activeModel, epochs: Int,
-                          learningRate: Double = 3e-3, minHoldout: Int = 1, crossValidateBelow: Int? = nil) -> RetrainSettings {
+                          learningRate: Double = 3e-3, minHoldout: Int = 1, crossValidateBelow: Int? = nil,
+                          keepRejected: Int = RetrainingConfig.defaultKeepRejected) -> RetrainSettings {
         RetrainSettings(
             retraining: RetrainingConfig(minNewMeasurements: 10, epochs: epochs, batchSize: 16, learningRate: learningRate,
                                          holdoutShare: 0.25, initialWeights: initialWeights,
                                          promotion: PromotionRule(minHoldout: minHoldout, crossValidateBelow: crossValidateBelow),
-                                         nice: 5),
+                                         nice: 5, keepRejected: keepRejected),
             modelsDirectory: space.modelsPath, scratchConfig: { _ in Self.smallCellModel })
     }
 
@@ -365,6 +366,40 @@ final class LearningRetrainTests: XCTestCase {
         _ = try ModelVersions(store: space.store).promote(platform: "cpu", version: 3)
         XCTAssertEqual(try space.store.read { try $0.activeModel(platform: "cpu") }?.version, 3)
         XCTAssertThrowsError(try ModelVersions(store: space.store).promote(platform: "cpu", version: 9))
+    }
+
+    /// Months of retrains must not fill the disk: past `keep_rejected`, a rejected version
+    /// keeps its record and loses its weights file; the active version keeps its file, and
+    /// a version without weights cannot be promoted.
+    func testOnlyTheNewestRejectedVersionsKeepTheirWeightsFiles() async throws {
+        let space = try LearningWorkspace()
+        try await feed(space, SyntheticCells.cells(160))
+        let first = try await retrainer(space, settings(space, epochs: 40, keepRejected: 1)).retrain(platform: "cpu")
+        XCTAssertEqual(first.decision, .promoted, first.summary)
+        var reports: [RetrainReport] = []
+        for _ in 0..<3 {
+            let useless = settings(space, initialWeights: .scratch, epochs: 1, learningRate: 1e-7, keepRejected: 1)
+            reports.append(try await retrainer(space, useless).retrain(platform: "cpu"))
+        }
+        XCTAssertEqual(reports.map(\.decision), [.rejected, .rejected, .rejected], reports.map(\.summary).joined(separator: "\n"))
+        XCTAssertEqual(reports.map(\.weightsRemoval.versions), [[], [2], [3]])
+        XCTAssertEqual(reports[2].weightsRemovalNote,
+                       "weights of rejected v3 of cpu removed (older than the newest kept by retraining.keep_rejected)")
+
+        let models = try space.store.read { try $0.models(platform: "cpu") }
+        XCTAssertEqual(models.map(\.state), [.active, .rejected, .rejected, .rejected])
+        XCTAssertEqual(models.map { $0.weightsRemoved != nil }, [false, true, true, false])
+        XCTAssertEqual(models.map { FileManager.default.fileExists(atPath: $0.weightsPath) }, [true, false, false, true])
+        XCTAssertNotNil(models[1].metrics["mape"], "the record keeps its history")
+        XCTAssertNoThrow(try models[0].verifyWeights())
+        XCTAssertThrowsError(try models[1].verifyWeights()) { error in
+            XCTAssertTrue("\(error)".contains("only the newest rejected versions keep their weights"), "\(error)")
+        }
+        XCTAssertThrowsError(try ModelVersions(store: space.store).promote(platform: "cpu", version: 2)) { error in
+            XCTAssertTrue("\(error)".contains("v2 cannot be promoted"), "\(error)")
+        }
+        _ = try ModelVersions(store: space.store).promote(platform: "cpu", version: 4)
+        XCTAssertEqual(try space.store.read { try $0.activeModel(platform: "cpu") }?.version, 4)
     }
 
     func testPromotionRecomputesStoredPredictionsWhenConfigured() async throws {

@@ -27,7 +27,14 @@ package struct ModelVersions {
         } catch {
             throw Failure(description: "v\(version) cannot be promoted: \(error)")
         }
-        try store.write { try $0.setModelState(platform: platform, version: version, to: .active) }
+        try store.write { writer in
+            // Its weights may have been removed since they were checked (`RejectedWeights`).
+            if let removed = try writer.model(platform: platform, version: version)?.weightsRemoved {
+                throw Failure(description: "v\(version) cannot be promoted: its weights were removed on "
+                              + "\(removed.formatted(.iso8601)) (retraining.keep_rejected)")
+            }
+            try writer.setModelState(platform: platform, version: version, to: .active)
+        }
         return record
     }
 

@@ -52,6 +52,17 @@ package struct RetrainReport: Sendable, Equatable {
     /// For whole networks: the platform of the shipped model the candidate started from,
     /// when it was chosen among several (`PriorChoice`).
     package var networkPrior: String?
+    /// Weights files of old rejected versions deleted after this retrain
+    /// (`retraining.keep_rejected`), and any left in place with the reason.
+    package var weightsRemoval = RejectedWeights.Removal()
+
+    /// A line for the log and `narformer retrain` when old rejected versions lost their
+    /// weights files; nil when none did.
+    package var weightsRemovalNote: String? {
+        guard !weightsRemoval.versions.isEmpty else { return nil }
+        let versions = weightsRemoval.versions.map { "v\($0)" }.joined(separator: ", ")
+        return "weights of rejected \(versions) of \(platform) removed (older than the newest kept by retraining.keep_rejected)"
+    }
 
     /// One line, e.g. `promoted v3: mape 6.10% (active v2: 7.40%), 412 trained, 98 held out`.
     package var summary: String {

@@ -177,6 +177,12 @@ package struct RetrainScheduler: Service {
             } else {
                 logger.notice("retrain finished", metadata: ["platform": "\(platform)", "outcome": "\(report.summary)"])
             }
+            if let note = report.weightsRemovalNote {
+                logger.info("models folder bounded", metadata: ["platform": "\(platform)", "outcome": "\(note)"])
+            }
+            for problem in report.weightsRemoval.problems {
+                logger.warning("rejected version's weights kept", metadata: ["platform": "\(platform)", "reason": "\(problem)"])
+            }
             if case .skipped = report.decision, stop.isRequested { return (report.summary, true) }
             return (report.summary, false)
         } catch {

@@ -238,6 +238,15 @@ package final class Retrainer: Sendable {
             try writer.putModel(record)
             try Self.writeOutcome(finalReport, at: startedAt, with: writer)
         }
+        // The disk is bounded after the version is recorded, so a failure here costs no
+        // retrain: it is reported and tried again at the next one.
+        do {
+            report.weightsRemoval = try RejectedWeights.prune(platform: platform, keep: settings.retraining.keepRejected,
+                                                              modelsDirectory: settings.modelsDirectory, store: store,
+                                                              now: now())
+        } catch {
+            report.weightsRemoval = RejectedWeights.Removal(problems: ["rejected versions' weights not removed: \(error)"])
+        }
         if promoted, let registry {
             try await registry.activateLatency(platform: platform, version: version, checkpoint: destination)
             if settings.retraining.recomputePredictions {

@@ -1,3 +1,4 @@
+import Foundation
 import CLMDB
 import Glibc
 
@@ -28,6 +29,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case weightsChecksumMismatch(file: String, expected: String, actual: String)
     /// A weights file could not be read.
     case weightsUnreadable(file: String, reason: String)
+    /// A rejected version's weights file was deleted on purpose (`retraining.keep_rejected`).
+    case weightsRemoved(file: String, version: Int, on: Date)
 
     public var description: String {
         switch self {
@@ -59,6 +62,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "weights file \(file): SHA-256 is \(actual), but the store recorded \(expected)"
         case let .weightsUnreadable(file, reason):
             return "weights file \(file): cannot be read: \(reason)"
+        case let .weightsRemoved(file, version, date):
+            return "weights file \(file): removed on \(date.formatted(.iso8601)); only the newest rejected versions "
+                + "keep their weights (retraining.keep_rejected), so v\(version) keeps its record only"
         }
     }
 

@@ -30,10 +30,13 @@ public struct ModelRecord: Codable, Sendable, Equatable {
     public var weightsPath: String
     /// 64 lowercase hex characters.
     public var weightsSHA256: String
+    /// When the weights file was deleted to bound the models folder (a rejected version
+    /// past `retraining.keep_rejected`); the record stays, for its history. Nil: kept.
+    public var weightsRemoved: Date?
 
     public init(platform: String, version: Int, metrics: [String: Double], created: Date = Date(),
                 state: ModelState, trainingSetSize: Int, baseVersion: Int?, weightsPath: String,
-                weightsSHA256: String) {
+                weightsSHA256: String, weightsRemoved: Date? = nil) {
         self.platform = platform
         self.version = version
         self.metrics = metrics
@@ -43,10 +46,14 @@ public struct ModelRecord: Codable, Sendable, Equatable {
         self.baseVersion = baseVersion
         self.weightsPath = weightsPath
         self.weightsSHA256 = weightsSHA256.lowercased()
+        self.weightsRemoved = weightsRemoved.map(StoreTime.normalized)
     }
 
     /// Checks that the weights file exists and its SHA-256 matches `weightsSHA256`.
     public func verifyWeights() throws {
+        if let weightsRemoved {
+            throw StoreError.weightsRemoved(file: weightsPath, version: version, on: weightsRemoved)
+        }
         let actual = try Self.sha256(ofFileAt: weightsPath)
         guard actual == weightsSHA256 else {
             throw StoreError.weightsChecksumMismatch(file: weightsPath, expected: weightsSHA256, actual: actual)

@@ -53,6 +53,13 @@ struct ModelsCommand: ParsableCommand {
             for record in records where record.state == .held {
                 print("note: " + Self.heldNote(record))
             }
+            for platform in platforms {
+                let removed = records.filter { $0.platform == platform && $0.weightsRemoved != nil }.map(\.version)
+                guard !removed.isEmpty else { continue }
+                print("note: \(platform): \(removed.count) rejected version\(removed.count == 1 ? "" : "s") ("
+                      + Self.versionRanges(removed) + ") keep\(removed.count == 1 ? "s" : "") the record only; "
+                      + "the weights were removed (retraining.keep_rejected)")
+            }
             // A platform without a version of its own is predicted with the default model,
             // which may have been trained on another machine's measurements.
             var uncalibrated = UncalibratedLookup(store: context.store, models: context.config.models)
@@ -70,6 +77,15 @@ struct ModelsCommand: ParsableCommand {
                 ?? "its latency scale is far from \(serving)'s"
             return "\(record.platform) v\(record.version) is held for a person: \(why). If its measurements are in "
                 + "the right unit: narformer models promote v\(record.version) --platform \(record.platform)"
+        }
+
+        /// "v1-v4, v7" for versions 1, 2, 3, 4 and 7.
+        static func versionRanges(_ versions: [Int]) -> String {
+            var ranges: [(Int, Int)] = []
+            for version in versions.sorted() {
+                if let last = ranges.last, last.1 + 1 == version { ranges[ranges.count - 1].1 = version } else { ranges.append((version, version)) }
+            }
+            return ranges.map { $0.0 == $0.1 ? "v\($0.0)" : "v\($0.0)-v\($0.1)" }.joined(separator: ", ")
         }
 
         static func table(_ records: [ModelRecord]) -> String {

@@ -29,6 +29,8 @@ struct RetrainCommand: AsyncParsableCommand {
                                       registry: nil)
             let report = try await retrainer.retrain(platform: platform)
             print(report.summary)
+            if let note = report.weightsRemovalNote { print(note) }
+            for problem in report.weightsRemoval.problems { print("warning: \(problem)") }
             return
         }
         let id = try context.control.request(platform: platform)
