@@ -159,16 +159,16 @@ final class LearningRetrainTests: XCTestCase {
         let heldNew = networks.suffix(12).filter { split.isHoldout(graphHash: $0.contentHash) }.count
         XCTAssertGreaterThanOrEqual(heldNew, 2, "the test needs new networks on the holdout side")
 
-        func retrain(platform: String) async throws -> RetrainReport {
+        func retrain(platform: String, measured: [Int] = Array(0..<40)) async throws -> RetrainReport {
             let space = try LearningWorkspace()
             try FileManager.default.createDirectory(atPath: space.modelsPath, withIntermediateDirectories: true)
             let copy = URL(fileURLWithPath: space.root + "/default.safetensors")
             try FileManager.default.copyItem(at: shipped, to: copy)
             try Data(ReplayAnchors(encoding: model.metadata.tokenEncoding, anchors: [], trainedOn: trained).bytes())
                 .write(to: ReplayAnchors.url(besides: copy))
-            let records = numbers.enumerated().map { i, number in
-                LatencyRecord(id: "n\(i)", onnxFile: RepositoryData.alexnet(number), batchSize: 1,
-                              latencyMs: predicted[i] * (i < 28 ? 1 : 1.5), family: "alexnet", line: i + 1)
+            let records = measured.enumerated().map { line, i in
+                LatencyRecord(id: "n\(i)", onnxFile: RepositoryData.alexnet(numbers[i]), batchSize: 1,
+                              latencyMs: predicted[i] * (i < 28 ? 1 : 1.5), family: "alexnet", line: line + 1)
             }
             let list = LatencyList(source: URL(fileURLWithPath: space.root + "/gt.txt"), records: records)
             _ = try LatencyListImport(store: space.store, tokens: space.tokens, platform: platform).run(list)
@@ -183,6 +183,25 @@ final class LearningRetrainTests: XCTestCase {
         let other = try await retrain(platform: "another-lab")
         XCTAssertFalse(other.judgedOnUnseen, other.summary)
         XCTAssertGreaterThan(other.holdoutSize, heldNew, other.summary)
+
+        // Only one new network on the holdout side: too few to judge on, and judged on the
+        // old ones the default model would win by memory. The new networks are judged by
+        // cross-validation over them alone, every old one trained on in every fold.
+        let newIndices = Array(28..<40)
+        let held = newIndices.filter { split.isHoldout(graphHash: networks[$0].contentHash) }
+        let kept = newIndices.filter { !split.isHoldout(graphHash: networks[$0].contentHash) }
+        XCTAssertGreaterThanOrEqual(kept.count, 3, "the test needs new networks on the training side")
+        let few = Array(kept.prefix(3)) + held.prefix(1)
+        let young = try await retrain(platform: model.metadata.platform, measured: Array(0..<28) + few)
+        XCTAssertEqual(young.crossValidationFolds, few.count, young.summary)
+        XCTAssertTrue(young.judgedOnUnseen, young.summary)
+        XCTAssertEqual(young.holdoutSize, few.count, "only the new networks are judged: \(young.summary)")
+        XCTAssertEqual(young.trainingSize, 28 + few.count, young.summary)
+        XCTAssertTrue(young.summary.contains("compared on the \(few.count) its rival never trained on"), young.summary)
+        // The default model is 1.5x off on every new network; the candidate, which trained
+        // on the other new ones in each fold, is not.
+        XCTAssertEqual(young.comparedMetrics["mape"] ?? 0, 100.0 / 3, accuracy: 0.01, young.summary)
+        XCTAssertLessThan(young.candidateMetrics["mape"] ?? 100, 100.0 / 3, young.summary)
     }
 
     /// A platform without a model named for it is served the default checkpoint until a
@@ -296,6 +315,11 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertTrue(folds.folds[foldOfA!].contains(2) && folds.folds[foldOfA!].contains(7))
         XCTAssertEqual(CrossValidationFolds(graphHashes: ["x", "y"]).folds.count, 2, "one fold per network when few")
         XCTAssertEqual(folds, CrossValidationFolds(graphHashes: hashes, maxFolds: 3))
+        XCTAssertFalse(folds.leavesOut(sampleCount: hashes.count))
+        // Folds over some samples only: the others are in none (always trained on).
+        let some = CrossValidationFolds(graphHashes: hashes, judged: { hashes[$0] != "a" }, maxFolds: 3)
+        XCTAssertEqual(some.folds.flatMap { $0 }.sorted(), [1, 3, 4, 5, 6, 8])
+        XCTAssertTrue(some.leavesOut(sampleCount: hashes.count))
     }
 
     func testHoldoutMembershipIsStableAndNearTheShare() {

@@ -11,7 +11,8 @@ import Foundation
 /// networks, `CrossValidationFolds`), each network predicted by a candidate that never saw
 /// it, and the candidate that is kept is then trained on every measurement. The compared
 /// model predicts the same networks as they are. Once the holdout holds enough networks the
-/// fixed holdout takes over by itself.
+/// fixed holdout takes over by itself, unless too few of them are networks the compared
+/// model never trained on: then the folds hold those networks only (`Plan.choose`).
 package struct CandidateJudgement {
     package enum Plan: Sendable {
         case holdout(training: [MeasuredSample], holdout: [MeasuredSample])
@@ -20,8 +21,14 @@ package struct CandidateJudgement {
         /// The plan for `samples` under `rule`: the fixed holdout once it holds
         /// `rule.fixedHoldoutFrom` networks, else cross-validation; nil when even that would
         /// judge fewer than `rule.minHoldout` networks (and 2).
+        ///
+        /// With `exposure`, a fixed holdout that holds too few networks the compared model
+        /// never trained on gives way to cross-validation over those networks alone (every
+        /// other measurement is trained on in every fold): a known platform's new families
+        /// land on the holdout a few at a time, and judged on the old networks the compared
+        /// model was trained on, every candidate would lose to its memory.
         package static func choose(_ samples: [MeasuredSample], split: HoldoutSplit, rule: PromotionRule,
-                                   maxFolds: Int = 5) -> Plan? {
+                                   exposure: ComparedExposure? = nil, maxFolds: Int = 5) -> Plan? {
             let minNetworks = max(rule.minHoldout, 1)
             var training: [MeasuredSample] = []
             var holdout: [MeasuredSample] = []
@@ -29,6 +36,16 @@ package struct CandidateJudgement {
                 if split.isHoldout(graphHash: sample.graphHash) { holdout.append(sample) } else { training.append(sample) }
             }
             if !training.isEmpty, Set(holdout.map(\.graphHash)).count >= rule.fixedHoldoutFrom {
+                if let exposure {
+                    let unseen = samples.indices.filter { !exposure.mayHaveSeen(samples[$0], split: split) }
+                    let unseenNetworks = Set(unseen.map { samples[$0].graphHash })
+                    let unseenHoldout = unseenNetworks.filter { split.isHoldout(graphHash: $0) }
+                    if unseenHoldout.count < max(minNetworks, 2), unseenNetworks.count >= max(minNetworks, 2) {
+                        let judged = Set(unseen)
+                        return .crossValidation(samples: samples, folds: CrossValidationFolds(
+                            graphHashes: samples.map(\.graphHash), judged: { judged.contains($0) }, maxFolds: maxFolds))
+                    }
+                }
                 return .holdout(training: training, holdout: holdout)
             }
             // Cross-validation needs at least two networks: one to train on, one to judge.
@@ -112,6 +129,9 @@ package struct CandidateJudgement {
             judgement.judgeOnUnseen(holdout, exposure: exposure, split: split, minNetworks: minNetworks)
             return judgement
         case .crossValidation(let samples, let folds):
+            // Judged: the samples of the folds, in sample order (all of them, unless the
+            // plan's folds hold only what the compared model never saw).
+            let judgedIndices = folds.folds.joined().sorted()
             var predicted = Array(repeating: Double.nan, count: samples.count)
             for fold in folds.folds {
                 let held = Set(fold)
@@ -121,12 +141,17 @@ package struct CandidateJudgement {
                 for (index, value) in zip(fold, values) { predicted[index] = value }
             }
             let candidate = try recipe.make(training: samples, stop: stop)
-            var judgement = CandidateJudgement(candidate: candidate, measured: samples.map { Double($0.latencyMs) },
-                                               predicted: predicted,
-                                               comparedPredicted: try comparedPredictions(compared, samples),
-                                               trainingSize: samples.count, judgedSize: samples.count,
+            let judged = judgedIndices.map { samples[$0] }
+            var judgement = CandidateJudgement(candidate: candidate, measured: judged.map { Double($0.latencyMs) },
+                                               predicted: judgedIndices.map { predicted[$0] },
+                                               comparedPredicted: try comparedPredictions(compared, judged),
+                                               trainingSize: samples.count, judgedSize: judged.count,
                                                folds: folds.folds.count)
-            judgement.judgeOnUnseen(samples, exposure: exposure, split: split, minNetworks: minNetworks)
+            if folds.leavesOut(sampleCount: samples.count) {
+                judgement.unseenByCompared = judgement.comparedPredicted != nil
+            } else {
+                judgement.judgeOnUnseen(samples, exposure: exposure, split: split, minNetworks: minNetworks)
+            }
             return judgement
         }
     }

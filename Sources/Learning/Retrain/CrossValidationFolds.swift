@@ -9,19 +9,31 @@ import Foundation
 /// is a pure function of the graph hashes: the same measurements give the same folds in
 /// every retrain and on every machine.
 package struct CrossValidationFolds: Sendable, Equatable {
-    /// Sample indices of each fold; together they hold every sample exactly once.
+    /// Sample indices of each fold; together they hold every judged sample exactly once.
     package var folds: [[Int]]
 
     /// At most `maxFolds` folds over the distinct graphs of `graphHashes` (one fold per
     /// network when there are fewer networks: leave-one-network-out).
     package init(graphHashes: [String], maxFolds: Int = 5) {
-        let networks = Array(Set(graphHashes)).sorted { Self.rank($0) < Self.rank($1) }
+        self.init(graphHashes: graphHashes, judged: { _ in true }, maxFolds: maxFolds)
+    }
+
+    /// Folds over only the samples `judged` selects (by index); the others are in no fold,
+    /// so every fold's model trains on them and none is judged with them.
+    package init(graphHashes: [String], judged: (Int) -> Bool, maxFolds: Int = 5) {
+        let members = graphHashes.indices.filter(judged)
+        let networks = Array(Set(members.map { graphHashes[$0] })).sorted { Self.rank($0) < Self.rank($1) }
         let count = max(1, min(maxFolds, networks.count))
         var foldOf: [String: Int] = [:]
         for (position, network) in networks.enumerated() { foldOf[network] = position % count }
         var folds = Array(repeating: [Int](), count: count)
-        for (index, hash) in graphHashes.enumerated() { folds[foldOf[hash] ?? 0].append(index) }
+        for index in members { folds[foldOf[graphHashes[index]] ?? 0].append(index) }
         self.folds = folds.filter { !$0.isEmpty }
+    }
+
+    /// Whether some samples are in no fold (always trained on, never judged).
+    package func leavesOut(sampleCount: Int) -> Bool {
+        folds.reduce(0) { $0 + $1.count } < sampleCount
     }
 
     /// A position in a seeded shuffle of the networks: the first 8 bytes of

@@ -127,22 +127,6 @@ package final class Retrainer: Sendable {
             report.networkPrior = defaultPlatform
         }
         if let tokens = comparedTokens, PlatformSamples.Kind(tokens) != data.kind { compared = nil }
-        let minNetworks = max(settings.retraining.promotion.minHoldout, 1)
-        guard let judging = CandidateJudgement.Plan.choose(data.samples, split: split,
-                                                           rule: settings.retraining.promotion) else {
-            report.decision = .skipped("\(measurements.count) measurements give \(data.samples.count) of "
-                                       + "\(data.networks) networks to learn from\(data.unusedNote); a candidate is "
-                                       + "judged on at least \(max(minNetworks, 2)) measured networks it never trained "
-                                       + "on (promotion.min_holdout)")
-            report.trainingSize = data.samples.count
-            try recordOutcome(report, at: startedAt)
-            return report
-        }
-
-        let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
-                                          learningRate: settings.retraining.learningRate, seed: settings.seed,
-                                          startPenalty: settings.startPenalty)
-        let destination = settings.weightsURL(platform: platform, version: version)
         // The default model's replay anchors, for every fine-tune of this platform's line of
         // models (predicted by the default model when it was made for this platform, else
         // by the adapted start model of each retrain: `CandidateRecipe`).
@@ -156,10 +140,6 @@ package final class Retrainer: Sendable {
             else { return nil }
             return source
         }
-        let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
-                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors,
-                                     anchorsModel: ownDefault)
-        let digest = Self.digest(of: Self.trainedIDs(judging))
         // A version of this platform, or the default model made for it (and every version
         // grown from it), is compared only on networks it never trained on (when enough are
         // left): judged on ones it trained on, it would win by memory.
@@ -171,6 +151,27 @@ package final class Retrainer: Sendable {
             guard version != nil || !defaultModelNetworks.isEmpty else { return nil }
             return CandidateJudgement.ComparedExposure(version: version, defaultModelNetworks: defaultModelNetworks)
         }
+        let minNetworks = max(settings.retraining.promotion.minHoldout, 1)
+        guard let judging = CandidateJudgement.Plan.choose(data.samples, split: split,
+                                                           rule: settings.retraining.promotion,
+                                                           exposure: exposure) else {
+            report.decision = .skipped("\(measurements.count) measurements give \(data.samples.count) of "
+                                       + "\(data.networks) networks to learn from\(data.unusedNote); a candidate is "
+                                       + "judged on at least \(max(minNetworks, 2)) measured networks it never trained "
+                                       + "on (promotion.min_holdout)")
+            report.trainingSize = data.samples.count
+            try recordOutcome(report, at: startedAt)
+            return report
+        }
+
+        let plan = CandidateTraining.Plan(epochs: settings.retraining.epochs, batchSize: settings.retraining.batchSize,
+                                          learningRate: settings.retraining.learningRate, seed: settings.seed,
+                                          startPenalty: settings.startPenalty)
+        let destination = settings.weightsURL(platform: platform, version: version)
+        let recipe = CandidateRecipe(platform: platform, start: start, scratchConfig: settings.scratchConfig, plan: plan,
+                                     cellPriors: data.kind == .cell ? settings.cellPriors : nil, anchors: anchors,
+                                     anchorsModel: ownDefault)
+        let digest = Self.digest(of: Self.trainedIDs(judging))
         try FileManager.default.createDirectory(atPath: settings.modelsDirectory, withIntermediateDirectories: true)
 
         let result: CandidateResult
