@@ -322,6 +322,45 @@ final class LearningRetrainTests: XCTestCase {
         XCTAssertTrue(some.leavesOut(sampleCount: hashes.count))
     }
 
+    /// Folds over the unseen networks replace a fixed holdout only for a compared model
+    /// grown from the platform's default model; a young platform's version keeps the holdout.
+    func testOnlyTheDefaultModelLineIsJudgedByFoldsOverItsUnseenNetworks() throws {
+        let split = HoldoutSplit(share: 0.25)
+        let graph = TokenGraph(nodeCount: 1, tokenDim: 1, tokens: [1], edges: [], staticFeatures: [])
+        let hashes = (0..<200).map { String(format: "%064x", $0 * 2_654_435_761) }
+        // 40 old networks with 10+ on the holdout, and 6 new ones of which one is held out.
+        let old = Array(hashes.prefix(40))
+        let newHeld = try XCTUnwrap(hashes.dropFirst(40).first(where: split.isHoldout))
+        let newKept = hashes.dropFirst(40).filter { !split.isHoldout(graphHash: $0) }.prefix(5)
+        XCTAssertGreaterThanOrEqual(old.filter(split.isHoldout).count, 5)
+        let created = Date(timeIntervalSince1970: 1_000)
+        let samples = (old + [newHeld] + newKept).enumerated().map { i, hash in
+            MeasuredSample(measurementID: "\(i)", graphHash: hash, graph: graph, latencyMs: 1,
+                           storedAt: created.addingTimeInterval(i < 40 ? -10 : 10))
+        }
+        let rule = PromotionRule(minHoldout: 5)
+        func folds(_ exposure: CandidateJudgement.ComparedExposure?) -> [[Int]]? {
+            guard case .crossValidation(_, let folds)? = CandidateJudgement.Plan.choose(samples, split: split, rule: rule,
+                                                                                       exposure: exposure) else { return nil }
+            return folds.folds
+        }
+        XCTAssertNil(folds(nil), "no exposure: the fixed holdout")
+        // A version trained on every old measurement: the fixed holdout, though only one
+        // network on it is new to the version.
+        XCTAssertNil(folds(.init(version: (created: created, trainedOnAll: true))))
+        // The default model made for the platform trained on the old networks: folds over the
+        // six new ones, every old measurement trained on in each.
+        let byDefault = try XCTUnwrap(folds(.init(version: nil, defaultModelNetworks: Set(old))))
+        XCTAssertEqual(byDefault.flatMap { $0 }.sorted(), Array(40..<46))
+        XCTAssertEqual(byDefault.count, 5)
+        // Too few new networks to judge with: the fixed holdout again.
+        let fewer = Array(samples.prefix(43))
+        if case .crossValidation? = CandidateJudgement.Plan.choose(fewer, split: split, rule: rule,
+                                                                  exposure: .init(version: nil, defaultModelNetworks: Set(old))) {
+            XCTFail("3 new networks are fewer than min_holdout")
+        }
+    }
+
     func testHoldoutMembershipIsStableAndNearTheShare() {
         let split = HoldoutSplit(share: 0.2)
         let hashes = (0..<2000).map { String(format: "%064x", $0 * 2_654_435_761) }

@@ -11,8 +11,9 @@ import Foundation
 /// networks, `CrossValidationFolds`), each network predicted by a candidate that never saw
 /// it, and the candidate that is kept is then trained on every measurement. The compared
 /// model predicts the same networks as they are. Once the holdout holds enough networks the
-/// fixed holdout takes over by itself, unless too few of them are networks the compared
-/// model never trained on: then the folds hold those networks only (`Plan.choose`).
+/// fixed holdout takes over by itself, unless the compared model is the platform's own
+/// default model (or grown from it) and too few of them are networks it never trained on:
+/// then the folds hold those networks only (`Plan.choose`).
 package struct CandidateJudgement {
     package enum Plan: Sendable {
         case holdout(training: [MeasuredSample], holdout: [MeasuredSample])
@@ -22,11 +23,16 @@ package struct CandidateJudgement {
         /// `rule.fixedHoldoutFrom` networks, else cross-validation; nil when even that would
         /// judge fewer than `rule.minHoldout` networks (and 2).
         ///
-        /// With `exposure`, a fixed holdout that holds too few networks the compared model
-        /// never trained on gives way to cross-validation over those networks alone (every
-        /// other measurement is trained on in every fold): a known platform's new families
-        /// land on the holdout a few at a time, and judged on the old networks the compared
-        /// model was trained on, every candidate would lose to its memory.
+        /// When the compared model is the default model made for the platform or grown from
+        /// it (`exposure` names the networks it was trained on), a fixed holdout that holds
+        /// too few networks it never trained on gives way to cross-validation over those
+        /// networks alone (every other measurement is trained on in every fold): a known
+        /// platform's new families land on the holdout a few at a time, and judged on the
+        /// hundreds of old networks that model learned, every candidate would lose to its
+        /// memory. A young platform's versions learned only its first few networks, and
+        /// keep the fixed holdout (measured: cross-validating there too was better at 20-30
+        /// networks on a new machine and worse at 40-80, and cost the suggested order its
+        /// lead over random ones after 30).
         package static func choose(_ samples: [MeasuredSample], split: HoldoutSplit, rule: PromotionRule,
                                    exposure: ComparedExposure? = nil, maxFolds: Int = 5) -> Plan? {
             let minNetworks = max(rule.minHoldout, 1)
@@ -36,7 +42,7 @@ package struct CandidateJudgement {
                 if split.isHoldout(graphHash: sample.graphHash) { holdout.append(sample) } else { training.append(sample) }
             }
             if !training.isEmpty, Set(holdout.map(\.graphHash)).count >= rule.fixedHoldoutFrom {
-                if let exposure {
+                if let exposure, !exposure.defaultModelNetworks.isEmpty {
                     let unseen = samples.indices.filter { !exposure.mayHaveSeen(samples[$0], split: split) }
                     let unseenNetworks = Set(unseen.map { samples[$0].graphHash })
                     let unseenHoldout = unseenNetworks.filter { split.isHoldout(graphHash: $0) }
