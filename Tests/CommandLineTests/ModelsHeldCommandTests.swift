@@ -5,16 +5,22 @@ import XCTest
 
 /// `narformer models list` says why a held version waits; `models promote` makes it serve.
 final class ModelsHeldCommandTests: XCTestCase {
-    func testAHeldVersionIsListedWithItsReasonAndPromotedByHand() throws {
+    /// A fresh folder with a `models` folder and a config of one platform, `cpu`.
+    private static func workspace() throws -> (root: URL, configFile: String) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("narformer-models-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("models"), withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
         let configFile = root.appendingPathComponent("narformer.yaml").path
         try """
             store: { path: ./store }
             models: { directory: ./models }
             platforms: [{ name: cpu }]
             """.write(toFile: configFile, atomically: true, encoding: .utf8)
+        return (root, configFile)
+    }
+
+    func testAHeldVersionIsListedWithItsReasonAndPromotedByHand() throws {
+        let (root, configFile) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(at: root) }
         let weights = root.appendingPathComponent("models/cpu-v1.safetensors").path
         try Data("weights".utf8).write(to: URL(fileURLWithPath: weights))
         do {
@@ -44,15 +50,8 @@ final class ModelsHeldCommandTests: XCTestCase {
     /// Rejected versions whose weights were removed to bound the disk are named, and
     /// promoting one says why it cannot be.
     func testVersionsWithoutWeightsAreNamedAndCannotBePromoted() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("narformer-models-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("models"), withIntermediateDirectories: true)
+        let (root, configFile) = try Self.workspace()
         defer { try? FileManager.default.removeItem(at: root) }
-        let configFile = root.appendingPathComponent("narformer.yaml").path
-        try """
-            store: { path: ./store }
-            models: { directory: ./models }
-            platforms: [{ name: cpu }]
-            """.write(toFile: configFile, atomically: true, encoding: .utf8)
         do {
             let store = try NarformerStore(path: root.appendingPathComponent("store").path)
             try store.write { writer in

@@ -29,9 +29,9 @@ package struct ModelVersions {
         }
         try store.write { writer in
             // Its weights may have been removed since they were checked (`RejectedWeights`).
-            if let removed = try writer.model(platform: platform, version: version)?.weightsRemoved {
-                throw Failure(description: "v\(version) cannot be promoted: its weights were removed on "
-                              + "\(removed.formatted(.iso8601)) (retraining.keep_rejected)")
+            if let current = try writer.model(platform: platform, version: version), let removed = current.weightsRemoved {
+                throw Failure(description: "v\(version) cannot be promoted: "
+                              + "\(StoreError.weightsRemoved(file: current.weightsPath, version: version, on: removed))")
             }
             try writer.setModelState(platform: platform, version: version, to: .active)
         }

@@ -35,7 +35,8 @@ package struct CandidateJudgement {
         /// lead over random ones after 30).
         package static func choose(_ samples: [MeasuredSample], split: HoldoutSplit, rule: PromotionRule,
                                    exposure: ComparedExposure? = nil, maxFolds: Int = 5) -> Plan? {
-            let minNetworks = max(rule.minHoldout, 1)
+            // Judging needs at least two networks: one to train on, one to judge.
+            let judgedAtLeast = max(rule.minHoldout, 2)
             var training: [MeasuredSample] = []
             var holdout: [MeasuredSample] = []
             for sample in samples {
@@ -46,7 +47,7 @@ package struct CandidateJudgement {
                     let unseen = samples.indices.filter { !exposure.mayHaveSeen(samples[$0], split: split) }
                     let unseenNetworks = Set(unseen.map { samples[$0].graphHash })
                     let unseenHoldout = unseenNetworks.filter { split.isHoldout(graphHash: $0) }
-                    if unseenHoldout.count < max(minNetworks, 2), unseenNetworks.count >= max(minNetworks, 2) {
+                    if unseenHoldout.count < judgedAtLeast, unseenNetworks.count >= judgedAtLeast {
                         let judged = Set(unseen)
                         return .crossValidation(samples: samples, folds: CrossValidationFolds(
                             graphHashes: samples.map(\.graphHash), judged: { judged.contains($0) }, maxFolds: maxFolds))
@@ -54,9 +55,7 @@ package struct CandidateJudgement {
                 }
                 return .holdout(training: training, holdout: holdout)
             }
-            // Cross-validation needs at least two networks: one to train on, one to judge.
-            let networks = Set(samples.map(\.graphHash)).count
-            guard networks >= max(minNetworks, 2) else { return nil }
+            guard Set(samples.map(\.graphHash)).count >= judgedAtLeast else { return nil }
             return .crossValidation(samples: samples, folds: CrossValidationFolds(graphHashes: samples.map(\.graphHash),
                                                                                   maxFolds: maxFolds))
         }
